@@ -1,0 +1,69 @@
+"""sogni_compat: a synchronous, OpenAI-compatible drop-in client for Sogni's LLM API.
+
+Change ``from openai import OpenAI`` to ``from sogni_compat import OpenAI``.
+"""
+
+import logging
+
+from ._client import OpenAI, Sogni
+from ._config import NOT_GIVEN
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    OpenAIError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+)
+from ._version import __version__
+from .types import (
+    ChatCompletion,
+    ChatCompletionMessage,
+    ChatCompletionMessageToolCall,
+    Choice,
+    CompletionUsage,
+    Model,
+)
+
+#: Sogni's name for the base error class.
+SogniError = OpenAIError
+
+__all__ = [
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ChatCompletion",
+    "ChatCompletionMessage",
+    "ChatCompletionMessageToolCall",
+    "Choice",
+    "CompletionUsage",
+    "ConflictError",
+    "InternalServerError",
+    "Model",
+    "NotFoundError",
+    "OpenAI",
+    "OpenAIError",
+    "PaymentRequiredError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "Sogni",
+    "SogniError",
+    "UnprocessableEntityError",
+    "__version__",
+]
+
+logging.getLogger("sogni_compat").addHandler(logging.NullHandler())

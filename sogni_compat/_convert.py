@@ -1,0 +1,97 @@
+"""The package's one cattrs converter: request params -> wire dict, wire dict -> response objects.
+
+Every hook is registered in :func:`make_converter` and generated once per class; the global
+cattrs converter is never touched.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_unstructure_fn, override
+
+from ._params import ChatCompletionParams
+from .types import BaseObject
+from .types._base import structure_fn_for
+
+__all__ = ["converter", "make_converter"]
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _strip_optional(tp: Any) -> Any:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return tp
+
+
+def _nested_hook(conv: cattrs.Converter, tp: Any) -> Callable[[Any], Any] | None:
+    """A lenient converter for a field holding a response object or a list of them."""
+    tp = _strip_optional(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseObject):
+        hook = conv.get_structure_hook(tp)
+        return lambda value: hook(value, tp) if isinstance(value, dict) else value
+    if typing.get_origin(tp) is list:
+        (item,) = typing.get_args(tp) or (Any,)
+        item = _strip_optional(item)
+        if isinstance(item, type) and issubclass(item, BaseObject):
+            item_hook = conv.get_structure_hook(item)
+
+            def many(value: Any) -> Any:
+                if not isinstance(value, list):
+                    return value
+                return [item_hook(v, item) if isinstance(v, dict) else v for v in value]
+
+            return many
+    return None
+
+
+def make_converter() -> cattrs.Converter:
+    """Build the converter with every hook the package needs."""
+    conv = cattrs.Converter()
+
+    def structure_factory(cls: type[BaseObject]) -> Callable[[Any, Any], BaseObject]:
+        hints = typing.get_type_hints(cls)
+        nested = {}
+        for field in attrs.fields(cls):
+            if field.name.startswith("_"):
+                continue
+            hook = _nested_hook(conv, hints[field.name])
+            if hook is not None:
+                nested[field.name] = hook
+        return structure_fn_for(cls, nested)
+
+    conv.register_structure_hook_factory(
+        lambda tp: isinstance(tp, type) and issubclass(tp, BaseObject), structure_factory
+    )
+
+    # Values are already wire values: no per-call copying, only the omission of unset fields.
+    # ``sogni_tools`` is always sent (its default, False, is what OpenAI code expects).
+    overrides = {
+        field.name: override(unstruct_hook=_identity)
+        for field in attrs.fields(ChatCompletionParams)
+    }
+    overrides["sogni_tools"] = override(unstruct_hook=_identity, omit_if_default=False)
+    conv.register_unstructure_hook(
+        ChatCompletionParams,
+        make_dict_unstructure_fn(
+            ChatCompletionParams,
+            conv,
+            _cattrs_omit_if_default=True,
+            **overrides,  # type: ignore[arg-type]
+        ),
+    )
+    return conv
+
+
+#: The shared converter instance.
+converter = make_converter()

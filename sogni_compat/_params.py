@@ -1,0 +1,437 @@
+"""Keyword arguments of ``chat.completions.create`` -> validated attrs request objects.
+
+The only module that knows the wire names. :func:`chat_request` resolves the two spellings of
+Sogni's parameters, rejects bad input with a ``TypeError``/``ValueError`` naming the parameter,
+and applies the translation rules (``think`` -> ``chat_template_kwargs``, ``max_completion_tokens``
+-> ``max_tokens``, legacy ``functions`` -> ``tools``, ``sogni_tools`` defaulting to ``false``).
+The result, a :class:`ChatCompletionParams`, holds wire values only; the converter of
+:mod:`sogni_compat._convert` turns it into the JSON body.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from ._config import MAX_APP_SOURCE_LENGTH
+from .types import BaseObject
+
+__all__ = [
+    "ChatCompletionParams",
+    "RequestOptions",
+    "Timeout",
+    "chat_request",
+    "check_app_source",
+    "check_headers",
+    "check_timeout",
+]
+
+TASK_PROFILES = ("general", "coding", "reasoning")
+TOKEN_TYPES = ("sogni", "spark", "auto")
+SOGNI_TOOLS_VALUES = ("creative-tools", "creative-agent", "none")
+BILLING_MODES = ("auto", "subscription", "tokens")
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+TOOL_CHOICE_MODES = ("auto", "none", "required")
+RESPONSE_FORMAT_TYPES = ("text", "json_object", "json_schema")
+MESSAGE_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+MEDIA_KINDS = ("image", "video", "audio")
+
+#: ``(connect, read)`` seconds.
+Timeout = tuple[float, float]
+
+
+def _fmt(values: Sequence[object]) -> str:
+    return ", ".join(repr(v) for v in values)
+
+
+def _type_name(value: object) -> str:
+    return type(value).__name__
+
+
+# -- validators (attrs signature: instance, attribute, value) -------------------------------------
+
+
+def _one_of(*allowed: str) -> Any:
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None and (not isinstance(value, str) or value not in allowed):
+            raise ValueError(f"{attribute.name} must be one of {_fmt(allowed)}; got {value!r}")
+
+    return check
+
+
+def _of_type(*types: type, what: str) -> Any:
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None and (
+            (isinstance(value, bool) and bool not in types) or not isinstance(value, types)
+        ):
+            raise TypeError(f"{attribute.name} must be {what}; got {value!r} ({_type_name(value)})")
+
+    return check
+
+
+_number = _of_type(int, float, what="a number")
+_integer = _of_type(int, what="an integer")
+_boolean = _of_type(bool, what="True or False")
+_string = _of_type(str, what="a string")
+_mapping = _of_type(Mapping, what="a dict")
+
+
+def _finite(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None and not math.isfinite(value):
+        raise ValueError(f"{attribute.name} must be a finite number; got {value!r}")
+
+
+def _positive(_: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    if value is not None and value < 1:
+        raise ValueError(f"{attribute.name} must be at least 1; got {value!r}")
+
+
+def _message_role(message: object) -> object:
+    if isinstance(message, Mapping):
+        return message.get("role")
+    return getattr(message, "role", None)
+
+
+def _check_messages(_: object, __: attrs.Attribute[Any], messages: object) -> None:
+    if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
+        raise TypeError(f"messages must be a list of messages; got {_type_name(messages)}")
+    if not messages:
+        raise ValueError("messages must not be empty")
+    for i, message in enumerate(messages):
+        if not isinstance(message, (Mapping, BaseObject)) and not hasattr(message, "model_dump"):
+            raise TypeError(
+                f"messages[{i}] must be a dict or a message object; got {_type_name(message)}"
+            )
+        role = _message_role(message)
+        if role not in MESSAGE_ROLES:
+            raise ValueError(
+                f"messages[{i}] has role {role!r}; expected one of {_fmt(MESSAGE_ROLES)}"
+            )
+
+
+def _check_stop(_: object, __: attrs.Attribute[Any], stop: object) -> None:
+    if stop is None or isinstance(stop, str):
+        return
+    if not isinstance(stop, (list, tuple)) or not all(isinstance(s, str) for s in stop):
+        raise TypeError(f"stop must be a string or a list of strings; got {stop!r}")
+
+
+def _tool_name(tool: object, where: str) -> str:
+    if not isinstance(tool, Mapping):
+        raise TypeError(f"{where} must be a dict; got {_type_name(tool)}")
+    if tool.get("type", "function") != "function":
+        raise ValueError(f"{where}.type must be 'function'; got {tool.get('type')!r}")
+    function = tool.get("function")
+    name = function.get("name") if isinstance(function, Mapping) else None
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"{where}.function.name must be a non-empty string")
+    return name
+
+
+def _check_tools(_: object, __: attrs.Attribute[Any], tools: object) -> None:
+    if tools is None:
+        return
+    if not isinstance(tools, (list, tuple)):
+        raise TypeError(f"tools must be a list of tool dicts; got {_type_name(tools)}")
+    for i, tool in enumerate(tools):
+        _tool_name(tool, f"tools[{i}]")
+
+
+def _check_tool_choice(_: object, __: attrs.Attribute[Any], choice: object) -> None:
+    if choice is None or (isinstance(choice, str) and choice in TOOL_CHOICE_MODES):
+        return
+    if isinstance(choice, Mapping) and choice.get("type", "function") == "function":
+        function = choice.get("function")
+        if isinstance(function, Mapping) and isinstance(function.get("name"), str):
+            return
+    raise ValueError(
+        f"tool_choice must be one of {_fmt(TOOL_CHOICE_MODES)} or "
+        f"{{'type': 'function', 'function': {{'name': ...}}}}; got {choice!r}"
+    )
+
+
+def _check_response_format(_: object, __: attrs.Attribute[Any], fmt: object) -> None:
+    if fmt is None:
+        return
+    if isinstance(fmt, type):
+        raise TypeError(
+            "response_format must be a dict such as {'type': 'json_object'}; to parse into a "
+            "class, use chat.completions.parse()"
+        )
+    if not isinstance(fmt, Mapping):
+        raise TypeError(f"response_format must be a dict; got {_type_name(fmt)}")
+    kind = fmt.get("type")
+    if kind not in RESPONSE_FORMAT_TYPES:
+        raise ValueError(
+            f"response_format type must be one of {_fmt(RESPONSE_FORMAT_TYPES)}; got {kind!r}"
+        )
+    if kind == "json_schema":
+        schema = fmt.get("json_schema")
+        if not isinstance(schema, Mapping):
+            raise ValueError("response_format json_schema needs a 'json_schema' object")
+        if not isinstance(schema.get("name"), str) or not schema.get("name"):
+            raise ValueError("response_format json_schema needs a 'name'")
+        if not isinstance(schema.get("schema"), Mapping):
+            raise ValueError("response_format json_schema needs a 'schema' object")
+
+
+def _check_sogni_tools(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or value in SOGNI_TOOLS_VALUES:
+        return
+    raise ValueError(
+        f"sogni_tools must be True, False, or one of {_fmt((*SOGNI_TOOLS_VALUES, 'rich'))}; "
+        f"got {value!r}"
+    )
+
+
+def check_app_source(value: object, name: str = "app_source") -> None:
+    """Reject an ``app_source`` label Sogni would refuse (it also travels as a header)."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string; got {_type_name(value)}")
+    if len(value) > MAX_APP_SOURCE_LENGTH:
+        raise ValueError(f"{name} must be at most {MAX_APP_SOURCE_LENGTH} characters")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError(f"{name} must not contain control characters")
+
+
+def _check_app_source(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    check_app_source(value)
+
+
+def _check_media_references(_: object, __: attrs.Attribute[Any], refs: object) -> None:
+    if refs is None:
+        return
+    if not isinstance(refs, (list, tuple)):
+        raise TypeError(f"media_references must be a list; got {_type_name(refs)}")
+    for i, ref in enumerate(refs):
+        if not isinstance(ref, Mapping):
+            raise TypeError(f"media_references[{i}] must be a dict; got {_type_name(ref)}")
+        if ref.get("kind") not in MEDIA_KINDS:
+            raise ValueError(
+                f"media_references[{i}].kind must be one of {_fmt(MEDIA_KINDS)}; "
+                f"got {ref.get('kind')!r}"
+            )
+        url = ref.get("url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ValueError(f"media_references[{i}].url must be an http(s) URL; got {url!r}")
+
+
+def check_headers(headers: object, name: str) -> None:
+    """Header names and values must be strings without line breaks (``None`` removes one)."""
+    if headers is None:
+        return
+    if not isinstance(headers, Mapping):
+        raise TypeError(f"{name} must be a dict; got {_type_name(headers)}")
+    for key, value in headers.items():
+        if not isinstance(key, str) or not (value is None or isinstance(value, str)):
+            raise TypeError(f"{name} must map strings to strings; got {key!r}: {value!r}")
+        if any(c in key + (value or "") for c in "\r\n\0"):
+            raise ValueError(f"{name}[{key!r}] contains a line break")
+
+
+def check_timeout(value: object, name: str = "timeout") -> Timeout | None:
+    """``None``, seconds, a ``(connect, read)`` pair, or an object with ``connect``/``read``."""
+    if value is None:
+        return None
+    if hasattr(value, "connect") and hasattr(value, "read"):  # e.g. an httpx.Timeout
+        value = (value.connect, value.read)
+    pair = value if isinstance(value, (tuple, list)) else (value, value)
+    if len(pair) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in pair):
+        raise TypeError(f"{name} must be seconds or a (connect, read) pair; got {value!r}")
+    if any(not v > 0 for v in pair):
+        raise ValueError(f"{name} must be positive; got {value!r}")
+    return float(pair[0]), float(pair[1])
+
+
+def _opt(*validators: Any, default: Any = None) -> Any:
+    return attrs.field(default=default, validator=list(validators))
+
+
+@attrs.frozen(kw_only=True)
+class ChatCompletionParams:
+    """The JSON body of ``POST chat/completions``, one field per wire field.
+
+    Fields left ``None`` are not sent. Build it with :func:`chat_request`, which applies the
+    translation rules; constructing it directly validates each value but translates nothing.
+    """
+
+    messages: Sequence[Any] = attrs.field(validator=_check_messages)
+    model: str | None = _opt(_string)
+    stream: bool | None = _opt(_boolean)
+    stream_options: Mapping[str, Any] | None = _opt(_mapping)
+    temperature: float | None = _opt(_number, _finite)
+    top_p: float | None = _opt(_number, _finite)
+    top_k: int | None = _opt(_integer)
+    min_p: float | None = _opt(_number, _finite)
+    repetition_penalty: float | None = _opt(_number, _finite)
+    frequency_penalty: float | None = _opt(_number, _finite)
+    presence_penalty: float | None = _opt(_number, _finite)
+    max_tokens: int | None = _opt(_integer, _positive)
+    stop: str | Sequence[str] | None = _opt(_check_stop)
+    n: int | None = _opt(_integer, _positive)
+    seed: int | None = _opt(_integer)
+    logit_bias: Mapping[str, Any] | None = _opt(_mapping)
+    logprobs: bool | None = _opt(_boolean)
+    top_logprobs: int | None = _opt(_integer)
+    user: str | None = _opt(_string)
+    tools: Sequence[Mapping[str, Any]] | None = _opt(_check_tools)
+    tool_choice: str | Mapping[str, Any] | None = _opt(_check_tool_choice)
+    parallel_tool_calls: bool | None = _opt(_boolean)
+    response_format: Mapping[str, Any] | None = _opt(_check_response_format)
+    metadata: Mapping[str, Any] | None = _opt(_mapping)
+    store: bool | None = _opt(_boolean)
+    service_tier: str | None = _opt(_string)
+    chat_template_kwargs: Mapping[str, Any] | None = _opt(_mapping)
+    task_profile: str | None = _opt(_one_of(*TASK_PROFILES))
+    token_type: str | None = _opt(_one_of(*TOKEN_TYPES))
+    app_source: str | None = _opt(_check_app_source)
+    #: Always sent: ``False`` unless the caller asks for Sogni's hosted tools.
+    sogni_tools: bool | str = _opt(_check_sogni_tools, default=False)
+    sogni_tool_execution: bool | None = _opt(_boolean)
+    safe_content_filter: bool | None = _opt(_boolean)
+    billing_mode: str | None = _opt(_one_of(*BILLING_MODES))
+    media_references: Sequence[Mapping[str, Any]] | None = _opt(_check_media_references)
+
+    def __attrs_post_init__(self) -> None:
+        choice = self.tool_choice
+        if isinstance(choice, Mapping):
+            name = choice["function"]["name"]
+            names = [_tool_name(tool, "tools[]") for tool in self.tools or ()]
+            if name not in names:
+                raise ValueError(
+                    f"tool_choice names the function {name!r}, which is not in tools "
+                    f"({_fmt(names) or 'no tools given'})"
+                )
+
+
+@attrs.frozen(kw_only=True)
+class RequestOptions:
+    """Per-request options: extra headers, query and body, and a timeout override."""
+
+    extra_headers: Mapping[str, str | None] | None = None
+    extra_query: Mapping[str, Any] | None = None
+    extra_body: Mapping[str, Any] | None = attrs.field(default=None, validator=_mapping)
+    timeout: Timeout | None = None
+
+
+_WIRE_FIELDS = frozenset(f.name for f in attrs.fields(ChatCompletionParams))
+#: camelCase spellings of the Sogni SDK's ``ChatCompletionParams``.
+ALIASES = {"appSource": "app_source", "taskProfile": "task_profile", "tokenType": "token_type"}
+_INPUT_ONLY = frozenset(
+    {"think", "reasoning_effort", "max_completion_tokens", "functions", "function_call"}
+)
+_OPTIONS = frozenset({"extra_headers", "extra_query", "extra_body", "timeout"})
+KNOWN_KEYWORDS = _WIRE_FIELDS | _INPUT_ONLY | _OPTIONS
+
+
+def _unexpected(key: str, function: str) -> TypeError:
+    names = sorted(KNOWN_KEYWORDS | ALIASES.keys())
+    close = difflib.get_close_matches(key, names, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return TypeError(f"{function}() got an unexpected keyword argument {key!r}{hint}")
+
+
+def _legacy_functions(functions: object) -> list[dict[str, Any]]:
+    if not isinstance(functions, (list, tuple)):
+        raise TypeError(f"functions must be a list of function dicts; got {_type_name(functions)}")
+    tools = []
+    for i, function in enumerate(functions):
+        if not isinstance(function, Mapping) or not isinstance(function.get("name"), str):
+            raise ValueError(f"functions[{i}] must be a dict with a 'name'")
+        tools.append({"type": "function", "function": dict(function)})
+    return tools
+
+
+def _legacy_function_call(call: object) -> object:
+    if call in ("auto", "none"):
+        return call
+    if isinstance(call, Mapping) and isinstance(call.get("name"), str):
+        return {"type": "function", "function": {"name": call["name"]}}
+    raise ValueError(f"function_call must be 'auto', 'none' or {{'name': ...}}; got {call!r}")
+
+
+def _thinking(given: dict[str, Any]) -> bool | None:
+    think = given.pop("think", None)
+    effort = given.pop("reasoning_effort", None)
+    if effort is not None and effort not in REASONING_EFFORTS:
+        raise ValueError(
+            f"reasoning_effort must be one of {_fmt(REASONING_EFFORTS)}; got {effort!r}"
+        )
+    if think is not None:
+        if not isinstance(think, bool):
+            raise TypeError(f"think must be True or False; got {think!r}")
+        return think
+    if effort is not None:
+        return effort not in ("none", "minimal")
+    return None
+
+
+def chat_request(
+    kwargs: Mapping[str, Any],
+    *,
+    app_source: str | None = None,
+    function: str = "create",
+) -> tuple[ChatCompletionParams, RequestOptions]:
+    """Validate and translate ``create()`` keywords; raises before anything is sent.
+
+    ``app_source`` is the client's default label, used when the call gives none.
+    """
+    given: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
+    for key, value in kwargs.items():
+        name = ALIASES.get(key, key)
+        if name not in KNOWN_KEYWORDS:
+            raise _unexpected(key, function)
+        if name in spelled:
+            raise TypeError(f"pass {spelled[name]!r} or {key!r}, not both")
+        spelled[name] = key
+        if value is not None:
+            given[name] = value
+    if "messages" not in given:
+        raise TypeError(f"{function}() missing required keyword argument 'messages'")
+
+    options = RequestOptions(
+        extra_headers=given.pop("extra_headers", None),
+        extra_query=given.pop("extra_query", None),
+        extra_body=given.pop("extra_body", None),
+        timeout=check_timeout(given.pop("timeout", None)),
+    )
+    check_headers(options.extra_headers, "extra_headers")
+    if options.extra_query is not None and not isinstance(options.extra_query, Mapping):
+        raise TypeError(f"extra_query must be a dict; got {_type_name(options.extra_query)}")
+
+    enable_thinking = _thinking(given)
+    if enable_thinking is not None:
+        template = given.get("chat_template_kwargs")
+        if template is not None and not isinstance(template, Mapping):
+            raise TypeError(f"chat_template_kwargs must be a dict; got {_type_name(template)}")
+        given["chat_template_kwargs"] = {"enable_thinking": enable_thinking, **(template or {})}
+
+    limit = given.pop("max_completion_tokens", None)
+    if limit is not None and given.setdefault("max_tokens", limit) != limit:
+        raise ValueError(
+                f"max_tokens ({given['max_tokens']!r}) and max_completion_tokens ({limit!r}) "
+                "differ; pass one of them"
+            )
+
+    if "functions" in given:
+        if "tools" in given:
+            raise TypeError("pass tools or the legacy functions, not both")
+        given["tools"] = _legacy_functions(given.pop("functions"))
+    if "function_call" in given:
+        if "tool_choice" in given:
+            raise TypeError("pass tool_choice or the legacy function_call, not both")
+        given["tool_choice"] = _legacy_function_call(given.pop("function_call"))
+
+    if given.get("sogni_tools") == "rich":
+        given["sogni_tools"] = "creative-tools"
+    if app_source is not None:
+        given.setdefault("app_source", app_source)
+
+    return ChatCompletionParams(**given), options

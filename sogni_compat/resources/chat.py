@@ -1,0 +1,76 @@
+"""``client.chat.completions``: the chat completion endpoint."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .._convert import converter
+from .._errors import APIResponseValidationError, error_from_event
+from .._params import chat_request
+from ..types import ChatCompletion
+from ._base import Resource, decode_json
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .._client import OpenAI
+    from ..types.create_params import CompletionCreateParams
+
+__all__ = ["Chat", "Completions"]
+
+
+def _check_completion(data: Any) -> str | None:
+    """Why ``data`` is not a chat completion, or ``None`` when it is one."""
+    if not isinstance(data, dict):
+        return f"expected a JSON object, got {type(data).__name__}"
+    choices = data.get("choices")
+    if not isinstance(choices, list):
+        if "error" in data:
+            return f"the server reported an error: {error_from_event(data).message}"
+        return "it has no 'choices' list"
+    for i, choice in enumerate(choices):
+        if not isinstance(choice, dict):
+            return f"choices[{i}] is not an object"
+        if not isinstance(choice.get("message", {}), dict):
+            return f"choices[{i}].message is not an object"
+    return None
+
+
+class Completions(Resource):
+    """``client.chat.completions``."""
+
+    def create(self, **kwargs: Unpack[CompletionCreateParams]) -> ChatCompletion:
+        """Create a chat completion (keyword-only; OpenAI's keywords plus Sogni's).
+
+        Bad input raises ``TypeError``/``ValueError`` naming the parameter before anything is
+        sent. See the README for every keyword and what it puts on the wire.
+        """
+        client = self._client
+        params, options = chat_request(kwargs, app_source=client.app_source)
+        if params.stream:
+            raise NotImplementedError("stream=True is not supported yet")
+        body = converter.unstructure(params)
+        if options.extra_body:
+            body.update(options.extra_body)
+        response = client._request("POST", "chat/completions", body=body, options=options)
+        data = decode_json(response)
+        problem = _check_completion(data)
+        if problem is not None:
+            raise APIResponseValidationError(
+                f"The server's answer is not a chat completion: {problem}",
+                response=response,
+                body=data,
+            )
+        completion: ChatCompletion = converter.structure(data, ChatCompletion)
+        completion._request_id = response.headers.get("x-request-id")
+        return completion
+
+
+class Chat(Resource):
+    """``client.chat``: holds ``completions``."""
+
+    completions: Completions
+
+    def __init__(self, client: OpenAI) -> None:
+        super().__init__(client)
+        self.completions = Completions(client)

@@ -1,0 +1,54 @@
+"""``client.models``: list and retrieve the models the API serves."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from .._convert import converter
+from .._errors import APIResponseValidationError
+from .._params import RequestOptions, check_timeout
+from ..types import Model, ModelsPage
+from ._base import Resource, decode_json
+
+__all__ = ["Models"]
+
+
+class Models(Resource):
+    """``client.models.list()`` and ``client.models.retrieve(id)``."""
+
+    def list(self, *, timeout: Any = None) -> ModelsPage:
+        """All models; the page's ``.data`` holds them and iterating the page yields them."""
+        response = self._client._request("GET", "models", options=_options(timeout))
+        data = decode_json(response)
+        if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+            raise APIResponseValidationError(
+                "The server's answer to GET models is not a model list",
+                response=response,
+                body=data,
+            )
+        page = converter.structure(data, ModelsPage)
+        page._request_id = response.headers.get("x-request-id")
+        return page
+
+    def retrieve(self, model: str, *, timeout: Any = None) -> Model:
+        """One model by id."""
+        if not isinstance(model, str) or not model:
+            raise ValueError(f"model must be a non-empty string; got {model!r}")
+        response = self._client._request(
+            "GET", f"models/{quote(model, safe='')}", options=_options(timeout)
+        )
+        data = decode_json(response)
+        if not isinstance(data, dict):
+            raise APIResponseValidationError(
+                "The server's answer to GET models/{id} is not a model",
+                response=response,
+                body=data,
+            )
+        found = converter.structure(data, Model)
+        found._request_id = response.headers.get("x-request-id")
+        return found
+
+
+def _options(timeout: Any) -> RequestOptions | None:
+    return RequestOptions(timeout=check_timeout(timeout)) if timeout is not None else None

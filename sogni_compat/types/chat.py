@@ -1,0 +1,121 @@
+"""Chat completion response objects, with the OpenAI field names and Sogni's extras."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from ._base import BaseObject, response_type
+
+__all__ = [
+    "ChatCompletion",
+    "ChatCompletionMessage",
+    "ChatCompletionMessageToolCall",
+    "Choice",
+    "CompletionTokensDetails",
+    "CompletionUsage",
+    "Function",
+    "FunctionCall",
+    "PromptTokensDetails",
+]
+
+
+@response_type
+class Function(BaseObject):
+    """The function a tool call invokes: its ``name`` and its ``arguments`` as JSON text."""
+
+    name: str = ""
+    arguments: str = ""
+
+
+@response_type
+class FunctionCall(BaseObject):
+    """The legacy ``function_call`` of a message (same shape as :class:`Function`)."""
+
+    name: str = ""
+    arguments: str = ""
+
+
+@response_type
+class ChatCompletionMessageToolCall(BaseObject):
+    """A tool call the model asked for: ``id``, ``type`` and ``function``."""
+
+    id: str = ""
+    type: str = "function"
+    function: Function = attrs.field(factory=Function)
+
+
+@response_type
+class ChatCompletionMessage(BaseObject):
+    """The assistant's message; ``content`` is ``None`` when the model only calls tools."""
+
+    role: str = "assistant"
+    content: str | None = None
+    refusal: str | None = None
+    tool_calls: list[ChatCompletionMessageToolCall] | None = None
+    function_call: FunctionCall | None = None
+    annotations: list[Any] | None = None
+    audio: Any | None = None
+    #: The model's thinking, when the server returns it separately.
+    reasoning_content: str | None = None
+
+
+@response_type
+class Choice(BaseObject):
+    """One answer: ``index``, ``message``, ``finish_reason`` (``stop|length|tool_calls``)."""
+
+    index: int = 0
+    message: ChatCompletionMessage = attrs.field(factory=ChatCompletionMessage)
+    finish_reason: str | None = None
+    logprobs: Any | None = None
+
+
+@response_type
+class CompletionTokensDetails(BaseObject):
+    """Breakdown of completion tokens (OpenAI field names)."""
+
+    accepted_prediction_tokens: int | None = None
+    audio_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    rejected_prediction_tokens: int | None = None
+
+
+@response_type
+class PromptTokensDetails(BaseObject):
+    """Breakdown of prompt tokens (OpenAI field names)."""
+
+    audio_tokens: int | None = None
+    cached_tokens: int | None = None
+
+
+@response_type
+class CompletionUsage(BaseObject):
+    """Token counts of a completion."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    completion_tokens_details: CompletionTokensDetails | None = None
+    prompt_tokens_details: PromptTokensDetails | None = None
+
+
+@response_type
+class ChatCompletion(BaseObject):
+    """A chat completion (``object == "chat.completion"``) plus Sogni's extras.
+
+    ``sogni_tool_results`` holds the results of Sogni hosted tools the server ran (plain
+    dicts: their schema is not published); ``creative_workflows`` the durable workflows it
+    started. ``_request_id`` is the ``x-request-id`` response header.
+    """
+
+    id: str = ""
+    object: str = "chat.completion"
+    created: int = 0
+    model: str = ""
+    choices: list[Choice] = attrs.field(factory=list)
+    usage: CompletionUsage | None = None
+    system_fingerprint: str | None = None
+    service_tier: str | None = None
+    sogni_tool_results: list[dict[str, Any]] | None = None
+    creative_workflows: list[dict[str, Any]] | None = None

@@ -1,0 +1,62 @@
+"""The keywords of ``chat.completions.create``, as a ``TypedDict`` for type checkers and IDEs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal, TypedDict
+
+__all__ = ["CompletionCreateParams"]
+
+
+class CompletionCreateParams(TypedDict, total=False):
+    """Every keyword ``create`` accepts: OpenAI's, Sogni's (both spellings) and request options."""
+
+    messages: Iterable[Any]
+    model: str | None
+    stream: bool | None
+    stream_options: Mapping[str, Any] | None
+    temperature: float | None
+    top_p: float | None
+    max_tokens: int | None
+    max_completion_tokens: int | None
+    stop: str | Sequence[str] | None
+    n: int | None
+    seed: int | None
+    frequency_penalty: float | None
+    presence_penalty: float | None
+    logit_bias: Mapping[str, Any] | None
+    logprobs: bool | None
+    top_logprobs: int | None
+    user: str | None
+    tools: Sequence[Mapping[str, Any]] | None
+    tool_choice: str | Mapping[str, Any] | None
+    parallel_tool_calls: bool | None
+    response_format: Mapping[str, Any] | None
+    functions: Sequence[Mapping[str, Any]] | None
+    function_call: str | Mapping[str, Any] | None
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    metadata: Mapping[str, Any] | None
+    store: bool | None
+    service_tier: str | None
+    # Sogni
+    think: bool | None
+    task_profile: Literal["general", "coding", "reasoning"] | None
+    taskProfile: Literal["general", "coding", "reasoning"] | None
+    token_type: Literal["sogni", "spark", "auto"] | None
+    tokenType: Literal["sogni", "spark", "auto"] | None
+    app_source: str | None
+    appSource: str | None
+    top_k: int | None
+    min_p: float | None
+    repetition_penalty: float | None
+    sogni_tools: bool | Literal["creative-tools", "creative-agent", "none", "rich"] | None
+    sogni_tool_execution: bool | None
+    chat_template_kwargs: Mapping[str, Any] | None
+    safe_content_filter: bool | None
+    billing_mode: Literal["auto", "subscription", "tokens"] | None
+    media_references: Sequence[Mapping[str, Any]] | None
+    # request options
+    extra_headers: Mapping[str, str | None] | None
+    extra_query: Mapping[str, Any] | None
+    extra_body: Mapping[str, Any] | None
+    timeout: float | tuple[float, float] | None
