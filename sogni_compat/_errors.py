@@ -361,7 +361,6 @@ _CALLER_ERRORS = (
     requests.exceptions.MissingSchema,
     requests.exceptions.InvalidSchema,
     requests.exceptions.InvalidHeader,
-    requests.exceptions.URLRequired,
 )
 _TIMEOUTS = (
     requests.exceptions.Timeout,

@@ -416,9 +416,9 @@ def chat_request(
     limit = given.pop("max_completion_tokens", None)
     if limit is not None and given.setdefault("max_tokens", limit) != limit:
         raise ValueError(
-                f"max_tokens ({given['max_tokens']!r}) and max_completion_tokens ({limit!r}) "
-                "differ; pass one of them"
-            )
+            f"max_tokens ({given['max_tokens']!r}) and max_completion_tokens ({limit!r}) "
+            "differ; pass one of them"
+        )
 
     if "functions" in given:
         if "tools" in given:

@@ -9,15 +9,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import attrs
+
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:
+
+    def dataclass_transform(**_: Any) -> Any:
+        return lambda decorated: decorated
+
 
 __all__ = ["BaseObject", "response_type"]
 
 _T = TypeVar("_T")
 
 
+@dataclass_transform(kw_only_default=True, field_specifiers=(attrs.field,))
 def response_type(cls: type[_T]) -> type[_T]:
     """Make ``cls`` a slotted, mutable, keyword-only attrs class with the base's repr."""
     return attrs.define(slots=True, kw_only=True, repr=False)(cls)

@@ -1,0 +1,38 @@
+"""Helpers shared by the tests: constants and wire bodies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+BASE_URL = "https://api.test/v1"
+API_KEY = "sk-test-key-0123456789"
+CHAT_URL = f"{BASE_URL}/chat/completions"
+
+
+def completion(content: str = "Hello!", **extra: Any) -> dict[str, Any]:
+    """A minimal chat completion as the server sends it."""
+    body: dict[str, Any] = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1767225600,
+        "model": "qwen3.6-35b-a3b-gguf-iq4xs",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": content},
+            }
+        ],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7},
+    }
+    body.update(extra)
+    return body
+
+
+def sent_json(call: Any) -> Any:
+    """The JSON body of a recorded request."""
+    return json.loads(call.request.body)
+
+
+USER = [{"role": "user", "content": "Hi"}]

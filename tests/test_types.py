@@ -1,0 +1,160 @@
+"""Response objects: lenient parsing, extras, dumps that round-trip, repr, copying."""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+from typing import Any, cast
+
+import pytest
+import responses
+
+from sogni_compat import (
+    ChatCompletion,
+    ChatCompletionMessage,
+    ChatCompletionMessageToolCall,
+    OpenAI,
+)
+
+from ._helpers import CHAT_URL, USER, completion
+
+WIRE: dict[str, Any] = {
+    "id": "chatcmpl-6c1f",
+    "object": "chat.completion",
+    "created": 1767225600,
+    "model": "qwen3.6-35b-a3b-gguf-iq4xs",
+    "choices": [
+        {
+            "index": 0,
+            "finish_reason": "tool_calls",
+            "message": {
+                "role": "assistant",
+                "content": None,
+                "reasoning_content": "The user wants weather.",
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": '{"city": "Oslo"}'},
+                    }
+                ],
+            },
+        }
+    ],
+    "usage": {
+        "prompt_tokens": 1843,
+        "completion_tokens": 212,
+        "total_tokens": 2055,
+        "completion_tokens_details": {"reasoning_tokens": 100},
+    },
+    "sogni_tool_results": [
+        {"tool": "generate_image", "success": True, "urls": ["https://x/1.png"]}
+    ],
+    "creative_workflows": [{"workflowId": "wf_1", "status": "completed"}],
+    "server_extra": {"nested": [1, 2]},
+}
+
+
+@pytest.fixture
+def answer(client: OpenAI, mock: responses.RequestsMock) -> ChatCompletion:
+    """The WIRE completion as parsed by the client."""
+    mock.post(CHAT_URL, json=WIRE, headers={"x-request-id": "req_42"})
+    return client.chat.completions.create(messages=USER)
+
+
+def test_fields_and_nested_types(answer: ChatCompletion) -> None:
+    """Known fields are typed objects: choices, message, tool calls, usage."""
+    message = answer.choices[0].message
+    assert isinstance(message, ChatCompletionMessage)
+    assert message.content is None
+    assert answer.choices[0].finish_reason == "tool_calls"
+    call = message.tool_calls[0] if message.tool_calls else None
+    assert isinstance(call, ChatCompletionMessageToolCall)
+    assert call.function.name == "get_weather"
+    assert json.loads(call.function.arguments) == {"city": "Oslo"}
+    assert answer.usage is not None
+    assert answer.usage.total_tokens == 2055
+    assert answer.usage.completion_tokens_details is not None
+    assert answer.usage.completion_tokens_details.reasoning_tokens == 100
+    assert answer.sogni_tool_results == WIRE["sogni_tool_results"]
+    assert answer.creative_workflows == WIRE["creative_workflows"]
+    assert answer._request_id == "req_42"
+
+
+def test_unknown_fields_are_attributes(answer: ChatCompletion) -> None:
+    """Fields the server adds are kept and readable as attributes."""
+    assert answer.server_extra == {"nested": [1, 2]}
+    assert answer.choices[0].message.reasoning_content == "The user wants weather."
+    with pytest.raises(AttributeError, match="no attribute 'missing'"):
+        _ = answer.missing
+
+
+def test_optional_fields_read_none(answer: ChatCompletion) -> None:
+    """Optional fields the server did not send read None."""
+    message = answer.choices[0].message
+    assert message.refusal is None
+    assert message.function_call is None
+    assert message.annotations is None
+    assert message.audio is None
+    assert answer.system_fingerprint is None
+    assert answer.service_tier is None
+    assert answer.choices[0].logprobs is None
+
+
+def test_to_dict_round_trips_the_wire(answer: ChatCompletion) -> None:
+    """to_dict()/to_json() give back exactly what the server sent."""
+    assert answer.to_dict() == WIRE
+    assert json.loads(answer.to_json()) == WIRE
+
+
+def test_explicit_null_is_kept(client: OpenAI, mock: responses.RequestsMock) -> None:
+    """A field sent as null is dumped as null; a field not sent is left out."""
+    mock.post(CHAT_URL, json=completion(system_fingerprint=None))
+    dumped = client.chat.completions.create(messages=USER).to_dict()
+    assert dumped["system_fingerprint"] is None
+    assert "service_tier" not in dumped
+
+
+def test_model_dump_includes_every_field(answer: ChatCompletion) -> None:
+    """model_dump() lists every field, absent ones as None, plus the extras."""
+    dumped = answer.model_dump()
+    assert dumped["system_fingerprint"] is None
+    assert dumped["choices"][0]["message"]["refusal"] is None
+    assert dumped["server_extra"] == {"nested": [1, 2]}
+    assert json.loads(answer.model_dump_json()) == dumped
+    assert "refusal" not in answer.model_dump(exclude_none=True)["choices"][0]["message"]
+
+
+def test_pickle_and_deepcopy(answer: ChatCompletion) -> None:
+    """Objects survive pickle and deepcopy with fields and extras intact."""
+    for clone in (pickle.loads(pickle.dumps(answer)), copy.deepcopy(answer)):
+        assert clone == answer
+        assert clone.to_dict() == WIRE
+        assert clone.server_extra == {"nested": [1, 2]}
+
+
+def test_readable_repr(answer: ChatCompletion) -> None:
+    """The repr names the class and shows the fields that have values."""
+    text = repr(answer.choices[0].message)
+    assert text.startswith("ChatCompletionMessage(role='assistant'")
+    assert "get_weather" in text
+    assert "refusal" not in text
+
+
+def test_objects_built_in_code_dump_their_values() -> None:
+    """An object constructed directly dumps the fields that were given values."""
+    message = ChatCompletionMessage(role="assistant", content="hi")
+    assert message.to_dict() == {"role": "assistant", "content": "hi"}
+    message.content = "changed"
+    assert message.to_dict()["content"] == "changed"
+
+
+def test_wrong_nested_shapes_are_kept_not_rejected(
+    client: OpenAI, mock: responses.RequestsMock
+) -> None:
+    """An unexpected shape in an optional field is kept as sent rather than failing the call."""
+    mock.post(CHAT_URL, json=completion(usage="n/a", created="yesterday"))
+    answer = client.chat.completions.create(messages=USER)
+    assert cast(object, answer.usage) == "n/a"
+    assert cast(object, answer.created) == "yesterday"
