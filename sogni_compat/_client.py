@@ -9,7 +9,7 @@ import platform
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -34,6 +34,8 @@ from .resources.models import Models
 __all__ = ["OpenAI", "Sogni"]
 
 logger = logging.getLogger("sogni_compat")
+
+_T = TypeVar("_T")
 
 _USER_AGENT = (
     f"sogni-compat/{__version__} python/{platform.python_version()} requests/{requests.__version__}"
@@ -214,12 +216,14 @@ class OpenAI:
         body: Mapping[str, Any] | None = None,
         options: RequestOptions | None = None,
         stream: bool = False,
-    ) -> requests.Response:
-        """Send one logical request, retrying as the policy says; return a 2xx response.
+        parse: Callable[[requests.Response], _T],
+    ) -> _T:
+        """Send one logical request, retrying as the policy says; return ``parse(response)``.
 
-        Raises :class:`APIStatusError` subclasses for 4xx/5xx answers and
-        :class:`APIConnectionError` for transport failures. With ``stream=True`` the body is
-        left unread (the caller closes the response).
+        ``parse`` runs inside the attempt, so a connection failure while it reads the body is
+        retried like one while sending. Raises :class:`APIStatusError` subclasses for 4xx/5xx
+        answers and :class:`APIConnectionError` for transport failures. With ``stream=True``
+        the body is left for ``parse`` to read as it arrives.
         """
         if self._closed:
             raise OpenAIError("This client has been closed; create a new one")
@@ -276,7 +280,11 @@ class OpenAI:
                         response.close()
                     raise error
                 response.retries_taken = number - 1  # type: ignore[attr-defined]
-                return response
+                try:
+                    return parse(response)
+                except BaseException:
+                    response.close()
+                    raise
         raise AssertionError("unreachable: tenacity returns or raises")  # pragma: no cover
 
 

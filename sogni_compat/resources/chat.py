@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import requests
 
 from .._convert import converter
 from .._errors import APIResponseValidationError, error_from_event
 from .._params import chat_request
+from .._streaming import Stream
 from ..types import ChatCompletion
 from ._base import Resource, decode_json
 
@@ -14,7 +17,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._client import OpenAI
-    from ..types.create_params import CompletionCreateParams
+    from ..types.create_params import CompletionCreateParamsBase
 
 __all__ = ["Chat", "Completions"]
 
@@ -36,34 +39,61 @@ def _check_completion(data: Any) -> str | None:
     return None
 
 
+def _completion(response: requests.Response) -> ChatCompletion:
+    data = decode_json(response)
+    problem = _check_completion(data)
+    if problem is not None:
+        raise APIResponseValidationError(
+            f"The server's answer is not a chat completion: {problem}",
+            response=response,
+            body=data,
+        )
+    completion: ChatCompletion = converter.structure(data, ChatCompletion)
+    completion._request_id = response.headers.get("x-request-id")
+    return completion
+
+
+def _stream(response: requests.Response) -> Stream:
+    stream = Stream(response)
+    stream._prime()
+    return stream
+
+
 class Completions(Resource):
     """``client.chat.completions``."""
 
-    def create(self, **kwargs: Unpack[CompletionCreateParams]) -> ChatCompletion:
+    @overload
+    def create(
+        self, *, stream: Literal[True], **kwargs: Unpack[CompletionCreateParamsBase]
+    ) -> Stream: ...
+    @overload
+    def create(
+        self, *, stream: Literal[False] | None = None, **kwargs: Unpack[CompletionCreateParamsBase]
+    ) -> ChatCompletion: ...
+    @overload
+    def create(
+        self, *, stream: bool | None = None, **kwargs: Unpack[CompletionCreateParamsBase]
+    ) -> ChatCompletion | Stream: ...
+
+    def create(self, **kwargs: Any) -> ChatCompletion | Stream:
         """Create a chat completion (keyword-only; OpenAI's keywords plus Sogni's).
 
+        With ``stream=True`` returns a :class:`Stream` of chunks, else a :class:`ChatCompletion`.
         Bad input raises ``TypeError``/``ValueError`` naming the parameter before anything is
         sent. See the README for every keyword and what it puts on the wire.
         """
         client = self._client
         params, options = chat_request(kwargs, app_source=client.app_source)
-        if params.stream:
-            raise NotImplementedError("stream=True is not supported yet")
         body = converter.unstructure(params)
         if options.extra_body:
             body.update(options.extra_body)
-        response = client._request("POST", "chat/completions", body=body, options=options)
-        data = decode_json(response)
-        problem = _check_completion(data)
-        if problem is not None:
-            raise APIResponseValidationError(
-                f"The server's answer is not a chat completion: {problem}",
-                response=response,
-                body=data,
+        if body.get("stream"):
+            return client._request(
+                "POST", "chat/completions", body=body, options=options, stream=True, parse=_stream
             )
-        completion: ChatCompletion = converter.structure(data, ChatCompletion)
-        completion._request_id = response.headers.get("x-request-id")
-        return completion
+        return client._request(
+            "POST", "chat/completions", body=body, options=options, parse=_completion
+        )
 
 
 class Chat(Resource):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+import requests
+
 from .._convert import converter
 from .._errors import APIResponseValidationError
 from .._params import RequestOptions, check_timeout
@@ -19,35 +21,36 @@ class Models(Resource):
 
     def list(self, *, timeout: Any = None) -> ModelsPage:
         """All models; the page's ``.data`` holds them and iterating the page yields them."""
-        response = self._client._request("GET", "models", options=_options(timeout))
-        data = decode_json(response)
-        if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-            raise APIResponseValidationError(
-                "The server's answer to GET models is not a model list",
-                response=response,
-                body=data,
-            )
-        page = converter.structure(data, ModelsPage)
-        page._request_id = response.headers.get("x-request-id")
-        return page
+        return self._client._request("GET", "models", options=_options(timeout), parse=_page)
 
     def retrieve(self, model: str, *, timeout: Any = None) -> Model:
         """One model by id."""
         if not isinstance(model, str) or not model:
             raise ValueError(f"model must be a non-empty string; got {model!r}")
-        response = self._client._request(
-            "GET", f"models/{quote(model, safe='')}", options=_options(timeout)
+        path = f"models/{quote(model, safe='')}"
+        return self._client._request("GET", path, options=_options(timeout), parse=_model)
+
+
+def _page(response: requests.Response) -> ModelsPage:
+    data = decode_json(response)
+    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+        raise APIResponseValidationError(
+            "The server's answer to GET models is not a model list", response=response, body=data
         )
-        data = decode_json(response)
-        if not isinstance(data, dict):
-            raise APIResponseValidationError(
-                "The server's answer to GET models/{id} is not a model",
-                response=response,
-                body=data,
-            )
-        found = converter.structure(data, Model)
-        found._request_id = response.headers.get("x-request-id")
-        return found
+    page: ModelsPage = converter.structure(data, ModelsPage)
+    page._request_id = response.headers.get("x-request-id")
+    return page
+
+
+def _model(response: requests.Response) -> Model:
+    data = decode_json(response)
+    if not isinstance(data, dict):
+        raise APIResponseValidationError(
+            "The server's answer to GET models/{id} is not a model", response=response, body=data
+        )
+    found: Model = converter.structure(data, Model)
+    found._request_id = response.headers.get("x-request-id")
+    return found
 
 
 def _options(timeout: Any) -> RequestOptions | None:

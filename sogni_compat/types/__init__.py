@@ -12,14 +12,28 @@ from .chat import (
     FunctionCall,
     PromptTokensDetails,
 )
+from .chunk import (
+    ChatCompletionChunk,
+    ChoiceDelta,
+    ChoiceDeltaFunctionCall,
+    ChoiceDeltaToolCall,
+    ChoiceDeltaToolCallFunction,
+    ChunkChoice,
+)
 from .model import Model, ModelsPage
 
 __all__ = [
     "BaseObject",
     "ChatCompletion",
+    "ChatCompletionChunk",
     "ChatCompletionMessage",
     "ChatCompletionMessageToolCall",
     "Choice",
+    "ChoiceDelta",
+    "ChoiceDeltaFunctionCall",
+    "ChoiceDeltaToolCall",
+    "ChoiceDeltaToolCallFunction",
+    "ChunkChoice",
     "CompletionTokensDetails",
     "CompletionUsage",
     "Function",

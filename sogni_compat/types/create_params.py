@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, TypedDict
 
-__all__ = ["CompletionCreateParams"]
+__all__ = ["CompletionCreateParams", "CompletionCreateParamsBase"]
 
 
-class CompletionCreateParams(TypedDict, total=False):
-    """Every keyword ``create`` accepts: OpenAI's, Sogni's (both spellings) and request options."""
+class CompletionCreateParamsBase(TypedDict, total=False):
+    """Every keyword of ``create`` but ``stream``: OpenAI's, Sogni's and request options."""
 
     messages: Iterable[Any]
     model: str | None
-    stream: bool | None
     stream_options: Mapping[str, Any] | None
     temperature: float | None
     top_p: float | None
@@ -60,3 +59,9 @@ class CompletionCreateParams(TypedDict, total=False):
     extra_query: Mapping[str, Any] | None
     extra_body: Mapping[str, Any] | None
     timeout: float | tuple[float, float] | None
+
+
+class CompletionCreateParams(CompletionCreateParamsBase, total=False):
+    """Every keyword ``create`` accepts, ``stream`` included."""
+
+    stream: bool | None
