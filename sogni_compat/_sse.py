@@ -48,12 +48,14 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Decode newly arrived bytes; return the events they complete."""
+        if not chunk:
+            return []
         if self._skip_lf:
             self._skip_lf = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
-        if not chunk:
-            return []
+                if not chunk:
+                    return []
         lines = chunk.splitlines(keepends=True)
         tail = lines[-1]
         if tail[-1:] in (b"\n", b"\r"):
