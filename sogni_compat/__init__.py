@@ -24,9 +24,11 @@ from ._errors import (
     RateLimitError,
     UnprocessableEntityError,
 )
+from ._streaming import Stream
 from ._version import __version__
 from .types import (
     ChatCompletion,
+    ChatCompletionChunk,
     ChatCompletionMessage,
     ChatCompletionMessageToolCall,
     Choice,
@@ -47,6 +49,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ChatCompletion",
+    "ChatCompletionChunk",
     "ChatCompletionMessage",
     "ChatCompletionMessageToolCall",
     "Choice",
@@ -62,6 +65,7 @@ __all__ = [
     "RateLimitError",
     "Sogni",
     "SogniError",
+    "Stream",
     "UnprocessableEntityError",
     "__version__",
 ]

@@ -215,3 +215,22 @@ def test_drop_before_first_event_is_retried(serve: Callable[..., tuple[Script, s
     assert [c.choices[0].delta.content for c in chunks] == ["ok"]
     assert script.requests == 2
     assert len(sleeps) == 1
+
+
+def test_interrupt_in_the_loop_closes_the_connection(
+    serve: Callable[..., tuple[Script, str]],
+) -> None:
+    """A KeyboardInterrupt while reading a stream closes the connection on the way out."""
+
+    def run(h: BaseHTTPRequestHandler) -> None:
+        start_chunked(h)
+        write_chunk(h, sse("one"))
+        wait_for_client_close(h, script)
+
+    script, base_url = serve(run)
+    client = OpenAI(api_key="k", base_url=base_url, timeout=WAIT)
+    stream = client.chat.completions.create(messages=USER, stream=True)
+    with pytest.raises(KeyboardInterrupt):
+        for _ in stream:
+            raise KeyboardInterrupt
+    assert script.client_closed.wait(WAIT)
