@@ -279,7 +279,6 @@ class OpenAI:
                     finally:
                         response.close()
                     raise error
-                response.retries_taken = number - 1  # type: ignore[attr-defined]
                 try:
                     return parse(response)
                 except BaseException:

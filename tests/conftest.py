@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 import responses
+from responses.registries import OrderedRegistry
 
 from sogni_compat import OpenAI
 
@@ -37,3 +38,12 @@ def client(sleeps: list[float]) -> Iterator[OpenAI]:
     """A client against the mock base URL that records its retry sleeps."""
     with OpenAI(api_key=API_KEY, base_url=BASE_URL, sleep=sleeps.append) as c:
         yield c
+
+
+@pytest.fixture
+def ordered() -> Iterator[responses.RequestsMock]:
+    """A strict mock that answers registered responses in order (for retry sequences)."""
+    with responses.RequestsMock(
+        assert_all_requests_are_fired=True, registry=OrderedRegistry
+    ) as rsps:
+        yield rsps

@@ -4,27 +4,16 @@ from __future__ import annotations
 
 import email.utils
 import time
-from collections.abc import Iterator
 
 import pytest
 import requests
 import responses
-from responses.registries import OrderedRegistry
 
 import sogni_compat
 from sogni_compat import OpenAI
 from sogni_compat._retry import backoff
 
 from ._helpers import API_KEY, BASE_URL, CHAT_URL, USER, completion
-
-
-@pytest.fixture
-def ordered() -> Iterator[responses.RequestsMock]:
-    """A strict mock that answers registered responses in order."""
-    with responses.RequestsMock(
-        assert_all_requests_are_fired=True, registry=OrderedRegistry
-    ) as rsps:
-        yield rsps
 
 
 def test_500_503_then_success(

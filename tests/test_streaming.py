@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 import responses
-from responses.registries import OrderedRegistry
 
 import sogni_compat
 from sogni_compat import OpenAI
@@ -236,15 +234,6 @@ def test_context_manager_and_close(client: OpenAI, mock: responses.RequestsMock)
         assert stream.response.status_code == 200
     assert stream._closed
     assert list(stream) == []
-
-
-@pytest.fixture
-def ordered() -> Iterator[responses.RequestsMock]:
-    """A strict mock answering registered responses in order."""
-    with responses.RequestsMock(
-        assert_all_requests_are_fired=True, registry=OrderedRegistry
-    ) as rsps:
-        yield rsps
 
 
 def test_status_error_before_first_event_is_retried(

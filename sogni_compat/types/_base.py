@@ -32,15 +32,13 @@ def response_type(cls: type[_T]) -> type[_T]:
     return attrs.define(slots=True, kw_only=True, repr=False)(cls)
 
 
-def _dump(value: Any, exclude_unset: bool, exclude_none: bool, json_mode: bool) -> Any:
+def _dump(value: Any, exclude_unset: bool, exclude_none: bool) -> Any:
     if isinstance(value, BaseObject):
-        return value._dump(exclude_unset, exclude_none, json_mode)
+        return value._dump(exclude_unset, exclude_none)
     if isinstance(value, list | tuple):
-        return [_dump(item, exclude_unset, exclude_none, json_mode) for item in value]
+        return [_dump(item, exclude_unset, exclude_none) for item in value]
     if isinstance(value, dict):
-        return {
-            key: _dump(item, exclude_unset, exclude_none, json_mode) for key, item in value.items()
-        }
+        return {key: _dump(item, exclude_unset, exclude_none) for key, item in value.items()}
     return value
 
 
@@ -74,7 +72,7 @@ class BaseObject:
             return self._fields_set
         return frozenset(name for name in self._field_names() if getattr(self, name) is not None)
 
-    def _dump(self, exclude_unset: bool, exclude_none: bool, json_mode: bool) -> dict[str, Any]:
+    def _dump(self, exclude_unset: bool, exclude_none: bool) -> dict[str, Any]:
         sent = self._set_names() if exclude_unset else None
         out: dict[str, Any] = {}
         for name in self._field_names():
@@ -83,11 +81,11 @@ class BaseObject:
             value = getattr(self, name)
             if value is None and exclude_none:
                 continue
-            out[name] = _dump(value, exclude_unset, exclude_none, json_mode)
+            out[name] = _dump(value, exclude_unset, exclude_none)
         for name, value in self._extra.items():
             if value is None and exclude_none:
                 continue
-            out[name] = _dump(value, exclude_unset, exclude_none, json_mode)
+            out[name] = _dump(value, exclude_unset, exclude_none)
         return out
 
     def to_dict(
@@ -98,14 +96,15 @@ class BaseObject:
         exclude_none: bool = False,
     ) -> dict[str, Any]:
         """The object as a plain dict; by default exactly the fields the server sent."""
-        return self._dump(exclude_unset, exclude_none, mode == "json")
+        del mode  # values are JSON-native, so both modes give the same dict
+        return self._dump(exclude_unset, exclude_none)
 
     def to_json(
         self, *, indent: int | None = 2, exclude_unset: bool = True, exclude_none: bool = False
     ) -> str:
         """The object as JSON text; by default exactly the fields the server sent."""
         return json.dumps(
-            self._dump(exclude_unset, exclude_none, True), indent=indent, ensure_ascii=False
+            self._dump(exclude_unset, exclude_none), indent=indent, ensure_ascii=False
         )
 
     def model_dump(
@@ -117,8 +116,8 @@ class BaseObject:
         by_alias: bool | None = None,
     ) -> dict[str, Any]:
         """Pydantic-style dump: every field (``None`` when absent) plus the extras."""
-        del by_alias  # field names are the wire names
-        return self._dump(exclude_unset, exclude_none, mode == "json")
+        del mode, by_alias  # values are JSON-native and field names are the wire names
+        return self._dump(exclude_unset, exclude_none)
 
     def model_dump_json(
         self,
@@ -131,7 +130,7 @@ class BaseObject:
         """Pydantic-style JSON dump: every field plus the extras."""
         del by_alias
         return json.dumps(
-            self._dump(exclude_unset, exclude_none, True), indent=indent, ensure_ascii=False
+            self._dump(exclude_unset, exclude_none), indent=indent, ensure_ascii=False
         )
 
     def __repr__(self) -> str:
