@@ -22,6 +22,7 @@ from ._errors import (
     PaymentRequiredError,
     PermissionDeniedError,
     RateLimitError,
+    ToolRoundsExceededError,
     UnprocessableEntityError,
 )
 from ._streaming import Stream
@@ -34,6 +35,9 @@ from .types import (
     Choice,
     CompletionUsage,
     Model,
+    ToolProgress,
+    ToolResult,
+    ToolRound,
 )
 
 #: Sogni's name for the base error class.
@@ -66,6 +70,10 @@ __all__ = [
     "Sogni",
     "SogniError",
     "Stream",
+    "ToolProgress",
+    "ToolResult",
+    "ToolRound",
+    "ToolRoundsExceededError",
     "UnprocessableEntityError",
     "__version__",
 ]

@@ -19,11 +19,13 @@ from ._config import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RETRIES,
     DEFAULT_READ_TIMEOUT,
+    DEFAULT_TOOL_TIMEOUT,
     ENV_API_KEY,
     ENV_BASE_URL,
     NOT_GIVEN,
     NotGiven,
 )
+from ._convert import json_default
 from ._errors import OpenAIError, error_from_response, translate_transport_errors
 from ._params import RequestOptions, Timeout, check_app_source, check_headers, check_timeout
 from ._retry import RetryPolicy
@@ -42,23 +44,10 @@ _USER_AGENT = (
 )
 
 
-def _json_default(value: Any) -> Any:
-    """Encode response objects (e.g. a message from an earlier answer) inside a request body."""
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return to_dict()
-    model_dump = getattr(value, "model_dump", None)
-    if callable(model_dump):
-        return model_dump(mode="json", exclude_unset=True)
-    if isinstance(value, tuple | set | frozenset):
-        return list(value)
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
 def encode_json(body: Mapping[str, Any]) -> bytes:
     """The compact UTF-8 JSON text of a request body."""
     return json.dumps(
-        body, separators=(",", ":"), ensure_ascii=False, default=_json_default
+        body, separators=(",", ":"), ensure_ascii=False, default=json_default
     ).encode()
 
 
@@ -80,7 +69,8 @@ class OpenAI:
     failed attempts are retried (default 2). ``app_source`` labels every request (body field
     and ``X-App-Source`` header). ``http_client`` is a ``requests.Session`` to use instead of
     a new one (proxies, certificates, adapters). ``sleep`` is the function that waits between
-    retries (replace it in tests).
+    retries (replace it in tests). ``tool_timeout`` bounds the seconds the auto-tool loop
+    waits for one Sogni hosted media tool (default 1800).
     """
 
     api_key: str
@@ -88,6 +78,7 @@ class OpenAI:
     timeout: Timeout
     max_retries: int
     app_source: str | None
+    tool_timeout: float
     chat: Chat
     models: Models
 
@@ -103,6 +94,7 @@ class OpenAI:
         app_source: str | None = None,
         http_client: requests.Session | None = None,
         sleep: Callable[[float], None] | None = None,
+        tool_timeout: float = DEFAULT_TOOL_TIMEOUT,
     ) -> None:
         if api_key is None:
             api_key = os.environ.get(ENV_API_KEY) or None
@@ -121,6 +113,15 @@ class OpenAI:
             raise TypeError(
                 f"http_client must be a requests.Session; got {type(http_client).__name__}"
             )
+        if (
+            isinstance(tool_timeout, bool)
+            or not isinstance(tool_timeout, int | float)
+            or not tool_timeout > 0
+            or tool_timeout == float("inf")
+        ):
+            raise ValueError(
+                f"tool_timeout must be a positive number of seconds; got {tool_timeout!r}"
+            )
         check_app_source(app_source)
         check_headers(default_headers, "default_headers")
         if default_query is not None and not isinstance(default_query, Mapping):
@@ -133,6 +134,7 @@ class OpenAI:
         self.timeout = check_timeout(timeout) or (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT)
         self.max_retries = max_retries
         self.app_source = app_source
+        self.tool_timeout = float(tool_timeout)
         self._default_headers = dict(default_headers or {})
         self._default_query = dict(default_query or {})
         self._sleep = sleep or time.sleep
@@ -168,6 +170,7 @@ class OpenAI:
         default_query: Mapping[str, Any] | None = None,
         app_source: str | NotGiven | None = NOT_GIVEN,
         sleep: Callable[[float], None] | None = None,
+        tool_timeout: float | None = None,
     ) -> OpenAI:
         """A new client with some options changed, sharing this client's connection pool.
 
@@ -183,6 +186,7 @@ class OpenAI:
             app_source=self.app_source if app_source is NOT_GIVEN else app_source,
             http_client=self._session,
             sleep=sleep or self._sleep,
+            tool_timeout=self.tool_timeout if tool_timeout is None else tool_timeout,
         )
 
     copy = with_options

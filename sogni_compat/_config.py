@@ -13,6 +13,8 @@ DEFAULT_BASE_URL: Final = "https://api.sogni.ai/v1"
 DEFAULT_CONNECT_TIMEOUT: Final = 5.0
 DEFAULT_READ_TIMEOUT: Final = 600.0
 DEFAULT_MAX_RETRIES: Final = 2
+#: Seconds the auto-tool loop waits for one hosted media tool (a Sogni workflow).
+DEFAULT_TOOL_TIMEOUT: Final = 1800.0
 
 #: First backoff delay, doubled on every retry up to :data:`MAX_RETRY_DELAY`.
 INITIAL_RETRY_DELAY: Final = 0.5

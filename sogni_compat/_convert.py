@@ -6,6 +6,7 @@ cattrs converter is never touched.
 
 from __future__ import annotations
 
+import dataclasses
 import types
 import typing
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from ._params import ChatCompletionParams
 from .types import BaseObject
 from .types._base import structure_fn_for
 
-__all__ = ["converter", "make_converter"]
+__all__ = ["converter", "json_default", "make_converter"]
 
 
 def _identity(value: Any) -> Any:
@@ -95,3 +96,22 @@ def make_converter() -> cattrs.Converter:
 
 #: The shared converter instance.
 converter = make_converter()
+
+
+def json_default(value: Any) -> Any:
+    """``json.dumps`` fallback: response objects, pydantic models, attrs classes, dataclasses.
+
+    Lets a request body carry a message from an earlier answer, and a tool handler return
+    structured values.
+    """
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    model_dump = getattr(value, "model_dump", None)
+    if callable(model_dump):
+        return model_dump(mode="json", exclude_unset=True)
+    if attrs.has(type(value)) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+        return converter.unstructure(value)
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")

@@ -17,6 +17,7 @@
         ├── APIConnectionError          "Connection error."
         │   └── APITimeoutError         "Request timed out."
         └── APIResponseValidationError  a 2xx body that is not what was promised
+    ToolRoundsExceededError (also a RuntimeError)  the auto-tool loop ran out of rounds
 
 ``code`` is always a string (Sogni sends numeric codes such as ``4080``; they read ``"4080"``).
 """
@@ -31,9 +32,13 @@ import math
 import re
 import time
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
 import requests
 import urllib3.exceptions
+
+if TYPE_CHECKING:
+    from .types import ChatCompletion, ToolRound
 
 __all__ = [
     "APIConnectionError",
@@ -50,6 +55,7 @@ __all__ = [
     "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ToolRoundsExceededError",
     "UnprocessableEntityError",
     "error_from_response",
     "parse_retry_after",
@@ -190,6 +196,37 @@ class APIResponseValidationError(APIError):
         super().__init__(message, response.request, body=body)
         self.response = response
         self.status_code = response.status_code
+
+
+class ToolRoundsExceededError(OpenAIError, RuntimeError):
+    """The model still asked for tools in the last of ``max_tool_rounds`` completions.
+
+    Those last tool calls were not executed (their results could never reach the model).
+    ``tool_history`` holds the rounds that did run; ``completion`` is the last answer.
+    """
+
+    tool_history: list[ToolRound]
+    completion: ChatCompletion
+    max_tool_rounds: int
+
+    def __init__(
+        self, *, tool_history: list[ToolRound], completion: ChatCompletion, max_tool_rounds: int
+    ) -> None:
+        asked = ", ".join(_called_names(completion)) or "tools"
+        super().__init__(
+            f"The model still asked for tools ({asked}) after max_tool_rounds={max_tool_rounds} "
+            "completions; they were not executed. Raise max_tool_rounds, or read "
+            "tool_history and completion on this error."
+        )
+        self.tool_history = tool_history
+        self.completion = completion
+        self.max_tool_rounds = max_tool_rounds
+
+
+def _called_names(completion: ChatCompletion) -> list[str]:
+    choices = completion.choices
+    calls = (choices[0].message.tool_calls if choices else None) or []
+    return [call.function.name for call in calls]
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -24,10 +24,12 @@ __all__ = [
     "ChatCompletionParams",
     "RequestOptions",
     "Timeout",
+    "ToolLoopOptions",
     "chat_request",
     "check_app_source",
     "check_headers",
     "check_timeout",
+    "sogni_tools_enabled",
 ]
 
 TASK_PROFILES = ("general", "coding", "reasoning")
@@ -320,14 +322,65 @@ class RequestOptions:
     timeout: Timeout | None = None
 
 
+def _callable(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not callable(value):
+        raise TypeError(f"{attribute.name} must be a function; got {value!r} ({_type_name(value)})")
+
+
+def _check_handlers(_: object, __: attrs.Attribute[Any], handlers: object) -> None:
+    if not isinstance(handlers, Mapping):
+        raise TypeError(
+            f"tool_handlers must be a dict of tool name -> function; got {_type_name(handlers)}"
+        )
+    for name, handler in handlers.items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"tool_handlers keys must be tool names (strings); got {name!r}")
+        if not callable(handler):
+            raise TypeError(
+                f"tool_handlers[{name!r}] must be a function; got {_type_name(handler)}"
+            )
+
+
+@attrs.frozen(kw_only=True)
+class ToolLoopOptions:
+    """How ``auto_execute_tools=True`` runs tools; none of it is sent to the server."""
+
+    #: Called as ``on_tool_call(tool_call)`` for tools without a handler; returns the result.
+    on_tool_call: Callable[[Any], Any] | None = attrs.field(default=None, validator=_callable)
+    #: Called as ``on_tool_progress(tool_call, progress)`` while a Sogni hosted tool runs.
+    on_tool_progress: Callable[[Any, Any], Any] | None = attrs.field(
+        default=None, validator=_callable
+    )
+    #: Tool name -> function called with the model's arguments as keyword arguments.
+    tool_handlers: Mapping[str, Callable[..., Any]] = attrs.field(
+        factory=dict, validator=_check_handlers
+    )
+    #: At most this many completions are requested.
+    max_tool_rounds: int = attrs.field(default=5, validator=[_integer, _positive])
+
+
+def sogni_tools_enabled(value: object) -> bool:
+    """Whether a wire ``sogni_tools`` value asks the server to inject its hosted tools."""
+    return value is not None and value is not False and value != "none"
+
+
 _WIRE_FIELDS = frozenset(f.name for f in attrs.fields(ChatCompletionParams))
 #: camelCase spellings of the Sogni SDK's ``ChatCompletionParams``.
-ALIASES = {"appSource": "app_source", "taskProfile": "task_profile", "tokenType": "token_type"}
+ALIASES = {
+    "appSource": "app_source",
+    "taskProfile": "task_profile",
+    "tokenType": "token_type",
+    "autoExecuteTools": "auto_execute_tools",
+    "onToolCall": "on_tool_call",
+    "onToolProgress": "on_tool_progress",
+    "maxToolRounds": "max_tool_rounds",
+}
 _INPUT_ONLY = frozenset(
     {"think", "reasoning_effort", "max_completion_tokens", "functions", "function_call"}
 )
 _OPTIONS = frozenset({"extra_headers", "extra_query", "extra_body", "timeout"})
-KNOWN_KEYWORDS = _WIRE_FIELDS | _INPUT_ONLY | _OPTIONS
+_LOOP_OPTIONS = frozenset(f.name for f in attrs.fields(ToolLoopOptions))
+KNOWN_KEYWORDS = _WIRE_FIELDS | _INPUT_ONLY | _OPTIONS | _LOOP_OPTIONS | {"auto_execute_tools"}
 
 
 def _unexpected(key: str, function: str) -> TypeError:
@@ -372,15 +425,48 @@ def _thinking(given: dict[str, Any]) -> bool | None:
     return None
 
 
+def _tool_loop(given: dict[str, Any], spelled: Mapping[str, str]) -> ToolLoopOptions | None:
+    """Take the loop's own keywords out of ``given``; ``None`` unless the loop is on."""
+    auto = given.pop("auto_execute_tools", None)
+    loop_kwargs = {name: given.pop(name) for name in _LOOP_OPTIONS if name in given}
+    if auto is None:
+        if loop_kwargs:
+            names = ", ".join(sorted(spelled[name] for name in loop_kwargs))
+            raise ValueError(
+                f"{names} only take effect with auto_execute_tools=True; pass it, or drop them"
+            )
+        return None
+    if not isinstance(auto, bool):
+        raise TypeError(f"auto_execute_tools must be True or False; got {auto!r}")
+    loop = ToolLoopOptions(**loop_kwargs)
+    if not auto:
+        return None
+    if given.get("stream"):
+        raise ValueError(
+            "stream=True cannot be combined with auto_execute_tools=True: the loop needs each "
+            "whole answer to run its tools; drop one of them"
+        )
+    if given.get("n", 1) != 1:
+        raise ValueError(
+            f"n={given['n']!r} cannot be combined with auto_execute_tools=True: the loop "
+            "follows one answer"
+        )
+    if sogni_tools_enabled(given.get("sogni_tools")):
+        # The loop runs hosted tools itself, so it can report their progress.
+        given.setdefault("sogni_tool_execution", False)
+    return loop
+
+
 def chat_request(
     kwargs: Mapping[str, Any],
     *,
     app_source: str | None = None,
     function: str = "create",
-) -> tuple[ChatCompletionParams, RequestOptions]:
+) -> tuple[ChatCompletionParams, RequestOptions, ToolLoopOptions | None]:
     """Validate and translate ``create()`` keywords; raises before anything is sent.
 
-    ``app_source`` is the client's default label, used when the call gives none.
+    ``app_source`` is the client's default label, used when the call gives none. The third
+    item holds the auto-tool loop's options when ``auto_execute_tools=True``, else ``None``.
     """
     given: dict[str, Any] = {}
     spelled: dict[str, str] = {}
@@ -433,5 +519,6 @@ def chat_request(
         given["sogni_tools"] = "creative-tools"
     if app_source is not None:
         given.setdefault("app_source", app_source)
+    loop = _tool_loop(given, spelled)
 
-    return ChatCompletionParams(**given), options
+    return ChatCompletionParams(**given), options, loop

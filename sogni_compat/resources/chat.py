@@ -10,6 +10,7 @@ from .._convert import converter
 from .._errors import APIResponseValidationError, error_from_event
 from .._params import chat_request
 from .._streaming import Stream
+from .._tools import run_tool_loop
 from ..types import ChatCompletion
 from ._base import Resource, decode_json
 
@@ -81,12 +82,24 @@ class Completions(Resource):
         With ``stream=True`` returns a :class:`Stream` of chunks, else a :class:`ChatCompletion`.
         Bad input raises ``TypeError``/``ValueError`` naming the parameter before anything is
         sent. See the README for every keyword and what it puts on the wire.
+
+        With ``auto_execute_tools=True`` the call runs the whole tool conversation: it executes
+        the tools each answer asks for (``tool_handlers``, Sogni's hosted tools, ``on_tool_call``)
+        and returns the first answer that asks for none, with ``tool_history`` set.
         """
         client = self._client
-        params, options = chat_request(kwargs, app_source=client.app_source)
+        params, options, loop = chat_request(kwargs, app_source=client.app_source)
         body = converter.unstructure(params)
         if options.extra_body:
             body.update(options.extra_body)
+        if loop is not None:
+
+            def send(round_body: dict[str, Any]) -> ChatCompletion:
+                return client._request(
+                    "POST", "chat/completions", body=round_body, options=options, parse=_completion
+                )
+
+            return run_tool_loop(client, body, options, loop, send)
         if body.get("stream"):
             return client._request(
                 "POST", "chat/completions", body=body, options=options, stream=True, parse=_stream

@@ -21,6 +21,7 @@ from .chunk import (
     ChunkChoice,
 )
 from .model import Model, ModelsPage
+from .tools import ToolProgress, ToolResult, ToolRound
 
 __all__ = [
     "BaseObject",
@@ -41,4 +42,7 @@ __all__ = [
     "Model",
     "ModelsPage",
     "PromptTokensDetails",
+    "ToolProgress",
+    "ToolResult",
+    "ToolRound",
 ]

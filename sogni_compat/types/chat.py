@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ._base import BaseObject, response_type
+
+if TYPE_CHECKING:
+    from .tools import ToolRound
 
 __all__ = [
     "ChatCompletion",
@@ -106,7 +109,8 @@ class ChatCompletion(BaseObject):
 
     ``sogni_tool_results`` holds the results of Sogni hosted tools the server ran (plain
     dicts: their schema is not published); ``creative_workflows`` the durable workflows it
-    started. ``_request_id`` is the ``x-request-id`` response header.
+    started. ``_request_id`` is the ``x-request-id`` response header. ``tool_history`` lists
+    what the auto-tool loop executed before this answer.
     """
 
     id: str = ""
@@ -119,3 +123,9 @@ class ChatCompletion(BaseObject):
     service_tier: str | None = None
     sogni_tool_results: list[dict[str, Any]] | None = None
     creative_workflows: list[dict[str, Any]] | None = None
+    _tool_history: list[Any] = attrs.field(factory=list, init=False, eq=False)
+
+    @property
+    def tool_history(self) -> list[ToolRound]:
+        """The rounds of ``auto_execute_tools`` that ran tools, in order (empty otherwise)."""
+        return self._tool_history

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal, TypedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
+
+if TYPE_CHECKING:
+    from .chat import ChatCompletionMessageToolCall
+    from .tools import ToolProgress
 
 __all__ = ["CompletionCreateParams", "CompletionCreateParamsBase"]
 
@@ -54,6 +58,16 @@ class CompletionCreateParamsBase(TypedDict, total=False):
     safe_content_filter: bool | None
     billing_mode: Literal["auto", "subscription", "tokens"] | None
     media_references: Sequence[Mapping[str, Any]] | None
+    # the auto-tool loop (never sent)
+    auto_execute_tools: bool | None
+    autoExecuteTools: bool | None
+    on_tool_call: Callable[[ChatCompletionMessageToolCall], Any] | None
+    onToolCall: Callable[[ChatCompletionMessageToolCall], Any] | None
+    on_tool_progress: Callable[[ChatCompletionMessageToolCall, ToolProgress], Any] | None
+    onToolProgress: Callable[[ChatCompletionMessageToolCall, ToolProgress], Any] | None
+    tool_handlers: Mapping[str, Callable[..., Any]] | None
+    max_tool_rounds: int | None
+    maxToolRounds: int | None
     # request options
     extra_headers: Mapping[str, str | None] | None
     extra_query: Mapping[str, Any] | None
