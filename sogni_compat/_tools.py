@@ -671,11 +671,11 @@ def _opened(response: requests.Response) -> requests.Response:
 
 
 def _events(response: requests.Response) -> Iterator[ServerSentEvent]:
+    """Complete events only: one cut off by the end of the body is resumed, not guessed at."""
     decoder = SSEDecoder()
     with translate_transport_errors(response.request):
         for chunk in _byte_chunks(response.raw):
             yield from decoder.feed(chunk)
-    yield from decoder.close()
 
 
 def _success_data(response: requests.Response) -> dict[str, Any]:
