@@ -549,3 +549,15 @@ def test_event_cut_off_by_a_clean_end_is_not_used(
     ordered.post(CHAT_URL, json=completion("ok"))
     run(client)
     assert ordered.calls[3].request.headers["Last-Event-ID"] == "1"
+
+
+def test_camel_case_progress_callback(client: OpenAI, ordered: responses.RequestsMock) -> None:
+    """The camelCase onToolProgress receives the same reports as on_tool_progress."""
+    ordered.post(CHAT_URL, json=asks_for(("enhance_prompt", {"prompt": "a cat"})))
+    ordered.post(EXECUTE_URL, json={"status": "success", "data": {"result": {}, "message": None}})
+    ordered.post(CHAT_URL, json=completion("ok"))
+    progress = Progress()
+    client.chat.completions.create(
+        messages=USER, sogni_tools=True, autoExecuteTools=True, onToolProgress=progress
+    )
+    assert progress.statuses == ["processing", "completed"]
