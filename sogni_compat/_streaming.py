@@ -16,7 +16,7 @@ from typing import Any
 import requests
 
 from ._convert import converter
-from ._errors import APIError, error_from_event, translate_transport_errors
+from ._errors import APIError, OpenAIError, error_from_event, translate_transport_errors
 from ._sse import ServerSentEvent, iter_events
 from .types import ChatCompletion, ChatCompletionChunk
 
@@ -148,8 +148,10 @@ class ChatCompletionAccumulator:
 class Stream:
     """An iterable of :class:`ChatCompletionChunk` read from a streaming response.
 
-    Iterate it (a ``for`` loop left early closes the connection), use it as a context manager,
-    or call :meth:`close`. ``.response`` is the HTTP response. :meth:`get_final_completion`
+    Iterate it (a ``for`` loop left early closes the connection, and iterating again then
+    raises :class:`OpenAIError` rather than silently yielding nothing; ``next(stream)``
+    reads one chunk at a time without closing), use it as a context manager, or call
+    :meth:`close`. ``.response`` is the HTTP response. :meth:`get_final_completion`
     reads what is left and returns the whole answer as a :class:`ChatCompletion`.
     """
 
@@ -214,6 +216,12 @@ class Stream:
         return chunk
 
     def _iterate(self) -> Iterator[ChatCompletionChunk]:
+        if self._closed and not self._finished:
+            raise OpenAIError(
+                "This stream was closed before its end (a loop over it was left early, it "
+                "failed, or close() was called), so the rest of the answer is gone. To read it "
+                "in several steps use next(stream), which does not close it."
+            )
         try:
             if self._first is not None:
                 first, self._first = self._first, None

@@ -228,12 +228,13 @@ def test_non_object_event(client: OpenAI, mock: responses.RequestsMock) -> None:
 
 
 def test_context_manager_and_close(client: OpenAI, mock: responses.RequestsMock) -> None:
-    """The stream is a context manager; leaving it closes the response."""
+    """The stream is a context manager; leaving it closes the response, unread chunks are gone."""
     with stream_of(client, mock, TEXT_STREAM) as stream:
         next(stream)
         assert stream.response.status_code == 200
     assert stream._closed
-    assert list(stream) == []
+    with pytest.raises(sogni_compat.OpenAIError, match="closed before its end"):
+        list(stream)
 
 
 def test_status_error_before_first_event_is_retried(
@@ -264,3 +265,28 @@ def test_status_error_that_is_final(client: OpenAI, mock: responses.RequestsMock
     mock.post(CHAT_URL, status=400, json={"error": {"message": "bad stream"}})
     with pytest.raises(sogni_compat.BadRequestError, match="bad stream"):
         client.chat.completions.create(messages=USER, stream=True)
+
+
+def test_reading_after_leaving_a_loop_early_raises(
+    client: OpenAI, mock: responses.RequestsMock
+) -> None:
+    """A loop left early closes the stream; reading it again is an error, not silent emptiness."""
+    stream = stream_of(client, mock, TEXT_STREAM)
+    for _ in stream:
+        break
+    with pytest.raises(sogni_compat.OpenAIError, match="closed before its end"):
+        list(stream)
+    with pytest.raises(sogni_compat.OpenAIError, match="closed before its end"):
+        stream.get_final_completion()
+
+
+def test_next_reads_step_by_step_without_closing(
+    client: OpenAI, mock: responses.RequestsMock
+) -> None:
+    """next(stream) keeps the stream open; a loop afterwards reads the rest."""
+    stream = stream_of(client, mock, TEXT_STREAM)
+    first = next(stream)
+    assert first.choices[0].delta.role == "assistant"
+    rest = [c.choices[0].delta.content for c in stream if c.choices]
+    assert rest == ["Hel", "lo!"]
+    assert list(stream) == []  # a stream read to its end is simply exhausted
