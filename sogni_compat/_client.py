@@ -60,6 +60,26 @@ def _check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
+def _close_session(session: requests.Session) -> None:
+    """Close a session and, now rather than at garbage collection, its pooled connections.
+
+    ``Session.close()`` only forgets urllib3's pools; their sockets stay open while anything
+    (an exception holding a response, for one) still references a pool.
+    """
+    for adapter in session.adapters.values():
+        managers = [getattr(adapter, "poolmanager", None)]
+        managers.extend(getattr(adapter, "proxy_manager", {}).values())
+        for manager in managers:
+            pools = getattr(manager, "pools", None)
+            if pools is None:
+                continue
+            for key in list(pools.keys()):
+                pool = pools.get(key)
+                if pool is not None:
+                    pool.close()
+    session.close()
+
+
 class OpenAI:
     """A blocking, OpenAI-compatible client for Sogni's LLM API.
 
@@ -195,7 +215,7 @@ class OpenAI:
         """Close the connection pool (a ``with_options`` copy leaves the shared pool open)."""
         self._closed = True
         if self._owns_session:
-            self._session.close()
+            _close_session(self._session)
 
     def is_closed(self) -> bool:
         """Whether :meth:`close` was called."""
