@@ -1,0 +1,258 @@
+"""The emulator's deterministic "model": what ``LocalSogniServer`` answers, as plain JSON.
+
+The rules (documented in the README):
+
+- The answer is the text of the last user message, echoed back unchanged.
+- ``stop`` cuts the answer before the first stop string (``finish_reason: "stop"``);
+  ``max_tokens`` keeps that many tokens (``finish_reason: "length"``). A token is a run of
+  non-space characters with the spaces before it.
+- A user message containing ``call NAME({...JSON...})`` (or ``call NAME()``) asks for a tool
+  call when ``NAME`` is one of the request's ``tools`` or, with ``sogni_tools`` on, one of
+  Sogni's hosted tools. Several such phrases give several calls in one answer.
+  ``tool_choice="none"`` disables calls; ``"required"`` or a named function forces one.
+- When tool results follow the last user message, the answer summarises them:
+  ``Tool results: NAME: CONTENT; ...``.
+- With ``chat_template_kwargs.enable_thinking`` true, the message carries a short
+  ``reasoning_content``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODELS",
+    "Answer",
+    "answer_for",
+    "chunks_for",
+    "completion_for",
+    "tokens",
+]
+
+DEFAULT_MODEL = "qwen3.6-35b-a3b-gguf-iq4xs"
+MODELS = (DEFAULT_MODEL, "qwen3.5-35b-a3b-abliterated-gguf-q4km")
+
+_TOKEN = re.compile(r"\s*\S+|\s+")
+_CALL = re.compile(r"\bcall\s+([A-Za-z_][\w.-]*)\s*\(")
+_DECODER = json.JSONDecoder()
+
+
+def tokens(text: str) -> list[str]:
+    """The emulator's tokens: each run of non-space characters with the spaces before it."""
+    return _TOKEN.findall(text)
+
+
+def _text_of(content: Any) -> str:
+    """The text of a message's content: a string, or the text parts of a list joined."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [
+            part.get("text", "")
+            for part in content
+            if isinstance(part, dict) and part.get("type") == "text"
+        ]
+        return " ".join(p for p in parts if isinstance(p, str))
+    return ""
+
+
+def _calls_in(text: str) -> list[tuple[str, dict[str, Any]]]:
+    """Every ``call NAME({...})`` phrase of ``text``, in order."""
+    calls = []
+    for match in _CALL.finditer(text):
+        position = match.end()
+        rest = text[position:].lstrip()
+        arguments: Any = {}
+        if not rest.startswith(")"):
+            try:
+                arguments, used = _DECODER.raw_decode(rest)
+            except ValueError:
+                continue
+            if not isinstance(arguments, dict) or not rest[used:].lstrip().startswith(")"):
+                continue
+        calls.append((match.group(1), arguments))
+    return calls
+
+
+class Answer:
+    """What the model says: text or tool calls, plus the bookkeeping of a completion."""
+
+    def __init__(
+        self,
+        *,
+        content: str | None = None,
+        tool_calls: Sequence[tuple[str, dict[str, Any]]] = (),
+        finish_reason: str = "stop",
+        reasoning: str | None = None,
+        prompt_tokens: int = 0,
+    ) -> None:
+        self.content = content
+        self.tool_calls = list(tool_calls)
+        self.finish_reason = finish_reason
+        self.reasoning = reasoning
+        self.prompt_tokens = prompt_tokens
+
+    @property
+    def completion_tokens(self) -> int:
+        """Tokens of the answer (tool calls count their JSON arguments)."""
+        if self.content is not None:
+            return len(tokens(self.content))
+        return sum(len(tokens(json.dumps(arguments))) + 1 for _, arguments in self.tool_calls)
+
+    def usage(self) -> dict[str, int]:
+        """OpenAI's usage object."""
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.prompt_tokens + self.completion_tokens,
+        }
+
+    def wire_tool_calls(self, prefix: str) -> list[dict[str, Any]]:
+        """The tool calls as OpenAI's ``message.tool_calls``."""
+        return [
+            {
+                "id": f"call_{prefix}_{i}",
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(arguments)},
+            }
+            for i, (name, arguments) in enumerate(self.tool_calls)
+        ]
+
+
+def _available_tools(body: Mapping[str, Any], hosted: frozenset[str]) -> list[str]:
+    names = []
+    for tool in body.get("tools") or ():
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if isinstance(function, dict) and isinstance(function.get("name"), str):
+            names.append(function["name"])
+    sogni_tools = body.get("sogni_tools", "creative-tools")  # omitted: Sogni injects them
+    if sogni_tools not in (False, "none", None):
+        names.extend(sorted(hosted))
+    return names
+
+
+def _tool_summary(results: Sequence[Mapping[str, Any]]) -> str:
+    parts = []
+    for message in results:
+        name = message.get("name") or message.get("tool_call_id") or "tool"
+        parts.append(f"{name}: {_text_of(message.get('content'))}")
+    return "Tool results: " + "; ".join(parts)
+
+
+def _limit(text: str, stop: object, max_tokens: object) -> tuple[str, str]:
+    finish = "stop"
+    stops = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else []
+    cut = min((text.find(s) for s in stops if isinstance(s, str) and s and s in text), default=-1)
+    if cut >= 0:
+        text = text[:cut]
+    if isinstance(max_tokens, int) and not isinstance(max_tokens, bool) and max_tokens >= 0:
+        pieces = tokens(text)
+        if len(pieces) > max_tokens:
+            text = "".join(pieces[:max_tokens])
+            finish = "length"
+    return text, finish
+
+
+def answer_for(body: Mapping[str, Any], hosted: frozenset[str] = frozenset()) -> Answer:
+    """Decide the answer to a ``chat/completions`` body (assumed already validated)."""
+    messages: list[Mapping[str, Any]] = [m for m in body["messages"] if isinstance(m, dict)]
+    prompt_tokens = sum(len(tokens(_text_of(m.get("content")))) for m in messages)
+    last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
+    user_text = _text_of(messages[last_user].get("content")) if last_user >= 0 else ""
+    template = body.get("chat_template_kwargs")
+    thinking = isinstance(template, dict) and template.get("enable_thinking") is True
+    reasoning = (
+        f"The user wrote {len(tokens(user_text))} tokens; I echo them." if thinking else None
+    )
+
+    results = [m for m in messages[last_user + 1 :] if m.get("role") == "tool"]
+    available = _available_tools(body, hosted)
+    choice = body.get("tool_choice", "auto")
+    calls: list[tuple[str, dict[str, Any]]] = []
+    if not results and choice != "none" and available:
+        calls = [(name, args) for name, args in _calls_in(user_text) if name in available]
+        forced = choice.get("function", {}).get("name") if isinstance(choice, dict) else None
+        if forced is not None:
+            calls = [c for c in calls if c[0] == forced] or [(forced, {})]
+        elif choice == "required" and not calls:
+            calls = [(available[0], {})]
+    if calls:
+        return Answer(
+            tool_calls=calls,
+            finish_reason="tool_calls",
+            reasoning=reasoning,
+            prompt_tokens=prompt_tokens,
+        )
+    said = _tool_summary(results) if results else user_text
+    text, finish = _limit(said, body.get("stop"), body.get("max_tokens"))
+    return Answer(
+        content=text, finish_reason=finish, reasoning=reasoning, prompt_tokens=prompt_tokens
+    )
+
+
+def completion_for(
+    answer: Answer, *, completion_id: str, model: str, extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ``chat.completion`` object of an answer."""
+    message: dict[str, Any] = {"role": "assistant", "content": answer.content}
+    if answer.tool_calls:
+        message["tool_calls"] = answer.wire_tool_calls(completion_id)
+    if answer.reasoning is not None:
+        message["reasoning_content"] = answer.reasoning
+    return {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": answer.finish_reason}],
+        "usage": answer.usage(),
+        **(extra or {}),
+    }
+
+
+def chunks_for(
+    answer: Answer,
+    *,
+    completion_id: str,
+    model: str,
+    include_usage: bool,
+    pieces: Sequence[str] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The ``chat.completion.chunk`` objects of an answer: role, one token each, finish, usage.
+
+    ``pieces`` splits the content differently (they must join to it).
+    """
+    created = int(time.time())
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+
+    yield chunk({"role": "assistant", "content": ""})
+    if answer.reasoning is not None:
+        for piece in tokens(answer.reasoning):
+            yield chunk({"reasoning_content": piece})
+    for index, call in enumerate(answer.wire_tool_calls(completion_id)):
+        function = call["function"]
+        head = {**call, "function": {"name": function["name"], "arguments": ""}}
+        yield chunk({"tool_calls": [{"index": index, **head}]})
+        for piece in tokens(function["arguments"]):
+            yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+    for piece in tokens(answer.content or "") if pieces is None else pieces:
+        yield chunk({"content": piece})
+    last = chunk({}, answer.finish_reason)
+    if not include_usage:
+        last["usage"] = answer.usage()  # Sogni puts usage on the last choice chunk
+    yield last
+    if include_usage:
+        yield {**chunk({}), "choices": [], "usage": answer.usage()}

@@ -1,0 +1,732 @@
+"""``LocalSogniServer``: Sogni's REST API emulated on a loopback port, standard library only."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
+
+import attrs
+from requests.structures import CaseInsensitiveDict
+
+from .._client import OpenAI
+from .._tools import COMPOSITION_TOOLS, HOSTED_TOOLS, MEDIA_TOOLS
+from ._model import MODELS, Answer, answer_for, chunks_for, completion_for, tokens
+
+__all__ = ["DropPoint", "LocalSogniServer", "RecordedRequest"]
+
+DropPoint = Literal["before_status", "after_headers", "mid_body"]
+_DROP_POINTS = ("before_status", "after_headers", "mid_body")
+#: A 1x1 transparent PNG, served for every image URL the emulator hands out.
+_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+_MEDIA = {
+    "image": ("png", "image/png"),
+    "video": ("mp4", "video/mp4"),
+    "audio": ("mp3", "audio/mpeg"),
+}
+
+
+@attrs.frozen
+class RecordedRequest:
+    """One request the emulator received: ``method``, ``path`` (with query), headers, body."""
+
+    method: str
+    path: str
+    headers: CaseInsensitiveDict[str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON, or ``None`` when it is empty or not JSON."""
+        try:
+            return json.loads(self.body) if self.body else None
+        except ValueError:
+            return None
+
+
+@attrs.define
+class _Fault:
+    """What to do instead of (or while) answering the next ``remaining`` matching requests."""
+
+    remaining: int
+    path: str | None
+    status: int | None = None
+    body: Any = None
+    headers: Mapping[str, str] | None = None
+    drop: DropPoint | None = None
+    delay: float = 0.0
+    stall: float = 0.0
+
+    def matches(self, path: str) -> bool:
+        return self.path is None or self.path in path
+
+
+def _media_kind(tool: str) -> str:
+    if "video" in tool or tool in ("animate_photo", "orbit_video", "dance_montage"):
+        return "video"
+    if tool in ("generate_music", "generate_speech"):
+        return "audio"
+    return "image"
+
+
+@attrs.define
+class _Workflow:
+    """A one-step media workflow whose timeline runs from its creation."""
+
+    workflow_id: str
+    tool: str
+    arguments: dict[str, Any]
+    created: float
+    duration: float
+    media_url: str
+
+    @property
+    def fails(self) -> bool:
+        return "fail" in json.dumps(self.arguments).lower()
+
+    def events(self) -> list[tuple[int, float, str, dict[str, Any]]]:
+        """``(id, seconds after creation, event name, data)``, in order."""
+        d = self.duration
+        timeline: list[tuple[float, str, dict[str, Any]]] = [
+            (0.0, "workflow.queued", {"status": "queued", "progress": 0}),
+            (0.2 * d, "step.started", {"status": "running", "progress": 0}),
+        ]
+        for i, percent in enumerate((25, 50, 75), start=2):
+            eta = round(d * (1 - i / 5), 3)
+            timeline.append(
+                (i / 5 * d, "step.progress", {"status": "running", "progress": percent, "eta": eta})
+            )
+        if self.fails:
+            final = {"status": "failed", "error": "the emulator was asked to fail"}
+            timeline.append((d, "workflow.failed", final))
+        else:
+            timeline.append((d, "workflow.completed", {"status": "completed", "progress": 100}))
+        return [(n, t, name, data) for n, (t, name, data) in enumerate(timeline, start=1)]
+
+    def snapshot(self, now: float) -> dict[str, Any]:
+        """The workflow as ``GET creative-agent/workflows/{id}`` shows it at ``now``."""
+        elapsed = now - self.created
+        data = [event[3] for event in self.events() if event[1] <= elapsed][-1]
+        workflow: dict[str, Any] = {
+            "workflowId": self.workflow_id,
+            "status": data["status"],
+            "progress": data.get("progress", 0),
+            "steps": [{"toolName": self.tool, "arguments": self.arguments}],
+            "artifacts": [],
+        }
+        if data["status"] == "completed":
+            workflow["artifacts"] = [{"url": self.media_url, "mediaType": _media_kind(self.tool)}]
+        if data["status"] == "failed":
+            workflow["error"] = {"message": data["error"]}
+        return workflow
+
+
+def _openai_error(
+    message: str, kind: str, code: str | None = None, param: str | None = None
+) -> Any:
+    return {"error": {"message": message, "type": kind, "code": code, "param": param}}
+
+
+def _sogni_error(message: str, code: int) -> Any:
+    return {"status": "error", "message": message, "errorCode": code}
+
+
+class _Reply(Exception):
+    """Raised by a route to answer with an error status at once."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body
+
+
+class LocalSogniServer:
+    """Sogni's REST API on a free loopback port, for trying the client without key or network.
+
+    Use it as a context manager (or call :meth:`start` / :meth:`stop`); ``base_url`` is
+    ``http://127.0.0.1:<port>/v1``. It serves ``chat/completions`` (plain and streamed, tool
+    calls, usage, errors), ``models``, ``models/{id}``, ``creative-agent/tools/execute`` and
+    one-step ``creative-agent/workflows`` with their SSE event stream. Its model is the
+    deterministic echo described in :mod:`sogni_compat.testing._model`. Every request is kept in
+    :attr:`requests`; :meth:`fail_next`, :meth:`drop_next` and :meth:`slow_next` script faults.
+
+    ``api_key``: when given, only ``Bearer <api_key>`` is accepted; by default any key is.
+    ``workflow_seconds``: how long a media workflow takes from start to finish.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        models: Sequence[str] = MODELS,
+        workflow_seconds: float = 0.3,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.api_key = api_key
+        self.models = tuple(models)
+        self.workflow_seconds = workflow_seconds
+        self._address = (host, port)
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._requests: list[RecordedRequest] = []
+        self._faults: list[_Fault] = []
+        self._workflows: dict[str, _Workflow] = {}
+        self._by_key: dict[str, str] = {}
+        self._counter = itertools.count(1)
+        self._open = 0
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> LocalSogniServer:
+        """Bind the port and serve in a background thread; returns ``self``."""
+        if self._httpd is not None:
+            return self
+        handler = type("_BoundHandler", (_Handler,), {"emulator": self})
+        httpd = _HTTPServer(self._address, handler)
+        self._httpd = httpd
+        self._stopping.clear()
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, args=(0.05,), name="LocalSogniServer", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; waiting answers (slow or stalled) are cut short."""
+        httpd = self._httpd
+        if httpd is None:
+            return
+        self._stopping.set()
+        httpd.shutdown()
+        httpd.server_close()
+        if self._thread is not None:
+            self._thread.join()
+        self._httpd = None
+        self._thread = None
+
+    def __enter__(self) -> LocalSogniServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def root_url(self) -> str:
+        """``http://127.0.0.1:<port>`` (the server must be started)."""
+        if self._httpd is None:
+            raise RuntimeError("the server is not running; use it as a context manager or start()")
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def base_url(self) -> str:
+        """The ``base_url`` to give a client: ``http://127.0.0.1:<port>/v1``."""
+        return f"{self.root_url}/v1"
+
+    def client(self, **options: Any) -> OpenAI:
+        """A :class:`sogni_compat.OpenAI` pointed at this server (options are passed on)."""
+        options.setdefault("api_key", self.api_key or "local-test-key")
+        return OpenAI(base_url=self.base_url, **options)
+
+    # -- what happened ---------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, oldest first (a copy)."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def open_connections(self) -> int:
+        """Client connections currently open to the server."""
+        with self._lock:
+            return self._open
+
+    # -- faults ----------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        count: int = 1,
+        *,
+        status: int = 500,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        path: str | None = None,
+    ) -> None:
+        """Answer the next ``count`` requests with ``status``, ``body`` and ``headers``.
+
+        ``body``: a dict or list (sent as JSON), a ``str`` (text; HTML when it starts with
+        ``<``) or ``bytes`` (sent as they are); by default an OpenAI error envelope. ``path``
+        limits the fault to requests whose path contains it (e.g. ``"chat/completions"``).
+        """
+        self._add(_Fault(count, path, status=status, body=body, headers=headers))
+
+    def drop_next(
+        self, count: int = 1, *, when: DropPoint = "before_status", path: str | None = None
+    ) -> None:
+        """Drop the connection of the next ``count`` requests.
+
+        ``when``: ``"before_status"`` (nothing is sent), ``"after_headers"`` (status and
+        headers, no body) or ``"mid_body"`` (half of the body, or the first event of a stream).
+        """
+        if when not in _DROP_POINTS:
+            raise ValueError(f"when must be one of {', '.join(_DROP_POINTS)}; got {when!r}")
+        self._add(_Fault(count, path, drop=when))
+
+    def slow_next(
+        self,
+        count: int = 1,
+        *,
+        seconds: float,
+        between_events: bool = False,
+        path: str | None = None,
+    ) -> None:
+        """Delay the next ``count`` answers by ``seconds`` (a long delay never answers).
+
+        With ``between_events=True`` a stream sends its first event at once and then stalls
+        ``seconds`` before the rest.
+        """
+        if between_events:
+            self._add(_Fault(count, path, stall=seconds))
+        else:
+            self._add(_Fault(count, path, delay=seconds))
+
+    def clear_faults(self) -> None:
+        """Forget every fault not used yet."""
+        with self._lock:
+            self._faults.clear()
+
+    def _add(self, fault: _Fault) -> None:
+        if fault.remaining < 1:
+            raise ValueError(f"count must be at least 1; got {fault.remaining}")
+        with self._lock:
+            self._faults.append(fault)
+
+    # -- used by the handler ---------------------------------------------------------------
+
+    def _record(self, request: RecordedRequest) -> tuple[int, _Fault | None]:
+        with self._lock:
+            self._requests.append(request)
+            number = next(self._counter)
+            for fault in self._faults:
+                if fault.matches(request.path):
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        self._faults.remove(fault)
+                    return number, fault
+        return number, None
+
+    def _connection(self, delta: int) -> None:
+        with self._lock:
+            self._open += delta
+
+    def _wait(self, seconds: float) -> bool:
+        """Sleep unless the server stops first; ``False`` when it stopped."""
+        return not self._stopping.wait(seconds) if seconds > 0 else not self._stopping.is_set()
+
+    def _workflow(self, workflow_id: str) -> _Workflow:
+        with self._lock:
+            workflow = self._workflows.get(workflow_id)
+        if workflow is None:
+            raise _Reply(404, _sogni_error(f"Workflow {workflow_id} not found", 404))
+        return workflow
+
+    def _start_workflow(self, tool: str, arguments: dict[str, Any], key: str | None) -> _Workflow:
+        with self._lock:
+            if key is not None and key in self._by_key:
+                return self._workflows[self._by_key[key]]
+            workflow_id = f"wf_{len(self._workflows) + 1}"
+            ext = _MEDIA[_media_kind(tool)][0]
+            workflow = _Workflow(
+                workflow_id=workflow_id,
+                tool=tool,
+                arguments=arguments,
+                created=time.monotonic(),
+                duration=self.workflow_seconds,
+                media_url=f"{self.root_url}/media/{workflow_id}/0.{ext}",
+            )
+            self._workflows[workflow_id] = workflow
+            if key is not None:
+                self._by_key[key] = workflow_id
+            return workflow
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """The threading server, quiet about clients that hang up (they are allowed to)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Ignore connections the client reset or closed; report anything else."""
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """One connection to the emulator; routes each request."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "LocalSogniServer"
+    emulator: LocalSogniServer
+
+    fault: _Fault | None
+    request_id: str
+
+    def setup(self) -> None:
+        super().setup()
+        self.emulator._connection(+1)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.emulator._connection(-1)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: tests and notebooks do not want access logs."""
+
+    def do_GET(self) -> None:
+        """Route a GET."""
+        self._handle()
+
+    def do_POST(self) -> None:
+        """Route a POST."""
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        """Route a DELETE (answered 404)."""
+        self._handle()
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        request = RecordedRequest(
+            method=self.command,
+            path=self.path,
+            headers=CaseInsensitiveDict(self.headers.items()),
+            body=body,
+        )
+        number, fault = self.emulator._record(request)
+        self.request_id = f"req_{number}"
+        self.fault = fault
+        if fault is not None:
+            hang_up = fault.drop == "before_status"
+            if hang_up or (fault.delay and not self.emulator._wait(fault.delay)):
+                self.close_connection = True  # dropped, or the server is stopping
+                return
+            if fault.status is not None:
+                self._send_fault(fault)
+                return
+        try:
+            self._route(request)
+        except _Reply as reply:
+            self._send_json(reply.status, reply.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _send_fault(self, fault: _Fault) -> None:
+        body = fault.body
+        if body is None:
+            body = _openai_error(f"Injected failure ({fault.status})", "server_error")
+        if isinstance(body, bytes):
+            data, content_type = body, "application/octet-stream"
+        elif isinstance(body, str):
+            data = body.encode()
+            content_type = "text/html" if body.lstrip().startswith("<") else "text/plain"
+        else:
+            data, content_type = json.dumps(body).encode(), "application/json"
+        assert fault.status is not None
+        self._send(fault.status, data, content_type, fault.headers)
+
+    def _send(
+        self,
+        status: int,
+        data: bytes,
+        content_type: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        headers = dict(headers or {})
+        self.send_response(status)
+        if "content-type" not in {k.lower() for k in headers}:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-request-id", self.request_id)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        drop = self.fault.drop if self.fault is not None else None
+        if drop == "after_headers":
+            self.close_connection = True
+            return
+        if drop == "mid_body":
+            self.wfile.write(data[: len(data) // 2])
+            self.close_connection = True
+            return
+        self.wfile.write(data)
+
+    def _send_json(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
+        self._send(status, json.dumps(body).encode(), "application/json", headers)
+
+    def _stream(self, events: Iterable[Callable[[], bytes | None]]) -> None:
+        """Send a chunked ``text/event-stream``; each item makes one event (``None``: stop)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("x-request-id", self.request_id)
+        self.end_headers()
+        fault = self.fault
+        if fault is not None and fault.drop == "after_headers":
+            self.close_connection = True
+            return
+        for index, make in enumerate(events):
+            data = make()
+            if data is None:
+                self.close_connection = True
+                return
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+            if index == 0 and fault is not None:
+                dropped = fault.drop == "mid_body"
+                if dropped or (fault.stall and not self.emulator._wait(fault.stall)):
+                    self.close_connection = True
+                    return
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _json_body(self, request: RecordedRequest) -> dict[str, Any]:
+        data = request.json
+        if not isinstance(data, dict):
+            raise _Reply(
+                400, _openai_error("The body must be a JSON object", "invalid_request_error")
+            )
+        return data
+
+    def _check_key(self) -> None:
+        header = self.headers.get("Authorization", "")
+        key = header[7:] if header.startswith("Bearer ") else self.headers.get("api-key", "")
+        if not key:
+            raise _Reply(
+                401,
+                _openai_error("Missing API key", "authentication_error", "missing_api_key"),
+            )
+        expected = self.emulator.api_key
+        if expected is not None and key != expected:
+            raise _Reply(
+                401, _openai_error("Invalid API key", "authentication_error", "invalid_api_key")
+            )
+
+    # -- routes ----------------------------------------------------------------------------
+
+    def _route(self, request: RecordedRequest) -> None:
+        path = unquote(urlsplit(request.path).path).rstrip("/")
+        if path.startswith("/media/") and self.command == "GET":
+            self._media(path)
+            return
+        if not path.startswith("/v1/"):
+            raise _Reply(404, _openai_error(f"Unknown route: {path}", "invalid_request_error"))
+        self._check_key()
+        parts = path[len("/v1/") :].split("/")
+        method = self.command
+        if method == "POST" and parts == ["chat", "completions"]:
+            self._chat(self._json_body(request))
+        elif method == "GET" and parts == ["models"]:
+            self._send_json(
+                200, {"object": "list", "data": [self._model(m) for m in self.emulator.models]}
+            )
+        elif method == "GET" and len(parts) == 2 and parts[0] == "models":
+            if parts[1] not in self.emulator.models:
+                raise _Reply(404, self._unknown_model(parts[1]))
+            self._send_json(200, self._model(parts[1]))
+        elif method == "POST" and parts == ["creative-agent", "tools", "execute"]:
+            self._execute_tool(self._json_body(request))
+        elif method == "POST" and parts == ["creative-agent", "workflows"]:
+            self._create_workflow(self._json_body(request))
+        elif method == "GET" and len(parts) == 3 and parts[:2] == ["creative-agent", "workflows"]:
+            workflow = self.emulator._workflow(parts[2])
+            snapshot = workflow.snapshot(time.monotonic())
+            self._send_json(200, {"status": "success", "data": {"workflow": snapshot}})
+        elif method == "GET" and len(parts) == 5 and parts[:2] == ["creative-agent", "workflows"]:
+            if parts[3:] != ["events", "stream"]:
+                raise _Reply(404, _sogni_error(f"Unknown route: {path}", 404))
+            self._workflow_events(self.emulator._workflow(parts[2]))
+        else:
+            raise _Reply(
+                404, _openai_error(f"Unknown route: {method} {path}", "invalid_request_error")
+            )
+
+    @staticmethod
+    def _model(model_id: str) -> dict[str, Any]:
+        return {"id": model_id, "object": "model", "created": 1767225600, "owned_by": "sogni"}
+
+    def _unknown_model(self, model: str) -> Any:
+        return _openai_error(
+            f"The model '{model}' does not exist",
+            "invalid_request_error",
+            "model_not_found",
+            "model",
+        )
+
+    def _chat(self, body: dict[str, Any]) -> None:
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            raise _Reply(
+                400,
+                _openai_error(
+                    "messages must be a non-empty list", "invalid_request_error", None, "messages"
+                ),
+            )
+        for i, message in enumerate(messages):
+            if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+                raise _Reply(
+                    400,
+                    _openai_error(
+                        f"messages[{i}] must be an object with a role",
+                        "invalid_request_error",
+                        None,
+                        "messages",
+                    ),
+                )
+        model = body.get("model") or self.emulator.models[0]
+        if model not in self.emulator.models:
+            raise _Reply(404, self._unknown_model(model))
+        answer = answer_for(body, HOSTED_TOOLS)
+        extra: dict[str, Any] = {}
+        if (
+            answer.tool_calls
+            and body.get("sogni_tool_execution", True) is not False
+            and all(name in HOSTED_TOOLS for name, _ in answer.tool_calls)
+        ):
+            answer, extra = self._run_hosted_inline(body, answer)
+        completion_id = f"chatcmpl-{self.request_id}"
+        if body.get("stream") is True:
+            options = body.get("stream_options")
+            include_usage = isinstance(options, dict) and options.get("include_usage") is True
+            chunks = chunks_for(
+                answer, completion_id=completion_id, model=model, include_usage=include_usage
+            )
+            events = [_data_event(chunk) for chunk in chunks]
+            events.append(lambda: b"data: [DONE]\n\n")
+            self._stream(events)
+            return
+        self._send_json(
+            200, completion_for(answer, completion_id=completion_id, model=model, extra=extra)
+        )
+
+    def _run_hosted_inline(self, body: dict[str, Any], answer: Answer) -> tuple[Answer, Any]:
+        """Sogni runs the hosted tools it injected and answers with their results."""
+        results, workflows, lines = [], [], []
+        for name, arguments in answer.tool_calls:
+            if name in COMPOSITION_TOOLS:
+                result, message = _compose(name, arguments)
+                results.append({"tool": name, "success": True, "result": result})
+                lines.append(f"{name}: {message or json.dumps(result)}")
+                continue
+            workflow = self.emulator._start_workflow(name, arguments, None)
+            workflow.created -= workflow.duration  # the server waited for it
+            snapshot = workflow.snapshot(time.monotonic())
+            urls = [a["url"] for a in snapshot["artifacts"]]
+            results.append({"tool": name, "success": not workflow.fails, "urls": urls})
+            workflows.append({"workflowId": workflow.workflow_id, "status": snapshot["status"]})
+            lines.append(f"{name}: {' '.join(urls) or snapshot['status']}")
+        content = "Tool results: " + "; ".join(lines)
+        done = Answer(
+            content=content, reasoning=answer.reasoning, prompt_tokens=answer.prompt_tokens
+        )
+        return done, {"sogni_tool_results": results, "creative_workflows": workflows}
+
+    def _execute_tool(self, body: dict[str, Any]) -> None:
+        tool, arguments = body.get("tool"), body.get("arguments", {})
+        if not isinstance(tool, str) or not isinstance(arguments, dict):
+            raise _Reply(
+                400, _sogni_error("tool (a name) and arguments (an object) are required", 400)
+            )
+        if tool not in COMPOSITION_TOOLS:
+            raise _Reply(
+                400,
+                _sogni_error(
+                    f"{tool} is not a synchronous composition tool; start a workflow", 400
+                ),
+            )
+        result, message = _compose(tool, arguments)
+        data = {
+            "toolCallId": f"tc_{self.request_id}",
+            "tool": tool,
+            "result": result,
+            "message": message,
+        }
+        self._send_json(200, {"status": "success", "data": data})
+
+    def _create_workflow(self, body: dict[str, Any]) -> None:
+        steps = body.get("input", {}).get("steps") if isinstance(body.get("input"), dict) else None
+        if not isinstance(steps, list) or len(steps) != 1 or not isinstance(steps[0], dict):
+            raise _Reply(400, _sogni_error("input.steps must hold exactly one step", 400))
+        tool, arguments = steps[0].get("toolName"), steps[0].get("arguments", {})
+        if tool not in MEDIA_TOOLS or not isinstance(arguments, dict):
+            raise _Reply(400, _sogni_error(f"{tool!r} is not a media tool", 400))
+        if "data:" in json.dumps(arguments):
+            raise _Reply(400, _sogni_error("workflows accept media only as http(s) URLs", 400))
+        workflow = self.emulator._start_workflow(
+            tool, arguments, self.headers.get("Idempotency-Key")
+        )
+        snapshot = workflow.snapshot(time.monotonic())
+        self._send_json(201, {"status": "success", "data": {"workflow": snapshot}})
+
+    def _workflow_events(self, workflow: _Workflow) -> None:
+        try:
+            after = int(self.headers.get("Last-Event-ID") or 0)
+        except ValueError:
+            after = 0
+        emulator = self.emulator
+
+        def event(
+            number: int, at: float, name: str, data: dict[str, Any]
+        ) -> Callable[[], bytes | None]:
+            def make() -> bytes | None:
+                if not emulator._wait(workflow.created + at - time.monotonic()):
+                    return None
+                return f"id: {number}\nevent: {name}\ndata: {json.dumps(data)}\n\n".encode()
+
+            return make
+
+        pending = [event(*e) for e in workflow.events() if e[0] > after]
+        self._stream([lambda: b": connected\n\n", *pending])
+
+    def _media(self, path: str) -> None:
+        ext = path.rsplit(".", 1)[-1]
+        content_type = next((t for e, t in _MEDIA.values() if e == ext), "application/octet-stream")
+        self._send(200, _PNG if ext == "png" else b"\0" * 16, content_type)
+
+
+def _data_event(data: Any) -> Callable[[], bytes | None]:
+    """One ``data:`` event, made when the stream gets to it."""
+
+    def make() -> bytes:
+        return f"data: {json.dumps(data)}\n\n".encode()
+
+    return make
+
+
+def _compose(tool: str, arguments: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The deterministic result of a composition tool."""
+    if tool == "enhance_prompt":
+        prompt = str(arguments.get("prompt", ""))
+        return {"prompt": f"{prompt}, highly detailed, soft light"}, "Prompt enhanced"
+    subject = str(arguments.get("prompt") or arguments.get("theme") or arguments.get("topic") or "")
+    text = f"{tool.removeprefix('compose_')} about {subject}".strip()
+    return {"text": text, "tokens": len(tokens(text))}, None
