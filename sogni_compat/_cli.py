@@ -1,0 +1,210 @@
+"""The command line: ``python -m sogni_compat`` (also the ``sogni-compat`` script).
+
+::
+
+    sogni-compat chat "Write a haiku about GPUs"      # streams the answer
+    echo "Hello" | sogni-compat chat -                 # the prompt from stdin
+    sogni-compat chat --offline "Hello"                # no key, no network: a local emulator
+    sogni-compat models
+
+Exit status: 0 on success, 1 when the API answers with an error (its message is printed),
+2 for a usage error such as a missing ``SOGNI_API_KEY``, 130 after Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from typing import Any, TextIO
+
+from ._client import OpenAI
+from ._config import ENV_API_KEY
+from ._errors import APIError, OpenAIError
+from ._version import __version__
+
+__all__ = ["main"]
+
+_PROG = "sogni-compat"
+
+
+class _UsageError(Exception):
+    """Bad command-line input: printed and exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    # ``--offline`` and ``--base-url`` are accepted before or after the command.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--offline",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="talk to a local emulator started in-process: no key, no network",
+    )
+    common.add_argument(
+        "--base-url",
+        default=argparse.SUPPRESS,
+        help="API base URL (default: $SOGNI_BASE_URL, then https://api.sogni.ai/v1)",
+    )
+    parser = argparse.ArgumentParser(
+        prog=_PROG,
+        description="Chat with Sogni's LLMs from the command line (OpenAI-compatible API).",
+        parents=[common],
+        epilog=f"The API key is read from ${ENV_API_KEY}.",
+    )
+    parser.add_argument("--version", action="version", version=f"{_PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    chat = commands.add_parser(
+        "chat", parents=[common], help="send one prompt and print the answer as it arrives"
+    )
+    chat.add_argument("prompt", metavar="PROMPT", help="the prompt, or - to read it from stdin")
+    chat.add_argument("--model", help="model id (default: the server's default model)")
+    chat.add_argument("--system", help="a system message sent before the prompt")
+    chat.add_argument(
+        "--think",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="turn the model's thinking on or off (printed to stderr)",
+    )
+    chat.add_argument(
+        "--task-profile", choices=("general", "coding", "reasoning"), help="sampling preset"
+    )
+    chat.add_argument("--max-tokens", type=int, metavar="N", help="longest answer, in tokens")
+    chat.add_argument("--temperature", type=float, metavar="T", help="sampling temperature")
+    chat.add_argument("--no-stream", action="store_true", help="print the answer when complete")
+    chat.add_argument(
+        "--json", action="store_true", help="print the whole completion object as JSON"
+    )
+    chat.set_defaults(run=_chat)
+
+    models = commands.add_parser("models", parents=[common], help="list the available model ids")
+    models.set_defaults(run=_models)
+    return parser
+
+
+@contextlib.contextmanager
+def _client(args: argparse.Namespace) -> Iterator[Any]:
+    base_url = getattr(args, "base_url", None)
+    if getattr(args, "offline", False):
+        from .testing import LocalSogniServer  # noqa: PLC0415 - only offline runs need it
+
+        with LocalSogniServer() as server, server.client() as client:
+            yield client
+        return
+    if not os.environ.get(ENV_API_KEY):
+        raise _UsageError(
+            f"{ENV_API_KEY} is not set: export your Sogni API key as {ENV_API_KEY}, "
+            "or pass --offline to try the built-in local emulator"
+        )
+    with OpenAI(base_url=base_url) as client:
+        yield client
+
+
+def _prompt(args: argparse.Namespace, stdin: TextIO) -> str:
+    prompt: str = args.prompt
+    if prompt == "-":
+        prompt = stdin.read().strip()
+    if not prompt.strip():
+        raise _UsageError("the prompt is empty")
+    return prompt
+
+
+def _chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    prompt = _prompt(args, stdin)
+    messages = []
+    if args.system:
+        messages.append({"role": "system", "content": args.system})
+    messages.append({"role": "user", "content": prompt})
+    options = {
+        "model": args.model,
+        "think": args.think,
+        "task_profile": args.task_profile,
+        "max_tokens": args.max_tokens,
+        "temperature": args.temperature,
+    }
+    with _client(args) as client:
+        if args.json or args.no_stream:
+            completion = client.chat.completions.create(messages=messages, **options)
+            if args.json:
+                out.write(completion.to_json() + "\n")
+                return 0
+            message = completion.choices[0].message if completion.choices else None
+            if message is not None and message.reasoning_content:
+                err.write(message.reasoning_content + "\n")
+            text = (message.content or "") if message is not None else ""
+            out.write(text + "\n")
+            return 0
+        thinking = False
+        with client.chat.completions.create(messages=messages, stream=True, **options) as stream:
+            for chunk in stream:
+                for choice in chunk.choices:
+                    delta = choice.delta
+                    reasoning = getattr(delta, "reasoning_content", None)
+                    if reasoning:
+                        thinking = True
+                        err.write(reasoning)
+                        err.flush()
+                    if delta.content:
+                        if thinking:  # the thinking ends where the answer starts
+                            err.write("\n")
+                            thinking = False
+                        out.write(delta.content)
+                        out.flush()
+        if thinking:
+            err.write("\n")
+        out.write("\n")
+    return 0
+
+
+def _models(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    del err, stdin
+    with _client(args) as client:
+        for model in client.models.list():
+            out.write(model.id + "\n")
+    return 0
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    """Run the command line; returns the exit status."""
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    args = _parser().parse_args(argv)
+    try:
+        status: int = args.run(args, out, err, stdin or sys.stdin)
+    except KeyboardInterrupt:
+        err.write("\n")
+        return 130
+    except _UsageError as exc:
+        err.write(f"{_PROG}: {exc}\n")
+        return 2
+    except APIError as exc:
+        err.write(f"{_PROG}: {exc.message}\n")
+        return 1
+    except OpenAIError as exc:
+        err.write(f"{_PROG}: {exc}\n")
+        return 1
+    except (TypeError, ValueError) as exc:  # bad option values, refused before sending
+        err.write(f"{_PROG}: {exc}\n")
+        return 2
+    return status
+
+
+def console() -> None:
+    """Entry point of the ``sogni-compat`` script."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (e.g. ``| head``): stop quietly, as other tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = 1
+    raise SystemExit(code)

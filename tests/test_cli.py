@@ -1,0 +1,187 @@
+"""The command line: subprocess runs of ``python -m sogni_compat`` and in-process checks."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from sogni_compat._cli import main
+from sogni_compat.testing import MODELS, LocalSogniServer
+
+TIMEOUT = 60
+
+
+def cli(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m sogni_compat ARGS`` with no Sogni settings but those in ``env``."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SOGNI_", "OPENAI_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "sogni_compat", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**clean, **(env or {})},
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+@pytest.fixture
+def server() -> Iterator[LocalSogniServer]:
+    """An emulator the CLI can be pointed at with SOGNI_BASE_URL."""
+    with LocalSogniServer(api_key="cli-key") as running:
+        yield running
+
+
+def test_offline_chat_streams_the_echo() -> None:
+    """Chat --offline needs no key or network and prints the emulator's answer."""
+    result = cli("chat", "--offline", "Hello")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Hello\n"
+    assert result.stderr == ""
+
+
+def test_offline_before_the_command() -> None:
+    """--offline may also come before the command."""
+    result = cli("--offline", "models")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == list(MODELS)
+
+
+def test_prompt_from_stdin() -> None:
+    """A prompt of '-' is read from stdin."""
+    result = cli("chat", "--offline", "-", stdin="Piped in\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Piped in\n"
+
+
+def test_json_output() -> None:
+    """--json prints the whole completion object."""
+    result = cli("chat", "--offline", "--json", "--max-tokens", "1", "Hello world")
+    assert result.returncode == 0, result.stderr
+    completion = json.loads(result.stdout)
+    assert completion["object"] == "chat.completion"
+    assert completion["choices"][0]["message"]["content"] == "Hello"
+    assert completion["choices"][0]["finish_reason"] == "length"
+
+
+def test_missing_key_exits_2_naming_the_way_out() -> None:
+    """Without --offline and without SOGNI_API_KEY: exit 2 and one line naming both."""
+    result = cli("chat", "Hello")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "SOGNI_API_KEY" in lines[0]
+    assert "--offline" in lines[0]
+
+
+def test_api_error_exits_1_with_the_message(server: LocalSogniServer) -> None:
+    """An API error prints the server's message, no traceback, and exits 1."""
+    server.fail_next(
+        status=402,
+        body={
+            "error": {"message": "Insufficient Spark balance", "type": "payment", "code": "4080"}
+        },
+    )
+    env = {"SOGNI_API_KEY": "cli-key", "SOGNI_BASE_URL": server.base_url}
+    result = cli("chat", "Hello", env=env)
+    assert result.returncode == 1
+    assert "Insufficient Spark balance" in result.stderr
+    assert "Traceback" not in result.stderr
+    wrong_key = cli("models", env={**env, "SOGNI_API_KEY": "wrong"})
+    assert wrong_key.returncode == 1
+    assert "Invalid API key" in wrong_key.stderr
+
+
+def test_real_service_path_sends_the_options(server: LocalSogniServer) -> None:
+    """With a key, the CLI sends the prompt, system message and options it was given."""
+    env = {"SOGNI_API_KEY": "cli-key"}
+    result = cli(
+        "chat",
+        "--base-url",
+        server.base_url,
+        "--system",
+        "Be brief.",
+        "--no-think",
+        "--task-profile",
+        "coding",
+        "--temperature",
+        "0.2",
+        "--model",
+        MODELS[1],
+        "Write code",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Write code\n"
+    body = server.requests[0].json
+    assert body["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Write code"},
+    ]
+    assert body["chat_template_kwargs"] == {"enable_thinking": False}
+    assert body["task_profile"] == "coding"
+    assert body["temperature"] == 0.2
+    assert body["model"] == MODELS[1]
+    assert body["stream"] is True
+
+
+def run_main(*args: str, stdin: str = "") -> tuple[int, str, str]:
+    """Run the CLI in-process; returns (status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(args), stdout=out, stderr=err, stdin=io.StringIO(stdin))
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_thinking_goes_to_stderr() -> None:
+    """--think prints the model's reasoning on stderr, the answer alone on stdout."""
+    status, out, err = run_main("chat", "--offline", "--think", "a b c")
+    assert status == 0
+    assert out == "a b c\n"
+    assert err == "The user wrote 3 tokens; I echo them.\n"
+    status, out, err = run_main("chat", "--offline", "--think", "--no-stream", "a b c")
+    assert (status, out, err) == (0, "a b c\n", "The user wrote 3 tokens; I echo them.\n")
+
+
+def test_empty_prompt_is_a_usage_error() -> None:
+    """An empty prompt (here from stdin) exits 2 without a request."""
+    status, _out, err = run_main("chat", "--offline", "-", stdin="  \n")
+    assert status == 2
+    assert "prompt is empty" in err
+
+
+def test_bad_option_values_exit_2() -> None:
+    """Values the client refuses (here max tokens of 0) exit 2 with the client's message."""
+    status, _, err = run_main("chat", "--offline", "--max-tokens", "0", "hi")
+    assert status == 2
+    assert "max_tokens must be at least 1" in err
+
+
+def test_ctrl_c_exits_130_quietly() -> None:
+    """Ctrl-C while reading the prompt exits 130 without a traceback."""
+
+    class Interrupting(io.StringIO):
+        def read(self, size: int | None = -1) -> str:
+            raise KeyboardInterrupt
+
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["chat", "--offline", "-"], stdout=out, stderr=err, stdin=Interrupting())
+    assert status == 130
+    assert err.getvalue() == "\n"
+    assert out.getvalue() == ""
+
+
+def test_console_script_is_declared() -> None:
+    """setup.cfg declares the sogni-compat console script."""
+    from importlib.metadata import entry_points
+
+    scripts = {ep.name: ep.value for ep in entry_points(group="console_scripts")}
+    assert scripts.get("sogni-compat") == "sogni_compat._cli:console"
