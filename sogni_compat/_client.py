@@ -51,6 +51,15 @@ def encode_json(body: Mapping[str, Any]) -> bytes:
     ).encode()
 
 
+def _keep_headers(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """A no-op ``auth``: the ``Authorization`` header is ours, so ``~/.netrc`` is not consulted.
+
+    Without an ``auth``, ``requests`` looks the host up in ``~/.netrc`` on every request and,
+    when it finds it, replaces the bearer key with Basic credentials.
+    """
+    return request
+
+
 def _check_base_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -162,6 +171,9 @@ class OpenAI:
         self._owns_session = http_client is None
         self._session = http_client if http_client is not None else requests.Session()
         self._closed = False
+        # Proxies and CA bundle from the environment, read once (requests re-reads them, and
+        # scans every environment variable, on each call).
+        self._transport: dict[str, Any] | None = None
         self._headers = self._build_headers()
         self.chat = Chat(self)
         self.models = Models(self)
@@ -276,9 +288,15 @@ class OpenAI:
         url = f"{self.base_url}/{path}"
         session = self._session
         prepared = session.prepare_request(
-            requests.Request(method, url, headers=headers, params=params or None, data=data)
+            requests.Request(
+                method, url, headers=headers, params=params or None, data=data, auth=_keep_headers
+            )
         )
-        settings = session.merge_environment_settings(prepared.url, {}, stream, None, None)
+        transport = self._transport
+        if transport is None:
+            transport = dict(session.merge_environment_settings(url, {}, None, None, None))
+            self._transport = transport
+        settings = {**transport, "stream": stream}
         debug = logger.isEnabledFor(logging.DEBUG)
 
         for attempt in self._retry.retrying:

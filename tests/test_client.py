@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pathlib
 import pickle
 from typing import cast
 
@@ -219,3 +220,19 @@ def test_response_objects_pickle(client: OpenAI, mock: responses.RequestsMock) -
     again = pickle.loads(pickle.dumps(answer))
     assert again == answer
     assert again.sogni_tool_results == [{"tool": "x", "success": True}]
+
+
+def test_netrc_entry_does_not_replace_the_key(
+    client: OpenAI,
+    mock: responses.RequestsMock,
+    tmp_path: pathlib.Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A ~/.netrc entry for the host leaves the bearer key alone (requests would use Basic)."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine api.test login someone password hunter2\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    mock.post(CHAT_URL, json=completion())
+    client.chat.completions.create(messages=USER)
+    assert mock.calls[0].request.headers["Authorization"] == f"Bearer {API_KEY}"
