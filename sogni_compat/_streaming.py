@@ -151,8 +151,11 @@ class Stream:
     Iterate it (a ``for`` loop left early closes the connection, and iterating again then
     raises :class:`OpenAIError` rather than silently yielding nothing; ``next(stream)``
     reads one chunk at a time without closing), use it as a context manager, or call
-    :meth:`close`. ``.response`` is the HTTP response. :meth:`get_final_completion`
-    reads what is left and returns the whole answer as a :class:`ChatCompletion`.
+    :meth:`close`. ``.response`` is the HTTP response.
+
+    Nothing is kept by default, so memory stays flat however long the answer. To get the
+    whole answer as a :class:`ChatCompletion` too, call :meth:`get_final_completion` before
+    reading any chunk, or :meth:`accumulate` before iterating.
     """
 
     response: requests.Response
@@ -160,7 +163,8 @@ class Stream:
     def __init__(self, response: requests.Response) -> None:
         self.response = response
         self._events = iter_events(_byte_chunks(response.raw))
-        self._accumulator = ChatCompletionAccumulator()
+        self._accumulator: ChatCompletionAccumulator | None = None
+        self._handed_out = False
         self._first: ChatCompletionChunk | None = None
         self._iterator: Iterator[ChatCompletionChunk] | None = None
         self._finished = False
@@ -184,7 +188,6 @@ class Stream:
                 return None
             chunk = self._chunk(event)
             if chunk is not None:
-                self._accumulator.add(chunk)
                 return chunk
         return None
 
@@ -223,11 +226,15 @@ class Stream:
                 "in several steps use next(stream), which does not close it."
             )
         try:
-            if self._first is not None:
-                first, self._first = self._first, None
-                yield first
-            while (chunk := self._read()) is not None:
+            chunk, self._first = self._first, None
+            if chunk is None:
+                chunk = self._read()
+            while chunk is not None:
+                if self._accumulator is not None:
+                    self._accumulator.add(chunk)
+                self._handed_out = True
                 yield chunk
+                chunk = self._read()
         finally:
             self.close()
 
@@ -239,11 +246,37 @@ class Stream:
             self._iterator = self._iterate()
         return next(self._iterator)
 
+    def accumulate(self) -> Stream:
+        """Keep what :meth:`get_final_completion` needs while you iterate; returns the stream.
+
+        ``for chunk in stream.accumulate(): ...`` then ``stream.get_final_completion()``.
+        Must be called before the first chunk is read.
+        """
+        if self._accumulator is None:
+            if self._handed_out:
+                raise OpenAIError(
+                    "accumulate() must be called before the first chunk is read: the chunks "
+                    "already handed out were not kept"
+                )
+            self._accumulator = ChatCompletionAccumulator()
+        return self
+
     def get_final_completion(self) -> ChatCompletion:
-        """Read the rest of the stream and return everything as one :class:`ChatCompletion`."""
+        """Read the rest of the stream and return the whole answer as a :class:`ChatCompletion`.
+
+        Works on a stream nobody has read from yet, or one set to :meth:`accumulate`.
+        """
+        if self._accumulator is None and self._handed_out:
+            raise OpenAIError(
+                "get_final_completion() needs every chunk, and some were read without being "
+                "kept: call stream.accumulate() before iterating, or call "
+                "get_final_completion() instead of iterating"
+            )
+        accumulator = self.accumulate()._accumulator
+        assert accumulator is not None
         for _ in self:
             pass
-        return self._accumulator.completion()
+        return accumulator.completion()
 
     def close(self) -> None:
         """Close the connection (idempotent); unread events are dropped."""

@@ -110,7 +110,7 @@ def test_thinking_adds_reasoning_content(client: OpenAI) -> None:
 def test_streamed_answer(client: OpenAI) -> None:
     """A stream sends the role, one chunk per token, the finish reason with usage, then [DONE]."""
     with client.chat.completions.create(messages=say("stream me please"), stream=True) as stream:
-        chunks = list(stream)
+        chunks = list(stream.accumulate())
         final = stream.get_final_completion()
     pieces = [
         c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content

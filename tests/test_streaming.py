@@ -86,11 +86,23 @@ def test_final_completion(client: OpenAI, mock: responses.RequestsMock) -> None:
 def test_final_completion_after_partial_iteration(
     client: OpenAI, mock: responses.RequestsMock
 ) -> None:
-    """Chunks already read with next() still count in the final completion."""
-    stream = stream_of(client, mock, TEXT_STREAM)
+    """With accumulate(), chunks already read with next() count in the final completion."""
+    stream = stream_of(client, mock, TEXT_STREAM).accumulate()
     next(stream)
     next(stream)
     assert stream.get_final_completion().choices[0].message.content == "Hello!"
+
+
+def test_nothing_is_kept_unless_asked(client: OpenAI, mock: responses.RequestsMock) -> None:
+    """Without accumulate(), a final completion after reading chunks is refused, not partial."""
+    stream = stream_of(client, mock, TEXT_STREAM)
+    next(stream)
+    with pytest.raises(sogni_compat.OpenAIError, match=r"call stream.accumulate\(\)"):
+        stream.get_final_completion()
+    with pytest.raises(sogni_compat.OpenAIError, match="before the first chunk"):
+        stream.accumulate()
+    assert stream._accumulator is None
+    stream.close()
 
 
 def test_tool_call_fragments_are_merged(client: OpenAI, mock: responses.RequestsMock) -> None:
@@ -141,7 +153,9 @@ def test_tool_call_fragments_are_merged(client: OpenAI, mock: responses.Requests
             {"type": "function", "function": {"name": "add"}},
         ],
     )
-    fragments = [c.choices[0].delta.tool_calls for c in stream if c.choices[0].delta.tool_calls]
+    fragments = [
+        c.choices[0].delta.tool_calls for c in stream.accumulate() if c.choices[0].delta.tool_calls
+    ]
     assert fragments[0] is not None
     assert fragments[0][0].function is not None
     assert fragments[0][0].function.name == "lookup"
@@ -276,8 +290,11 @@ def test_reading_after_leaving_a_loop_early_raises(
         break
     with pytest.raises(sogni_compat.OpenAIError, match="closed before its end"):
         list(stream)
+    accumulating = stream_of(client, mock, TEXT_STREAM).accumulate()
+    for _ in accumulating:
+        break
     with pytest.raises(sogni_compat.OpenAIError, match="closed before its end"):
-        stream.get_final_completion()
+        accumulating.get_final_completion()
 
 
 def test_next_reads_step_by_step_without_closing(
