@@ -4,6 +4,7 @@ Change ``from openai import OpenAI`` to ``from sogni_compat import OpenAI``.
 """
 
 import logging
+import typing
 
 from ._client import OpenAI, Sogni
 from ._config import NOT_GIVEN
@@ -25,20 +26,19 @@ from ._errors import (
     ToolRoundsExceededError,
     UnprocessableEntityError,
 )
-from ._streaming import Stream
 from ._version import __version__
 from .types import (
     ChatCompletion,
-    ChatCompletionChunk,
     ChatCompletionMessage,
     ChatCompletionMessageToolCall,
     Choice,
     CompletionUsage,
     Model,
-    ToolProgress,
-    ToolResult,
-    ToolRound,
 )
+
+if typing.TYPE_CHECKING:
+    from ._streaming import Stream
+    from .types import ChatCompletionChunk, ToolProgress, ToolResult, ToolRound
 
 #: Sogni's name for the base error class.
 SogniError = OpenAIError
@@ -79,3 +79,27 @@ __all__ = [
 ]
 
 logging.getLogger("sogni_compat").addHandler(logging.NullHandler())
+
+#: Imported on first use, so ``import sogni_compat`` stays light: streaming and the tool loop.
+_LAZY = {
+    "Stream": "._streaming",
+    "ChatCompletionChunk": ".types",
+    "ToolProgress": ".types",
+    "ToolResult": ".types",
+    "ToolRound": ".types",
+}
+
+
+def __getattr__(name: str) -> typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib  # noqa: PLC0415 - only when a lazy name is first used
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

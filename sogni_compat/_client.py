@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import platform
+import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -40,7 +40,8 @@ logger = logging.getLogger("sogni_compat")
 _T = TypeVar("_T")
 
 _USER_AGENT = (
-    f"sogni-compat/{__version__} python/{platform.python_version()} requests/{requests.__version__}"
+    f"sogni-compat/{__version__} python/{'.'.join(map(str, sys.version_info[:3]))} "
+    f"requests/{requests.__version__}"
 )
 
 

@@ -75,22 +75,20 @@ def make_converter() -> cattrs.Converter:
         lambda tp: isinstance(tp, type) and issubclass(tp, BaseObject), structure_factory
     )
 
-    # Values are already wire values: no per-call copying, only the omission of unset fields.
-    # ``sogni_tools`` is always sent (its default, False, is what OpenAI code expects).
-    overrides = {
-        field.name: override(unstruct_hook=_identity)
-        for field in attrs.fields(ChatCompletionParams)
-    }
-    overrides["sogni_tools"] = override(unstruct_hook=_identity, omit_if_default=False)
-    conv.register_unstructure_hook(
-        ChatCompletionParams,
-        make_dict_unstructure_fn(
-            ChatCompletionParams,
+    def params_factory(cls: type[ChatCompletionParams]) -> Callable[[Any], dict[str, Any]]:
+        # Values are already wire values: no per-call copying, only the omission of unset
+        # fields. ``sogni_tools`` is always sent (its default, False, is what OpenAI code
+        # expects). Generated on first use, not at import.
+        overrides = {field.name: override(unstruct_hook=_identity) for field in attrs.fields(cls)}
+        overrides["sogni_tools"] = override(unstruct_hook=_identity, omit_if_default=False)
+        return make_dict_unstructure_fn(
+            cls,
             conv,
             _cattrs_omit_if_default=True,
             **overrides,  # type: ignore[arg-type]
-        ),
-    )
+        )
+
+    conv.register_unstructure_hook_factory(lambda tp: tp is ChatCompletionParams, params_factory)
     return conv
 
 

@@ -10,7 +10,6 @@ The result, a :class:`ChatCompletionParams`, holds wire values only; the convert
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -384,6 +383,8 @@ KNOWN_KEYWORDS = _WIRE_FIELDS | _INPUT_ONLY | _OPTIONS | _LOOP_OPTIONS | {"auto_
 
 
 def _unexpected(key: str, function: str) -> TypeError:
+    import difflib  # noqa: PLC0415 - only for the error message
+
     names = sorted(KNOWN_KEYWORDS | ALIASES.keys())
     close = difflib.get_close_matches(key, names, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""

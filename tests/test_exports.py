@@ -38,3 +38,29 @@ def test_exception_tree() -> None:
     assert issubclass(s.APIConnectionError, s.APIError)
     assert issubclass(s.APIResponseValidationError, s.APIError)
     assert issubclass(s.APIError, s.OpenAIError)
+
+
+def test_every_exported_name_resolves() -> None:
+    """Each name in __all__ (lazy ones included) is importable from the package and types."""
+    for name in sogni_compat.__all__:
+        assert getattr(sogni_compat, name) is not None
+    for name in sogni_compat.types.__all__:
+        assert getattr(sogni_compat.types, name) is not None
+    assert sogni_compat.Stream.__module__ == "sogni_compat._streaming"
+
+
+def test_plain_import_leaves_streaming_and_tools_for_later() -> None:
+    """Import sogni_compat does not load the streaming, tool-loop or testing modules."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sogni_compat; "
+        "print(sorted(m for m in sys.modules if m.startswith('sogni_compat')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    for module in ("_streaming", "_sse", "_tools", "types.chunk", "types.tools", "testing"):
+        assert f"sogni_compat.{module}'" not in loaded
+    assert "sogni_compat._client'" in loaded

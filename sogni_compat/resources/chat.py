@@ -9,8 +9,6 @@ import requests
 from .._convert import converter
 from .._errors import APIResponseValidationError, error_from_event
 from .._params import chat_request
-from .._streaming import Stream
-from .._tools import run_tool_loop
 from ..types import ChatCompletion
 from ._base import Resource, decode_json
 
@@ -18,6 +16,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._client import OpenAI
+    from .._streaming import Stream
     from ..types.create_params import CompletionCreateParamsBase
 
 __all__ = ["Chat", "Completions"]
@@ -55,6 +54,8 @@ def _completion(response: requests.Response) -> ChatCompletion:
 
 
 def _stream(response: requests.Response) -> Stream:
+    from .._streaming import Stream  # noqa: PLC0415 - imported on the first streamed call
+
     stream = Stream(response)
     stream._prime()
     return stream
@@ -98,6 +99,8 @@ class Completions(Resource):
                 return client._request(
                     "POST", "chat/completions", body=round_body, options=options, parse=_completion
                 )
+
+            from .._tools import run_tool_loop  # noqa: PLC0415 - imported on first use
 
             return run_tool_loop(client, body, options, loop, send)
         if body.get("stream"):

@@ -1,5 +1,7 @@
 """Response types (attrs classes with the OpenAI SDK's field names)."""
 
+from typing import TYPE_CHECKING, Any
+
 from ._base import BaseObject
 from .chat import (
     ChatCompletion,
@@ -12,16 +14,18 @@ from .chat import (
     FunctionCall,
     PromptTokensDetails,
 )
-from .chunk import (
-    ChatCompletionChunk,
-    ChoiceDelta,
-    ChoiceDeltaFunctionCall,
-    ChoiceDeltaToolCall,
-    ChoiceDeltaToolCallFunction,
-    ChunkChoice,
-)
 from .model import Model, ModelsPage
-from .tools import ToolProgress, ToolResult, ToolRound
+
+if TYPE_CHECKING:
+    from .chunk import (
+        ChatCompletionChunk,
+        ChoiceDelta,
+        ChoiceDeltaFunctionCall,
+        ChoiceDeltaToolCall,
+        ChoiceDeltaToolCallFunction,
+        ChunkChoice,
+    )
+    from .tools import ToolProgress, ToolResult, ToolRound
 
 __all__ = [
     "BaseObject",
@@ -46,3 +50,31 @@ __all__ = [
     "ToolResult",
     "ToolRound",
 ]
+
+#: Types of streaming and of the tool loop, imported on first use.
+_LAZY = {
+    "ChatCompletionChunk": ".chunk",
+    "ChoiceDelta": ".chunk",
+    "ChoiceDeltaFunctionCall": ".chunk",
+    "ChoiceDeltaToolCall": ".chunk",
+    "ChoiceDeltaToolCallFunction": ".chunk",
+    "ChunkChoice": ".chunk",
+    "ToolProgress": ".tools",
+    "ToolResult": ".tools",
+    "ToolRound": ".tools",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib  # noqa: PLC0415 - only when a lazy name is first used
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
