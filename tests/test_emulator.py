@@ -461,3 +461,16 @@ def test_official_openai_sdk_works_against_the_emulator(server: LocalSogniServer
     with pytest.raises(openai.NotFoundError):
         sdk.chat.completions.create(model="gpt-4o", messages=say("x"))
     sdk.close()
+
+
+def test_stamped_chunks_carry_their_send_time() -> None:
+    """stamp_chunks=True puts the server's monotonic send time on every streamed chunk."""
+    import time
+
+    with LocalSogniServer(stamp_chunks=True) as server, server.client() as client:
+        before = time.monotonic()
+        chunks = list(client.chat.completions.create(messages=say("a b"), stream=True))
+        after = time.monotonic()
+    stamps = [chunk.sent_at for chunk in chunks]
+    assert stamps == sorted(stamps)
+    assert before <= stamps[0] <= stamps[-1] <= after

@@ -162,6 +162,8 @@ class LocalSogniServer:
 
     ``api_key``: when given, only ``Bearer <api_key>`` is accepted; by default any key is.
     ``workflow_seconds``: how long a media workflow takes from start to finish.
+    ``stamp_chunks``: add ``"sent_at": time.monotonic()`` to every streamed chat chunk, taken
+    just before it is written (for latency measurements on the same machine).
     """
 
     def __init__(
@@ -170,12 +172,14 @@ class LocalSogniServer:
         api_key: str | None = None,
         models: Sequence[str] = MODELS,
         workflow_seconds: float = 0.3,
+        stamp_chunks: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.api_key = api_key
         self.models = tuple(models)
         self.workflow_seconds = workflow_seconds
+        self.stamp_chunks = stamp_chunks
         self._address = (host, port)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -624,7 +628,8 @@ class _Handler(BaseHTTPRequestHandler):
             chunks = chunks_for(
                 answer, completion_id=completion_id, model=model, include_usage=include_usage
             )
-            events = [_data_event(chunk) for chunk in chunks]
+            stamp = self.emulator.stamp_chunks
+            events = [_data_event(chunk, stamp) for chunk in chunks]
             events.append(lambda: b"data: [DONE]\n\n")
             self._stream(events)
             return
@@ -717,11 +722,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, _PNG if ext == "png" else b"\0" * 16, content_type)
 
 
-def _data_event(data: Any) -> Callable[[], bytes | None]:
-    """One ``data:`` event, made when the stream gets to it."""
+def _data_event(data: dict[str, Any], stamp: bool) -> Callable[[], bytes | None]:
+    """One ``data:`` event, made when the stream gets to it (``stamp``: with ``sent_at``)."""
 
     def make() -> bytes:
-        return f"data: {json.dumps(data)}\n\n".encode()
+        sent = {**data, "sent_at": time.monotonic()} if stamp else data
+        return f"data: {json.dumps(sent)}\n\n".encode()
 
     return make
 
