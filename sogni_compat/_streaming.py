@@ -35,7 +35,7 @@ def _byte_chunks(raw: Any) -> Iterator[bytes]:
         yield from raw.stream(_READ_SIZE, decode_content=True)
         return
     while True:
-        data = read1(_READ_SIZE)
+        data = read1(_READ_SIZE, decode_content=True)
         if not data:
             return
         yield data

@@ -234,3 +234,34 @@ def test_interrupt_in_the_loop_closes_the_connection(
         for _ in stream:
             raise KeyboardInterrupt
     assert script.client_closed.wait(WAIT)
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_gzip_bodies_are_decoded(serve: Callable[..., tuple[Script, str]], stream: bool) -> None:
+    """A gzip-encoded answer (event stream or JSON, with a Content-Length) is decoded."""
+    import gzip
+
+    completion = {
+        "id": "c",
+        "object": "chat.completion",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "zipped"}}],
+    }
+    plain = sse("zipped") + b"data: [DONE]\n\n" if stream else json.dumps(completion).encode()
+    body = gzip.compress(plain)
+
+    def run(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "text/event-stream" if stream else "application/json")
+        h.send_header("Content-Encoding", "gzip")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    _, base_url = serve(run)
+    client = OpenAI(api_key="k", base_url=base_url, timeout=WAIT)
+    if stream:
+        chunks = list(client.chat.completions.create(messages=USER, stream=True))
+        assert [c.choices[0].delta.content for c in chunks] == ["zipped"]
+    else:
+        answer = client.chat.completions.create(messages=USER)
+        assert answer.choices[0].message.content == "zipped"
