@@ -7,6 +7,7 @@ import logging
 import typing
 
 from ._client import OpenAI, Sogni
+from ._config import ENV_LOG as _ENV_LOG
 from ._config import NOT_GIVEN
 from ._errors import (
     APIConnectionError,
@@ -79,6 +80,22 @@ __all__ = [
 ]
 
 logging.getLogger("sogni_compat").addHandler(logging.NullHandler())
+
+
+def _log_from_environment() -> None:
+    """``SOGNI_LOG=debug`` (or ``info``): send the client's log records to stderr."""
+    import os  # noqa: PLC0415 - keeps the module namespace to the public names
+
+    level = os.environ.get(_ENV_LOG, "").strip().upper()
+    if level in ("DEBUG", "INFO"):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
+        package_logger = logging.getLogger("sogni_compat")
+        package_logger.addHandler(handler)
+        package_logger.setLevel(level)
+
+
+_log_from_environment()
 
 #: Imported on first use, so ``import sogni_compat`` stays light: streaming and the tool loop.
 _LAZY = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ import requests
 from ._config import (
     DEFAULT_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_RETRIES,
     DEFAULT_READ_TIMEOUT,
     DEFAULT_TOOL_TIMEOUT,
@@ -26,7 +28,13 @@ from ._config import (
     NotGiven,
 )
 from ._convert import json_default
-from ._errors import OpenAIError, error_from_response, translate_transport_errors
+from ._errors import (
+    APITimeoutError,
+    OpenAIError,
+    error_from_response,
+    translate_transport_errors,
+)
+from ._pacing import Pacer, check_rate
 from ._params import RequestOptions, Timeout, check_app_source, check_headers, check_timeout
 from ._retry import RetryPolicy
 from ._version import __version__
@@ -38,6 +46,7 @@ __all__ = ["OpenAI", "Sogni"]
 logger = logging.getLogger("sogni_compat")
 
 _T = TypeVar("_T")
+_BODY_READ_SIZE = 65536
 
 _USER_AGENT = (
     f"sogni-compat/{__version__} python/{'.'.join(map(str, sys.version_info[:3]))} "
@@ -61,13 +70,65 @@ def _keep_headers(request: requests.PreparedRequest) -> requests.PreparedRequest
     return request
 
 
-def _check_base_url(url: str) -> str:
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_base_url(url: str, allow_insecure_http: bool) -> str:
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.netloc or not parts.hostname:
         raise ValueError(
             f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL!r}; got {url!r}"
         )
+    if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(parts.hostname):
+        raise ValueError(
+            f"base_url {url!r} is plain http:// to another machine: the API key would cross "
+            "the network unencrypted. Use https://, or pass allow_insecure_http=True if the "
+            "network is yours"
+        )
     return url.rstrip("/")
+
+
+def _read_body(response: requests.Response, deadline: float) -> None:
+    """Read the whole body now, raising :class:`APITimeoutError` past ``deadline``."""
+    raw = response.raw
+    read1 = getattr(raw, "read1", None)
+    chunks = []
+    try:
+        if read1 is None:  # urllib3 before 2.0: no per-read deadline, only the socket timeout
+            chunks.append(raw.read(decode_content=True))
+        else:
+            # read1 returns after one socket read, so the deadline is checked as bytes arrive.
+            while chunk := read1(_BODY_READ_SIZE, decode_content=True):
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise APITimeoutError(
+                        "Request timed out: the answer was still arriving when the timeout "
+                        "ran out.",
+                        response.request,
+                    )
+    except BaseException:
+        response.close()
+        raise
+    response._content = b"".join(chunks)
+    setattr(response, "_content_consumed", True)  # noqa: B010 - not in the type stubs
+
+
+def _redact(text: str, secret: str) -> str:
+    return text.replace(secret, "***") if secret else text
+
+
+def _new_session() -> requests.Session:
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_maxsize=DEFAULT_MAX_CONNECTIONS)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 def _close_session(session: requests.Session) -> None:
@@ -100,7 +161,12 @@ class OpenAI:
     and ``X-App-Source`` header). ``http_client`` is a ``requests.Session`` to use instead of
     a new one (proxies, certificates, adapters). ``sleep`` is the function that waits between
     retries (replace it in tests). ``tool_timeout`` bounds the seconds the auto-tool loop
-    waits for one Sogni hosted media tool (default 1800).
+    waits for one Sogni hosted media tool (default 1800). ``requests_per_minute`` spaces
+    request starts evenly across all threads using the client (default: no pacing).
+    ``allow_insecure_http`` permits a plain ``http://`` ``base_url`` to another machine.
+
+    The client is thread-safe and picklable: credentials and options travel, the connection
+    pool is rebuilt on the other side.
     """
 
     api_key: str
@@ -125,6 +191,8 @@ class OpenAI:
         http_client: requests.Session | None = None,
         sleep: Callable[[float], None] | None = None,
         tool_timeout: float = DEFAULT_TOOL_TIMEOUT,
+        requests_per_minute: float | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         if api_key is None:
             api_key = os.environ.get(ENV_API_KEY) or None
@@ -152,14 +220,20 @@ class OpenAI:
             raise ValueError(
                 f"tool_timeout must be a positive number of seconds; got {tool_timeout!r}"
             )
+        if not isinstance(allow_insecure_http, bool):
+            raise TypeError(
+                f"allow_insecure_http must be True or False; got {allow_insecure_http!r}"
+            )
+        rate = check_rate(requests_per_minute)
         check_app_source(app_source)
         check_headers(default_headers, "default_headers")
         if default_query is not None and not isinstance(default_query, Mapping):
             raise TypeError(f"default_query must be a dict; got {type(default_query).__name__}")
 
         self.api_key = api_key
+        self.allow_insecure_http = allow_insecure_http
         self.base_url = _check_base_url(
-            base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
+            base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL, allow_insecure_http
         )
         self.timeout = check_timeout(timeout) or (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT)
         self.max_retries = max_retries
@@ -169,8 +243,9 @@ class OpenAI:
         self._default_query = dict(default_query or {})
         self._sleep = sleep or time.sleep
         self._retry = RetryPolicy(max_retries, self._sleep)
+        self._pacer = Pacer(rate, self._sleep) if rate is not None else None
         self._owns_session = http_client is None
-        self._session = http_client if http_client is not None else requests.Session()
+        self._session = http_client if http_client is not None else _new_session()
         self._closed = False
         # Proxies and CA bundle from the environment, read once (requests re-reads them, and
         # scans every environment variable, on each call).
@@ -204,12 +279,16 @@ class OpenAI:
         app_source: str | NotGiven | None = NOT_GIVEN,
         sleep: Callable[[float], None] | None = None,
         tool_timeout: float | None = None,
+        requests_per_minute: float | NotGiven | None = NOT_GIVEN,
+        allow_insecure_http: bool | None = None,
     ) -> OpenAI:
         """A new client with some options changed, sharing this client's connection pool.
 
-        ``default_headers`` and ``default_query`` are merged over this client's.
+        ``default_headers`` and ``default_query`` are merged over this client's. With the
+        same ``requests_per_minute`` the copy also shares this client's pacing.
         """
-        return OpenAI(
+        rate = self.requests_per_minute if requests_per_minute is NOT_GIVEN else requests_per_minute
+        copy = OpenAI(
             api_key=api_key or self.api_key,
             base_url=base_url or self.base_url,
             timeout=self.timeout if timeout is NOT_GIVEN else timeout,
@@ -220,9 +299,51 @@ class OpenAI:
             http_client=self._session,
             sleep=sleep or self._sleep,
             tool_timeout=self.tool_timeout if tool_timeout is None else tool_timeout,
+            requests_per_minute=rate,
+            allow_insecure_http=(
+                self.allow_insecure_http if allow_insecure_http is None else allow_insecure_http
+            ),
         )
+        if self._pacer is not None and copy.requests_per_minute == self.requests_per_minute:
+            copy._pacer = self._pacer
+        return copy
 
     copy = with_options
+
+    @property
+    def requests_per_minute(self) -> float | None:
+        """The pacing rate, or ``None`` when requests are not paced."""
+        return self._pacer.requests_per_minute if self._pacer is not None else None
+
+    # -- pickling: options and credentials travel, live connections do not -------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        options: dict[str, Any] = {
+            "base_url": self.base_url,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "default_headers": self._default_headers,
+            "default_query": self._default_query,
+            "app_source": self.app_source,
+            "tool_timeout": self.tool_timeout,
+            "requests_per_minute": self.requests_per_minute,
+            "allow_insecure_http": self.allow_insecure_http,
+        }
+        if self._sleep is not time.sleep:
+            options["sleep"] = self._sleep
+        if not self._owns_session:
+            options["http_client"] = self._session
+        # The key is stored masked with a random pad, so a pickle printed by mistake does not
+        # show it. This is not encryption: treat pickles of a client as secrets.
+        key = self.api_key.encode()
+        pad = os.urandom(len(key))
+        masked = bytes(a ^ b for a, b in zip(key, pad, strict=True))
+        return {"options": options, "key": (pad, masked)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        pad, masked = state["key"]
+        key = bytes(a ^ b for a, b in zip(masked, pad, strict=True)).decode()
+        self.__init__(api_key=key, **state["options"])  # type: ignore[misc]
 
     def close(self) -> None:
         """Close the connection pool (a ``with_options`` copy leaves the shared pool open)."""
@@ -297,20 +418,27 @@ class OpenAI:
         if transport is None:
             transport = dict(session.merge_environment_settings(url, {}, None, None, None))
             self._transport = transport
-        settings = {**transport, "stream": stream}
+        # The body is always read here, so a whole answer is bounded by connect + read seconds
+        # (requests' own timeout applies to each socket read, so a trickle could last forever).
+        settings = {**transport, "stream": True}
+        budget = timeout[0] + timeout[1]
         debug = logger.isEnabledFor(logging.DEBUG)
 
         for attempt in self._retry.retrying:
             with attempt:
                 number = attempt.retry_state.attempt_number
+                if self._pacer is not None:
+                    self._pacer.wait()
                 started = time.monotonic()
                 with translate_transport_errors(prepared):
                     response = session.send(prepared, timeout=timeout, **settings)
+                    if not stream or response.status_code >= 400:
+                        _read_body(response, started + budget)
                 if debug:
                     logger.debug(
                         "%s %s -> %d (attempt %d, %.1f ms)",
                         method,
-                        url,
+                        _redact(str(prepared.url), self.api_key),
                         response.status_code,
                         number,
                         (time.monotonic() - started) * 1000,

@@ -13,6 +13,8 @@ DEFAULT_BASE_URL: Final = "https://api.sogni.ai/v1"
 DEFAULT_CONNECT_TIMEOUT: Final = 5.0
 DEFAULT_READ_TIMEOUT: Final = 600.0
 DEFAULT_MAX_RETRIES: Final = 2
+#: Connections the client's own pool keeps open per host (enough for 16+ threads).
+DEFAULT_MAX_CONNECTIONS: Final = 32
 #: Seconds the auto-tool loop waits for one hosted media tool (a Sogni workflow).
 DEFAULT_TOOL_TIMEOUT: Final = 1800.0
 
@@ -26,6 +28,8 @@ MAX_RETRY_AFTER: Final = 60.0
 
 ENV_API_KEY: Final = "SOGNI_API_KEY"
 ENV_BASE_URL: Final = "SOGNI_BASE_URL"
+#: ``SOGNI_LOG=debug`` (or ``info``) logs the client's requests to stderr.
+ENV_LOG: Final = "SOGNI_LOG"
 
 #: Longest ``app_source`` label Sogni accepts.
 MAX_APP_SOURCE_LENGTH: Final = 128

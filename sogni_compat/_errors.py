@@ -431,13 +431,23 @@ def translate_transport_errors(
         # requests reports a read timeout in a streamed body as a ConnectionError.
         if isinstance(exc.args[0] if exc.args else None, urllib3.exceptions.ReadTimeoutError):
             raise APITimeoutError(request=request) from exc
-        raise APIConnectionError(f"Connection error: {_describe(exc)}", request) from exc
+        raise APIConnectionError(f"Connection error: {_describe(exc, request)}", request) from exc
     except _CONNECTION_ERRORS as exc:
-        raise APIConnectionError(f"Connection error: {_describe(exc)}", request) from exc
+        raise APIConnectionError(f"Connection error: {_describe(exc, request)}", request) from exc
 
 
-def _describe(exc: BaseException) -> str:
-    """The innermost useful description of a transport failure."""
+def _describe(exc: BaseException, request: requests.PreparedRequest | None) -> str:
+    """The innermost useful description of a transport failure, without the API key.
+
+    urllib3 messages quote the URL, which may carry the key in a query parameter.
+    """
+    text = _innermost(exc)
+    auth = request.headers.get("Authorization", "") if request is not None else ""
+    secret = auth.removeprefix("Bearer ").strip()
+    return text.replace(secret, "***") if secret else text
+
+
+def _innermost(exc: BaseException) -> str:
     while True:
         inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
         inner = inner or getattr(exc, "reason", None)

@@ -307,4 +307,3 @@ def test_next_reads_step_by_step_without_closing(
     rest = [c.choices[0].delta.content for c in stream if c.choices]
     assert rest == ["Hel", "lo!"]
     assert list(stream) == []  # a stream read to its end is simply exhausted
-

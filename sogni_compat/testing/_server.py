@@ -66,6 +66,7 @@ class _Fault:
     drop: DropPoint | None = None
     delay: float = 0.0
     stall: float = 0.0
+    drip: float = 0.0
 
     def matches(self, path: str) -> bool:
         return self.path is None or self.path in path
@@ -296,15 +297,19 @@ class LocalSogniServer:
         *,
         seconds: float,
         between_events: bool = False,
+        drip: bool = False,
         path: str | None = None,
     ) -> None:
         """Delay the next ``count`` answers by ``seconds`` (a long delay never answers).
 
         With ``between_events=True`` a stream sends its first event at once and then stalls
-        ``seconds`` before the rest.
+        ``seconds`` before the rest. With ``drip=True`` a (non-stream) body trickles out one
+        byte every ``seconds``, each byte arriving well within a read timeout.
         """
         if between_events:
             self._add(_Fault(count, path, stall=seconds))
+        elif drip:
+            self._add(_Fault(count, path, drip=seconds))
         else:
             self._add(_Fault(count, path, delay=seconds))
 
@@ -484,6 +489,15 @@ class _Handler(BaseHTTPRequestHandler):
         if drop == "mid_body":
             self.wfile.write(data[: len(data) // 2])
             self.close_connection = True
+            return
+        drip = self.fault.drip if self.fault is not None else 0.0
+        if drip:
+            for index in range(len(data)):
+                self.wfile.write(data[index : index + 1])
+                self.wfile.flush()
+                if not self.emulator._wait(drip):
+                    self.close_connection = True
+                    return
             return
         self.wfile.write(data)
 
