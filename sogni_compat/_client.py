@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import json
 import logging
@@ -10,7 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -38,7 +39,7 @@ from ._pacing import Pacer, check_rate
 from ._params import RequestOptions, Timeout, check_app_source, check_headers, check_timeout
 from ._retry import RetryPolicy
 from ._version import __version__
-from .resources.chat import Chat
+from .resources.chat import Beta, Chat
 from .resources.models import Models
 
 __all__ = ["OpenAI", "Sogni"]
@@ -123,6 +124,19 @@ def _redact(text: str, secret: str) -> str:
     return text.replace(secret, "***") if secret else text
 
 
+def _check_aliases(aliases: object) -> dict[str, str]:
+    if aliases is None:
+        return {}
+    if not isinstance(aliases, Mapping):
+        raise TypeError(f"model_aliases must be a dict; got {type(aliases).__name__}")
+    for name, model in aliases.items():
+        if not (isinstance(name, str) and name and isinstance(model, str) and model):
+            raise TypeError(
+                f"model_aliases must map model names to model names; got {name!r}: {model!r}"
+            )
+    return dict(aliases)
+
+
 def _new_session() -> requests.Session:
     session = requests.Session()
     adapter = requests.adapters.HTTPAdapter(pool_maxsize=DEFAULT_MAX_CONNECTIONS)
@@ -164,6 +178,9 @@ class OpenAI:
     waits for one Sogni hosted media tool (default 1800). ``requests_per_minute`` spaces
     request starts evenly across all threads using the client (default: no pacing).
     ``allow_insecure_http`` permits a plain ``http://`` ``base_url`` to another machine.
+    ``model_aliases`` maps model names from OpenAI code to Sogni models before sending.
+    ``response_types="openai"`` returns genuine ``openai`` objects (the package must be
+    installed) instead of this package's lighter ones.
 
     The client is thread-safe and picklable: credentials and options travel, the connection
     pool is rebuilt on the other side.
@@ -175,7 +192,10 @@ class OpenAI:
     max_retries: int
     app_source: str | None
     tool_timeout: float
+    model_aliases: dict[str, str]
+    response_types: Literal["sogni", "openai"]
     chat: Chat
+    beta: Beta
     models: Models
 
     def __init__(
@@ -193,6 +213,8 @@ class OpenAI:
         tool_timeout: float = DEFAULT_TOOL_TIMEOUT,
         requests_per_minute: float | None = None,
         allow_insecure_http: bool = False,
+        model_aliases: Mapping[str, str] | None = None,
+        response_types: Literal["sogni", "openai"] = "sogni",
     ) -> None:
         if api_key is None:
             api_key = os.environ.get(ENV_API_KEY) or None
@@ -225,6 +247,14 @@ class OpenAI:
                 f"allow_insecure_http must be True or False; got {allow_insecure_http!r}"
             )
         rate = check_rate(requests_per_minute)
+        aliases = _check_aliases(model_aliases)
+        if response_types not in ("sogni", "openai"):
+            raise ValueError(f"response_types must be 'sogni' or 'openai'; got {response_types!r}")
+        if response_types == "openai" and importlib.util.find_spec("openai") is None:
+            raise ImportError(
+                "response_types='openai' returns objects of the openai package, which is not "
+                "installed: pip install openai (or leave response_types at 'sogni')"
+            )
         check_app_source(app_source)
         check_headers(default_headers, "default_headers")
         if default_query is not None and not isinstance(default_query, Mapping):
@@ -239,6 +269,8 @@ class OpenAI:
         self.max_retries = max_retries
         self.app_source = app_source
         self.tool_timeout = float(tool_timeout)
+        self.model_aliases = aliases
+        self.response_types = response_types
         self._default_headers = dict(default_headers or {})
         self._default_query = dict(default_query or {})
         self._sleep = sleep or time.sleep
@@ -252,6 +284,7 @@ class OpenAI:
         self._transport: dict[str, Any] | None = None
         self._headers = self._build_headers()
         self.chat = Chat(self)
+        self.beta = Beta(self.chat)
         self.models = Models(self)
 
     def _build_headers(self) -> dict[str, str]:
@@ -281,6 +314,8 @@ class OpenAI:
         tool_timeout: float | None = None,
         requests_per_minute: float | NotGiven | None = NOT_GIVEN,
         allow_insecure_http: bool | None = None,
+        model_aliases: Mapping[str, str] | None = None,
+        response_types: Literal["sogni", "openai"] | None = None,
     ) -> OpenAI:
         """A new client with some options changed, sharing this client's connection pool.
 
@@ -303,6 +338,8 @@ class OpenAI:
             allow_insecure_http=(
                 self.allow_insecure_http if allow_insecure_http is None else allow_insecure_http
             ),
+            model_aliases=self.model_aliases if model_aliases is None else model_aliases,
+            response_types=self.response_types if response_types is None else response_types,
         )
         if self._pacer is not None and copy.requests_per_minute == self.requests_per_minute:
             copy._pacer = self._pacer
@@ -328,6 +365,8 @@ class OpenAI:
             "tool_timeout": self.tool_timeout,
             "requests_per_minute": self.requests_per_minute,
             "allow_insecure_http": self.allow_insecure_http,
+            "model_aliases": self.model_aliases,
+            "response_types": self.response_types,
         }
         if self._sleep is not time.sleep:
             options["sleep"] = self._sleep
@@ -376,7 +415,22 @@ class OpenAI:
         stream: bool = False,
         parse: Callable[[requests.Response], _T],
     ) -> _T:
-        """Send one logical request, retrying as the policy says; return ``parse(response)``.
+        """Send one logical request (see :meth:`_send`) and return ``parse(response)``."""
+        return self._send(method, path, body=body, options=options, stream=stream, parse=parse)[0]
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        options: RequestOptions | None = None,
+        stream: bool = False,
+        parse: Callable[[requests.Response], _T],
+    ) -> tuple[_T, requests.Response, int]:
+        """Send one logical request, retrying as the policy says.
+
+        Returns ``parse(response)``, the response and the number of retries taken.
 
         ``parse`` runs inside the attempt, so a connection failure while it reads the body is
         retried like one while sending. Raises :class:`APIStatusError` subclasses for 4xx/5xx
@@ -451,7 +505,7 @@ class OpenAI:
                         response.close()
                     raise error
                 try:
-                    return parse(response)
+                    return parse(response), response, number - 1
                 except BaseException:
                     response.close()
                     raise

@@ -18,6 +18,8 @@
         │   └── APITimeoutError         "Request timed out."
         └── APIResponseValidationError  a 2xx body that is not what was promised
     ToolRoundsExceededError (also a RuntimeError)  the auto-tool loop ran out of rounds
+    LengthFinishReasonError         parse(): the answer was cut off at the length limit
+    ContentFilterFinishReasonError  parse(): the content filter stopped the answer
 
 ``code`` is always a string (Sogni sends numeric codes such as ``4080``; they read ``"4080"``).
 """
@@ -49,7 +51,9 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "ContentFilterFinishReasonError",
     "InternalServerError",
+    "LengthFinishReasonError",
     "NotFoundError",
     "OpenAIError",
     "PaymentRequiredError",
@@ -221,6 +225,28 @@ class ToolRoundsExceededError(OpenAIError, RuntimeError):
         self.tool_history = tool_history
         self.completion = completion
         self.max_tool_rounds = max_tool_rounds
+
+
+class LengthFinishReasonError(OpenAIError):
+    """``parse()``: the answer stopped at the length limit, so it cannot be parsed."""
+
+    completion: ChatCompletion
+
+    def __init__(self, *, completion: ChatCompletion) -> None:
+        super().__init__(
+            "Could not parse response content as the length limit was reached - "
+            f"{completion.usage!r}"
+        )
+        self.completion = completion
+
+
+class ContentFilterFinishReasonError(OpenAIError):
+    """``parse()``: the content filter stopped the answer."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Could not parse response content as the request was rejected by the content filter"
+        )
 
 
 def _called_names(completion: ChatCompletion) -> list[str]:

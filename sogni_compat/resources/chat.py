@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, overload
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import requests
 
 from .._convert import converter
-from .._errors import APIResponseValidationError, error_from_event
-from .._params import chat_request
+from .._errors import APIResponseValidationError, NotFoundError, OpenAIError, error_from_event
+from .._params import RequestOptions, ToolLoopOptions, chat_request
+from .._response import APIResponse, StreamedAPIResponse
 from ..types import ChatCompletion
 from ._base import Resource, decode_json
 
@@ -19,7 +21,11 @@ if TYPE_CHECKING:
     from .._streaming import Stream
     from ..types.create_params import CompletionCreateParamsBase
 
-__all__ = ["Chat", "Completions"]
+__all__ = ["Beta", "Chat", "Completions"]
+
+_T = TypeVar("_T")
+#: How ``_create`` hands the answer over: parsed, with its HTTP details, or unread.
+_Mode = Literal["parsed", "raw", "streaming"]
 
 
 def _check_completion(data: Any) -> str | None:
@@ -62,7 +68,7 @@ def _stream(response: requests.Response) -> Stream:
 
 
 class Completions(Resource):
-    """``client.chat.completions``."""
+    """``client.chat.completions``: ``create``, ``parse``, and their raw-response variants."""
 
     @overload
     def create(
@@ -88,28 +94,184 @@ class Completions(Resource):
         the tools each answer asks for (``tool_handlers``, Sogni's hosted tools, ``on_tool_call``)
         and returns the first answer that asks for none, with ``tool_history`` set.
         """
+        result: ChatCompletion | Stream = self._create(kwargs, "parsed")
+        return result
+
+    def parse(self, *, response_format: type, **kwargs: Any) -> ChatCompletion:
+        """Like :meth:`create`, with the answer parsed into ``response_format``.
+
+        ``response_format`` is a pydantic model, an attrs class or a dataclass; a strict
+        ``json_schema`` response format built from it is sent, and each
+        ``choices[i].message.parsed`` is an instance of it. Raises
+        :class:`LengthFinishReasonError` or :class:`ContentFilterFinishReasonError` when the
+        answer was cut off, and :class:`APIResponseValidationError` (naming the field) when
+        it does not fit the type.
+        """
+        result: ChatCompletion = self._create(kwargs, "parsed", output_type=response_format)
+        return result
+
+    @property
+    def with_raw_response(self) -> _RawCompletions:
+        """``create``/``parse`` returning an :class:`APIResponse` (headers, status, ...)."""
+        return _RawCompletions(self)
+
+    @property
+    def with_streaming_response(self) -> _StreamingCompletions:
+        """``create``/``parse`` returning a :class:`StreamedAPIResponse` for a ``with`` block."""
+        return _StreamingCompletions(self)
+
+    # -- the one path ----------------------------------------------------------------------
+
+    def _create(
+        self, kwargs: dict[str, Any], mode: _Mode, output_type: object | None = None
+    ) -> Any:
         client = self._client
+        if output_type is not None:
+            from .._structured import (  # noqa: PLC0415 - only parse() needs it
+                check_output_type,
+                response_format_for,
+            )
+
+            if kwargs.get("stream"):
+                raise TypeError("parse() does not stream; use create(stream=True)")
+            if "response_format" in kwargs:
+                raise TypeError("parse() takes the type as response_format, not both")
+            output_type = check_output_type(output_type)
+            kwargs = {**kwargs, "response_format": response_format_for(output_type)}
         params, options, loop = chat_request(kwargs, app_source=client.app_source)
         body = converter.unstructure(params)
+        model = body.get("model")
+        if model is not None and model in client.model_aliases:
+            body["model"] = client.model_aliases[model]
         if options.extra_body:
             body.update(options.extra_body)
         if loop is not None:
-
-            def send(round_body: dict[str, Any]) -> ChatCompletion:
-                return client._request(
-                    "POST", "chat/completions", body=round_body, options=options, parse=_completion
+            if mode != "parsed" or output_type is not None:
+                raise ValueError(
+                    "auto_execute_tools=True runs several requests, so it works with create() "
+                    "only, not parse() or with_raw_response/with_streaming_response"
                 )
+            return self._tool_loop(body, options, loop)
+        stream = bool(body.get("stream"))
+        parse: Callable[[requests.Response], Any] = _stream if stream else _completion
+        if output_type is not None:
+            parse = _parser_for(output_type)
+        return self._send(body, options, stream=stream, parse=parse, mode=mode)
 
-            from .._tools import run_tool_loop  # noqa: PLC0415 - imported on first use
-
-            return run_tool_loop(client, body, options, loop, send)
-        if body.get("stream"):
-            return client._request(
-                "POST", "chat/completions", body=body, options=options, stream=True, parse=_stream
+    def _send(
+        self,
+        body: dict[str, Any],
+        options: RequestOptions,
+        *,
+        stream: bool,
+        parse: Callable[[requests.Response], _T],
+        mode: _Mode,
+    ) -> Any:
+        client = self._client
+        try:
+            if mode == "streaming":
+                response, _, retries = client._send(
+                    "POST",
+                    "chat/completions",
+                    body=body,
+                    options=options,
+                    stream=True,
+                    parse=_unread,
+                )
+                return StreamedAPIResponse(response, parse, retries)
+            parsed, response, retries = client._send(
+                "POST", "chat/completions", body=body, options=options, stream=stream, parse=parse
             )
-        return client._request(
-            "POST", "chat/completions", body=body, options=options, parse=_completion
+        except NotFoundError as exc:
+            model = body.get("model")
+            if not isinstance(model, str):
+                raise
+            raise self._unknown_model(exc, model) from exc
+        return APIResponse(response, parsed, retries) if mode == "raw" else parsed
+
+    def _unknown_model(self, error: NotFoundError, model: str) -> NotFoundError:
+        """The 404 for a model name, with the models that do exist and a hint."""
+        try:
+            available = [m.id for m in self._client.models.list()]
+        except OpenAIError:
+            return error
+        if model in available:
+            return error  # the 404 was about something else
+        example = f"{{{model!r}: {available[0]!r}}}" if available else "{...}"
+        return NotFoundError(
+            f"{error.message}. Model {model!r} is not served here; available models: "
+            f"{', '.join(available) or 'none'}. Pass one of them as model=, or map your "
+            f"name with OpenAI(model_aliases={example})",
+            response=error.response,
+            body=error.body,
+            code=error.code,
+            param=error.param,
+            type=error.type,
         )
+
+    def _tool_loop(
+        self, body: dict[str, Any], options: RequestOptions, loop: ToolLoopOptions
+    ) -> ChatCompletion:
+        from .._tools import run_tool_loop  # noqa: PLC0415 - imported on first use
+
+        def send(round_body: dict[str, Any]) -> ChatCompletion:
+            completion: ChatCompletion = self._send(
+                round_body, options, stream=False, parse=_completion, mode="parsed"
+            )
+            return completion
+
+        return run_tool_loop(self._client, body, options, loop, send)
+
+
+def _unread(response: requests.Response) -> requests.Response:
+    return response
+
+
+def _parser_for(output_type: type) -> Callable[[requests.Response], ChatCompletion]:
+    from .._structured import parse_completion  # noqa: PLC0415 - only parse() needs it
+
+    def parse(response: requests.Response) -> ChatCompletion:
+        return parse_completion(_completion(response), output_type, response)
+
+    return parse
+
+
+class _RawCompletions:
+    """``client.chat.completions.with_raw_response``."""
+
+    def __init__(self, completions: Completions) -> None:
+        self._completions = completions
+
+    def create(self, **kwargs: Any) -> APIResponse[Any]:
+        """Like ``create``; ``.parse()`` on the result gives what ``create`` returns."""
+        result: APIResponse[Any] = self._completions._create(kwargs, "raw")
+        return result
+
+    def parse(self, *, response_format: type, **kwargs: Any) -> APIResponse[ChatCompletion]:
+        """Like ``parse``; ``.parse()`` on the result gives the parsed completion."""
+        result: APIResponse[ChatCompletion] = self._completions._create(
+            kwargs, "raw", output_type=response_format
+        )
+        return result
+
+
+class _StreamingCompletions:
+    """``client.chat.completions.with_streaming_response``."""
+
+    def __init__(self, completions: Completions) -> None:
+        self._completions = completions
+
+    def create(self, **kwargs: Any) -> StreamedAPIResponse[Any]:
+        """Like ``create``, but the body is left unread: use the result in a ``with`` block."""
+        result: StreamedAPIResponse[Any] = self._completions._create(kwargs, "streaming")
+        return result
+
+    def parse(self, *, response_format: type, **kwargs: Any) -> StreamedAPIResponse[ChatCompletion]:
+        """Like ``parse``, with the body left unread until ``.parse()``."""
+        result: StreamedAPIResponse[ChatCompletion] = self._completions._create(
+            kwargs, "streaming", output_type=response_format
+        )
+        return result
 
 
 class Chat(Resource):
@@ -120,3 +282,10 @@ class Chat(Resource):
     def __init__(self, client: OpenAI) -> None:
         super().__init__(client)
         self.completions = Completions(client)
+
+
+class Beta:
+    """``client.beta``: ``client.beta.chat`` is ``client.chat`` (older code uses this path)."""
+
+    def __init__(self, chat: Chat) -> None:
+        self.chat = chat

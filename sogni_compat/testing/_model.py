@@ -14,6 +14,8 @@ The rules (documented in the README):
   ``Tool results: NAME: CONTENT; ...``.
 - With ``chat_template_kwargs.enable_thinking`` true, the message carries a short
   ``reasoning_content``.
+- With a ``json_object`` or ``json_schema`` ``response_format``, the answer is the first JSON
+  object written in the user message (``{}`` when there is none).
 """
 
 from __future__ import annotations
@@ -77,6 +79,19 @@ def _calls_in(text: str) -> list[tuple[str, dict[str, Any]]]:
                 continue
         calls.append((match.group(1), arguments))
     return calls
+
+
+def _first_json_object(text: str) -> Any:
+    """The first ``{...}`` of ``text`` that parses as JSON, else an empty object."""
+    start = text.find("{")
+    while start >= 0:
+        try:
+            found, _ = _DECODER.raw_decode(text, start)
+        except ValueError:
+            start = text.find("{", start + 1)
+            continue
+        return found
+    return {}
 
 
 class Answer:
@@ -189,6 +204,12 @@ def answer_for(body: Mapping[str, Any], hosted: frozenset[str] = frozenset()) ->
             prompt_tokens=prompt_tokens,
         )
     said = _tool_summary(results) if results else user_text
+    response_format = body.get("response_format")
+    if isinstance(response_format, dict) and response_format.get("type") in (
+        "json_object",
+        "json_schema",
+    ):
+        said = json.dumps(_first_json_object(said))
     text, finish = _limit(said, body.get("stop"), body.get("max_tokens"))
     return Answer(
         content=text, finish_reason=finish, reasoning=reasoning, prompt_tokens=prompt_tokens

@@ -62,6 +62,12 @@ class ChatCompletionMessage(BaseObject):
     audio: Any | None = None
     #: The model's thinking, when the server returns it separately.
     reasoning_content: str | None = None
+    _parsed: Any = attrs.field(default=None, init=False, eq=False)
+
+    @property
+    def parsed(self) -> Any:
+        """``chat.completions.parse()``: the answer as an instance of the requested type."""
+        return self._parsed
 
 
 @response_type
