@@ -25,6 +25,12 @@ __all__ = ["ChatCompletionAccumulator", "Stream"]
 _READ_SIZE = 65536
 
 
+def _openai_types() -> Any:
+    from . import _openai_types  # noqa: PLC0415 - only with response_types="openai"
+
+    return _openai_types
+
+
 def _byte_chunks(raw: Any) -> Iterator[bytes]:
     """The body's bytes as they arrive: one HTTP chunk, or one socket read, at a time."""
     if getattr(raw, "chunked", False) and raw.supports_chunked_reads():
@@ -164,6 +170,8 @@ class Stream:
         self.response = response
         self._events = iter_events(_byte_chunks(response.raw))
         self._accumulator: ChatCompletionAccumulator | None = None
+        #: ``response_types="openai"``: hand over ``openai`` objects.
+        self._to_openai = False
         self._handed_out = False
         self._first: ChatCompletionChunk | None = None
         self._iterator: Iterator[ChatCompletionChunk] | None = None
@@ -233,7 +241,7 @@ class Stream:
                 if self._accumulator is not None:
                     self._accumulator.add(chunk)
                 self._handed_out = True
-                yield chunk
+                yield _openai_types().chunk(chunk) if self._to_openai else chunk
                 chunk = self._read()
         finally:
             self.close()
@@ -276,7 +284,8 @@ class Stream:
         assert accumulator is not None
         for _ in self:
             pass
-        return accumulator.completion()
+        final = accumulator.completion()
+        return _openai_types().completion(final) if self._to_openai else final
 
     def close(self) -> None:
         """Close the connection (idempotent); unread events are dropped."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
+import attrs
 import requests
 
 from .._convert import converter
@@ -139,6 +140,14 @@ class Completions(Resource):
             output_type = check_output_type(output_type)
             kwargs = {**kwargs, "response_format": response_format_for(output_type)}
         params, options, loop = chat_request(kwargs, app_source=client.app_source)
+        if any(
+            isinstance(m, Mapping) and isinstance(m.get("content"), list) for m in params.messages
+        ):
+            from .._vision import inline_images  # noqa: PLC0415 - only for multi-part messages
+
+            inlined = inline_images(params.messages, self._fetch_image)
+            if inlined is not None:
+                params = attrs.evolve(params, messages=inlined)
         body = converter.unstructure(params)
         model = body.get("model")
         if model is not None and model in client.model_aliases:
@@ -156,6 +165,8 @@ class Completions(Resource):
         parse: Callable[[requests.Response], Any] = _stream if stream else _completion
         if output_type is not None:
             parse = _parser_for(output_type)
+        if client.response_types == "openai":
+            parse = _as_openai(parse)
         return self._send(body, options, stream=stream, parse=parse, mode=mode)
 
     def _send(
@@ -189,6 +200,21 @@ class Completions(Resource):
             raise self._unknown_model(exc, model) from exc
         return APIResponse(response, parsed, retries) if mode == "raw" else parsed
 
+    def _fetch_image(self, url: str) -> bytes:
+        """Download an image an ``image_url`` part points at (no API key is sent along)."""
+        from .._vision import MAX_IMAGE_BYTES  # noqa: PLC0415
+
+        client = self._client
+        try:
+            with client._session.get(url, timeout=client.timeout, stream=True) as response:
+                response.raise_for_status()
+                data: bytes = response.raw.read(4 * MAX_IMAGE_BYTES + 1, decode_content=True)
+        except requests.RequestException as exc:
+            raise ValueError(f"could not download the image {url}: {exc}") from exc
+        if len(data) > 4 * MAX_IMAGE_BYTES:
+            raise ValueError(f"the image {url} is far over 10 MB")
+        return data
+
     def _unknown_model(self, error: NotFoundError, model: str) -> NotFoundError:
         """The 404 for a model name, with the models that do exist and a hint."""
         try:
@@ -220,7 +246,28 @@ class Completions(Resource):
             )
             return completion
 
-        return run_tool_loop(self._client, body, options, loop, send)
+        final = run_tool_loop(self._client, body, options, loop, send)
+        if self._client.response_types == "openai":
+            from .. import _openai_types  # noqa: PLC0415 - only in this mode
+
+            converted: ChatCompletion = _openai_types.completion(final)
+            return converted
+        return final
+
+
+def _as_openai(parse: Callable[[requests.Response], Any]) -> Callable[[requests.Response], Any]:
+    """``parse`` then hand over genuine ``openai`` objects (``response_types="openai"``)."""
+    from .. import _openai_types  # noqa: PLC0415 - only in this mode
+    from .._streaming import Stream  # noqa: PLC0415
+
+    def convert(response: requests.Response) -> Any:
+        result = parse(response)
+        if isinstance(result, Stream):
+            result._to_openai = True
+            return result
+        return _openai_types.completion(result)
+
+    return convert
 
 
 def _unread(response: requests.Response) -> requests.Response:

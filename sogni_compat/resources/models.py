@@ -21,14 +21,26 @@ class Models(Resource):
 
     def list(self, *, timeout: Any = None) -> ModelsPage:
         """All models; the page's ``.data`` holds them and iterating the page yields them."""
-        return self._client._request("GET", "models", options=_options(timeout), parse=_page)
+        page = self._client._request("GET", "models", options=_options(timeout), parse=_page)
+        if self._client.response_types == "openai":
+            from .. import _openai_types  # noqa: PLC0415 - only in this mode
+
+            page.data = [_openai_types.model(m) for m in page.data]
+        return page
 
     def retrieve(self, model: str, *, timeout: Any = None) -> Model:
         """One model by id."""
         if not isinstance(model, str) or not model:
             raise ValueError(f"model must be a non-empty string; got {model!r}")
+        model = self._client.model_aliases.get(model, model)
         path = f"models/{quote(model, safe='')}"
-        return self._client._request("GET", path, options=_options(timeout), parse=_model)
+        found = self._client._request("GET", path, options=_options(timeout), parse=_model)
+        if self._client.response_types == "openai":
+            from .. import _openai_types  # noqa: PLC0415 - only in this mode
+
+            converted: Model = _openai_types.model(found)
+            return converted
+        return found
 
 
 def _page(response: requests.Response) -> ModelsPage:
