@@ -135,3 +135,9 @@ class ChatCompletion(BaseObject):
     def tool_history(self) -> list[ToolRound]:
         """The rounds of ``auto_execute_tools`` that ran tools, in order (empty otherwise)."""
         return self._tool_history
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter's rendering: the answer as Markdown, tool calls, media and usage below."""
+        from ..notebook import completion_markdown  # noqa: PLC0415 - only in notebooks
+
+        return completion_markdown(self)

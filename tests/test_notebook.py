@@ -1,0 +1,103 @@
+"""Notebooks: the Markdown rendering of answers, show(), and the example notebook run headless."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sogni_compat import ChatCompletion, OpenAI
+from sogni_compat._convert import converter
+from sogni_compat.notebook import completion_markdown, show
+from sogni_compat.testing import LocalSogniServer, MockSogni
+
+from ._helpers import completion
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "examples" / "notebook.ipynb"
+
+
+def answer_of(data: dict[str, Any]) -> ChatCompletion:
+    """A ChatCompletion built from wire JSON."""
+    built: ChatCompletion = converter.structure(data, ChatCompletion)
+    return built
+
+
+def test_markdown_has_answer_tools_media_and_usage() -> None:
+    """The answer first, then tool calls, media (images inline, audio linked) and usage."""
+    data = completion("Here is **your** cat.")
+    data["choices"][0]["message"]["reasoning_content"] = "The user wants a cat."
+    data["choices"][0]["message"]["tool_calls"] = [
+        {"id": "c1", "type": "function", "function": {"name": "lookup", "arguments": '{"q": 1}'}}
+    ]
+    data["sogni_tool_results"] = [
+        {"tool": "generate_image", "success": True, "urls": ["https://cdn.test/cat.png"]},
+        {"tool": "generate_music", "success": True, "urls": ["https://cdn.test/song.mp3"]},
+    ]
+    text = completion_markdown(answer_of(data))
+    assert text.index("<summary>Thinking</summary>") < text.index("Here is **your** cat.")
+    assert '- `lookup({"q": 1})`' in text
+    assert "![generate_image](https://cdn.test/cat.png)" in text
+    assert "[generate_music: https://cdn.test/song.mp3](https://cdn.test/song.mp3)" in text
+    assert text.endswith("<sub>qwen3.6-35b-a3b-gguf-iq4xs · 5 prompt + 2 completion tokens</sub>")
+    assert answer_of(data)._repr_markdown_() == text
+
+
+def test_markdown_of_refusals_cut_offs_and_several_choices() -> None:
+    """Refusals, length cut-offs and multiple choices are labelled."""
+    data = completion("first")
+    data["choices"].append(
+        {"index": 1, "finish_reason": "length", "message": {"role": "assistant", "content": "sec"}}
+    )
+    data["choices"][0]["message"]["refusal"] = "Not that."
+    text = completion_markdown(answer_of(data))
+    assert "**Choice 0**" in text
+    assert "**Choice 1**" in text
+    assert "*Refused:* Not that." in text
+    assert "*(cut off at the length limit)*" in text
+
+
+def test_markdown_shows_media_from_the_tool_loop() -> None:
+    """Media URLs that the auto-tool loop collected are shown too."""
+    with LocalSogniServer(workflow_seconds=0.05) as server, server.client() as client:
+        answer = client.chat.completions.create(
+            messages=[{"role": "user", "content": 'call generate_image({"prompt": "fox"})'}],
+            sogni_tools=True,
+            auto_execute_tools=True,
+        )
+    (url,) = answer.tool_history[0].tool_results[0].result_urls
+    assert f"![generate_image]({url})" in answer._repr_markdown_()
+
+
+def test_show_without_ipython_prints_as_it_arrives(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without IPython, show() prints the text and still returns the final completion."""
+    monkeypatch.setitem(sys.modules, "IPython", None)
+    monkeypatch.setitem(sys.modules, "IPython.display", None)
+    with MockSogni() as sogni:
+        sogni.add_stream("Hel", "lo")
+        stream = OpenAI(api_key="k").chat.completions.create(
+            messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+        final = show(stream)
+    assert capsys.readouterr().out == "Hello\n"
+    assert final.choices[0].message.content == "Hello"
+
+
+@pytest.mark.optional
+def test_example_notebook_runs_headless() -> None:
+    """examples/notebook.ipynb runs in a kernel against the emulator and renders Markdown."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    rendered = code[1].outputs[0]["data"]["text/markdown"]
+    assert rendered.startswith("**Hello** from a notebook")
+    assert "completion tokens" in rendered
+    live = [out for out in code[2].outputs if out.get("output_type") == "display_data"]
+    assert "Streaming into one cell, piece by piece" in live[0]["data"]["text/markdown"]
+    assert code[2].outputs[-1]["data"]["text/plain"] == "7"
