@@ -101,7 +101,13 @@ class _Schemas:
         return schema
 
     def record(self, tp: type) -> dict[str, Any]:
-        hints = typing.get_type_hints(tp)
+        try:
+            hints = typing.get_type_hints(tp)
+        except NameError as exc:
+            raise TypeError(
+                f"cannot read the field types of {tp.__name__} ({exc}); classes used as "
+                "response_format must be importable: define them at module level"
+            ) from None
         if attrs.has(tp):
             names = [field.name for field in attrs.fields(tp) if field.init]
         else:

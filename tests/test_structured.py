@@ -251,3 +251,18 @@ def test_parse_end_to_end_with_the_emulator() -> None:
                 response_format=Person,
                 max_tokens=2,
             )
+
+
+def test_unresolvable_annotations_are_a_clear_error() -> None:
+    """A class whose field types cannot be resolved is a TypeError saying why."""
+
+    @attrs.define
+    class Inner:
+        value: int
+
+    @attrs.define
+    class Outer:
+        inner: Inner  # a local name: invisible to typing.get_type_hints
+
+    with pytest.raises(TypeError, match="define them at module level"):
+        response_format_for(Outer)
