@@ -75,7 +75,7 @@ def test_batch_on_a_dask_local_cluster(batch: Any, server: LocalSogniServer) -> 
     client = server.client(max_retries=0, requests_per_minute=6000)
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as dask_client,
     ):
