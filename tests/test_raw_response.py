@@ -140,3 +140,18 @@ def test_response_types_option_is_checked() -> None:
     """response_types takes 'sogni' or 'openai'."""
     with pytest.raises(ValueError, match="response_types"):
         OpenAI(api_key=API_KEY, response_types="pydantic")  # type: ignore[arg-type]
+
+
+def test_loop_conflict_is_refused_before_downloading_images(
+    client: OpenAI, mock: responses.RequestsMock
+) -> None:
+    """The raw-response/tool-loop conflict is found before any image is fetched."""
+    messages = [
+        {
+            "role": "user",
+            "content": [{"type": "image_url", "image_url": "https://images.test/x.png"}],
+        }
+    ]
+    with pytest.raises(ValueError, match="auto_execute_tools"):
+        client.chat.completions.with_raw_response.create(messages=messages, auto_execute_tools=True)
+    assert len(mock.calls) == 0

@@ -140,6 +140,11 @@ class Completions(Resource):
             output_type = check_output_type(output_type)
             kwargs = {**kwargs, "response_format": response_format_for(output_type)}
         params, options, loop = chat_request(kwargs, app_source=client.app_source)
+        if loop is not None and (mode != "parsed" or output_type is not None):
+            raise ValueError(
+                "auto_execute_tools=True runs several requests, so it works with create() "
+                "only, not parse() or with_raw_response/with_streaming_response"
+            )
         if any(
             isinstance(m, Mapping) and isinstance(m.get("content"), list) for m in params.messages
         ):
@@ -155,11 +160,6 @@ class Completions(Resource):
         if options.extra_body:
             body.update(options.extra_body)
         if loop is not None:
-            if mode != "parsed" or output_type is not None:
-                raise ValueError(
-                    "auto_execute_tools=True runs several requests, so it works with create() "
-                    "only, not parse() or with_raw_response/with_streaming_response"
-                )
             return self._tool_loop(body, options, loop)
         stream = bool(body.get("stream"))
         parse: Callable[[requests.Response], Any] = _stream if stream else _completion
