@@ -29,6 +29,7 @@ from ._errors import (
     ToolRoundsExceededError,
     UnprocessableEntityError,
 )
+from ._lazy import lazy_exports as _lazy_exports
 from ._version import __version__
 from .types import (
     ChatCompletion,
@@ -102,25 +103,14 @@ def _log_from_environment() -> None:
 _log_from_environment()
 
 #: Imported on first use, so ``import sogni_compat`` stays light: streaming and the tool loop.
-_LAZY = {
-    "Stream": "._streaming",
-    "ChatCompletionChunk": ".types",
-    "ToolProgress": ".types",
-    "ToolResult": ".types",
-    "ToolRound": ".types",
-}
-
-
-def __getattr__(name: str) -> typing.Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib  # noqa: PLC0415 - only when a lazy name is first used
-
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _lazy_exports(
+    globals(),
+    __name__,
+    {
+        "Stream": "._streaming",
+        "ChatCompletionChunk": ".types",
+        "ToolProgress": ".types",
+        "ToolResult": ".types",
+        "ToolRound": ".types",
+    },
+)

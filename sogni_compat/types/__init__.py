@@ -1,7 +1,8 @@
 """Response types (attrs classes with the OpenAI SDK's field names)."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_exports as _lazy_exports
 from ._base import BaseObject
 from .chat import (
     ChatCompletion,
@@ -52,29 +53,18 @@ __all__ = [
 ]
 
 #: Types of streaming and of the tool loop, imported on first use.
-_LAZY = {
-    "ChatCompletionChunk": ".chunk",
-    "ChoiceDelta": ".chunk",
-    "ChoiceDeltaFunctionCall": ".chunk",
-    "ChoiceDeltaToolCall": ".chunk",
-    "ChoiceDeltaToolCallFunction": ".chunk",
-    "ChunkChoice": ".chunk",
-    "ToolProgress": ".tools",
-    "ToolResult": ".tools",
-    "ToolRound": ".tools",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib  # noqa: PLC0415 - only when a lazy name is first used
-
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _lazy_exports(
+    globals(),
+    __name__,
+    {
+        "ChatCompletionChunk": ".chunk",
+        "ChoiceDelta": ".chunk",
+        "ChoiceDeltaFunctionCall": ".chunk",
+        "ChoiceDeltaToolCall": ".chunk",
+        "ChoiceDeltaToolCallFunction": ".chunk",
+        "ChunkChoice": ".chunk",
+        "ToolProgress": ".tools",
+        "ToolResult": ".tools",
+        "ToolRound": ".tools",
+    },
+)
