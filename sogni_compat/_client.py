@@ -432,10 +432,11 @@ class OpenAI:
 
         Returns ``parse(response)``, the response and the number of retries taken.
 
-        ``parse`` runs inside the attempt, so a connection failure while it reads the body is
-        retried like one while sending. Raises :class:`APIStatusError` subclasses for 4xx/5xx
-        answers and :class:`APIConnectionError` for transport failures. With ``stream=True``
-        the body is left for ``parse`` to read as it arrives.
+        The body is read, and ``parse`` runs, inside the attempt, so a connection failure
+        while reading is retried like one while sending. Raises :class:`APIStatusError`
+        subclasses for 4xx/5xx answers, :class:`APIConnectionError` for transport failures and
+        :class:`APITimeoutError` when an answer is not complete within connect + read seconds.
+        With ``stream=True`` the body is left for ``parse`` to read as it arrives.
         """
         if self._closed:
             raise OpenAIError("This client has been closed; create a new one")
@@ -468,13 +469,13 @@ class OpenAI:
                 method, url, headers=headers, params=params or None, data=data, auth=_keep_headers
             )
         )
-        transport = self._transport
-        if transport is None:
-            transport = dict(session.merge_environment_settings(url, {}, None, None, None))
-            self._transport = transport
-        # The body is always read here, so a whole answer is bounded by connect + read seconds
-        # (requests' own timeout applies to each socket read, so a trickle could last forever).
-        settings = {**transport, "stream": True}
+        # ``stream=True`` always: a non-streaming body is read below against a deadline, so a
+        # whole answer is bounded by connect + read seconds (requests' own timeout applies to
+        # each socket read, so a trickling server could hold a call forever).
+        settings = self._transport
+        if settings is None:
+            settings = dict(session.merge_environment_settings(url, {}, True, None, None))
+            self._transport = settings
         budget = timeout[0] + timeout[1]
         debug = logger.isEnabledFor(logging.DEBUG)
 
