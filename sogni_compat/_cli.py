@@ -89,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
 def _client(args: argparse.Namespace) -> Iterator[Any]:
     base_url = getattr(args, "base_url", None)
     if getattr(args, "offline", False):
+        if base_url is not None:
+            raise _UsageError("pass --offline or --base-url, not both")
         from .testing import LocalSogniServer  # noqa: PLC0415 - only offline runs need it
 
         with LocalSogniServer() as server, server.client() as client:

@@ -185,3 +185,10 @@ def test_console_script_is_declared() -> None:
 
     scripts = {ep.name: ep.value for ep in entry_points(group="console_scripts")}
     assert scripts.get("sogni-compat") == "sogni_compat._cli:console"
+
+
+def test_offline_and_base_url_conflict() -> None:
+    """--offline with --base-url is a usage error rather than one of them being ignored."""
+    status, out, err = run_main("chat", "--offline", "--base-url", "http://127.0.0.1:9/v1", "hi")
+    assert (status, out) == (2, "")
+    assert "--offline or --base-url, not both" in err
