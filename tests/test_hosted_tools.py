@@ -27,6 +27,11 @@ def sse(*events: tuple[int, str, dict[str, Any]]) -> str:
     )
 
 
+def events(mock: responses.RequestsMock, body: Any) -> None:
+    """Queue one answer of the workflow's event stream."""
+    mock.get(EVENTS_URL, body=body, content_type="text/event-stream")
+
+
 def started(status: str = "queued") -> dict[str, Any]:
     """The 201 answer to starting a workflow."""
     return {"status": "success", "data": {"workflow": {"workflowId": "wf_1", "status": status}}}
@@ -198,9 +203,9 @@ def test_media_tool_runs_as_a_workflow(
     """Start, follow the events with progress, confirm, and hand the URLs to the model."""
     media_round(ordered)
     ordered.post(WORKFLOWS_URL, status=201, json=started())
-    ordered.get(
-        EVENTS_URL,
-        body=": connected\n\n"
+    events(
+        ordered,
+        ": connected\n\n"
         + sse(
             (1, "workflow.queued", {"status": "queued"}),
             (2, "step.progress", {"status": "running", "progress": 40, "eta": 12}),
@@ -208,7 +213,6 @@ def test_media_tool_runs_as_a_workflow(
             (4, "step.progress", {"status": "running", "progress": 80, "eta": 4}),
             (5, "workflow.completed", {"status": "completed", "progress": 100}),
         ),
-        content_type="text/event-stream",
     )
     ordered.get(WORKFLOW_URL, json=snapshot("completed", IMAGE))
     ordered.post(CHAT_URL, json=completion("Here is your cat."))
@@ -244,24 +248,22 @@ def test_dropped_event_stream_resumes_with_last_event_id(
     """A connection lost mid-stream is reopened with the last event id; nothing is lost."""
     media_round(ordered)
     ordered.post(WORKFLOWS_URL, status=201, json=started())
-    ordered.get(
-        EVENTS_URL,
-        body=dropping(
+    events(
+        ordered,
+        dropping(
             sse(
                 (1, "workflow.queued", {"status": "queued"}),
                 (2, "step.progress", {"status": "running", "progress": 30}),
             )
             + 'id: 3\ndata: {"status": "runn'  # cut off inside an event
         ),
-        content_type="text/event-stream",
     )
-    ordered.get(
-        EVENTS_URL,
-        body=sse(
+    events(
+        ordered,
+        sse(
             (3, "step.progress", {"status": "running", "progress": 60}),
             (4, "workflow.completed", {"status": "completed"}),
         ),
-        content_type="text/event-stream",
     )
     ordered.get(WORKFLOW_URL, json=snapshot("completed", IMAGE))
     ordered.post(CHAT_URL, json=completion("ok"))
@@ -281,16 +283,8 @@ def test_stream_that_ends_early_is_reopened(
     """A stream closed cleanly before a final status is followed again from the last id."""
     media_round(ordered)
     ordered.post(WORKFLOWS_URL, status=201, json=started("running"))
-    ordered.get(
-        EVENTS_URL,
-        body=sse((7, "step.progress", {"status": "running", "progress": 50})),
-        content_type="text/event-stream",
-    )
-    ordered.get(
-        EVENTS_URL,
-        body=sse((8, "workflow.completed", {"status": "completed"})),
-        content_type="text/event-stream",
-    )
+    events(ordered, sse((7, "step.progress", {"status": "running", "progress": 50})))
+    events(ordered, sse((8, "workflow.completed", {"status": "completed"})))
     ordered.get(WORKFLOW_URL, json=snapshot("completed", IMAGE))
     ordered.post(CHAT_URL, json=completion("ok"))
     run(client, progress)
@@ -309,13 +303,12 @@ def test_failed_workflow(
     """A failed workflow is an error result with the server's reason; progress ends 'failed'."""
     media_round(ordered)
     ordered.post(WORKFLOWS_URL, status=201, json=started())
-    ordered.get(
-        EVENTS_URL,
-        body=sse(
+    events(
+        ordered,
+        sse(
             (1, "step.progress", {"status": "running", "progress": 20}),
             (2, "workflow.failed", {"status": "failed"}),
         ),
-        content_type="text/event-stream",
     )
     ordered.get(
         WORKFLOW_URL, json=snapshot("failed", error={"message": "content policy violation"})
@@ -410,11 +403,7 @@ def test_rate_limited_event_stream_honours_retry_after(
     media_round(ordered)
     ordered.post(WORKFLOWS_URL, status=201, json=started())
     ordered.get(EVENTS_URL, status=429, headers={"Retry-After": "5"}, json={"error": "slow down"})
-    ordered.get(
-        EVENTS_URL,
-        body=sse((1, "workflow.completed", {"status": "completed"})),
-        content_type="text/event-stream",
-    )
+    events(ordered, sse((1, "workflow.completed", {"status": "completed"})))
     ordered.get(WORKFLOW_URL, json=snapshot("completed", IMAGE))
     ordered.post(CHAT_URL, json=completion("ok"))
     run(client)
@@ -458,7 +447,7 @@ def test_event_stream_lost_for_good(
     media_round(ordered)
     ordered.post(WORKFLOWS_URL, status=201, json=started())
     for _ in range(5):
-        ordered.get(EVENTS_URL, body="", content_type="text/event-stream")
+        events(ordered, "")
     ordered.post(CHAT_URL, json=completion("ok"))
     run(client)
     error = tool_content(ordered)["error"]
@@ -473,7 +462,7 @@ def test_tool_timeout_bounds_the_wait(sleeps: list[float], ordered: responses.Re
     client = OpenAI(api_key=API_KEY, base_url=BASE_URL, sleep=sleeps.append, tool_timeout=0.05)
     media_round(ordered)
     ordered.post(WORKFLOWS_URL, status=201, json=started())
-    ordered.get(EVENTS_URL, body="", content_type="text/event-stream")
+    events(ordered, "")
     ordered.post(CHAT_URL, json=completion("ok"))
     run(client)
     error = tool_content(ordered)["error"]
@@ -487,17 +476,9 @@ def test_snapshot_that_is_not_final_is_followed_again(
     """When the snapshot disagrees with the stream's final event, the stream is followed again."""
     media_round(ordered)
     ordered.post(WORKFLOWS_URL, status=201, json=started())
-    ordered.get(
-        EVENTS_URL,
-        body=sse((1, "workflow.completed", {"status": "completed"})),
-        content_type="text/event-stream",
-    )
+    events(ordered, sse((1, "workflow.completed", {"status": "completed"})))
     ordered.get(WORKFLOW_URL, json=snapshot("running"))
-    ordered.get(
-        EVENTS_URL,
-        body=sse((2, "workflow.completed", {"status": "completed"})),
-        content_type="text/event-stream",
-    )
+    events(ordered, sse((2, "workflow.completed", {"status": "completed"})))
     ordered.get(WORKFLOW_URL, json=snapshot("completed", IMAGE))
     ordered.post(CHAT_URL, json=completion("ok"))
     run(client)
@@ -535,16 +516,10 @@ def test_event_cut_off_by_a_clean_end_is_not_used(
     """An unterminated last event is discarded, and the stream resumes before it."""
     media_round(ordered)
     ordered.post(WORKFLOWS_URL, status=201, json=started())
-    ordered.get(
-        EVENTS_URL,
-        body=sse((1, "step.progress", {"status": "running"})) + 'id: 2\ndata: {"status": "compl',
-        content_type="text/event-stream",
+    events(
+        ordered, sse((1, "step.progress", {"status": "running"})) + 'id: 2\ndata: {"status": "compl'
     )
-    ordered.get(
-        EVENTS_URL,
-        body=sse((2, "workflow.completed", {"status": "completed"})),
-        content_type="text/event-stream",
-    )
+    events(ordered, sse((2, "workflow.completed", {"status": "completed"})))
     ordered.get(WORKFLOW_URL, json=snapshot("completed", IMAGE))
     ordered.post(CHAT_URL, json=completion("ok"))
     run(client)
