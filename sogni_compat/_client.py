@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import importlib.util
-import ipaddress
 import json
 import logging
+import math
 import os
 import sys
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
-from urllib.parse import urlsplit
 
 import requests
 
@@ -20,24 +20,42 @@ from ._config import (
     DEFAULT_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_READ_TIMEOUT,
     DEFAULT_TOOL_TIMEOUT,
     ENV_API_KEY,
     ENV_BASE_URL,
+    ERROR_BODY_LIMIT,
     NOT_GIVEN,
     NotGiven,
 )
 from ._convert import json_default
 from ._errors import (
+    TRANSPORT_ERRORS,
+    APIResponseValidationError,
     APITimeoutError,
     OpenAIError,
+    Secret,
     error_from_response,
-    translate_transport_errors,
+    forget_secret,
+    mask,
+    register_secret,
+    translate_error,
 )
 from ._pacing import Pacer, check_rate
 from ._params import RequestOptions, Timeout, check_app_source, check_headers, check_timeout
 from ._retry import RetryPolicy
+from ._transport import (
+    DEADLINE,
+    BodyTooLargeError,
+    check_base_url,
+    close_session,
+    new_session,
+    read_body,
+    transport_settings,
+)
 from ._version import __version__
 from .resources.chat import Beta, Chat
 from .resources.models import Models
@@ -47,7 +65,6 @@ __all__ = ["OpenAI", "Sogni"]
 logger = logging.getLogger("sogni_compat")
 
 _T = TypeVar("_T")
-_BODY_READ_SIZE = 65536
 
 _USER_AGENT = (
     f"sogni-compat/{__version__} python/{'.'.join(map(str, sys.version_info[:3]))} "
@@ -56,10 +73,47 @@ _USER_AGENT = (
 
 
 def encode_json(body: Mapping[str, Any]) -> bytes:
-    """The compact UTF-8 JSON text of a request body."""
-    return json.dumps(
-        body, separators=(",", ":"), ensure_ascii=False, default=json_default
-    ).encode()
+    """The compact UTF-8 JSON text of a request body.
+
+    A value JSON cannot hold (NaN, an infinity, an object it cannot encode) is a ``ValueError``
+    or ``TypeError`` naming where it is, e.g. ``messages[0].content``, raised before sending.
+    """
+    try:
+        text = json.dumps(
+            body, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=json_default
+        )
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise _unencodable(body, exc) from None
+    return text.encode()
+
+
+def _unencodable(body: Mapping[str, Any], error: BaseException) -> Exception:
+    """The error naming the first value of ``body`` that JSON cannot encode."""
+    stack: list[tuple[str, object, int]] = [(key, value, 0) for key, value in body.items()]
+    stack.reverse()
+    while stack:
+        path, value, depth = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            return ValueError(
+                f"{path} is {value!r}, which JSON cannot carry; the request was not sent"
+            )
+        if depth > 200:
+            return ValueError(f"{path} nests too deeply to be sent as JSON")
+        if isinstance(value, Mapping):
+            items = [(f"{path}.{k}", v, depth + 1) for k, v in value.items()]
+        elif isinstance(value, list | tuple):
+            items = [(f"{path}[{i}]", v, depth + 1) for i, v in enumerate(value)]
+        elif value is None or isinstance(value, str | int | float):
+            continue
+        else:
+            try:
+                items = [(path, json_default(value), depth + 1)]
+            except Exception as exc:
+                return TypeError(f"{path}: {exc}; the request was not sent")
+        stack.extend(reversed(items))
+    if isinstance(error, RecursionError):
+        return ValueError("the request body nests too deeply to be sent as JSON")
+    return error if isinstance(error, TypeError | ValueError) else ValueError(str(error))
 
 
 def _keep_headers(request: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -71,57 +125,28 @@ def _keep_headers(request: requests.PreparedRequest) -> requests.PreparedRequest
     return request
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def _check_api_key(api_key: object) -> Secret:
+    """The key as a :class:`Secret`; a bad key is refused without echoing it."""
+    if not isinstance(api_key, str) or not api_key.strip():
+        raise TypeError("api_key must be a non-empty string")
+    for position, char in enumerate(api_key):
+        code = ord(char)
+        if code > 255 or code < 32 or code == 127:
+            what = "a line break" if char in "\r\n" else f"the character U+{code:04X}"
+            raise ValueError(
+                f"api_key contains {what} at position {position}, which cannot be sent in an "
+                "HTTP header (a key pasted with a stray quote or an invisible character?); "
+                "copy the key again"
+            )
+    if api_key != api_key.strip():
+        raise ValueError("api_key starts or ends with spaces; copy the key again")
+    return Secret(api_key)
 
 
-def _check_base_url(url: str, allow_insecure_http: bool) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or not parts.hostname:
-        raise ValueError(
-            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL!r}; got {url!r}"
-        )
-    if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(parts.hostname):
-        raise ValueError(
-            f"base_url {url!r} is plain http:// to another machine: the API key would cross "
-            "the network unencrypted. Use https://, or pass allow_insecure_http=True if the "
-            "network is yours"
-        )
-    return url.rstrip("/")
-
-
-def _read_body(response: requests.Response, deadline: float) -> None:
-    """Read the whole body now, raising :class:`APITimeoutError` past ``deadline``."""
-    raw = response.raw
-    read1 = getattr(raw, "read1", None)
-    chunks = []
-    try:
-        if read1 is None:  # urllib3 before 2.0: no per-read deadline, only the socket timeout
-            chunks.append(raw.read(decode_content=True))
-        else:
-            # read1 returns after one socket read, so the deadline is checked as bytes arrive.
-            while chunk := read1(_BODY_READ_SIZE, decode_content=True):
-                chunks.append(chunk)
-                if time.monotonic() > deadline:
-                    raise APITimeoutError(
-                        "Request timed out: the answer was still arriving when the timeout "
-                        "ran out.",
-                        response.request,
-                    )
-    except BaseException:
-        response.close()
-        raise
-    response._content = b"".join(chunks)
-    setattr(response, "_content_consumed", True)  # noqa: B010 - not in the type stubs
-
-
-def _redact(text: str, secret: str) -> str:
-    return text.replace(secret, "***") if secret else text
+def _check_size(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1024:
+        raise ValueError(f"{name} must be a number of bytes, at least 1024; got {value!r}")
+    return value
 
 
 def _check_aliases(aliases: object) -> dict[str, str]:
@@ -137,50 +162,27 @@ def _check_aliases(aliases: object) -> dict[str, str]:
     return dict(aliases)
 
 
-def _new_session() -> requests.Session:
-    session = requests.Session()
-    adapter = requests.adapters.HTTPAdapter(pool_maxsize=DEFAULT_MAX_CONNECTIONS)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
-
-
-def _close_session(session: requests.Session) -> None:
-    """Close a session and, now rather than at garbage collection, its pooled connections.
-
-    ``Session.close()`` only forgets urllib3's pools; their sockets stay open while anything
-    (an exception holding a response, for one) still references a pool.
-    """
-    for adapter in session.adapters.values():
-        managers = [getattr(adapter, "poolmanager", None)]
-        managers.extend(getattr(adapter, "proxy_manager", {}).values())
-        for manager in managers:
-            pools = getattr(manager, "pools", None)
-            if pools is None:
-                continue
-            for key in list(pools.keys()):
-                pool = pools.get(key)
-                if pool is not None:
-                    pool.close()
-    session.close()
-
-
 class OpenAI:
     """A blocking, OpenAI-compatible client for Sogni's LLM API.
 
     ``api_key`` falls back to ``SOGNI_API_KEY`` (never ``OPENAI_API_KEY``); ``base_url`` to
     ``SOGNI_BASE_URL``, then ``https://api.sogni.ai/v1``. ``timeout`` is seconds for every
-    phase or a ``(connect, read)`` pair (default 5 s connect, 600 s read). ``max_retries``
-    failed attempts are retried (default 2). ``app_source`` labels every request (body field
-    and ``X-App-Source`` header). ``http_client`` is a ``requests.Session`` to use instead of
-    a new one (proxies, certificates, adapters). ``sleep`` is the function that waits between
+    phase or a ``(connect, read)`` pair (default 5 s connect, 600 s read): each attempt's
+    whole answer (or a stream's first chunk) must arrive within connect + read seconds, and
+    each later chunk of a stream within read seconds of the one before. ``max_retries`` failed
+    attempts are retried (default 2). ``app_source`` labels every request (body field and
+    ``X-App-Source`` header). ``http_client`` is a ``requests.Session`` to use instead of a
+    new one (proxies, certificates, adapters). ``sleep`` is the function that waits between
     retries (replace it in tests). ``tool_timeout`` bounds the seconds the auto-tool loop
-    waits for one Sogni hosted media tool (default 1800). ``requests_per_minute`` spaces
-    request starts evenly across all threads using the client (default: no pacing).
+    spends on one Sogni hosted tool (default 1800). ``requests_per_minute`` spaces request
+    starts evenly across all threads using the client (default: no pacing).
     ``allow_insecure_http`` permits a plain ``http://`` ``base_url`` to another machine.
     ``model_aliases`` maps model names from OpenAI code to Sogni models before sending.
     ``response_types="openai"`` returns genuine ``openai`` objects (the package must be
-    installed) instead of this package's lighter ones.
+    installed) instead of this package's lighter ones. ``max_response_bytes`` (default
+    32 MiB) caps a decoded answer, ``max_event_bytes`` (default 8 MiB) one streamed event.
+    ``allow_local_files=True`` lets plain strings in ``image_url`` parts name local files
+    (a ``pathlib.Path`` always may).
 
     The client is thread-safe and picklable: credentials and options travel, the connection
     pool is rebuilt on the other side.
@@ -194,6 +196,9 @@ class OpenAI:
     tool_timeout: float
     model_aliases: dict[str, str]
     response_types: Literal["sogni", "openai"]
+    max_response_bytes: int
+    max_event_bytes: int
+    allow_local_files: bool
     chat: Chat
     beta: Beta
     models: Models
@@ -215,6 +220,9 @@ class OpenAI:
         allow_insecure_http: bool = False,
         model_aliases: Mapping[str, str] | None = None,
         response_types: Literal["sogni", "openai"] = "sogni",
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        allow_local_files: bool = False,
     ) -> None:
         if api_key is None:
             api_key = os.environ.get(ENV_API_KEY) or None
@@ -223,10 +231,8 @@ class OpenAI:
                 "The api_key client option must be set either by passing api_key to the "
                 f"client or by setting the {ENV_API_KEY} environment variable"
             )
-        if not isinstance(api_key, str) or not api_key.strip():
-            raise TypeError("api_key must be a non-empty string")
-        if any(c in api_key for c in "\r\n\0"):
-            raise ValueError("api_key contains a line break")
+        # From here on the key is a Secret, so tracebacks that show locals show '***'.
+        api_key = _check_api_key(Secret(api_key) if isinstance(api_key, str) else api_key)
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ValueError(f"max_retries must be an integer >= 0; got {max_retries!r}")
         if http_client is not None and not isinstance(http_client, requests.Session):
@@ -242,10 +248,12 @@ class OpenAI:
             raise ValueError(
                 f"tool_timeout must be a positive number of seconds; got {tool_timeout!r}"
             )
-        if not isinstance(allow_insecure_http, bool):
-            raise TypeError(
-                f"allow_insecure_http must be True or False; got {allow_insecure_http!r}"
-            )
+        for name, flag in (
+            ("allow_insecure_http", allow_insecure_http),
+            ("allow_local_files", allow_local_files),
+        ):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name} must be True or False; got {flag!r}")
         rate = check_rate(requests_per_minute)
         aliases = _check_aliases(model_aliases)
         if response_types not in ("sogni", "openai"):
@@ -262,8 +270,10 @@ class OpenAI:
 
         self.api_key = api_key
         self.allow_insecure_http = allow_insecure_http
-        self.base_url = _check_base_url(
-            base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL, allow_insecure_http
+        self.base_url = check_base_url(
+            base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL,
+            allow_insecure_http,
+            DEFAULT_BASE_URL,
         )
         self.timeout = check_timeout(timeout) or (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT)
         self.max_retries = max_retries
@@ -271,25 +281,34 @@ class OpenAI:
         self.tool_timeout = float(tool_timeout)
         self.model_aliases = aliases
         self.response_types = response_types
+        self.max_response_bytes = _check_size(max_response_bytes, "max_response_bytes")
+        self.max_event_bytes = _check_size(max_event_bytes, "max_event_bytes")
+        self.allow_local_files = allow_local_files
         self._default_headers = dict(default_headers or {})
         self._default_query = dict(default_query or {})
         self._sleep = sleep or time.sleep
         self._retry = RetryPolicy(max_retries, self._sleep)
+        self._no_retry = RetryPolicy(0, self._sleep)
         self._pacer = Pacer(rate, self._sleep) if rate is not None else None
         self._owns_session = http_client is None
-        self._session = http_client if http_client is not None else _new_session()
+        self._session = (
+            http_client if http_client is not None else new_session(DEFAULT_MAX_CONNECTIONS)
+        )
         self._closed = False
         # Proxies and CA bundle from the environment, read once (requests re-reads them, and
         # scans every environment variable, on each call).
         self._transport: dict[str, Any] | None = None
         self._headers = self._build_headers()
+        # Errors and log lines mask the key while a client holds it.
+        register_secret(api_key)
+        weakref.finalize(self, forget_secret, str(api_key))
         self.chat = Chat(self)
         self.beta = Beta(self.chat)
         self.models = Models(self)
 
     def _build_headers(self) -> dict[str, str]:
         headers = {
-            "Authorization": f"Bearer {self.api_key}",
+            "Authorization": Secret(f"Bearer {self.api_key}"),
             "User-Agent": _USER_AGENT,
             "Accept": "application/json",
         }
@@ -316,6 +335,9 @@ class OpenAI:
         allow_insecure_http: bool | None = None,
         model_aliases: Mapping[str, str] | None = None,
         response_types: Literal["sogni", "openai"] | None = None,
+        max_response_bytes: int | None = None,
+        max_event_bytes: int | None = None,
+        allow_local_files: bool | None = None,
     ) -> OpenAI:
         """A new client with some options changed, sharing this client's connection pool.
 
@@ -340,6 +362,13 @@ class OpenAI:
             ),
             model_aliases=self.model_aliases if model_aliases is None else model_aliases,
             response_types=self.response_types if response_types is None else response_types,
+            max_response_bytes=(
+                self.max_response_bytes if max_response_bytes is None else max_response_bytes
+            ),
+            max_event_bytes=self.max_event_bytes if max_event_bytes is None else max_event_bytes,
+            allow_local_files=(
+                self.allow_local_files if allow_local_files is None else allow_local_files
+            ),
         )
         if self._pacer is not None and copy.requests_per_minute == self.requests_per_minute:
             copy._pacer = self._pacer
@@ -367,6 +396,9 @@ class OpenAI:
             "allow_insecure_http": self.allow_insecure_http,
             "model_aliases": self.model_aliases,
             "response_types": self.response_types,
+            "max_response_bytes": self.max_response_bytes,
+            "max_event_bytes": self.max_event_bytes,
+            "allow_local_files": self.allow_local_files,
         }
         if self._sleep is not time.sleep:
             options["sleep"] = self._sleep
@@ -381,14 +413,16 @@ class OpenAI:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         pad, masked = state["key"]
-        key = bytes(a ^ b for a, b in zip(masked, pad, strict=True)).decode()
-        self.__init__(api_key=key, **state["options"])  # type: ignore[misc]
+        self.__init__(  # type: ignore[misc]
+            api_key=Secret(bytes(a ^ b for a, b in zip(masked, pad, strict=True)).decode()),
+            **state["options"],
+        )
 
     def close(self) -> None:
         """Close the connection pool (a ``with_options`` copy leaves the shared pool open)."""
         self._closed = True
         if self._owns_session:
-            _close_session(self._session)
+            close_session(self._session)
 
     def is_closed(self) -> bool:
         """Whether :meth:`close` was called."""
@@ -414,9 +448,20 @@ class OpenAI:
         options: RequestOptions | None = None,
         stream: bool = False,
         parse: Callable[[requests.Response], _T],
+        deadline: float | None = None,
+        retries: Literal[0] | None = None,
     ) -> _T:
         """Send one logical request (see :meth:`_send`) and return ``parse(response)``."""
-        return self._send(method, path, body=body, options=options, stream=stream, parse=parse)[0]
+        return self._send(
+            method,
+            path,
+            body=body,
+            options=options,
+            stream=stream,
+            parse=parse,
+            deadline=deadline,
+            retries=retries,
+        )[0]
 
     def _send(
         self,
@@ -427,16 +472,22 @@ class OpenAI:
         options: RequestOptions | None = None,
         stream: bool = False,
         parse: Callable[[requests.Response], _T],
+        deadline: float | None = None,
+        retries: Literal[0] | None = None,
     ) -> tuple[_T, requests.Response, int]:
         """Send one logical request, retrying as the policy says.
 
         Returns ``parse(response)``, the response and the number of retries taken.
 
-        The body is read, and ``parse`` runs, inside the attempt, so a connection failure
-        while reading is retried like one while sending. Raises :class:`APIStatusError`
-        subclasses for 4xx/5xx answers, :class:`APIConnectionError` for transport failures and
-        :class:`APITimeoutError` when an answer is not complete within connect + read seconds.
-        With ``stream=True`` the body is left for ``parse`` to read as it arrives.
+        Each attempt must deliver its status line, headers and whole body (or, with
+        ``stream=True``, whatever ``parse`` reads: a stream's first chunk) within connect +
+        read seconds; ``parse`` runs inside the attempt, so a connection failure while
+        reading is retried like one while sending. ``deadline`` (a ``time.monotonic()``
+        moment) bounds every attempt and every wait between them; ``retries=0`` makes one
+        attempt only. Raises :class:`APIStatusError` subclasses for 3xx-5xx answers (a
+        redirect is never followed), :class:`APIConnectionError` for transport failures,
+        :class:`APITimeoutError` past a deadline and :class:`APIResponseValidationError` for
+        a body over ``max_response_bytes``.
         """
         if self._closed:
             raise OpenAIError("This client has been closed; create a new one")
@@ -469,48 +520,93 @@ class OpenAI:
                 method, url, headers=headers, params=params or None, data=data, auth=_keep_headers
             )
         )
-        # ``stream=True`` always: a non-streaming body is read below against a deadline, so a
-        # whole answer is bounded by connect + read seconds (requests' own timeout applies to
-        # each socket read, so a trickling server could hold a call forever).
+        del headers  # the prepared request holds them; keep them out of frame locals
+        # ``stream=True`` always: a body is read below against the deadline.
         settings = self._transport
         if settings is None:
-            settings = dict(session.merge_environment_settings(url, {}, True, None, None))
-            self._transport = settings
+            settings = self._transport = transport_settings(session, url)
         budget = timeout[0] + timeout[1]
         debug = logger.isEnabledFor(logging.DEBUG)
+        retrying = (self._no_retry if retries == 0 else self._retry).retrying
+        if deadline is not None:
+            retrying = retrying.copy(stop=retrying.stop | _stop_at(deadline))
 
-        for attempt in self._retry.retrying:
+        for attempt in retrying:
             with attempt:
                 number = attempt.retry_state.attempt_number
                 if self._pacer is not None:
                     self._pacer.wait()
                 started = time.monotonic()
-                with translate_transport_errors(prepared):
-                    response = session.send(prepared, timeout=timeout, **settings)
-                    if not stream or response.status_code >= 400:
-                        _read_body(response, started + budget)
-                if debug:
-                    logger.debug(
-                        "%s %s -> %d (attempt %d, %.1f ms)",
-                        method,
-                        _redact(str(prepared.url), self.api_key),
-                        response.status_code,
-                        number,
-                        (time.monotonic() - started) * 1000,
-                    )
-                if response.status_code >= 400:
-                    try:
-                        with translate_transport_errors(prepared):
-                            error = error_from_response(response, secret=self.api_key)
-                    finally:
-                        response.close()
-                    raise error
+                ends = started + budget if deadline is None else min(started + budget, deadline)
+                if ends <= started:
+                    raise APITimeoutError(request=prepared)
+                token = DEADLINE.set(ends)
                 try:
-                    return parse(response), response, number - 1
-                except BaseException:
-                    response.close()
-                    raise
+                    response = self._attempt(prepared, settings, timeout, stream, ends)
+                    if debug:
+                        logger.debug(
+                            "%s %s -> %d (attempt %d, %.1f ms)",
+                            method,
+                            mask(str(prepared.url)),
+                            response.status_code,
+                            number,
+                            (time.monotonic() - started) * 1000,
+                        )
+                    if response.status_code >= 300:
+                        try:
+                            error = error_from_response(response)
+                        finally:
+                            response.close()
+                        raise error
+                    try:
+                        return parse(response), response, number - 1
+                    except BaseException:
+                        response.close()
+                        raise
+                finally:
+                    DEADLINE.reset(token)
         raise AssertionError("unreachable: tenacity returns or raises")  # pragma: no cover
+
+    def _attempt(
+        self,
+        prepared: requests.PreparedRequest,
+        settings: dict[str, Any],
+        timeout: Timeout,
+        stream: bool,
+        deadline: float,
+    ) -> requests.Response:
+        """Send once and read the body (unless streaming a success), by ``deadline``."""
+        try:
+            response = self._session.send(
+                prepared, timeout=timeout, allow_redirects=False, **settings
+            )
+            if response.status_code >= 300:  # an error page: its start is enough
+                read_body(response, deadline, ERROR_BODY_LIMIT, truncate=True)
+            elif not stream:
+                read_body(response, deadline, self.max_response_bytes)
+        except BodyTooLargeError as exc:
+            raise APIResponseValidationError(
+                f"The server's answer is larger than max_response_bytes="
+                f"{self.max_response_bytes:,} bytes (decoded; {exc.size:,} read so far). "
+                "Raise max_response_bytes if such answers are expected.",
+                response=response,
+            ) from None
+        except TRANSPORT_ERRORS as exc:
+            error = translate_error(exc, prepared)
+            if error is exc:
+                raise
+            raise error from exc
+        return response
+
+
+def _stop_at(deadline: float) -> Any:
+    """A tenacity stop: no wait before a retry may end past ``deadline``."""
+
+    def stop(state: Any) -> bool:
+        upcoming = getattr(state, "upcoming_sleep", 0.0) or 0.0
+        return time.monotonic() + upcoming >= deadline
+
+    return stop
 
 
 #: Sogni's name for the same client.

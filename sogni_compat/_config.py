@@ -18,6 +18,24 @@ DEFAULT_MAX_CONNECTIONS: Final = 32
 #: Seconds the auto-tool loop waits for one hosted media tool (a Sogni workflow).
 DEFAULT_TOOL_TIMEOUT: Final = 1800.0
 
+#: Largest decoded (decompressed) body of a non-streaming answer, and of what a stream's
+#: ``accumulate()`` keeps: ``max_response_bytes``.
+DEFAULT_MAX_RESPONSE_BYTES: Final = 32 * 1024 * 1024
+#: Largest single Server-Sent Event, or unterminated line in a stream: ``max_event_bytes``.
+DEFAULT_MAX_EVENT_BYTES: Final = 8 * 1024 * 1024
+#: How much of an error (3xx-5xx) body is read; the rest is dropped.
+ERROR_BODY_LIMIT: Final = 1024 * 1024
+#: Tool calls the auto-tool loop runs from one answer; the rest get an error result.
+DEFAULT_MAX_TOOL_CALLS_PER_ROUND: Final = 16
+#: Reconnects to one workflow's event stream before the tool fails.
+MAX_WORKFLOW_RECONNECTS: Final = 60
+#: Reconnect backoff: first wait, doubled per reconnect up to the cap. A connection that
+#: stayed open for the cap's length resets it.
+WORKFLOW_RECONNECT_DELAY: Final = 0.5
+WORKFLOW_RECONNECT_MAX_DELAY: Final = 30.0
+#: Seconds the 404 "did you mean" lookup of ``GET models`` may take (one attempt).
+MODEL_LOOKUP_TIMEOUT: Final = 10.0
+
 #: First backoff delay, doubled on every retry up to :data:`MAX_RETRY_DELAY`.
 INITIAL_RETRY_DELAY: Final = 0.5
 MAX_RETRY_DELAY: Final = 8.0

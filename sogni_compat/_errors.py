@@ -22,6 +22,11 @@
     ContentFilterFinishReasonError  parse(): the content filter stopped the answer
 
 ``code`` is always a string (Sogni sends numeric codes such as ``4080``; they read ``"4080"``).
+A redirect (3xx) is an :class:`APIStatusError` too: API calls never follow one.
+
+Every error passes its text through :func:`mask`, the one place where API keys are hidden:
+the keys of live clients (:func:`register_secret`) are replaced by ``***`` in the message, the
+body and the details, and a pickled error carries neither the key nor the request's headers.
 """
 
 from __future__ import annotations
@@ -32,9 +37,10 @@ import http.client
 import json
 import math
 import re
+import threading
 import time
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import requests
 import urllib3.exceptions
@@ -59,19 +65,185 @@ __all__ = [
     "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitError",
+    "Secret",
     "ToolRoundsExceededError",
     "UnprocessableEntityError",
     "error_from_response",
+    "excerpt",
+    "loads",
+    "mask",
     "parse_retry_after",
+    "register_secret",
+    "translate_error",
     "translate_transport_errors",
 ]
 
 #: How much of a non-JSON error body is kept as the message.
 _EXCERPT_LENGTH = 300
+#: Keys shorter than this are not masked: they are not secrets, and hiding every occurrence
+#: of, say, ``"x"`` would mangle the text around it.
+MIN_SECRET_LENGTH = 8
+
+# -- the one place where keys are hidden -----------------------------------------------------
+
+
+class _Secrets:
+    """The keys of live clients, each with its whole-token pattern and a count of holders."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[str, tuple[re.Pattern[str], int]] = {}
+        #: ``(key, pattern)`` pairs, replaced (never mutated) so readers need no lock.
+        self.patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
+
+    def add(self, secret: str) -> None:
+        with self._lock:
+            pattern, count = self._held.get(secret, (None, 0))
+            if pattern is None:
+                # Whole tokens only: not inside a longer run of letters and digits.
+                pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])")
+            self._held[secret] = (pattern, count + 1)
+            self._publish()
+
+    def discard(self, secret: str) -> None:
+        with self._lock:
+            entry = self._held.get(secret)
+            if entry is None:
+                return
+            if entry[1] > 1:
+                self._held[secret] = (entry[0], entry[1] - 1)
+            else:
+                del self._held[secret]
+            self._publish()
+
+    def _publish(self) -> None:
+        self.patterns = tuple((key, found) for key, (found, _) in self._held.items())
+
+
+_SECRETS = _Secrets()
+
+
+def register_secret(secret: str) -> None:
+    """Mask ``secret`` in every error and log line from now on (until :func:`forget_secret`)."""
+    if len(secret) >= MIN_SECRET_LENGTH:
+        _SECRETS.add(str(secret))
+
+
+def forget_secret(secret: str) -> None:
+    """Undo one :func:`register_secret` (called when a client is garbage-collected)."""
+    _SECRETS.discard(str(secret))
+
+
+def mask(text: str) -> str:
+    """``text`` with every registered key (as a whole token) replaced by ``***``."""
+    for secret, pattern in _SECRETS.patterns:
+        if secret in text:
+            text = pattern.sub("***", text)
+    return text
+
+
+class Secret(str):
+    """A string whose ``repr`` hides it: for the key and the header that carries it.
+
+    Frame locals in tracebacks (``capture_locals``, ``pytest --showlocals``) and reprs of
+    header dicts show ``'***'``; ``str()`` and formatting give the real value.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        prefix = "Bearer " if self.startswith("Bearer ") else ""
+        return f"'{prefix}***'"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise TypeError("a secret is not pickled (pickle the client: it masks its key)")
+
+
+def _mask_value(value: object) -> object:
+    """A JSON-like value with registered keys masked in every string, at any depth."""
+    if not _SECRETS.patterns or value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return mask(value)
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        text = None
+    if text is None:
+        return mask(repr(value)[:_EXCERPT_LENGTH])
+    masked = mask(text)
+    return value if masked == text else json.loads(masked)
+
+
+def excerpt(text: str, length: int = _EXCERPT_LENGTH) -> str:
+    """The start of ``text``, masked *before* it is cut (a cut key would escape the mask)."""
+    text = mask(text)
+    if len(text) > length:
+        text = text[: length - 3].rstrip() + "..."
+    return text
+
+
+def loads(data: str | bytes | bytearray) -> Any:
+    """``json.loads`` whose every failure is a ``ValueError``.
+
+    Hostile JSON fails in other ways too: nesting deep enough to exhaust the stack
+    (``RecursionError``), integers of thousands of digits.
+    """
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("the JSON nests too deeply") from None
 
 
 class OpenAIError(Exception):
     """Base class of every error this package raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt without calling ``__init__`` (subclasses take keyword-only arguments), with
+        # the HTTP request and response replaced by copies that carry no credentials.
+        state = {
+            name: _detached(value) if name in ("request", "response") else value
+            for name, value in self.__dict__.items()
+        }
+        return (_rebuild, (type(self), self.args, state))
+
+
+def _rebuild(cls: type[OpenAIError], args: tuple[Any, ...], state: dict[str, Any]) -> OpenAIError:
+    error = cls.__new__(cls, *args)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "cookie"})
+
+
+def _detached(value: object) -> object:
+    """A picklable copy of a request or response without credentials or a live connection."""
+    if isinstance(value, requests.PreparedRequest):
+        copy = requests.PreparedRequest()
+        copy.method = value.method
+        copy.url = mask(value.url or "")
+        copy.headers = requests.structures.CaseInsensitiveDict(
+            (k, mask(str(v)))
+            for k, v in value.headers.items()
+            if k.lower() not in _CREDENTIAL_HEADERS
+        )
+        copy.body = None
+        return copy
+    if isinstance(value, requests.Response):
+        copy_response = requests.Response()
+        copy_response.status_code = value.status_code
+        copy_response.headers = requests.structures.CaseInsensitiveDict(value.headers)
+        copy_response.url = mask(value.url or "")
+        copy_response.reason = value.reason
+        copy_response.encoding = value.encoding
+        copy_response.elapsed = value.elapsed
+        content = value.__dict__.get("_content")
+        copy_response._content = content if isinstance(content, bytes) else b""
+        copy_response.request = _detached(value.request)  # type: ignore[assignment]
+        return copy_response
+    return value
 
 
 class APIError(OpenAIError):
@@ -98,6 +270,10 @@ class APIError(OpenAIError):
         param: str | None = None,
         type: str | None = None,
     ) -> None:
+        if _SECRETS.patterns:
+            message = mask(message)
+            body = _mask_value(body)
+            code, param, type = (None if v is None else mask(v) for v in (code, param, type))
         super().__init__(message)
         self.message = message
         self.request = request
@@ -277,9 +453,11 @@ def _seconds(value: object) -> float | None:
     """A non-negative finite number of seconds from a JSON number or numeric string."""
     if isinstance(value, bool):
         return None
+    if isinstance(value, str) and len(value) > 32:  # not a number of seconds anyone sends
+        return None
     try:
         seconds = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # a JSON integer of 400 digits overflows
         return None
     return seconds if seconds >= 0 and not math.isnan(seconds) else None
 
@@ -306,10 +484,13 @@ def parse_retry_after(headers: Mapping[str, str], body: object = None) -> float 
     seconds = _seconds(raw.strip())
     if seconds is not None:
         return seconds
-    parsed = email.utils.parsedate_tz(raw)
-    if parsed is None:
+    try:
+        parsed = email.utils.parsedate_tz(raw[:64])
+        if parsed is None:
+            return None
+        return max(0.0, email.utils.mktime_tz(parsed) - time.time())
+    except (TypeError, ValueError, OverflowError):  # a date no calendar holds
         return None
-    return max(0.0, email.utils.mktime_tz(parsed) - time.time())
 
 
 _TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.IGNORECASE | re.DOTALL)
@@ -322,10 +503,7 @@ def _text_excerpt(text: str) -> str:
     if "<" in text and ">" in text:
         title = _TITLE.search(text)
         text = title.group(1) if title and title.group(1).strip() else _TAG.sub(" ", text)
-    text = _SPACE.sub(" ", text).strip()
-    if len(text) > _EXCERPT_LENGTH:
-        text = text[: _EXCERPT_LENGTH - 3].rstrip() + "..."
-    return text
+    return excerpt(_SPACE.sub(" ", text).strip())
 
 
 def _parse_error_body(
@@ -371,25 +549,30 @@ def _decode_body(response: requests.Response) -> object:
     if not text.strip():
         return None
     try:
-        return json.loads(text)
+        return loads(text)
     except ValueError:
         return text
 
 
-def error_from_response(
-    response: requests.Response, *, secret: str | None = None
-) -> APIStatusError:
-    """The :class:`APIStatusError` subclass for a 4xx/5xx response, with its body parsed.
+def error_from_response(response: requests.Response) -> APIStatusError:
+    """The :class:`APIStatusError` subclass for a 3xx, 4xx or 5xx response, its body parsed.
 
-    ``secret`` (the API key) is masked wherever the server echoed it back.
+    Registered API keys that the server echoed back are masked (see :func:`mask`), in the
+    error and in the response's kept body alike.
     """
+    content = response.__dict__.get("_content")
+    if _SECRETS.patterns and isinstance(content, bytes) and content:
+        text = content.decode("utf-8", "replace")
+        masked = mask(text)
+        if masked != text:
+            response._content = masked.encode()
+    status = response.status_code
+    if 300 <= status < 400:
+        return _redirect_error(response)
     raw = _decode_body(response)
     message, body, code, type_, param = _parse_error_body(raw)
-    status = response.status_code
     if not message:
         message = response.reason or http.client.responses.get(status, "Unknown error")
-    if secret:
-        message = message.replace(secret, "***")
     details = ", ".join(
         f"{name}={value}" for name, value in (("type", type_), ("code", code)) if value
     )
@@ -406,11 +589,22 @@ def error_from_response(
     )
 
 
+def _redirect_error(response: requests.Response) -> APIStatusError:
+    location = response.headers.get("location")
+    where = f"to {excerpt(location, 200)!r}" if location else "without a Location"
+    return APIStatusError(
+        f"Error code: {response.status_code} - the server redirected {where}. API requests "
+        "never follow redirects (they could carry the key elsewhere): set base_url to the "
+        "address that answers",
+        response=response,
+    )
+
+
 def error_from_event(data: object) -> APIError:
     """An :class:`APIError` from an error delivered inside a stream (any body shape)."""
     message, body, code, type_, param = _parse_error_body(data)
     return APIError(
-        message or "The server reported an error in the stream.",
+        excerpt(message) if message else "The server reported an error in the stream.",
         body=body,
         code=code,
         type=type_,
@@ -438,39 +632,55 @@ _CONNECTION_ERRORS = (
 )
 
 
+#: Every exception the transport may raise while sending or reading.
+TRANSPORT_ERRORS = _CONNECTION_ERRORS
+
+
+def translate_error(
+    exc: BaseException, request: requests.PreparedRequest | None = None
+) -> BaseException:
+    """The error to raise (``from exc``) for a transport failure: ours, or ``exc`` itself.
+
+    Caller mistakes that requests reports as its own exceptions stay what they are.
+    """
+    if isinstance(exc, _CALLER_ERRORS):
+        return exc
+    if isinstance(exc, _TIMEOUTS):
+        return APITimeoutError(request=request)
+    if isinstance(exc, requests.exceptions.ConnectionError) and isinstance(
+        exc.args[0] if exc.args else None, urllib3.exceptions.ReadTimeoutError
+    ):  # requests reports a read timeout in a streamed body as a ConnectionError
+        return APITimeoutError(request=request)
+    if isinstance(exc, _CONNECTION_ERRORS):
+        return APIConnectionError(f"Connection error: {_describe(exc)}", request)
+    return exc
+
+
 @contextlib.contextmanager
 def translate_transport_errors(
     request: requests.PreparedRequest | None = None,
 ) -> Iterator[None]:
     """Turn ``requests``/``urllib3``/socket failures into :class:`APIConnectionError`.
 
-    The one place where foreign transport exceptions are translated; each is chained
-    (``raise ... from``) so the original stays inspectable.
+    The one place where foreign transport exceptions are translated (with
+    :func:`translate_error`); each is chained (``raise ... from``) so the original stays
+    inspectable.
     """
     try:
         yield
-    except _CALLER_ERRORS:
-        raise
-    except _TIMEOUTS as exc:
-        raise APITimeoutError(request=request) from exc
-    except requests.exceptions.ConnectionError as exc:
-        # requests reports a read timeout in a streamed body as a ConnectionError.
-        if isinstance(exc.args[0] if exc.args else None, urllib3.exceptions.ReadTimeoutError):
-            raise APITimeoutError(request=request) from exc
-        raise APIConnectionError(f"Connection error: {_describe(exc, request)}", request) from exc
-    except _CONNECTION_ERRORS as exc:
-        raise APIConnectionError(f"Connection error: {_describe(exc, request)}", request) from exc
+    except TRANSPORT_ERRORS as exc:
+        error = translate_error(exc, request)
+        if error is exc:
+            raise
+        raise error from exc
 
 
-def _describe(exc: BaseException, request: requests.PreparedRequest | None) -> str:
+def _describe(exc: BaseException) -> str:
     """The innermost useful description of a transport failure, without the API key.
 
     urllib3 messages quote the URL, which may carry the key in a query parameter.
     """
-    text = _innermost(exc)
-    auth = request.headers.get("Authorization", "") if request is not None else ""
-    secret = auth.removeprefix("Bearer ").strip()
-    return text.replace(secret, "***") if secret else text
+    return excerpt(_innermost(exc), 500)
 
 
 def _innermost(exc: BaseException) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from ._config import MAX_APP_SOURCE_LENGTH
+from ._config import DEFAULT_MAX_TOOL_CALLS_PER_ROUND, MAX_APP_SOURCE_LENGTH
 from .types import BaseObject
 
 __all__ = [
@@ -234,6 +234,12 @@ def check_headers(headers: object, name: str) -> None:
             raise TypeError(f"{name} must map strings to strings; got {key!r}: {value!r}")
         if any(c in key + (value or "") for c in "\r\n\0"):
             raise ValueError(f"{name}[{key!r}] contains a line break")
+        if not (key + (value or "")).isascii() and any(ord(c) > 255 for c in key + (value or "")):
+            # The value is not echoed: headers carry credentials too.
+            raise ValueError(
+                f"{name}[{key!r}] holds a character that cannot be sent in an HTTP header "
+                "(only Latin-1 can)"
+            )
 
 
 def check_timeout(value: object, name: str = "timeout") -> Timeout | None:
@@ -245,8 +251,8 @@ def check_timeout(value: object, name: str = "timeout") -> Timeout | None:
     pair = value if isinstance(value, (tuple, list)) else (value, value)
     if len(pair) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in pair):
         raise TypeError(f"{name} must be seconds or a (connect, read) pair; got {value!r}")
-    if any(not v > 0 for v in pair):
-        raise ValueError(f"{name} must be positive; got {value!r}")
+    if any(not (v > 0 and math.isfinite(v)) for v in pair):
+        raise ValueError(f"{name} must be a positive, finite number of seconds; got {value!r}")
     return float(pair[0]), float(pair[1])
 
 
@@ -356,6 +362,10 @@ class ToolLoopOptions:
     )
     #: At most this many completions are requested.
     max_tool_rounds: int = attrs.field(default=5, validator=[_integer, _positive])
+    #: At most this many tool calls of one answer run; the rest get an error result.
+    max_tool_calls_per_round: int = attrs.field(
+        default=DEFAULT_MAX_TOOL_CALLS_PER_ROUND, validator=[_integer, _positive]
+    )
 
 
 def sogni_tools_enabled(value: object) -> bool:

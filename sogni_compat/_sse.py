@@ -6,6 +6,8 @@ once); each complete line is decoded as UTF-8 on its own, so a character split a
 decoded correctly. ``:`` comments are ignored, ``event:``, ``id:`` and ``retry:`` are kept on the
 event, several ``data:`` lines are joined with newlines, and an event without data is skipped.
 Only the newly arrived bytes are scanned: a long line delivered in many pieces is joined once.
+An event (its data lines together) or a single unterminated line larger than the decoder's
+``max_event_bytes`` raises :class:`EventTooLargeError` instead of growing without bound.
 """
 
 from __future__ import annotations
@@ -14,7 +16,18 @@ from collections.abc import Iterable, Iterator
 
 import attrs
 
-__all__ = ["SSEDecoder", "ServerSentEvent", "iter_events"]
+__all__ = ["EventTooLargeError", "SSEDecoder", "ServerSentEvent", "iter_events"]
+
+#: Digits of a ``retry:`` field worth reading (about 115 days in milliseconds).
+_MAX_RETRY_DIGITS = 10
+
+
+class EventTooLargeError(ValueError):
+    """One event, or one line, passed the decoder's ``max_event_bytes``."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"an event in the stream is larger than max_event_bytes={limit:,} bytes")
+        self.limit = limit
 
 
 @attrs.frozen
@@ -30,9 +43,25 @@ class ServerSentEvent:
 class SSEDecoder:
     """Feed bytes with :meth:`feed`; call :meth:`close` at the end of the stream."""
 
-    __slots__ = ("_data", "_event", "_last_id", "_partial", "_retry", "_skip_lf", "_started")
+    __slots__ = (
+        "_data",
+        "_event",
+        "_held",
+        "_last_id",
+        "_limit",
+        "_partial",
+        "_retry",
+        "_size",
+        "_skip_lf",
+        "_started",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, max_event_bytes: int = 8 * 1024 * 1024) -> None:
+        self._limit = max_event_bytes
+        #: Bytes held for the event being read: its data lines and an unfinished line.
+        self._size = 0
+        #: Bytes of the unfinished line.
+        self._held = 0
         self._partial: list[bytes] = []
         self._skip_lf = False
         self._started = False
@@ -68,12 +97,18 @@ class SSEDecoder:
             self._partial.append(lines[0])
             lines[0] = b"".join(self._partial)
             self._partial = []
+            self._size -= self._held  # the unfinished line is finished: counted as data below
+            self._held = 0
         for line in lines:
             event = self._line(line.rstrip(b"\r\n"))
             if event is not None:
                 events.append(event)
         if tail:
             self._partial.append(tail)
+            self._held += len(tail)
+            self._size += len(tail)
+            if self._size > self._limit:
+                raise EventTooLargeError(self._limit)
         return events
 
     def close(self) -> list[ServerSentEvent]:
@@ -82,6 +117,8 @@ class SSEDecoder:
         if self._partial:
             line = b"".join(self._partial)
             self._partial = []
+            self._size -= self._held
+            self._held = 0
             self._line(line)
         if self._data:
             event = self._line(b"")
@@ -104,18 +141,27 @@ class SSEDecoder:
             value = value[1:]
         if name == "data":
             self._data.append(value)
+            self._size += len(value) + 1
+            if self._size > self._limit:
+                raise EventTooLargeError(self._limit)
         elif name == "event":
             self._event = value
         elif name == "id":
             if "\0" not in value:
                 self._last_id = value
-        elif name == "retry" and value.isascii() and value.isdigit():
+        elif (
+            name == "retry"
+            and len(value) <= _MAX_RETRY_DIGITS
+            and value.isascii()
+            and value.isdigit()
+        ):
             self._retry = int(value)
         return None
 
     def _dispatch(self) -> ServerSentEvent | None:
         data, event = self._data, self._event
         self._data, self._event = [], ""
+        self._size = self._held
         if not data:
             return None
         return ServerSentEvent(
@@ -126,9 +172,11 @@ class SSEDecoder:
         )
 
 
-def iter_events(chunks: Iterable[bytes]) -> Iterator[ServerSentEvent]:
+def iter_events(
+    chunks: Iterable[bytes], max_event_bytes: int = 8 * 1024 * 1024
+) -> Iterator[ServerSentEvent]:
     """Decode an iterable of byte chunks into events, yielding each as soon as it completes."""
-    decoder = SSEDecoder()
+    decoder = SSEDecoder(max_event_bytes)
     for chunk in chunks:
         yield from decoder.feed(chunk)
     yield from decoder.close()

@@ -4,25 +4,46 @@ The response body is read as it arrives (each HTTP chunk, or whatever one socket
 decoded by :class:`~sogni_compat._sse.SSEDecoder`, and every event is handed over as soon as its
 blank line has arrived. The connection is closed in a ``finally`` whenever iteration ends,
 breaks, raises or is interrupted.
+
+Bounds: each chunk must arrive within the idle timeout (the read timeout) of the one before;
+the first one by the attempt's deadline. Keep-alive comments and events that are not chunks
+do not extend it. One event is at most ``max_event_bytes``, and what :meth:`Stream.accumulate`
+keeps at most ``max_response_bytes``. A malformed chunk is an :class:`APIError`.
+
+A server that answers ``stream=True`` with a plain JSON completion instead of an event stream
+(some proxies do) is read as one chunk holding the whole answer; an HTML or text page is an
+:class:`APIResponseValidationError`.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import requests
 
+from ._config import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES
 from ._convert import converter
-from ._errors import APIError, OpenAIError, error_from_event, translate_transport_errors
-from ._sse import ServerSentEvent, iter_events
+from ._errors import (
+    TRANSPORT_ERRORS,
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    OpenAIError,
+    error_from_event,
+    excerpt,
+    loads,
+    translate_error,
+)
+from ._sse import EventTooLargeError, ServerSentEvent, iter_events
+from ._transport import DEADLINE, BodyTooLargeError, byte_chunks, read_body
+from .resources._base import check_completion
 from .types import ChatCompletion, ChatCompletionChunk
 
 __all__ = ["ChatCompletionAccumulator", "Stream"]
-
-_READ_SIZE = 65536
 
 
 def _openai_types() -> Any:
@@ -31,20 +52,84 @@ def _openai_types() -> Any:
     return _openai_types
 
 
-def _byte_chunks(raw: Any) -> Iterator[bytes]:
-    """The body's bytes as they arrive: one HTTP chunk, or one socket read, at a time."""
-    if getattr(raw, "chunked", False) and raw.supports_chunked_reads():
-        yield from raw.read_chunked(None, decode_content=True)
-        return
-    read1 = getattr(raw, "read1", None)
-    if read1 is None:  # urllib3 before read1: the best it offers
-        yield from raw.stream(_READ_SIZE, decode_content=True)
-        return
-    while True:
-        data = read1(_READ_SIZE, decode_content=True)
-        if not data:
-            return
-        yield data
+def _malformed(problem: str, data: object) -> APIError:
+    return APIError(f"The server sent a malformed chat completion chunk: {problem}", body=data)
+
+
+def _check_tool_calls(calls: object, where: str) -> str | None:
+    if type(calls) is not list:
+        return f"{where} is not a list"
+    for j, call in enumerate(calls):
+        if type(call) is not dict:
+            return f"{where}[{j}] is not an object"
+        index = call.get("index")
+        if index is None:
+            call["index"] = j  # lenient: the position stands in for a missing index
+        elif type(index) is not int:
+            return f"{where}[{j}].index is not an integer"
+        if not isinstance(call.get("id") or "", str) or not isinstance(call.get("type") or "", str):
+            return f"{where}[{j}].id or .type is not a string"
+        function = call.get("function")
+        if function is not None:
+            if type(function) is not dict:
+                return f"{where}[{j}].function is not an object"
+            for key in ("name", "arguments"):
+                if not isinstance(function.get(key) or "", str):
+                    return f"{where}[{j}].function.{key} is not a string"
+    return None
+
+
+def check_chunk(data: dict[str, Any]) -> str | None:
+    """Why ``data`` is not a usable chunk, or ``None`` (a missing ``index`` is filled in)."""
+    choices = data.get("choices")
+    if choices is None:
+        return None
+    if type(choices) is not list:
+        return "choices is not a list"
+    for i, choice in enumerate(choices):
+        if type(choice) is not dict:
+            return f"choices[{i}] is not an object"
+        index = choice.get("index")
+        if index is None:
+            choice["index"] = i
+        elif type(index) is not int:
+            return f"choices[{i}].index is not an integer"
+        delta = choice.get("delta")
+        if delta is None:
+            continue
+        if type(delta) is not dict:
+            return f"choices[{i}].delta is not an object"
+        for key in ("content", "role", "reasoning_content", "refusal"):
+            value = delta.get(key)
+            if value is not None and type(value) is not str:
+                return f"choices[{i}].delta.{key} is not a string"
+        calls = delta.get("tool_calls")
+        if calls is not None:
+            problem = _check_tool_calls(calls, f"choices[{i}].delta.tool_calls")
+            if problem is not None:
+                return problem
+    return None
+
+
+def _as_chunk(data: dict[str, Any]) -> dict[str, Any]:
+    """A whole chat completion (JSON) as the one chunk that carries all of it."""
+    choices = []
+    for i, choice in enumerate(data["choices"]):
+        delta = dict(choice.get("message") or {})
+        calls = delta.get("tool_calls")
+        if isinstance(calls, list):
+            delta["tool_calls"] = [
+                {**call, "index": j} if isinstance(call, dict) else call
+                for j, call in enumerate(calls)
+            ]
+        out = {k: v for k, v in choice.items() if k != "message"}
+        out.setdefault("index", i)
+        out["delta"] = delta
+        choices.append(out)
+    chunk = {k: v for k, v in data.items() if k != "choices"}
+    chunk["object"] = "chat.completion.chunk"
+    chunk["choices"] = choices
+    return chunk
 
 
 class _Choice:
@@ -62,13 +147,28 @@ class _Choice:
 
 
 class ChatCompletionAccumulator:
-    """Merges chunks into one :class:`ChatCompletion` (content joined, tool calls by index)."""
+    """Merges chunks into one :class:`ChatCompletion` (content joined, tool calls by index).
 
-    def __init__(self) -> None:
+    Keeps at most ``limit`` characters of text and tool arguments; beyond that :meth:`add`
+    raises :class:`APIError`.
+    """
+
+    def __init__(self, limit: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
         self._head: dict[str, Any] = {}
         self._extra: dict[str, Any] = {}
         self._choices: dict[int, _Choice] = {}
         self._usage: Any = None
+        self._limit = limit
+        self._size = 0
+
+    def _count(self, text: str) -> None:
+        self._size += len(text)
+        if self._size > self._limit:
+            raise APIError(
+                f"The streamed answer kept for get_final_completion() is larger than "
+                f"max_response_bytes={self._limit:,}; raise max_response_bytes if such "
+                "answers are expected"
+            )
 
     def add(self, chunk: ChatCompletionChunk) -> None:
         """Fold one chunk in."""
@@ -97,10 +197,13 @@ class ChatCompletionAccumulator:
             if delta.role:
                 state.role = delta.role
             if delta.content:
+                self._count(delta.content)
                 state.content.write(delta.content)
             if delta.reasoning_content:
+                self._count(delta.reasoning_content)
                 state.reasoning.write(delta.reasoning_content)
             if delta.refusal:
+                self._count(delta.refusal)
                 state.refusal.write(delta.refusal)
             if choice.finish_reason is not None:
                 state.finish_reason = choice.finish_reason
@@ -117,6 +220,7 @@ class ChatCompletionAccumulator:
                     if function.name and not merged["name"]:
                         merged["name"] = function.name
                     if function.arguments:
+                        self._count(function.arguments)
                         merged["arguments"].append(function.arguments)
 
     def completion(self) -> ChatCompletion:
@@ -162,21 +266,66 @@ class Stream:
     Nothing is kept by default, so memory stays flat however long the answer. To get the
     whole answer as a :class:`ChatCompletion` too, call :meth:`get_final_completion` before
     reading any chunk, or :meth:`accumulate` before iterating.
+
+    ``idle_timeout`` is how long to wait for each chunk (``None``: no bound); the first is due
+    by the deadline of the attempt that opened the stream, when there is one.
     """
 
     response: requests.Response
 
-    def __init__(self, response: requests.Response) -> None:
+    def __init__(
+        self,
+        response: requests.Response,
+        *,
+        idle_timeout: float | None = None,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    ) -> None:
         self.response = response
-        self._events = iter_events(_byte_chunks(response.raw))
+        self._idle = idle_timeout
+        ambient = DEADLINE.get()
+        self._due = (
+            ambient
+            if ambient is not None
+            else (time.monotonic() + idle_timeout if idle_timeout is not None else None)
+        )
+        self._max_response_bytes = max_response_bytes
+        kind = response.headers.get("content-type", "").lower()
+        self._json = "json" in kind
+        if "html" in kind or kind.startswith("text/plain"):
+            self._refuse(kind)
+        self._events = iter_events(byte_chunks(response.raw), max_event_bytes)
         self._accumulator: ChatCompletionAccumulator | None = None
         #: ``response_types="openai"``: hand over ``openai`` objects.
         self._to_openai = False
         self._handed_out = False
         self._first: ChatCompletionChunk | None = None
         self._iterator: Iterator[ChatCompletionChunk] | None = None
+        self._started = False
         self._finished = False
         self._closed = False
+
+    def _refuse(self, kind: str) -> None:
+        """A page where an event stream should be: read a little of it and raise."""
+        response = self.response
+        ends = time.monotonic() + 5.0  # only an excerpt for the message: not worth waiting for
+        if self._due is not None:
+            ends = min(ends, self._due)
+        token = DEADLINE.set(ends)
+        try:
+            read_body(response, ends, 4096, truncate=True)
+        except (OpenAIError, *TRANSPORT_ERRORS):
+            response._content = b""
+        finally:
+            DEADLINE.reset(token)
+            response.close()
+        start = excerpt(response.content.decode("utf-8", "replace"), 200)
+        raise APIResponseValidationError(
+            f"The server answered a streaming request with {kind or 'no content type'} "
+            f"instead of an event stream: {start!r}",
+            response=response,
+            body=start,
+        )
 
     def _prime(self) -> None:
         """Read up to the first chunk, so failures before it can still be retried."""
@@ -188,16 +337,97 @@ class Stream:
 
     def _read(self) -> ChatCompletionChunk | None:
         """The next chunk from the network, or ``None`` at the end of the stream."""
-        while not (self._finished or self._closed):
-            with translate_transport_errors(self.response.request):
-                event = next(self._events, None)
-            if event is None:
-                self._finished = True
-                return None
-            chunk = self._chunk(event)
-            if chunk is not None:
-                return chunk
-        return None
+        if self._finished or self._closed:
+            return None
+        if self._json:
+            return self._whole_answer()
+        events = self._events
+        token = DEADLINE.set(self._due)
+        try:
+            while True:
+                try:
+                    event = next(events, None)
+                except EventTooLargeError as exc:
+                    raise APIError(
+                        f"{exc}; raise max_event_bytes if such events are expected",
+                        self.response.request,
+                    ) from None
+                except TRANSPORT_ERRORS as exc:
+                    error = translate_error(exc, self.response.request)
+                    if error is exc:
+                        raise
+                    raise error from exc
+                if event is None:
+                    self._finished = True
+                    if not self._started:
+                        raise self._ended_early()
+                    return None
+                chunk = self._chunk(event)
+                if chunk is not None or self._finished:
+                    break
+        finally:
+            DEADLINE.reset(token)
+        self._started = True
+        if self._idle is not None:
+            self._due = time.monotonic() + self._idle
+        return chunk
+
+    def _ended_early(self) -> APIError:
+        raw = self.response.raw
+        if not getattr(raw, "tell", lambda: 1)():
+            return APIConnectionError(
+                "Connection error: the stream closed before sending anything",
+                self.response.request,
+            )
+        return APIResponseValidationError(
+            "The stream ended without any chunk or [DONE]", response=self.response
+        )
+
+    def _whole_answer(self) -> ChatCompletionChunk | None:
+        """A JSON completion instead of a stream: its content as one chunk, then the end."""
+        self._finished = True
+        self._started = True
+        response = self.response
+        token = DEADLINE.set(self._due)
+        try:
+            read_body(
+                response,
+                self._due if self._due is not None else float("inf"),
+                self._max_response_bytes,
+            )
+        except BodyTooLargeError as exc:
+            raise APIResponseValidationError(
+                f"The server's answer is larger than max_response_bytes="
+                f"{self._max_response_bytes:,} bytes ({exc.size:,} read so far)",
+                response=response,
+            ) from None
+        except TRANSPORT_ERRORS as exc:
+            error = translate_error(exc, response.request)
+            if error is exc:
+                raise
+            raise error from exc
+        finally:
+            DEADLINE.reset(token)
+        try:
+            data = loads(response.content)
+        except ValueError:
+            start = excerpt(response.content[:400].decode("utf-8", "replace"), 200)
+            raise APIResponseValidationError(
+                f"The server answered a streaming request with JSON that is not valid: {start!r}",
+                response=response,
+                body=start,
+            ) from None
+        if isinstance(data, dict) and "error" in data:
+            raise error_from_event(data)
+        problem = check_completion(data)
+        if problem is not None:
+            raise APIResponseValidationError(
+                f"The server answered a streaming request with JSON that is not a chat "
+                f"completion: {problem}",
+                response=response,
+                body=data,
+            )
+        return self._structure(_as_chunk(data))
 
     def _chunk(self, event: ServerSentEvent) -> ChatCompletionChunk | None:
         if event.data == "[DONE]":
@@ -206,23 +436,32 @@ class Stream:
         if event.event not in ("message", "error"):
             return None  # named events that are not chunks (e.g. pings) are skipped
         try:
-            data = json.loads(event.data)
+            data = loads(event.data)
         except ValueError as exc:
             if event.event == "error":
                 raise error_from_event(event.data) from None
             raise APIError(
-                f"The server sent an event that is not valid JSON: {event.data[:200]!r}",
+                f"The server sent an event that is not valid JSON ({exc}): "
+                f"{excerpt(event.data, 200)!r}",
                 self.response.request,
-                body=event.data,
-            ) from exc
+                body=excerpt(event.data),
+            ) from None
         if event.event == "error" or (isinstance(data, dict) and "error" in data):
             raise error_from_event(data)
         if not isinstance(data, dict):
             raise APIError(
-                f"The server sent an event that is not a chat completion chunk: {data!r}"[:300],
+                f"The server sent an event that is not a chat completion chunk: "
+                f"{excerpt(json.dumps(data), 200)}",
                 self.response.request,
                 body=data,
             )
+        return self._structure(data)
+
+    @staticmethod
+    def _structure(data: dict[str, Any]) -> ChatCompletionChunk:
+        problem = check_chunk(data)
+        if problem is not None:
+            raise _malformed(problem, data)
         chunk: ChatCompletionChunk = converter.structure(data, ChatCompletionChunk)
         return chunk
 
@@ -258,7 +497,8 @@ class Stream:
         """Keep what :meth:`get_final_completion` needs while you iterate; returns the stream.
 
         ``for chunk in stream.accumulate(): ...`` then ``stream.get_final_completion()``.
-        Must be called before the first chunk is read.
+        Must be called before the first chunk is read. What is kept is bounded by the
+        client's ``max_response_bytes``.
         """
         if self._accumulator is None:
             if self._handed_out:
@@ -266,7 +506,7 @@ class Stream:
                     "accumulate() must be called before the first chunk is read: the chunks "
                     "already handed out were not kept"
                 )
-            self._accumulator = ChatCompletionAccumulator()
+            self._accumulator = ChatCompletionAccumulator(self._max_response_bytes)
         return self
 
     def get_final_completion(self) -> ChatCompletion:

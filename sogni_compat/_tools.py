@@ -10,8 +10,13 @@ request enabled ``sogni_tools`` and the name is a hosted tool; ``on_tool_call``;
 
 Hosted composition tools are one ``POST creative-agent/tools/execute``. Hosted media tools run
 as a one-step durable workflow: started with ``POST creative-agent/workflows`` (one
-``Idempotency-Key`` across retries), followed over its SSE event stream (resumed with
-``Last-Event-ID`` after a drop), and confirmed with ``GET creative-agent/workflows/{id}``.
+``Idempotency-Key`` across retries) and followed by :mod:`sogni_compat._workflow`. Each hosted
+tool, start to result, ends within the client's ``tool_timeout``.
+
+Bounds on what a model's answer can make the loop do: at most ``max_tool_calls_per_round``
+calls of one answer run (the rest are told they were not run), one at a time; a call that is
+malformed (no function name, arguments that are not a JSON object, nesting too deep) is told
+so, as an error result, instead of stopping the loop.
 """
 
 from __future__ import annotations
@@ -23,29 +28,23 @@ import json
 import logging
 import time
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import attrs
 import cattrs
-import requests
 
 from ._convert import _strip_optional, converter, json_default
-from ._errors import (
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    InternalServerError,
-    RateLimitError,
-    ToolRoundsExceededError,
-    translate_transport_errors,
-)
+from ._errors import APIError, ToolRoundsExceededError, excerpt, loads
 from ._params import RequestOptions, ToolLoopOptions, sogni_tools_enabled
-from ._retry import backoff
-from ._sse import ServerSentEvent, SSEDecoder
-from ._streaming import _byte_chunks
-from .resources._base import decode_json
+from ._workflow import (
+    FINAL_STATUSES,
+    WorkflowFailedError,
+    WorkflowFollower,
+    status_of,
+    success_data,
+    workflow_of,
+)
 from .types import (
     ChatCompletion,
     ChatCompletionMessage,
@@ -106,12 +105,6 @@ COMPOSITION_TOOLS = frozenset(
 )
 HOSTED_TOOLS = MEDIA_TOOLS | COMPOSITION_TOOLS
 
-#: Workflow statuses after which nothing changes any more.
-_FINAL_STATUSES = frozenset(
-    {"waiting_for_user", "completed", "partial_failure", "failed", "cancelled"}
-)
-#: Consecutive attempts to follow a workflow's event stream that may fail before giving up.
-_MAX_STREAM_FAILURES = 4
 #: ``tool_choice`` values that force a tool call (kept for the first round only).
 _FORCING_CHOICES = ("required",)
 
@@ -136,18 +129,29 @@ def run_tool_loop(
     messages = list(body["messages"])
     history: list[ToolRound] = []
     round_body = dict(body)
+    cap = loop.max_tool_calls_per_round
     for number in range(loop.max_tool_rounds):
         round_body["messages"] = list(messages)
         completion = send(round_body)
-        calls = _requested_calls(completion, number)
-        if not calls:
+        requested = _requested_calls(completion, number)
+        if not requested:
             completion._tool_history = history
             return completion
         if number == loop.max_tool_rounds - 1:
             raise ToolRoundsExceededError(
                 tool_history=history, completion=completion, max_tool_rounds=loop.max_tool_rounds
             )
-        results = [executor.run(call) for call in calls]
+        calls = [call for call, _ in requested]
+        results = [
+            executor.run(call, problem)
+            if index < cap
+            else executor.failed(
+                call,
+                f"not run: the answer asked for {len(calls)} tool calls and at most {cap} run "
+                "per round (max_tool_calls_per_round); ask again for the rest",
+            )
+            for index, (call, problem) in enumerate(requested)
+        ]
         history.append(
             ToolRound(round=number, tool_calls=calls, tool_results=results, completion=completion)
         )
@@ -170,34 +174,64 @@ def run_tool_loop(
 
 def _requested_calls(
     completion: ChatCompletion, number: int
-) -> list[ChatCompletionMessageToolCall]:
-    """The tool calls to run, when the first choice stopped for them (ids filled in if absent)."""
+) -> list[tuple[ChatCompletionMessageToolCall, str | None]]:
+    """The tool calls to run when the first choice stopped for them, each made well-formed.
+
+    Each comes with ``None``, or what is wrong with it (to be told to the model instead of
+    running it). Missing ids are filled in; the message's ``tool_calls`` get the cleaned calls.
+    """
     if not completion.choices:
         return []
     choice = completion.choices[0]
     message = choice.message
     if choice.finish_reason != "tool_calls" or not isinstance(message, ChatCompletionMessage):
         return []
-    calls = []
-    for index, raw in enumerate(message.tool_calls or ()):
+    raw_calls = message.tool_calls
+    if raw_calls is None:
+        return []
+    if not isinstance(raw_calls, list):
+        raise APIError(
+            "The server's answer stopped for tool calls, but its tool_calls is not a list",
+            body=excerpt(repr(raw_calls)),
+        )
+    requested = [_well_formed(raw, number, index) for index, raw in enumerate(raw_calls)]
+    message.tool_calls = [call for call, _ in requested]
+    return requested
+
+
+def _well_formed(
+    raw: object, number: int, index: int
+) -> tuple[ChatCompletionMessageToolCall, str | None]:
+    """``raw`` as a call with string id, name and arguments, and its problem if it has one."""
+    problem = None
+    if isinstance(raw, ChatCompletionMessageToolCall):
         call = raw
-        if not isinstance(call, ChatCompletionMessageToolCall):
-            call = ChatCompletionMessageToolCall()
-        if not isinstance(call.function, Function):
-            call.function = Function()
-        if not call.id:
-            call.id = f"call_{number}_{index}"
-        calls.append(call)
-    if calls != message.tool_calls:
-        message.tool_calls = calls
-    return calls
-
-
-def _arguments_text(call: ChatCompletionMessageToolCall) -> str:
-    arguments = call.function.arguments
-    if isinstance(arguments, str):
-        return arguments
-    return json.dumps(arguments, ensure_ascii=False, default=json_default)
+    else:
+        call = ChatCompletionMessageToolCall()
+        problem = f"tool call {index} is not an object"
+    if not isinstance(call.id, str) or not call.id:
+        call.id = f"call_{number}_{index}"
+    call.type = "function"
+    function = call.function
+    if not isinstance(function, Function):
+        function = call.function = Function()
+        problem = problem or f"tool call {index} has no 'function' object"
+    name = function.name
+    if not isinstance(name, str) or not name:
+        function.name = name if isinstance(name, str) else ""
+        problem = problem or f"tool call {index} names no function"
+    arguments = function.arguments
+    if arguments is None:
+        function.arguments = "{}"
+    elif not isinstance(arguments, str):
+        try:
+            text = json.dumps(arguments, ensure_ascii=False, default=json_default)
+        except (TypeError, ValueError, RecursionError):
+            text = ""
+        function.arguments = text
+        if not isinstance(arguments, dict):
+            problem = problem or f"the arguments of tool {function.name!r} are not a JSON object"
+    return call, problem
 
 
 def _assistant_message(
@@ -210,7 +244,7 @@ def _assistant_message(
         {
             "id": call.id,
             "type": "function",
-            "function": {"name": call.function.name, "arguments": _arguments_text(call)},
+            "function": {"name": call.function.name, "arguments": call.function.arguments},
         }
         for call in calls
     ]
@@ -219,14 +253,10 @@ def _assistant_message(
 
 def _parse_arguments(call: ChatCompletionMessageToolCall) -> dict[str, Any]:
     name, arguments = call.function.name, call.function.arguments
-    if isinstance(arguments, dict):
-        return arguments
-    if arguments is None or (isinstance(arguments, str) and not arguments.strip()):
+    if not isinstance(arguments, str) or not arguments.strip():
         return {}
-    if not isinstance(arguments, str):
-        raise _ToolFailedError(f"the arguments of tool {name!r} are not a JSON object")
     try:
-        parsed = json.loads(arguments)
+        parsed = loads(arguments)
     except ValueError as exc:
         raise _ToolFailedError(f"the arguments of tool {name!r} are not valid JSON: {exc}") from exc
     if not isinstance(parsed, dict):
@@ -241,7 +271,7 @@ def _result_text(value: object, name: str) -> str:
         return value
     try:
         return json.dumps(value, ensure_ascii=False, default=json_default)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise _ToolFailedError(
             f"the result of tool {name!r} cannot be JSON-encoded: {exc}"
         ) from exc
@@ -309,10 +339,9 @@ def _handler_spec(handler: Callable[..., Any]) -> _HandlerSpec:
 
 @attrs.define
 class _WorkflowState:
-    """Where following one workflow stands."""
+    """What has been reported of one workflow."""
 
-    workflow_id: str
-    last_event_id: str | None = None
+    workflow_id: str = ""
     reported: tuple[Any, ...] | None = None
     percent: float = 0.0
 
@@ -337,14 +366,16 @@ class _Executor:
         self._timeout = options.timeout or client.timeout
         self._specs: dict[int, _HandlerSpec] = {}
 
-    def run(self, call: ChatCompletionMessageToolCall) -> ToolResult:
-        """Execute ``call``; errors become a failed result the model is told about."""
+    def run(self, call: ChatCompletionMessageToolCall, problem: str | None = None) -> ToolResult:
+        """Execute ``call`` (or report ``problem``); errors become a failed result."""
         name = call.function.name
         started = time.monotonic()
         try:
+            if problem is not None:
+                raise _ToolFailedError(problem)
             result = self._dispatch(call, name)
         except _ToolFailedError as exc:
-            result = self._failed(call, str(exc))
+            result = self.failed(call, str(exc))
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "tool %s (%s) %s in %.1f ms",
@@ -423,7 +454,8 @@ class _Executor:
         )
 
     @staticmethod
-    def _failed(call: ChatCompletionMessageToolCall, error: str) -> ToolResult:
+    def failed(call: ChatCompletionMessageToolCall, error: str) -> ToolResult:
+        """A result telling the model the call failed, and why."""
         return ToolResult(
             tool_call_id=call.id,
             tool_name=call.function.name,
@@ -434,12 +466,10 @@ class _Executor:
 
     # -- Sogni's hosted tools ----------------------------------------------------------------
 
-    def _options(self, extra: Mapping[str, str] | None = None, read: float | None = None) -> Any:
-        connect, read_timeout = self._timeout
-        return RequestOptions(
-            extra_headers={**(self._headers or {}), **(extra or {})},
-            timeout=(connect, read_timeout if read is None else min(read, read_timeout)),
-        )
+    def _options(self, deadline: float) -> RequestOptions:
+        connect, read = self._timeout
+        remaining = deadline - time.monotonic()
+        return RequestOptions(extra_headers=self._headers, timeout=(connect, min(read, remaining)))
 
     def _progress(
         self,
@@ -474,27 +504,38 @@ class _Executor:
     def _run_hosted(
         self, call: ChatCompletionMessageToolCall, name: str, arguments: dict[str, Any]
     ) -> ToolResult:
-        state = _WorkflowState(workflow_id="") if name in MEDIA_TOOLS else None
+        deadline = time.monotonic() + self._client.tool_timeout
+        state = _WorkflowState() if name in MEDIA_TOOLS else None
         try:
             if state is not None:
-                return self._run_workflow(call, name, arguments, state)
-            return self._run_composition(call, name, arguments)
-        except (APIError, _ToolFailedError) as exc:
+                return self._run_workflow(call, name, arguments, state, deadline)
+            return self._run_composition(call, name, arguments, deadline)
+        except (APIError, _ToolFailedError, WorkflowFailedError) as exc:
             message = exc.message if isinstance(exc, APIError) else str(exc)
+            if isinstance(exc, APIError) and time.monotonic() >= deadline:
+                message = (
+                    f"tool {name!r} did not finish within tool_timeout="
+                    f"{self._client.tool_timeout:g} s"
+                )
             percent = state.percent if state is not None else 0.0
             self._progress(call, "failed", percent, state=state)
             raise _ToolFailedError(message) from exc
 
     def _run_composition(
-        self, call: ChatCompletionMessageToolCall, name: str, arguments: dict[str, Any]
+        self,
+        call: ChatCompletionMessageToolCall,
+        name: str,
+        arguments: dict[str, Any],
+        deadline: float,
     ) -> ToolResult:
         self._progress(call, "processing", 0.0)
         data = self._client._request(
             "POST",
             "creative-agent/tools/execute",
             body={"tool": name, "arguments": arguments, **self._labels},
-            options=self._options(),
-            parse=_success_data,
+            options=self._options(deadline),
+            parse=success_data,
+            deadline=deadline,
         )
         self._progress(call, "completed", 100.0)
         content = {
@@ -503,7 +544,7 @@ class _Executor:
             "message": data.get("message"),
             "result": data.get("result"),
         }
-        return self._succeeded(call, json.dumps(content, ensure_ascii=False))
+        return self._succeeded(call, _result_text(content, name))
 
     def _run_workflow(
         self,
@@ -511,6 +552,7 @@ class _Executor:
         name: str,
         arguments: dict[str, Any],
         state: _WorkflowState,
+        deadline: float,
     ) -> ToolResult:
         data_uri = _find_data_uri(arguments)
         if data_uri is not None:
@@ -518,41 +560,31 @@ class _Executor:
                 f"argument {data_uri} of tool {name!r} is a data URI; Sogni workflows accept "
                 "media only as http(s) URLs"
             )
-        deadline = time.monotonic() + self._client.tool_timeout
         self._progress(call, "creating", 0.0, state=state)
         workflow = self._client._request(
             "POST",
             "creative-agent/workflows",
             body={"input": {"steps": [{"toolName": name, "arguments": arguments}]}, **self._labels},
-            options=self._options(),
-            parse=_workflow_of,
+            options=self._options(deadline),
+            parse=workflow_of,
+            deadline=deadline,
         )
         workflow_id = workflow.get("workflowId") or workflow.get("id")
         if not isinstance(workflow_id, str) or not workflow_id:
             raise _ToolFailedError("Sogni started a workflow but did not say its id")
         state.workflow_id = workflow_id
-        status = workflow.get("status")
+        status = status_of(workflow)
         self._report_status(call, state, status, {})
-        failures = 0
-        while True:
-            if status not in _FINAL_STATUSES:
-                self._follow(call, state, deadline)
-            workflow = self._client._request(
-                "GET",
-                f"creative-agent/workflows/{quote(workflow_id, safe='')}",
-                options=self._options(),
-                parse=_workflow_of,
-            )
-            status = workflow.get("status")
-            if status in _FINAL_STATUSES:
-                break
-            failures += 1  # the stream said final, the snapshot disagrees: follow again
-            if failures > _MAX_STREAM_FAILURES:
-                raise _ToolFailedError(
-                    f"workflow {workflow_id} still reports status {status!r} after its event "
-                    "stream ended"
-                )
-        return self._workflow_result(call, name, state, workflow)
+        follower = WorkflowFollower(
+            client=self._client,
+            workflow_id=workflow_id,
+            deadline=deadline,
+            on_event=lambda data: self._report_status(call, state, status_of(data), data),
+            timeout=self._timeout,
+            headers=self._headers,
+        )
+        final = follower.run(status)
+        return self._workflow_result(call, name, state, final)
 
     def _report_status(
         self,
@@ -562,89 +594,17 @@ class _Executor:
         data: Mapping[str, Any],
     ) -> bool:
         """Report one workflow status; ``True`` when it is final."""
-        if status in _FINAL_STATUSES:
+        if status in FINAL_STATUSES:
             return True
         percent = _number(data.get("progress"))
+        if percent is None and status is None:
+            return False  # e.g. a heartbeat
         percent = state.percent if percent is None else max(0.0, min(100.0, percent))
         eta = _number(data.get("eta", data.get("etaSeconds")))
         self._progress(
             call, "queued" if status == "queued" else "processing", percent, state=state, eta=eta
         )
         return False
-
-    def _follow(
-        self, call: ChatCompletionMessageToolCall, state: _WorkflowState, deadline: float
-    ) -> None:
-        """Follow the event stream until it reports a final status; reconnect after drops."""
-        client = self._client
-        path = f"creative-agent/workflows/{quote(state.workflow_id, safe='')}/events/stream"
-        failures = 0
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise self._timed_out(state)
-            resume = {"Last-Event-ID": state.last_event_id} if state.last_event_id else None
-            heard = False
-            wait: float | None = None
-            try:
-                response = client._request(
-                    "GET",
-                    path,
-                    options=self._options(resume, read=remaining),
-                    stream=True,
-                    parse=_opened,
-                )
-                try:
-                    for event in _events(response):
-                        heard = True
-                        if self._on_event(call, state, event):
-                            return
-                finally:
-                    response.close()
-                problem = "the event stream ended before the workflow finished"
-            except (APIConnectionError, RateLimitError, InternalServerError) as exc:
-                problem = exc.message
-                wait = getattr(exc, "retry_after", None)
-            failures = 0 if heard else failures + 1
-            if failures > _MAX_STREAM_FAILURES:
-                raise _ToolFailedError(
-                    f"lost the event stream of workflow {state.workflow_id}: {problem}"
-                )
-            if wait is None:
-                wait = 0.0 if heard else backoff(failures - 1)
-            if time.monotonic() + wait >= deadline:
-                raise self._timed_out(state)
-            logger.debug(
-                "reconnecting to workflow %s in %.2fs: %s", state.workflow_id, wait, problem
-            )
-            if wait > 0:
-                client._sleep(wait)
-
-    def _on_event(
-        self, call: ChatCompletionMessageToolCall, state: _WorkflowState, event: ServerSentEvent
-    ) -> bool:
-        if event.id:
-            state.last_event_id = event.id
-        try:
-            data = json.loads(event.data)
-        except ValueError:
-            logger.debug("skipping a workflow event that is not JSON: %r", event.data[:200])
-            return False
-        if not isinstance(data, dict):
-            return False
-        status = data.get("status")
-        nested = data.get("workflow")
-        if status is None and isinstance(nested, dict):
-            status = nested.get("status")
-        if status is None and data.get("progress") is None:
-            return False  # e.g. a heartbeat
-        return self._report_status(call, state, status, data)
-
-    def _timed_out(self, state: _WorkflowState) -> _ToolFailedError:
-        return _ToolFailedError(
-            f"workflow {state.workflow_id} did not finish within tool_timeout="
-            f"{self._client.tool_timeout:g} s"
-        )
 
     def _workflow_result(
         self,
@@ -664,39 +624,6 @@ class _Executor:
 
 
 # -- wire helpers ----------------------------------------------------------------------------
-
-
-def _opened(response: requests.Response) -> requests.Response:
-    return response
-
-
-def _events(response: requests.Response) -> Iterator[ServerSentEvent]:
-    """Complete events only: one cut off by the end of the body is resumed, not guessed at."""
-    decoder = SSEDecoder()
-    with translate_transport_errors(response.request):
-        for chunk in _byte_chunks(response.raw):
-            yield from decoder.feed(chunk)
-
-
-def _success_data(response: requests.Response) -> dict[str, Any]:
-    """``data`` of a ``{"status": "success", "data": {...}}`` answer."""
-    body = decode_json(response)
-    data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, dict):
-        raise APIResponseValidationError(
-            "Sogni's answer has no 'data' object", response=response, body=body
-        )
-    return data
-
-
-def _workflow_of(response: requests.Response) -> dict[str, Any]:
-    data = _success_data(response)
-    workflow = data.get("workflow", data)
-    if not isinstance(workflow, dict):
-        raise APIResponseValidationError(
-            "Sogni's answer has no 'workflow' object", response=response, body=data
-        )
-    return workflow
 
 
 def _number(value: object) -> float | None:

@@ -1,34 +1,65 @@
 """Images the way people have them, made into what Sogni accepts: inline JPEG/PNG data URIs.
 
-An ``image_url`` part may hold a local path (``str`` or ``pathlib.Path``), raw ``bytes``, an
-``http(s)`` URL (downloaded here) or a data URI (passed through unchanged), either directly or
-as ``{"url": ..., "detail": ...}``. Images must be JPEG or PNG (detected from the bytes), at
-most 10 MB each and 20 per request, with the longest side at most 1024 px; larger images are
-downscaled when Pillow is installed. Every violation is a ``ValueError`` raised before sending.
+An ``image_url`` part may hold a local file (a ``pathlib.Path``; a plain string only with the
+client's ``allow_local_files=True``, since message text may come from end users), raw
+``bytes``, an ``http(s)`` URL (downloaded here) or a data URI (passed through unchanged),
+either directly or as ``{"url": ..., "detail": ...}``. Images must be JPEG or PNG (detected
+from the bytes), at most 10 MB each and 20 per request, with the longest side at most 1024 px;
+larger images are downscaled when Pillow is installed. Every violation is a ``ValueError``
+raised before sending.
+
+Sources are bounded: a local file must be a regular file (not a device or a pipe) of at most
+40 MB. A download must be ``https://`` (plain ``http://`` only to this machine), follows at
+most 3 redirects (each checked again, never from https to http), reads at most 40 MB and ends
+within the client's connect + read timeout in all. Addresses that are not public (loopback,
+private, link-local) are refused unless the client's ``base_url`` is itself such an address
+(a local emulator or gateway): a service forwarding its users' messages must not fetch its
+own network for them.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import ipaddress
 import os
+import socket
+import stat
 import struct
+import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
-__all__ = ["MAX_IMAGES", "MAX_IMAGE_BYTES", "MAX_SIDE", "inline_images"]
+import requests
+import urllib3.util
+
+from ._errors import TRANSPORT_ERRORS, OpenAIError, translate_error
+from ._transport import DEADLINE, BodyTooLargeError, is_loopback, read_body, transport_settings
+
+if TYPE_CHECKING:
+    from ._client import OpenAI
+
+__all__ = ["MAX_IMAGES", "MAX_IMAGE_BYTES", "MAX_SIDE", "download_image", "inline_images"]
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_IMAGES = 20
 MAX_SIDE = 1024
+#: Largest source read (a file or a download): even Pillow will not bring more under 10 MB.
+MAX_SOURCE_BYTES = 4 * MAX_IMAGE_BYTES
+#: Redirects an image download follows.
+MAX_IMAGE_REDIRECTS = 3
 _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
 
 
-def inline_images(messages: Sequence[Any], fetch: Callable[[str], bytes]) -> list[Any] | None:
+def inline_images(
+    messages: Sequence[Any], fetch: Callable[[str, str], bytes], *, allow_local_files: bool
+) -> list[Any] | None:
     """The messages with every image part inlined, or ``None`` when nothing had to change.
 
-    The caller's messages are never modified; changed ones are copied.
+    The caller's messages are never modified; changed ones are copied. ``fetch(url, where)``
+    downloads a URL.
     """
     count = 0
     changed = False
@@ -48,7 +79,7 @@ def inline_images(messages: Sequence[Any], fetch: Callable[[str], bytes]) -> lis
                         f"at most {MAX_IMAGES} images per request; messages[{i}].content[{j}] "
                         f"is image number {count}"
                     )
-                new = _inline_part(part, f"messages[{i}].content[{j}]", fetch)
+                new = _inline_part(part, f"messages[{i}].content[{j}]", fetch, allow_local_files)
                 touched = touched or new is not part
                 parts.append(new)
             else:
@@ -61,7 +92,12 @@ def inline_images(messages: Sequence[Any], fetch: Callable[[str], bytes]) -> lis
     return out if changed else None
 
 
-def _inline_part(part: Mapping[str, Any], where: str, fetch: Callable[[str], bytes]) -> Any:
+def _inline_part(
+    part: Mapping[str, Any],
+    where: str,
+    fetch: Callable[[str, str], bytes],
+    allow_local_files: bool,
+) -> Any:
     image = part.get("image_url")
     extra: dict[str, Any] = {}
     if isinstance(image, Mapping):
@@ -73,29 +109,187 @@ def _inline_part(part: Mapping[str, Any], where: str, fetch: Callable[[str], byt
         if isinstance(image, Mapping):
             return part
         return {**part, "image_url": {"url": source}}
-    data = _load(source, where, fetch)
+    data = _load(source, where, fetch, allow_local_files)
     return {**part, "image_url": {"url": _data_uri(data, where), **extra}}
 
 
-def _load(source: object, where: str, fetch: Callable[[str], bytes]) -> bytes:
+def _load(
+    source: object, where: str, fetch: Callable[[str, str], bytes], allow_local_files: bool
+) -> bytes:
     if isinstance(source, bytes | bytearray | memoryview):
         return bytes(source)
     if isinstance(source, str) and source[:8].lower().startswith(("http://", "https://")):
-        return fetch(source)
+        return fetch(source, where)
+    if isinstance(source, str) and not allow_local_files:
+        shown = source if len(source) <= 80 else source[:77] + "..."
+        raise ValueError(
+            f"{where}.image_url is {shown!r}, which is not an http(s) URL or a data URI. To "
+            "send a local file pass a pathlib.Path (or create the client with "
+            "allow_local_files=True; strings are not opened as paths by default, because "
+            "message text may come from your users)"
+        )
     if isinstance(source, str | os.PathLike):
-        path = os.fspath(source)
-        try:
-            size = os.path.getsize(path)
-            if size > MAX_IMAGE_BYTES * 4:  # even Pillow will not bring this under the limit
-                raise ValueError(f"{where}: {path} is {size:,} bytes; images are at most 10 MB")
-            with open(path, "rb") as file:
-                return file.read()
-        except OSError as exc:
-            raise ValueError(f"{where}: cannot read the image file {path!r}: {exc}") from exc
+        return _read_file(os.fspath(source), where)
     raise ValueError(
         f"{where}.image_url must be a file path, bytes, an http(s) URL or a data URI; "
         f"got {type(source).__name__}"
     )
+
+
+def _read_file(path: str | bytes, where: str) -> bytes:
+    """A regular file's bytes, at most :data:`MAX_SOURCE_BYTES`; never blocks on a pipe."""
+    shown = os.fsdecode(path)
+    # O_NONBLOCK: opening a FIFO does not wait for a writer (it is then refused below).
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ValueError(f"{where}: cannot read the image file {shown!r}: {exc}") from exc
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(
+                f"{where}: {shown!r} is not a regular file (a device, pipe or directory)"
+            )
+        if info.st_size > MAX_SOURCE_BYTES:
+            raise ValueError(
+                f"{where}: {shown} is {info.st_size:,} bytes; images are at most 10 MB"
+            )
+        try:
+            data = file.read(MAX_SOURCE_BYTES + 1)
+        except OSError as exc:
+            raise ValueError(f"{where}: cannot read the image file {shown!r}: {exc}") from exc
+    if len(data) > MAX_SOURCE_BYTES:  # it grew while being read
+        raise ValueError(f"{where}: {shown} is over {MAX_SOURCE_BYTES:,} bytes")
+    return data
+
+
+# -- downloads -------------------------------------------------------------------------------
+
+
+def _public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    mapped = getattr(ip, "ipv4_mapped", None)
+    if mapped is not None:
+        ip = mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def _addresses(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to (itself for a literal); empty when it does not."""
+    host = host.strip("[]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return [host]
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return []  # the download cannot connect either; the error will say so
+    return [str(info[4][0]) for info in found]
+
+
+def _private_network_allowed(client: OpenAI) -> bool:
+    """Whether the client's base URL is itself on a loopback or private address."""
+    parts = urllib3.util.parse_url(client.base_url)
+    host = parts.host or ""
+    if is_loopback(host):
+        return True
+    return any(not _public(a) for a in _addresses(host, parts.port or 443))
+
+
+def _check_url(url: str, where: str, private_ok: bool) -> None:
+    try:
+        parts = urllib3.util.parse_url(url)
+    except urllib3.exceptions.LocationParseError as exc:
+        raise ValueError(f"{where}: {url!r} is not a valid URL") from exc
+    host = parts.host or ""
+    if "\\" in url or parts.auth or not host:
+        raise ValueError(f"{where}: {url!r} is not a URL an image can be downloaded from")
+    if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback(host)):
+        raise ValueError(
+            f"{where}: image URLs must be https:// (plain http:// only to this machine); "
+            f"got {url!r}"
+        )
+    if not private_ok:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        if any(not _public(a) for a in _addresses(host, port)):
+            raise ValueError(_private_refusal(where, url))
+
+
+def _private_refusal(where: str, url: str) -> str:
+    return (
+        f"{where}: the image URL {url!r} points at a loopback, private or link-local address, "
+        "which is refused while base_url is a public address; download the image yourself "
+        "and pass its bytes"
+    )
+
+
+def download_image(client: OpenAI, url: str, where: str) -> bytes:
+    """Download an image for ``where`` under the rules of this module (never with the key)."""
+    connect, read = client.timeout
+    deadline = time.monotonic() + connect + read
+    session = client._session
+    private_ok = _private_network_allowed(client)
+    for _ in range(MAX_IMAGE_REDIRECTS + 1):
+        _check_url(url, where, private_ok)
+        settings = transport_settings(session, url)
+        prepared = session.prepare_request(
+            requests.Request(
+                "GET", url, headers={"Accept": "image/png, image/jpeg, */*"}, auth=_no_auth
+            )
+        )
+        token = DEADLINE.set(deadline)
+        try:
+            response = session.send(
+                prepared, timeout=client.timeout, allow_redirects=False, **settings
+            )
+            try:
+                if not private_ok and requests.utils.select_proxy(url, settings["proxies"]) is None:
+                    peer = _peer(response)
+                    if peer is not None and not _public(peer):
+                        raise ValueError(_private_refusal(where, url))
+                if response.is_redirect:
+                    target = urljoin(url, response.headers["location"])
+                    if url.lower().startswith("https:") and not target.lower().startswith("https:"):
+                        raise ValueError(
+                            f"{where}: the image URL {url!r} redirects to plain http, refused"
+                        )
+                    url = target
+                    continue
+                if response.status_code >= 400:
+                    raise ValueError(
+                        f"{where}: could not download the image {url}: HTTP "
+                        f"{response.status_code} {response.reason or ''}".rstrip()
+                    )
+                read_body(response, deadline, MAX_SOURCE_BYTES)
+                return response.content
+            finally:
+                response.close()
+        except BodyTooLargeError:
+            raise ValueError(f"{where}: the image {url} is far over 10 MB") from None
+        except (OpenAIError, *TRANSPORT_ERRORS) as exc:
+            error = translate_error(exc, prepared) if not isinstance(exc, OpenAIError) else exc
+            raise ValueError(f"{where}: could not download the image {url}: {error}") from exc
+        finally:
+            DEADLINE.reset(token)
+    raise ValueError(f"{where}: the image URL redirects more than {MAX_IMAGE_REDIRECTS} times")
+
+
+def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """No credentials for an image host (not the session's, not ``~/.netrc``'s)."""
+    return request
+
+
+def _peer(response: requests.Response) -> str | None:
+    """The address the response came from, when the connection is at hand."""
+    sock = getattr(getattr(response.raw, "_connection", None), "sock", None)
+    try:
+        return str(sock.getpeername()[0]) if sock is not None else None
+    except OSError:
+        return None
 
 
 def _kind(data: bytes) -> str | None:

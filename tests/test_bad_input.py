@@ -108,7 +108,7 @@ CASES: list[tuple[dict[str, Any], type[Exception], str]] = [
     ({"messages": USER, "extra_body": ["a"]}, TypeError, "extra_body must be a dict"),
     ({"messages": USER, "extra_headers": {"X-A": 1}}, TypeError, "extra_headers"),
     ({"messages": USER, "extra_headers": {"X-A": "a\r\nb"}}, ValueError, "line break"),
-    ({"messages": USER, "timeout": -1}, ValueError, "timeout must be positive"),
+    ({"messages": USER, "timeout": -1}, ValueError, "timeout must be a positive, finite number"),
     ({"messages": USER, "timeout": "soon"}, TypeError, "timeout"),
     ({"messages": USER, "chat_template_kwargs": [1], "think": True}, TypeError, "chat_template"),
 ]

@@ -245,7 +245,7 @@ def test_media_tool_runs_as_a_workflow(
 def test_dropped_event_stream_resumes_with_last_event_id(
     client: OpenAI, ordered: responses.RequestsMock, progress: Progress, sleeps: list[float]
 ) -> None:
-    """A connection lost mid-stream is reopened with the last event id; nothing is lost."""
+    """A lost stream: the snapshot is checked, then it is reopened from the last event id."""
     media_round(ordered)
     ordered.post(WORKFLOWS_URL, status=201, json=started())
     events(
@@ -258,6 +258,7 @@ def test_dropped_event_stream_resumes_with_last_event_id(
             + 'id: 3\ndata: {"status": "runn'  # cut off inside an event
         ),
     )
+    ordered.get(WORKFLOW_URL, json=snapshot("running"))
     events(
         ordered,
         sse(
@@ -270,11 +271,11 @@ def test_dropped_event_stream_resumes_with_last_event_id(
 
     answer = run(client, progress)
 
-    assert ordered.calls[3].request.headers["Last-Event-ID"] == "2"
+    assert ordered.calls[4].request.headers["Last-Event-ID"] == "2"
     assert progress.statuses == ["creating", "queued", "processing", "processing", "completed"]
     assert [r[2] for r in progress.reports] == [0.0, 0.0, 30.0, 60.0, 100.0]
     assert answer.tool_history[0].tool_results[0].result_urls == [IMAGE_URL]
-    assert sleeps == []  # events had arrived, so it reconnects at once
+    assert sleeps == [0.5]  # the snapshot said "running": the first backoff step
 
 
 def test_stream_that_ends_early_is_reopened(
@@ -284,11 +285,12 @@ def test_stream_that_ends_early_is_reopened(
     media_round(ordered)
     ordered.post(WORKFLOWS_URL, status=201, json=started("running"))
     events(ordered, sse((7, "step.progress", {"status": "running", "progress": 50})))
+    ordered.get(WORKFLOW_URL, json=snapshot("running"))
     events(ordered, sse((8, "workflow.completed", {"status": "completed"})))
     ordered.get(WORKFLOW_URL, json=snapshot("completed", IMAGE))
     ordered.post(CHAT_URL, json=completion("ok"))
     run(client, progress)
-    assert ordered.calls[3].request.headers["Last-Event-ID"] == "7"
+    assert ordered.calls[4].request.headers["Last-Event-ID"] == "7"
     assert [(r[1], r[2]) for r in progress.reports] == [
         ("creating", 0.0),
         ("processing", 0.0),
@@ -443,18 +445,19 @@ def test_data_uri_arguments_are_refused_before_starting(
 def test_event_stream_lost_for_good(
     client: OpenAI, ordered: responses.RequestsMock, sleeps: list[float]
 ) -> None:
-    """Streams that keep failing without any event end in an error naming the workflow."""
+    """Streams that keep ending early fail the tool after 60 reconnects, backing off to 30 s."""
     media_round(ordered)
     ordered.post(WORKFLOWS_URL, status=201, json=started())
-    for _ in range(5):
+    for _ in range(61):
         events(ordered, "")
+        ordered.get(WORKFLOW_URL, json=snapshot("running"))
     ordered.post(CHAT_URL, json=completion("ok"))
     run(client)
     error = tool_content(ordered)["error"]
     assert "wf_1" in error
-    assert "event stream" in error
-    assert len(sleeps) == 4
-    assert sleeps == sorted(sleeps)  # backing off
+    assert "after 60 reconnects" in error
+    assert "event stream ended" in error
+    assert sleeps == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0] + [30.0] * 54
 
 
 def test_tool_timeout_bounds_the_wait(sleeps: list[float], ordered: responses.RequestsMock) -> None:
@@ -519,11 +522,12 @@ def test_event_cut_off_by_a_clean_end_is_not_used(
     events(
         ordered, sse((1, "step.progress", {"status": "running"})) + 'id: 2\ndata: {"status": "compl'
     )
+    ordered.get(WORKFLOW_URL, json=snapshot("running"))
     events(ordered, sse((2, "workflow.completed", {"status": "completed"})))
     ordered.get(WORKFLOW_URL, json=snapshot("completed", IMAGE))
     ordered.post(CHAT_URL, json=completion("ok"))
     run(client)
-    assert ordered.calls[3].request.headers["Last-Event-ID"] == "1"
+    assert ordered.calls[4].request.headers["Last-Event-ID"] == "1"
 
 
 def test_camel_case_progress_callback(client: OpenAI, ordered: responses.RequestsMock) -> None:

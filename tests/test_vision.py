@@ -79,11 +79,13 @@ def no_pillow(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_local_path_string_and_pathlib(
     client: OpenAI, mock: responses.RequestsMock, tmp_path: pathlib.Path
 ) -> None:
-    """A path (str or Path) is read and sent as a PNG data URI; detail is kept."""
+    """A Path, or a str with allow_local_files=True, is sent as a PNG data URI; detail is kept."""
     image = tmp_path / "cat.png"
     image.write_bytes(png(4, 3))
     mock.post(CHAT_URL, json=completion())
-    client.chat.completions.create(messages=with_image(str(image)))
+    client.with_options(allow_local_files=True).chat.completions.create(
+        messages=with_image(str(image))
+    )
     client.chat.completions.create(messages=with_image({"url": image, "detail": "low"}))
     first, second = sent_image(mock, 0), sent_image(mock, 1)
     assert decoded(first["url"]) == ("image/png", png(4, 3))
@@ -131,7 +133,8 @@ def test_data_uri_passes_through(client: OpenAI, mock: responses.RequestsMock) -
         (b"GIF89a\x01\x00\x01\x00", "only JPEG and PNG"),
         (b"\x89PNG\r\n\x1a\nshort", "damaged"),
         (12345, "must be a file path, bytes, an http\\(s\\) URL or a data URI"),
-        ("/no/such/dir/cat.png", "cannot read the image file '/no/such/dir/cat.png'"),
+        (pathlib.Path("/no/such/dir/cat.png"), "cannot read the image file '/no/such/dir/cat.png'"),
+        ("/etc/hostname", "not an http\\(s\\) URL or a data URI. To send a local file pass a"),
     ],
 )
 def test_bad_images_are_refused_before_sending(

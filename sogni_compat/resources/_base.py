@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 import requests
 
-from .._errors import APIResponseValidationError, translate_transport_errors
+from .._errors import (
+    APIResponseValidationError,
+    error_from_event,
+    excerpt,
+    loads,
+    translate_transport_errors,
+)
 
 if TYPE_CHECKING:
     from .._client import OpenAI
 
-__all__ = ["Resource", "decode_json"]
+__all__ = ["Resource", "check_completion", "decode_json"]
 
 
 def decode_json(response: requests.Response) -> Any:
@@ -20,15 +25,32 @@ def decode_json(response: requests.Response) -> Any:
     with translate_transport_errors(response.request):
         content = response.content
     try:
-        return json.loads(content)
+        return loads(content)
     except ValueError as exc:
-        excerpt = content[:200].decode("utf-8", "replace")
+        start = excerpt(content[:400].decode("utf-8", "replace"), 200)
         raise APIResponseValidationError(
-            f"The server answered {response.status_code} with a body that is not valid JSON: "
-            f"{excerpt!r}",
+            f"The server answered {response.status_code} with a body that is not valid JSON "
+            f"({exc}): {start!r}",
             response=response,
-            body=excerpt,
-        ) from exc
+            body=start,
+        ) from None
+
+
+def check_completion(data: Any) -> str | None:
+    """Why ``data`` is not a chat completion, or ``None`` when it is one."""
+    if not isinstance(data, dict):
+        return f"expected a JSON object, got {type(data).__name__}"
+    choices = data.get("choices")
+    if not isinstance(choices, list):
+        if "error" in data:
+            return f"the server reported an error: {error_from_event(data).message}"
+        return "it has no 'choices' list"
+    for i, choice in enumerate(choices):
+        if not isinstance(choice, dict):
+            return f"choices[{i}] is not an object"
+        if not isinstance(choice.get("message", {}), dict):
+            return f"choices[{i}].message is not an object"
+    return None
 
 
 class Resource:

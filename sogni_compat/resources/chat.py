@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 import attrs
 import requests
 
+from .._config import MODEL_LOOKUP_TIMEOUT
 from .._convert import converter
-from .._errors import APIResponseValidationError, NotFoundError, OpenAIError, error_from_event
-from .._params import RequestOptions, ToolLoopOptions, chat_request
+from .._errors import APIResponseValidationError, NotFoundError, OpenAIError
+from .._params import RequestOptions, Timeout, ToolLoopOptions, chat_request
 from .._response import APIResponse, StreamedAPIResponse
 from ..types import ChatCompletion
-from ._base import Resource, decode_json
+from ._base import Resource, check_completion, decode_json
+from .models import models_page
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -25,30 +27,15 @@ if TYPE_CHECKING:
 __all__ = ["Beta", "Chat", "Completions"]
 
 _T = TypeVar("_T")
+#: Model names a 404 lists.
+_LISTED_MODELS = 20
 #: How ``_create`` hands the answer over: parsed, with its HTTP details, or unread.
 _Mode = Literal["parsed", "raw", "streaming"]
 
 
-def _check_completion(data: Any) -> str | None:
-    """Why ``data`` is not a chat completion, or ``None`` when it is one."""
-    if not isinstance(data, dict):
-        return f"expected a JSON object, got {type(data).__name__}"
-    choices = data.get("choices")
-    if not isinstance(choices, list):
-        if "error" in data:
-            return f"the server reported an error: {error_from_event(data).message}"
-        return "it has no 'choices' list"
-    for i, choice in enumerate(choices):
-        if not isinstance(choice, dict):
-            return f"choices[{i}] is not an object"
-        if not isinstance(choice.get("message", {}), dict):
-            return f"choices[{i}].message is not an object"
-    return None
-
-
 def _completion(response: requests.Response) -> ChatCompletion:
     data = decode_json(response)
-    problem = _check_completion(data)
+    problem = check_completion(data)
     if problem is not None:
         raise APIResponseValidationError(
             f"The server's answer is not a chat completion: {problem}",
@@ -60,12 +47,25 @@ def _completion(response: requests.Response) -> ChatCompletion:
     return completion
 
 
-def _stream(response: requests.Response) -> Stream:
+def _streamer(client: OpenAI, timeout: Timeout | None) -> Callable[[requests.Response], Stream]:
+    """The parse function of a streamed call: a primed :class:`Stream` with the call's bounds."""
     from .._streaming import Stream  # noqa: PLC0415 - imported on the first streamed call
 
-    stream = Stream(response)
-    stream._prime()
-    return stream
+    idle = (timeout or client.timeout)[1]
+    max_event_bytes = client.max_event_bytes
+    max_response_bytes = client.max_response_bytes
+
+    def parse(response: requests.Response) -> Stream:
+        stream = Stream(
+            response,
+            idle_timeout=idle,
+            max_event_bytes=max_event_bytes,
+            max_response_bytes=max_response_bytes,
+        )
+        stream._prime()
+        return stream
+
+    return parse
 
 
 class Completions(Resource):
@@ -148,9 +148,13 @@ class Completions(Resource):
         if any(
             isinstance(m, Mapping) and isinstance(m.get("content"), list) for m in params.messages
         ):
-            from .._vision import inline_images  # noqa: PLC0415 - only for multi-part messages
+            from .._vision import download_image, inline_images  # noqa: PLC0415 - only for parts
 
-            inlined = inline_images(params.messages, self._fetch_image)
+            inlined = inline_images(
+                params.messages,
+                lambda url, where: download_image(client, url, where),
+                allow_local_files=client.allow_local_files,
+            )
             if inlined is not None:
                 params = attrs.evolve(params, messages=inlined)
         body = converter.unstructure(params)
@@ -162,7 +166,9 @@ class Completions(Resource):
         if loop is not None:
             return self._tool_loop(body, options, loop)
         stream = bool(body.get("stream"))
-        parse: Callable[[requests.Response], Any] = _stream if stream else _completion
+        parse: Callable[[requests.Response], Any] = (
+            _streamer(client, options.timeout) if stream else _completion
+        )
         if output_type is not None:
             parse = _parser_for(output_type)
         if client.response_types == "openai":
@@ -200,34 +206,35 @@ class Completions(Resource):
             raise self._unknown_model(exc, model) from exc
         return APIResponse(response, parsed, retries) if mode == "raw" else parsed
 
-    def _fetch_image(self, url: str) -> bytes:
-        """Download an image an ``image_url`` part points at (no API key is sent along)."""
-        from .._vision import MAX_IMAGE_BYTES  # noqa: PLC0415
-
-        client = self._client
-        try:
-            with client._session.get(url, timeout=client.timeout, stream=True) as response:
-                response.raise_for_status()
-                data: bytes = response.raw.read(4 * MAX_IMAGE_BYTES + 1, decode_content=True)
-        except requests.RequestException as exc:
-            raise ValueError(f"could not download the image {url}: {exc}") from exc
-        if len(data) > 4 * MAX_IMAGE_BYTES:
-            raise ValueError(f"the image {url} is far over 10 MB")
-        return data
-
     def _unknown_model(self, error: NotFoundError, model: str) -> NotFoundError:
-        """The 404 for a model name, with the models that do exist and a hint."""
+        """The 404 for a model name, with (some of) the models that do exist and a hint.
+
+        One ``GET models``, not retried, within :data:`MODEL_LOOKUP_TIMEOUT` seconds; at most
+        :data:`_LISTED_MODELS` names are listed.
+        """
+        client = self._client
+        connect, read = client.timeout
         try:
-            available = [m.id for m in self._client.models.list()]
+            page = client._request(
+                "GET",
+                "models",
+                options=RequestOptions(timeout=(connect, min(read, MODEL_LOOKUP_TIMEOUT))),
+                parse=models_page,
+                retries=0,
+            )
         except OpenAIError:
             return error
+        available = [m.id for m in page.data if isinstance(getattr(m, "id", None), str)]
         if model in available:
             return error  # the 404 was about something else
+        listed = ", ".join(repr(name)[1:-1] for name in available[:_LISTED_MODELS]) or "none"
+        if len(available) > _LISTED_MODELS:
+            listed += f" and {len(available) - _LISTED_MODELS:,} more (client.models.list())"
         example = f"{{{model!r}: {available[0]!r}}}" if available else "{...}"
         return NotFoundError(
             f"{error.message}. Model {model!r} is not served here; available models: "
-            f"{', '.join(available) or 'none'}. Pass one of them as model=, or map your "
-            f"name with OpenAI(model_aliases={example})",
+            f"{listed}. Pass one of them as model=, or map your name with "
+            f"OpenAI(model_aliases={example})",
             response=error.response,
             body=error.body,
             code=error.code,

@@ -13,7 +13,7 @@ from .._params import RequestOptions, check_timeout
 from ..types import Model, ModelsPage
 from ._base import Resource, decode_json
 
-__all__ = ["Models"]
+__all__ = ["Models", "models_page"]
 
 
 class Models(Resource):
@@ -21,7 +21,7 @@ class Models(Resource):
 
     def list(self, *, timeout: Any = None) -> ModelsPage:
         """All models; the page's ``.data`` holds them and iterating the page yields them."""
-        page = self._client._request("GET", "models", options=_options(timeout), parse=_page)
+        page = self._client._request("GET", "models", options=_options(timeout), parse=models_page)
         if self._client.response_types == "openai":
             from .. import _openai_types  # noqa: PLC0415 - only in this mode
 
@@ -43,7 +43,8 @@ class Models(Resource):
         return found
 
 
-def _page(response: requests.Response) -> ModelsPage:
+def models_page(response: requests.Response) -> ModelsPage:
+    """The :class:`ModelsPage` of a ``GET models`` answer."""
     data = decode_json(response)
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
         raise APIResponseValidationError(

@@ -68,6 +68,7 @@ class CompletionCreateParamsBase(TypedDict, total=False):
     tool_handlers: Mapping[str, Callable[..., Any]] | None
     max_tool_rounds: int | None
     maxToolRounds: int | None
+    max_tool_calls_per_round: int | None
     # request options
     extra_headers: Mapping[str, str | None] | None
     extra_query: Mapping[str, Any] | None

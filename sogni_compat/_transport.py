@@ -1,0 +1,326 @@
+"""Under the one request path: deadlines that hold, bounded reads, URL and proxy rules.
+
+**Deadlines.** ``requests`` applies its read timeout to each socket read, so a server that
+sends one byte a second (of the status line, the headers or the body) holds a call for ever.
+Here every read made while :data:`DEADLINE` is set waits at most until that moment: the
+client's own adapter, :class:`HTTPAdapter`, reads each response through a socket reader that
+shrinks the socket's timeout to what is left of the deadline before every ``recv``. The
+request path sets :data:`DEADLINE` for each attempt (status line, headers and body) and a
+stream sets it for each event. With an adapter of the caller's own, the deadline is checked
+after every read instead (it may then overshoot by one read timeout).
+
+**Sizes.** :func:`read_body` stops at a limit counted in *decoded* bytes (a gzip body is
+counted after inflating; urllib3 2.6+ inflates at most one read's worth at a time).
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import ipaddress
+import socket
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
+
+import requests
+import requests.adapters
+import urllib3
+import urllib3.connection
+import urllib3.util
+
+from ._errors import APITimeoutError
+
+__all__ = [
+    "DEADLINE",
+    "BodyTooLargeError",
+    "HTTPAdapter",
+    "byte_chunks",
+    "check_base_url",
+    "close_session",
+    "is_loopback",
+    "new_session",
+    "read_body",
+]
+
+#: The moment (``time.monotonic()``) by which the current read must return, or ``None``.
+DEADLINE: ContextVar[float | None] = ContextVar("sogni_compat_deadline", default=None)
+
+#: Bytes asked of the transport per read.
+READ_SIZE = 65536
+#: A socket's timeout is shrunk only when the deadline is at least this much nearer than the
+#: timeout it has (saves a system call per read; the bound may be late by this much).
+_SLACK = 0.05
+
+
+class BodyTooLargeError(Exception):
+    """A body passed its size limit; ``size`` is how much had been read."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+# -- sockets that honour DEADLINE ------------------------------------------------------------
+
+
+class _DeadlineIO(socket.SocketIO):
+    """A socket reader whose every ``recv`` ends by :data:`DEADLINE` when it is set."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__(sock, "rb")
+        self._socket = sock
+        # The read timeout urllib3 gave the socket for this response.
+        self._base = sock.gettimeout()
+        self._current = self._base
+
+    def readinto(self, buffer: Any) -> int | None:
+        """Read into ``buffer``; raise ``TimeoutError`` once the deadline has passed."""
+        deadline = DEADLINE.get()
+        if deadline is None:
+            if self._current != self._base:
+                self._socket.settimeout(self._base)
+                self._current = self._base
+        else:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("timed out: the call's deadline passed")
+            current = self._current
+            if current is None or left < current - _SLACK:
+                self._socket.settimeout(left)
+                self._current = left
+        return super().readinto(buffer)
+
+
+class _SocketFiles:
+    """Hands ``http.client.HTTPResponse`` a deadline-aware file instead of ``makefile``."""
+
+    __slots__ = ("_sock",)
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+
+    def makefile(self, mode: str) -> Any:
+        sock = self._sock
+        if not isinstance(sock, socket.socket):  # e.g. TLS inside a TLS proxy tunnel
+            return sock.makefile(mode)
+        # What socket.makefile("rb") does, with our reader: the count keeps the socket open
+        # until the response is closed, even when the connection closes first.
+        sock._io_refs += 1  # type: ignore[attr-defined]
+        return io.BufferedReader(_DeadlineIO(sock))
+
+
+class _DeadlineHTTPResponse(http.client.HTTPResponse):
+    """``http.client``'s response, reading through :class:`_DeadlineIO`."""
+
+    def __init__(self, sock: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(_SocketFiles(sock), *args, **kwargs)  # type: ignore[arg-type]
+
+
+class _HTTPConnection(urllib3.connection.HTTPConnection):
+    response_class = _DeadlineHTTPResponse
+
+
+class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+    response_class = _DeadlineHTTPResponse
+
+
+class _HTTPConnectionPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSConnectionPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+_POOL_CLASSES = {"http": _HTTPConnectionPool, "https": _HTTPSConnectionPool}
+
+
+class HTTPAdapter(requests.adapters.HTTPAdapter):
+    """A ``requests`` adapter whose reads honour the client's deadlines.
+
+    The client mounts one on the session it creates. Mount one on a session you pass as
+    ``http_client`` to keep the bounds on the status line and headers exact::
+
+        session.mount("https://", sogni_compat.HTTPAdapter())
+    """
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        """Create the pool manager, with connections that read through deadline sockets."""
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOL_CLASSES
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        """The proxy's pool manager, with deadline sockets too (SOCKS proxies keep theirs)."""
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = _POOL_CLASSES
+        return manager
+
+
+def new_session(max_connections: int) -> requests.Session:
+    """A session with :class:`HTTPAdapter` mounted, keeping ``max_connections`` per host."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_maxsize=max_connections)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def close_session(session: requests.Session) -> None:
+    """Close a session and, now rather than at garbage collection, its pooled connections.
+
+    ``Session.close()`` only forgets urllib3's pools; their sockets stay open while anything
+    (an exception holding a response, for one) still references a pool.
+    """
+    for adapter in session.adapters.values():
+        managers = [getattr(adapter, "poolmanager", None)]
+        managers.extend(getattr(adapter, "proxy_manager", {}).values())
+        for manager in managers:
+            pools = getattr(manager, "pools", None)
+            if pools is None:
+                continue
+            for key in list(pools.keys()):
+                pool = pools.get(key)
+                if pool is not None:
+                    pool.close()
+    session.close()
+
+
+# -- bounded reads ---------------------------------------------------------------------------
+
+
+def _past(request: requests.PreparedRequest | None) -> APITimeoutError:
+    return APITimeoutError(
+        "Request timed out: the answer was still arriving when the timeout ran out.", request
+    )
+
+
+def read_body(
+    response: requests.Response, deadline: float, limit: int, *, truncate: bool = False
+) -> None:
+    """Read the whole body now, at most ``limit`` decoded bytes, by ``deadline``.
+
+    Raises :class:`APITimeoutError` past the deadline and :class:`BodyTooLargeError` past the
+    limit (or, with ``truncate``, keeps the first ``limit`` bytes and closes the connection);
+    on an error the connection is closed. ``DEADLINE`` should be set by the caller so that
+    each read, not only the loop, ends in time.
+    """
+    raw = response.raw
+    read1 = getattr(raw, "read1", None)
+    chunks = []
+    size = 0
+    try:
+        if read1 is None:  # not a urllib3 response: one bounded read
+            data = raw.read(limit + 1)
+            if len(data) > limit and not truncate:
+                raise BodyTooLargeError(len(data))
+            chunks.append(data[:limit])
+        else:
+            # read1 returns after one socket read, so the deadline is checked as bytes arrive.
+            while chunk := read1(READ_SIZE, decode_content=True):
+                size += len(chunk)
+                if size > limit:
+                    if not truncate:
+                        raise BodyTooLargeError(size)
+                    chunks.append(chunk[: len(chunk) - (size - limit)])
+                    response.close()
+                    break
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise _past(response.request)
+    except BaseException:
+        response.close()
+        raise
+    response._content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    setattr(response, "_content_consumed", True)  # noqa: B010 - not in the type stubs
+
+
+def byte_chunks(raw: Any) -> Iterator[bytes]:
+    """The body's bytes as they arrive: one HTTP chunk (at most 64 KiB) or one socket read.
+
+    Past :data:`DEADLINE`, raises ``TimeoutError`` (for transports that do not honour it
+    themselves).
+    """
+    if getattr(raw, "chunked", False) and raw.supports_chunked_reads():
+        # An amount, so one huge chunk is delivered in pieces instead of read whole first.
+        chunks: Iterator[bytes] = raw.read_chunked(READ_SIZE, decode_content=True)
+    else:
+        read1 = raw.read1
+        chunks = iter(lambda: read1(READ_SIZE, decode_content=True), b"")
+    for data in chunks:
+        deadline = DEADLINE.get()
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError("timed out: the call's deadline passed")
+        yield data
+
+
+# -- URLs ------------------------------------------------------------------------------------
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address, IPv6 with or without brackets) is this machine."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: object, allow_insecure_http: bool, example: str) -> str:
+    """``url`` without a trailing slash, or a ``ValueError`` saying what is wrong with it.
+
+    The URL is read by urllib3's parser, the one that connects, and the standard library's
+    must agree with it. A URL with a user name or password is refused (and not echoed).
+    """
+    if not isinstance(url, str):
+        raise TypeError(f"base_url must be a string; got {type(url).__name__}")
+    if "\\" in url or any(ord(c) <= 32 or ord(c) == 127 for c in url):
+        raise ValueError(
+            "base_url must not contain backslashes, spaces or control characters; "
+            f"use a URL such as {example!r}"
+        )
+    try:
+        parts = urllib3.util.parse_url(url)
+    except urllib3.exceptions.LocationParseError:
+        parts = None
+    from urllib.parse import urlsplit  # noqa: PLC0415 - only when a client is made
+
+    split = urlsplit(url)
+    if parts is not None and (parts.auth or "@" in split.netloc):
+        raise ValueError(
+            "base_url must not contain a user name or password (the API key goes in "
+            "api_key, and a URL is printed in logs and errors)"
+        )
+    host = (parts.host or "") if parts is not None else ""
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not host
+        or split.scheme != parts.scheme
+        or (split.hostname or "").lower() != host.strip("[]").lower()
+    ):
+        raise ValueError(f"base_url must be an http(s) URL such as {example!r}; got {url!r}")
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback(host):
+        raise ValueError(
+            f"base_url {url!r} is plain http:// to another machine: the API key would cross "
+            "the network unencrypted. Use https://, or pass allow_insecure_http=True if the "
+            "network is yours"
+        )
+    return url.rstrip("/")
+
+
+def transport_settings(session: requests.Session, url: str) -> dict[str, Any]:
+    """Proxies, CA bundle and client certificate for ``url``, read from the environment once.
+
+    A loopback address is never sent through a proxy (``HTTP_PROXY`` would otherwise carry
+    the key, in clear text, to the proxy).
+    """
+    settings = dict(session.merge_environment_settings(url, {}, True, None, None))
+    host = urllib3.util.parse_url(url).host or ""
+    if is_loopback(host):
+        settings["proxies"] = {}
+    return settings
