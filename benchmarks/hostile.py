@@ -31,9 +31,10 @@ sys.path.insert(0, str(ROOT))
 from tests._hostile import (  # noqa: E402 - the repository root is on the path first
     Exchange,
     HostileServer,
+    WorkflowScript,
+    event_stream_head,
     gzip_bomb,
     head,
-    json_response,
 )
 
 MIB = 1 << 20
@@ -56,7 +57,7 @@ def _gzip_bomb(exchange: Exchange) -> None:
 
 
 def _endless_line(exchange: Exchange) -> None:
-    exchange.send(head(200, {"Content-Type": "text/event-stream", "Connection": "close"}))
+    exchange.send(event_stream_head())
     exchange.send(b"data: ")
     piece = b"a" * MIB
     for _ in range(256):
@@ -70,37 +71,11 @@ def _trickled_headers(exchange: Exchange) -> None:
     exchange.trickle(head(200, {"Content-Type": "application/json", "X-Pad": "x" * 200}), 0.5)
 
 
-def _workflow(exchange: Exchange) -> None:
-    completion: dict[str, Any] = {
-        "id": "c",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "m",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant"}}],
-    }
-    if exchange.path.endswith("/chat/completions"):
-        sent = exchange.json()
-        choice = completion["choices"][0]
-        if not any(m.get("role") == "tool" for m in sent["messages"]):
-            function = {"name": "generate_image", "arguments": '{"prompt": "a fox"}'}
-            choice["finish_reason"] = "tool_calls"
-            choice["message"]["tool_calls"] = [
-                {"id": "t1", "type": "function", "function": function}
-            ]
-        else:
-            choice["message"]["content"] = "done"
-        exchange.send(json_response(200, completion))
-    elif exchange.path.endswith("/workflows"):
-        workflow = {"workflowId": "wf1", "status": "running"}
-        exchange.send(json_response(201, {"status": "success", "data": {"workflow": workflow}}))
-    elif exchange.path.endswith("/events/stream"):
-        exchange.send(head(200, {"Content-Type": "text/event-stream", "Connection": "close"}))
-        while not exchange.stopping:
-            exchange.send(b'data: {"type": "heartbeat", "progress": 0.1}\n\n')
-            exchange.wait(0.2)
-    else:
-        workflow = {"workflowId": "wf1", "status": "running"}
-        exchange.send(json_response(200, {"status": "success", "data": {"workflow": workflow}}))
+def _heartbeats(exchange: Exchange) -> None:
+    exchange.send(event_stream_head())
+    while not exchange.stopping:
+        exchange.send(b'data: {"type": "heartbeat", "progress": 0.1}\n\n')
+        exchange.wait(0.2)
 
 
 def _run_case(name: str) -> dict[str, Any]:
@@ -114,7 +89,7 @@ def _run_case(name: str) -> dict[str, Any]:
         ),
         "trickled_headers": (_trickled_headers, lambda c: c.chat.completions.create(messages=USER)),
         "heartbeat_workflow": (
-            _workflow,
+            WorkflowScript(_heartbeats),
             lambda c: c.chat.completions.create(
                 messages=USER, sogni_tools=True, auto_execute_tools=True
             ),

@@ -29,7 +29,9 @@ from ._errors import (
     ToolRoundsExceededError,
     UnprocessableEntityError,
 )
+from ._errors import MaskingFilter as _MaskingFilter
 from ._lazy import lazy_exports as _lazy_exports
+from ._transport import HTTPAdapter
 from ._version import __version__
 from .types import (
     ChatCompletion,
@@ -64,6 +66,7 @@ __all__ = [
     "CompletionUsage",
     "ConflictError",
     "ContentFilterFinishReasonError",
+    "HTTPAdapter",
     "InternalServerError",
     "LengthFinishReasonError",
     "Model",
@@ -85,6 +88,8 @@ __all__ = [
 ]
 
 logging.getLogger("sogni_compat").addHandler(logging.NullHandler())
+# Whatever a log line quotes (a URL, a server's text), a client's key is masked in it.
+logging.getLogger("sogni_compat").addFilter(_MaskingFilter())
 
 
 def _log_from_environment() -> None:

@@ -35,6 +35,7 @@ import contextlib
 import email.utils
 import http.client
 import json
+import logging
 import math
 import re
 import threading
@@ -60,6 +61,7 @@ __all__ = [
     "ContentFilterFinishReasonError",
     "InternalServerError",
     "LengthFinishReasonError",
+    "MaskingFilter",
     "NotFoundError",
     "OpenAIError",
     "PaymentRequiredError",
@@ -157,6 +159,19 @@ class Secret(str):
 
     def __reduce__(self) -> tuple[Any, ...]:
         raise TypeError("a secret is not pickled (pickle the client: it masks its key)")
+
+
+class MaskingFilter(logging.Filter):
+    """Masks registered keys in every record of the package's logger (attached at import)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message when it holds a key; never drops a record."""
+        if _SECRETS.patterns:
+            message = record.getMessage()
+            masked = mask(message)
+            if masked != message:
+                record.msg, record.args = masked, None
+        return True
 
 
 def _mask_value(value: object) -> object:

@@ -9,7 +9,9 @@ from typing import Any, Generic, TypeVar
 
 import requests
 
-from ._errors import translate_transport_errors
+from ._config import DEFAULT_MAX_RESPONSE_BYTES
+from ._errors import APIResponseValidationError, translate_transport_errors
+from ._transport import BodyTooLargeError, read_body
 
 __all__ = ["APIResponse", "StreamedAPIResponse"]
 
@@ -92,11 +94,13 @@ class StreamedAPIResponse(_HTTPDetails, Generic[_T]):
         http_response: requests.Response,
         parse: Callable[[requests.Response], _T],
         retries_taken: int,
+        max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.http_response = http_response
         self.retries_taken = retries_taken
         self._parse = parse
         self._parsed: list[_T] = []
+        self._max_bytes = max_bytes
 
     def parse(self) -> _T:
         """Parse the body (once) into what ``create()`` would return."""
@@ -121,9 +125,19 @@ class StreamedAPIResponse(_HTTPDetails, Generic[_T]):
                 yield line if isinstance(line, str) else line.decode()
 
     def read(self) -> bytes:
-        """The whole body."""
-        with translate_transport_errors(self.http_response.request):
-            return self.http_response.content
+        """The whole body (at most the client's ``max_response_bytes``)."""
+        response = self.http_response
+        if not response.__dict__.get("_content_consumed"):
+            try:
+                with translate_transport_errors(response.request):
+                    read_body(response, float("inf"), self._max_bytes)
+            except BodyTooLargeError as exc:
+                raise APIResponseValidationError(
+                    f"The body is larger than max_response_bytes={self._max_bytes:,} bytes "
+                    f"({exc.size:,} read so far)",
+                    response=response,
+                ) from None
+        return response.content
 
     def close(self) -> None:
         """Close the connection."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import enum
-import json
 import types
 import typing
 from typing import Any
@@ -25,6 +24,7 @@ from ._errors import (
     APIResponseValidationError,
     ContentFilterFinishReasonError,
     LengthFinishReasonError,
+    loads,
 )
 from .types import ChatCompletion
 
@@ -195,7 +195,9 @@ def parse_completion(
         if message.refusal or message.content is None:
             continue
         try:
-            data = json.loads(message.content)
+            if not isinstance(message.content, str):
+                raise ValueError(f"its content is a {type(message.content).__name__}")
+            data = loads(message.content)
         except ValueError as exc:
             raise APIResponseValidationError(
                 f"The answer is not JSON, so it cannot be a {tp.__name__}: {exc}",

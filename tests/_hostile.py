@@ -18,7 +18,18 @@ import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["Exchange", "HostileServer", "gzip_bomb", "head"]
+__all__ = [
+    "Exchange",
+    "HostileServer",
+    "WorkflowScript",
+    "chunk",
+    "completion_body",
+    "gzip_bomb",
+    "head",
+    "json_response",
+    "response",
+    "tool_call",
+]
 
 
 class Exchange:
@@ -106,6 +117,93 @@ def chunk(data: bytes) -> bytes:
     return f"{len(data):x}\r\n".encode() + data + b"\r\n"
 
 
+def tool_call(name: object, arguments: object = "{}", call_id: object = "t1") -> dict[str, Any]:
+    """One tool call as a chat completion carries it."""
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+
+
+def completion_body(
+    content: str | None = "done", tool_calls: list[Any] | None = None
+) -> dict[str, Any]:
+    """A chat completion: an answer, or (with ``tool_calls``) a request for tools."""
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if tool_calls is not None:
+        message["tool_calls"] = tool_calls
+    return {
+        "id": "chatcmpl-h",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "tool_calls" if tool_calls is not None else "stop",
+                "message": message,
+            }
+        ],
+    }
+
+
+class WorkflowScript:
+    """A server script for one hosted media tool run by the tool loop.
+
+    The first chat request is answered with ``calls`` (a ``generate_image`` call by default),
+    later ones with a plain answer. Workflow starts get ids ``wf1``, ``wf2``...; their event
+    streams are served by ``stream(exchange)``; snapshots report ``status``.
+    """
+
+    def __init__(
+        self,
+        stream: Callable[[Exchange], None],
+        *,
+        status: str = "running",
+        calls: list[Any] | None = None,
+    ) -> None:
+        self.stream = stream
+        self.status = status
+        self.calls = calls or [tool_call("generate_image", '{"prompt": "a fox"}')]
+        self.started = 0
+        self.streams = 0
+        self.running = 0
+        self.most_running = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, exchange: Exchange) -> None:
+        """Answer one request."""
+        path = exchange.path
+        if path.endswith("/chat/completions"):
+            sent = exchange.json()
+            first = not any(m.get("role") == "tool" for m in sent["messages"])
+            body = completion_body(None, self.calls) if first else completion_body("done")
+            exchange.send(json_response(200, body))
+        elif path.endswith("/workflows"):
+            with self._lock:
+                self.started += 1
+                number = self.started
+            started = {"workflowId": f"wf{number}", "status": "running"}
+            exchange.send(json_response(201, {"status": "success", "data": {"workflow": started}}))
+        elif path.endswith("/events/stream"):
+            with self._lock:
+                self.streams += 1
+                self.running += 1
+                self.most_running = max(self.most_running, self.running)
+            try:
+                self.stream(exchange)
+            finally:
+                with self._lock:
+                    self.running -= 1
+        else:
+            workflow: dict[str, Any] = {"workflowId": "wf", "status": self.status}
+            if self.status == "completed":
+                workflow["artifacts"] = [{"url": "https://cdn.test/fox.png", "kind": "image"}]
+            exchange.send(json_response(200, {"status": "success", "data": {"workflow": workflow}}))
+
+
+def event_stream_head() -> bytes:
+    """The head of an event stream that ends when the connection closes."""
+    return head(200, {"Content-Type": "text/event-stream", "Connection": "close"})
+
+
 class HostileServer:
     """Serves every request on a loopback port with ``script``; use it as a context manager."""
 
@@ -117,6 +215,7 @@ class HostileServer:
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(64)
+        self._listener.settimeout(0.1)  # so the accepting thread notices stop() quickly
         self.port = self._listener.getsockname()[1]
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -155,8 +254,11 @@ class HostileServer:
         while not self._stop.is_set():
             try:
                 sock, _ = self._listener.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
+            sock.settimeout(None)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
                 self._connections.append(sock)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import responses
@@ -11,6 +11,7 @@ from responses.registries import OrderedRegistry
 from sogni_compat import OpenAI
 
 from ._helpers import API_KEY, BASE_URL
+from ._hostile import Exchange, HostileServer
 
 
 @pytest.fixture(autouse=True)
@@ -47,3 +48,18 @@ def ordered() -> Iterator[responses.RequestsMock]:
         assert_all_requests_are_fired=True, registry=OrderedRegistry
     ) as rsps:
         yield rsps
+
+
+@pytest.fixture
+def hostile() -> Iterator[Callable[[Callable[[Exchange], None]], HostileServer]]:
+    """Start raw-socket servers running a script each; all are stopped afterwards."""
+    servers: list[HostileServer] = []
+
+    def start(script: Callable[[Exchange], None]) -> HostileServer:
+        server = HostileServer(script)
+        servers.append(server.__enter__())
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -195,7 +195,7 @@ class Completions(Resource):
                     stream=True,
                     parse=_unread,
                 )
-                return StreamedAPIResponse(response, parse, retries)
+                return StreamedAPIResponse(response, parse, retries, client.max_response_bytes)
             parsed, response, retries = client._send(
                 "POST", "chat/completions", body=body, options=options, stream=stream, parse=parse
             )

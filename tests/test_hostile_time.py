@@ -1,0 +1,324 @@
+"""Every call ends within the bound the README states, against servers that stall on purpose.
+
+Each case runs against ``tests/_hostile.py``'s raw-socket server, which writes every byte
+itself: trickled status lines and headers, bodies that crawl, streams of keep-alives only,
+workflow streams that never finish or drop after every event. Elapsed times are checked
+against the documented bound with a little slack for a busy machine; the point is that the
+call ends near the bound, where before it ran on for as long as the server liked.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+
+import sogni_compat
+from sogni_compat import OpenAI
+
+from ._helpers import API_KEY
+from ._hostile import (
+    Exchange,
+    HostileServer,
+    WorkflowScript,
+    completion_body,
+    event_stream_head,
+    head,
+    json_response,
+)
+
+USER = [{"role": "user", "content": "Hi"}]
+#: What a shared machine may add to a bound (thread scheduling, a slow first connection).
+SLACK = 0.6
+#: The timeout of most clients here, and the attempt bound it makes.
+CONNECT_READ = (0.4, 0.8)
+BUDGET = sum(CONNECT_READ)
+
+Serve = Callable[[Callable[[Exchange], None]], HostileServer]
+
+
+def client_for(server: HostileServer, **options: Any) -> OpenAI:
+    """A client for a hostile server: no retries unless asked, short timeouts."""
+    options.setdefault("max_retries", 0)
+    options.setdefault("timeout", (CONNECT_READ[0], CONNECT_READ[1]))
+    return OpenAI(api_key=API_KEY, base_url=server.base_url, **options)
+
+
+def elapsed(call: Callable[[], object]) -> tuple[float, BaseException | None, object]:
+    """Run ``call``; its duration, the exception it raised (or None) and its result."""
+    started = time.monotonic()
+    try:
+        result = call()
+    except Exception as exc:
+        return time.monotonic() - started, exc, None
+    return time.monotonic() - started, None, result
+
+
+def trickled_headers(exchange: Exchange) -> None:
+    """The status line and headers, one byte every 0.2 s."""
+    exchange.trickle(head(200, {"Content-Type": "application/json", "X-Pad": "x" * 100}), 0.2)
+
+
+def trickled_body(exchange: Exchange) -> None:
+    """Headers at once, then a body one byte every 0.3 s."""
+    body = json_response(200, completion_body("slow")).split(b"\r\n\r\n", 1)[1]
+    exchange.send(head(200, {"Content-Type": "application/json", "Content-Length": str(len(body))}))
+    exchange.trickle(body, 0.3)
+
+
+def pings_only(exchange: Exchange) -> None:
+    """An event stream that only ever sends keep-alive comments."""
+    exchange.send(event_stream_head())
+    while not exchange.stopping:
+        exchange.send(b": ping\n\n")
+        exchange.wait(0.1)
+
+
+def one_chunk_then_pings(exchange: Exchange) -> None:
+    """One chunk, then named ping events and comments for ever."""
+    exchange.send(event_stream_head())
+    chunk: dict[str, Any] = {"id": "c", "object": "chat.completion.chunk"}
+    chunk["choices"] = [{"index": 0, "delta": {"content": "Hi"}}]
+    exchange.send(b"data: " + json.dumps(chunk).encode() + b"\n\n")
+    while not exchange.stopping:
+        exchange.send(b"event: ping\ndata: {}\n\n: keep-alive\n\n")
+        exchange.wait(0.1)
+
+
+@pytest.mark.parametrize("adapter", ["own", "mounted"])
+def test_trickled_headers_end_at_the_attempt_deadline(hostile: Serve, adapter: str) -> None:
+    """Headers trickled a byte at a time end in APITimeoutError at connect + read seconds."""
+    server = hostile(trickled_headers)
+    options: dict[str, Any] = {}
+    if adapter == "mounted":  # a caller's own session, with the package's adapter mounted
+        session = requests.Session()
+        session.mount("http://", sogni_compat.HTTPAdapter())
+        options["http_client"] = session
+    client = client_for(server, **options)
+    took, error, _ = elapsed(lambda: client.chat.completions.create(messages=USER))
+    assert type(error) is sogni_compat.APITimeoutError
+    assert BUDGET - 0.1 <= took < BUDGET + SLACK
+
+
+def test_body_deadline_is_not_overshot(hostile: Serve) -> None:
+    """A crawling body ends at connect + read, not up to one more read timeout later."""
+    server = hostile(trickled_body)
+    client = client_for(server, timeout=(0.3, 1.2))
+    took, error, _ = elapsed(lambda: client.chat.completions.create(messages=USER))
+    assert type(error) is sogni_compat.APITimeoutError
+    assert 1.4 <= took < 1.5 + SLACK
+
+
+def test_keep_alives_do_not_count_as_a_first_chunk(hostile: Serve) -> None:
+    """A stream of comments only: create(stream=True) times out at connect + read."""
+    server = hostile(pings_only)
+    client = client_for(server)
+    took, error, _ = elapsed(lambda: client.chat.completions.create(messages=USER, stream=True))
+    assert type(error) is sogni_compat.APITimeoutError
+    assert BUDGET - 0.1 <= took < BUDGET + SLACK
+
+
+def test_idle_stream_times_out_between_chunks(hostile: Serve) -> None:
+    """After a chunk, pings and comments for ever: the next chunk times out at the read timeout."""
+    server = hostile(one_chunk_then_pings)
+    client = client_for(server)
+    stream = client.chat.completions.create(messages=USER, stream=True)
+    first = next(stream)
+    assert first.choices[0].delta.content == "Hi"
+    took, error, _ = elapsed(lambda: next(stream))
+    assert type(error) is sogni_compat.APITimeoutError
+    assert 0.7 <= took < 0.8 + SLACK
+
+
+def test_trickled_image_download_has_a_total_deadline(hostile: Serve) -> None:
+    """An image URL whose body crawls fails before sending, within connect + read seconds."""
+
+    def image(exchange: Exchange) -> None:
+        exchange.send(head(200, {"Content-Type": "image/png", "Content-Length": "100000"}))
+        exchange.trickle(b"\x89PNG\r\n\x1a\n" + b"\0" * 1000, 0.1, size=8)
+
+    server = hostile(image)
+    client = client_for(server)
+    messages = [
+        {
+            "role": "user",
+            "content": [{"type": "image_url", "image_url": f"{server.root_url}/cat.png"}],
+        }
+    ]
+    took, error, _ = elapsed(lambda: client.chat.completions.create(messages=messages))
+    assert isinstance(error, ValueError)
+    assert "could not download the image" in str(error)
+    assert "timed out" in str(error)
+    assert took < BUDGET + SLACK
+    assert [r.path for r in server.requests] == ["/cat.png"]  # nothing was sent to the API
+
+
+# -- hosted tools ----------------------------------------------------------------------------
+
+
+def heartbeats(exchange: Exchange) -> None:
+    """A workflow event stream that reports progress every 0.2 s and never finishes."""
+    exchange.send(event_stream_head())
+    while not exchange.stopping:
+        exchange.send(b'data: {"status": "running", "progress": 10}\n\n')
+        exchange.wait(0.2)
+
+
+def run_tool(client: OpenAI) -> Any:
+    """One auto-tool call with Sogni's hosted tools."""
+    return client.chat.completions.create(messages=USER, sogni_tools=True, auto_execute_tools=True)
+
+
+def test_heartbeats_cannot_outlast_tool_timeout(hostile: Serve) -> None:
+    """Progress every 0.2 s for ever: the tool fails at tool_timeout and the loop goes on."""
+    script = WorkflowScript(heartbeats)
+    client = client_for(hostile(script), tool_timeout=1.2)
+    took, error, answer = elapsed(lambda: run_tool(client))
+    assert error is None
+    result = answer.tool_history[0].tool_results[0]  # type: ignore[attr-defined]
+    assert not result.success
+    assert "did not finish within tool_timeout=1.2 s" in result.error
+    assert 1.1 <= took < 1.2 + SLACK
+    assert answer.choices[0].message.content == "done"  # type: ignore[attr-defined]
+
+
+def test_reconnect_storm_backs_off(hostile: Serve) -> None:
+    """A stream that drops after every event is reconnected a handful of times, not hundreds."""
+
+    def one_event_then_drop(exchange: Exchange) -> None:
+        exchange.send(event_stream_head() + b'id: 1\ndata: {"status": "running"}\n\n')
+        exchange.close()
+
+    script = WorkflowScript(one_event_then_drop)
+    client = client_for(hostile(script), tool_timeout=3.0)
+    took, error, answer = elapsed(lambda: run_tool(client))
+    assert error is None
+    result = answer.tool_history[0].tool_results[0]  # type: ignore[attr-defined]
+    assert "did not finish within tool_timeout=3 s" in result.error
+    # Waits of 0.5 and 1 s fit in 3 s; the next (2 s) would end past it, so it gives up then.
+    assert script.streams == 3
+    assert took < 3.0 + SLACK
+
+
+def test_reconnects_honour_the_stream_retry_field_and_are_capped(hostile: Serve) -> None:
+    """A ``retry:`` of 1.5 s sets the least wait; after 60 reconnects the tool fails."""
+
+    def asks_to_wait(exchange: Exchange) -> None:
+        exchange.send(event_stream_head() + b'retry: 1500\nid: 1\ndata: {"status": "running"}\n\n')
+        exchange.close()
+
+    sleeps: list[float] = []
+    script = WorkflowScript(asks_to_wait)
+    client = client_for(hostile(script), sleep=sleeps.append)
+    answer = run_tool(client)
+    result = answer.tool_history[0].tool_results[0]
+    assert "after 60 reconnects" in result.error
+    assert script.streams == 61
+    assert sleeps[:4] == [1.5, 1.5, 2.0, 4.0]
+    assert max(sleeps) == 30.0
+
+
+def test_resume_sends_the_last_event_id(hostile: Serve) -> None:
+    """After a drop the stream is reopened with Last-Event-ID; a final event then ends it."""
+    seen: list[str | None] = []
+
+    def stream(exchange: Exchange) -> None:
+        seen.append(exchange.headers.get("last-event-id"))
+        if len(seen) == 1:
+            exchange.send(event_stream_head() + b'id: 7\ndata: {"progress": 50}\n\n')
+            exchange.close()
+        else:
+            script.status = "completed"
+            exchange.send(event_stream_head() + b'id: 8\ndata: {"status": "completed"}\n\n')
+            exchange.close()
+
+    script = WorkflowScript(stream)
+    client = client_for(hostile(script), sleep=lambda _: None)
+    answer = run_tool(client)
+    assert seen == [None, "7"]
+    assert answer.tool_history[0].tool_results[0].success
+
+
+def test_hosted_tools_run_one_at_a_time(hostile: Serve) -> None:
+    """Several media tools in one answer never have two workflows followed at once."""
+
+    def finishes(exchange: Exchange) -> None:
+        exchange.wait(0.1)
+        exchange.send(event_stream_head() + b'data: {"status": "completed"}\n\n')
+        exchange.close()
+
+    calls = [
+        {
+            "id": f"t{i}",
+            "type": "function",
+            "function": {"name": "generate_image", "arguments": "{}"},
+        }
+        for i in range(4)
+    ]
+    script = WorkflowScript(finishes, status="completed", calls=calls)
+    client = client_for(hostile(script))
+    answer = run_tool(client)
+    assert [r.success for r in answer.tool_history[0].tool_results] == [True] * 4
+    assert script.started == 4
+    assert script.most_running == 1
+
+
+# -- the README's bound, with a server that trickles at every stage ---------------------------
+
+
+CONNECT, READ, RETRIES = 0.3, 0.7, 1
+#: The README's formula: (max_retries + 1) x (connect + read) + max_retries x the longest
+#: backoff wait (0.5 s for the first retry of a timeout).
+CALL_BOUND = (RETRIES + 1) * (CONNECT + READ) + RETRIES * 0.5
+
+
+@pytest.mark.parametrize(
+    ("stage", "script", "stream"),
+    [
+        ("status line and headers", trickled_headers, False),
+        ("body", trickled_body, False),
+        ("first chunk", pings_only, True),
+    ],
+)
+def test_trickle_at_every_stage_stays_within_the_bound(
+    hostile: Serve, stage: str, script: Callable[[Exchange], None], stream: bool
+) -> None:
+    """Each stage trickled: the call (retried once) ends within the README's formula."""
+    server = hostile(script)
+    client = client_for(server, timeout=(CONNECT, READ), max_retries=RETRIES)
+    took, error, _ = elapsed(lambda: client.chat.completions.create(messages=USER, stream=stream))
+    assert type(error) is sogni_compat.APITimeoutError, stage
+    assert len(server.requests) == RETRIES + 1
+    assert took < CALL_BOUND + SLACK, stage
+
+
+def test_trickle_after_the_first_chunk_stays_within_the_read_timeout(hostile: Serve) -> None:
+    """Mid-stream, a gap longer than the read timeout is not retried: it raises at once."""
+    server = hostile(one_chunk_then_pings)
+    client = client_for(server, timeout=(CONNECT, READ), max_retries=RETRIES)
+    took, error, _ = elapsed(
+        lambda: list(client.chat.completions.create(messages=USER, stream=True))
+    )
+    assert type(error) is sogni_compat.APITimeoutError
+    assert len(server.requests) == 1
+    assert took < READ + SLACK
+
+
+def test_trickled_workflow_stays_within_tool_timeout(hostile: Serve) -> None:
+    """A workflow stream trickled byte by byte: the tool ends at tool_timeout."""
+
+    def crawl(exchange: Exchange) -> None:
+        exchange.send(event_stream_head())
+        exchange.trickle(b'data: {"status": "running", "progress": 1}\n\n' * 100, 0.05)
+
+    script = WorkflowScript(crawl)
+    client = client_for(hostile(script), timeout=(CONNECT, READ), tool_timeout=1.5)
+    took, error, answer = elapsed(lambda: run_tool(client))
+    assert error is None
+    result = answer.tool_history[0].tool_results[0]  # type: ignore[attr-defined]
+    assert "tool_timeout=1.5 s" in result.error
+    assert took < 1.5 + SLACK  # the tool, plus two quick chat requests
