@@ -6,8 +6,9 @@ once); each complete line is decoded as UTF-8 on its own, so a character split a
 decoded correctly. ``:`` comments are ignored, ``event:``, ``id:`` and ``retry:`` are kept on the
 event, several ``data:`` lines are joined with newlines, and an event without data is skipped.
 Only the newly arrived bytes are scanned: a long line delivered in many pieces is joined once.
-An event (its data lines together) or a single unterminated line larger than the decoder's
-``max_event_bytes`` raises :class:`EventTooLargeError` instead of growing without bound.
+An event (its data lines together, each counting 64 bytes more than its text) or a single
+unterminated line larger than the decoder's ``max_event_bytes`` raises
+:class:`EventTooLargeError` instead of growing without bound.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ __all__ = ["EventTooLargeError", "SSEDecoder", "ServerSentEvent", "iter_events"]
 
 #: Digits of a ``retry:`` field worth reading (about 115 days in milliseconds).
 _MAX_RETRY_DIGITS = 10
+#: What one data line costs beyond its text (a string object and a list slot), counted
+#: against ``max_event_bytes`` so that many tiny lines cannot hide their memory.
+_LINE_COST = 64
 
 
 class EventTooLargeError(ValueError):
@@ -141,7 +145,7 @@ class SSEDecoder:
             value = value[1:]
         if name == "data":
             self._data.append(value)
-            self._size += len(value) + 1
+            self._size += len(value) + _LINE_COST
             if self._size > self._limit:
                 raise EventTooLargeError(self._limit)
         elif name == "event":

@@ -120,6 +120,11 @@ def _load(
         return bytes(source)
     if isinstance(source, str) and source[:8].lower().startswith(("http://", "https://")):
         return fetch(source, where)
+    if isinstance(source, str) and "://" in source[:16]:
+        raise ValueError(
+            f"{where}: image URLs must be https:// (plain http:// only to this machine); "
+            f"got {source[:80]!r}"
+        )
     if isinstance(source, str) and not allow_local_files:
         shown = source if len(source) <= 80 else source[:77] + "..."
         raise ValueError(
@@ -145,8 +150,8 @@ def _read_file(path: str | bytes, where: str) -> bytes:
         fd = os.open(path, flags)
     except OSError as exc:
         raise ValueError(f"{where}: cannot read the image file {shown!r}: {exc}") from exc
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(file.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise ValueError(
                 f"{where}: {shown!r} is not a regular file (a device, pipe or directory)"
@@ -155,6 +160,10 @@ def _read_file(path: str | bytes, where: str) -> bytes:
             raise ValueError(
                 f"{where}: {shown} is {info.st_size:,} bytes; images are at most 10 MB"
             )
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as file:
         try:
             data = file.read(MAX_SOURCE_BYTES + 1)
         except OSError as exc:
@@ -206,13 +215,13 @@ def _check_url(url: str, where: str, private_ok: bool) -> None:
     except urllib3.exceptions.LocationParseError as exc:
         raise ValueError(f"{where}: {url!r} is not a valid URL") from exc
     host = parts.host or ""
-    if "\\" in url or parts.auth or not host:
-        raise ValueError(f"{where}: {url!r} is not a URL an image can be downloaded from")
     if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback(host)):
         raise ValueError(
             f"{where}: image URLs must be https:// (plain http:// only to this machine); "
             f"got {url!r}"
         )
+    if "\\" in url or parts.auth or not host:
+        raise ValueError(f"{where}: {url!r} is not a URL an image can be downloaded from")
     if not private_ok:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         if any(not _public(a) for a in _addresses(host, port)):
