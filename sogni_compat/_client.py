@@ -42,6 +42,7 @@ from ._errors import (
     forget_secret,
     mask,
     register_secret,
+    scrub,
     translate_error,
 )
 from ._pacing import Pacer, check_rate
@@ -232,7 +233,9 @@ class OpenAI:
                 f"client or by setting the {ENV_API_KEY} environment variable"
             )
         # From here on the key is a Secret, so tracebacks that show locals show '***'.
-        api_key = _check_api_key(Secret(api_key) if isinstance(api_key, str) else api_key)
+        if isinstance(api_key, str):
+            api_key = Secret(api_key)
+        api_key = _check_api_key(api_key)
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ValueError(f"max_retries must be an integer >= 0; got {max_retries!r}")
         if http_client is not None and not isinstance(http_client, requests.Session):
@@ -435,7 +438,9 @@ class OpenAI:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} base_url={self.base_url!r} max_retries={self.max_retries}>"
+        # getattr: a traceback may show a client whose __init__ raised before these were set.
+        base_url, retries = getattr(self, "base_url", None), getattr(self, "max_retries", None)
+        return f"<{type(self).__name__} base_url={base_url!r} max_retries={retries}>"
 
     # -- the one request path ----------------------------------------------------------------
 
@@ -531,40 +536,44 @@ class OpenAI:
         if deadline is not None:
             retrying = retrying.copy(stop=retrying.stop | _stop_at(deadline))
 
-        for attempt in retrying:
-            with attempt:
-                number = attempt.retry_state.attempt_number
-                if self._pacer is not None:
-                    self._pacer.wait()
-                started = time.monotonic()
-                ends = started + budget if deadline is None else min(started + budget, deadline)
-                if ends <= started:
-                    raise APITimeoutError(request=prepared)
-                token = DEADLINE.set(ends)
-                try:
-                    response = self._attempt(prepared, settings, timeout, stream, ends)
-                    if debug:
-                        logger.debug(
-                            "%s %s -> %d (attempt %d, %.1f ms)",
-                            method,
-                            mask(str(prepared.url)),
-                            response.status_code,
-                            number,
-                            (time.monotonic() - started) * 1000,
-                        )
-                    if response.status_code >= 300:
-                        try:
-                            error = error_from_response(response)
-                        finally:
-                            response.close()
-                        raise error
+        try:
+            for attempt in retrying:
+                with attempt:
+                    number = attempt.retry_state.attempt_number
+                    if self._pacer is not None:
+                        self._pacer.wait()
+                    started = time.monotonic()
+                    ends = started + budget if deadline is None else min(started + budget, deadline)
+                    if ends <= started:
+                        raise APITimeoutError(request=prepared)
+                    token = DEADLINE.set(ends)
                     try:
-                        return parse(response), response, number - 1
-                    except BaseException:
-                        response.close()
-                        raise
-                finally:
-                    DEADLINE.reset(token)
+                        response = self._attempt(prepared, settings, timeout, stream, ends)
+                        if debug:
+                            logger.debug(
+                                "%s %s -> %d (attempt %d, %.1f ms)",
+                                method,
+                                mask(str(prepared.url)),
+                                response.status_code,
+                                number,
+                                (time.monotonic() - started) * 1000,
+                            )
+                        if response.status_code >= 300:
+                            try:
+                                error = error_from_response(response)
+                            finally:
+                                response.close()
+                            raise error
+                        try:
+                            return parse(response), response, number - 1
+                        except BaseException:
+                            response.close()
+                            raise
+                    finally:
+                        DEADLINE.reset(token)
+        except OpenAIError as exc:
+            scrub(exc)
+            raise
         raise AssertionError("unreachable: tenacity returns or raises")  # pragma: no cover
 
     def _attempt(

@@ -40,6 +40,7 @@ import math
 import re
 import threading
 import time
+import traceback
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +77,7 @@ __all__ = [
     "mask",
     "parse_retry_after",
     "register_secret",
+    "scrub",
     "translate_error",
     "translate_transport_errors",
 ]
@@ -247,6 +249,10 @@ def _detached(value: object) -> object:
         copy.body = None
         return copy
     if isinstance(value, requests.Response):
+        content = value.__dict__.get("_content")
+        content = content if isinstance(content, bytes) else b""
+        if _SECRETS.patterns and content:
+            content = mask(content.decode("utf-8", "replace")).encode()
         copy_response = requests.Response()
         copy_response.status_code = value.status_code
         copy_response.headers = requests.structures.CaseInsensitiveDict(value.headers)
@@ -254,8 +260,7 @@ def _detached(value: object) -> object:
         copy_response.reason = value.reason
         copy_response.encoding = value.encoding
         copy_response.elapsed = value.elapsed
-        content = value.__dict__.get("_content")
-        copy_response._content = content if isinstance(content, bytes) else b""
+        copy_response._content = content
         copy_response.request = _detached(value.request)  # type: ignore[assignment]
         return copy_response
     return value
@@ -286,9 +291,15 @@ class APIError(OpenAIError):
         type: str | None = None,
     ) -> None:
         if _SECRETS.patterns:
+            given = (message, body, code, param, type)
             message = mask(message)
             body = _mask_value(body)
             code, param, type = (None if v is None else mask(v) for v in (code, param, type))
+            # The server echoed a key (masked here or, as "***", already in an excerpt): the
+            # frames that read its answer hold it too.
+            self._scrub = "***" in message or any(
+                a is not b for a, b in zip(given, (message, body, code, param, type), strict=True)
+            )
         super().__init__(message)
         self.message = message
         self.request = request
@@ -296,6 +307,24 @@ class APIError(OpenAIError):
         self.code = code
         self.param = param
         self.type = type
+
+
+def scrub(error: BaseException) -> None:
+    """Drop the locals of the finished frames behind ``error`` when they may hold a key.
+
+    That is when a server echoed a key into the error (the frames that read and parsed the
+    answer hold the echoed text) and after every transport failure (``http.client``'s frames
+    hold the request as it was sent, ``Authorization`` header included). ``capture_locals``
+    tracebacks (``pytest --showlocals``, Sentry) would print them. Running frames keep theirs.
+    """
+    if not getattr(error, "_scrub", False):
+        return
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen and len(seen) < 16:
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)
+        current = current.__cause__ or current.__context__
 
 
 class APIStatusError(APIError):
@@ -660,15 +689,18 @@ def translate_error(
     """
     if isinstance(exc, _CALLER_ERRORS):
         return exc
-    if isinstance(exc, _TIMEOUTS):
-        return APITimeoutError(request=request)
-    if isinstance(exc, requests.exceptions.ConnectionError) and isinstance(
-        exc.args[0] if exc.args else None, urllib3.exceptions.ReadTimeoutError
+    error: APIError
+    if isinstance(exc, _TIMEOUTS) or (
+        isinstance(exc, requests.exceptions.ConnectionError)
+        and isinstance(exc.args[0] if exc.args else None, urllib3.exceptions.ReadTimeoutError)
     ):  # requests reports a read timeout in a streamed body as a ConnectionError
-        return APITimeoutError(request=request)
-    if isinstance(exc, _CONNECTION_ERRORS):
-        return APIConnectionError(f"Connection error: {_describe(exc)}", request)
-    return exc
+        error = APITimeoutError(request=request)
+    elif isinstance(exc, _CONNECTION_ERRORS):
+        error = APIConnectionError(f"Connection error: {_describe(exc)}", request)
+    else:
+        return exc
+    error._scrub = True  # the transport's frames hold the request as sent
+    return error
 
 
 @contextlib.contextmanager

@@ -36,6 +36,7 @@ from ._errors import (
     error_from_event,
     excerpt,
     loads,
+    scrub,
     translate_error,
 )
 from ._sse import EventTooLargeError, ServerSentEvent, iter_events
@@ -331,8 +332,9 @@ class Stream:
         """Read up to the first chunk, so failures before it can still be retried."""
         try:
             self._first = self._read()
-        except BaseException:
+        except BaseException as exc:
             self.close()
+            scrub(exc)
             raise
 
     def _read(self) -> ChatCompletionChunk | None:
@@ -482,6 +484,9 @@ class Stream:
                 self._handed_out = True
                 yield _openai_types().chunk(chunk) if self._to_openai else chunk
                 chunk = self._read()
+        except APIError as exc:
+            scrub(exc)
+            raise
         finally:
             self.close()
 
