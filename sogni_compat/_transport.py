@@ -78,18 +78,25 @@ class _DeadlineIO(socket.SocketIO):
     def readinto(self, buffer: Any) -> int | None:
         """Read into ``buffer``; raise ``TimeoutError`` once the deadline has passed."""
         deadline = DEADLINE.get()
+        base = self._base
         if deadline is None:
-            if self._current != self._base:
-                self._socket.settimeout(self._base)
-                self._current = self._base
+            wanted = base
         else:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError("timed out: the call's deadline passed")
-            current = self._current
-            if current is None or left < current - _SLACK:
-                self._socket.settimeout(left)
-                self._current = left
+            wanted = left if base is None or left < base else base
+        current = self._current
+        # Shrunk as the deadline nears, grown back when it moves on (a stream's next chunk),
+        # but only when off by more than the slack: usually no system call at all.
+        if current != wanted and (
+            current is None
+            or wanted is None
+            or current > wanted + _SLACK
+            or current < wanted - _SLACK
+        ):
+            self._socket.settimeout(wanted)
+            self._current = wanted
         return super().readinto(buffer)
 
 

@@ -322,3 +322,24 @@ def test_trickled_workflow_stays_within_tool_timeout(hostile: Serve) -> None:
     result = answer.tool_history[0].tool_results[0]  # type: ignore[attr-defined]
     assert "tool_timeout=1.5 s" in result.error
     assert took < 1.5 + SLACK  # the tool, plus two quick chat requests
+
+
+def test_a_shrunk_read_timeout_grows_back_for_the_next_chunk(hostile: Serve) -> None:
+    """Keep-alives near the deadline shrink the socket's timeout; the next chunk gets it back."""
+
+    def stream(exchange: Exchange) -> None:
+        exchange.send(event_stream_head())
+        for _ in range(9):  # 0.9 s of keep-alives: each read may wait less of the 1.2 s left
+            exchange.send(b": ping\n\n")
+            exchange.wait(0.1)
+        for text in ("a", "b"):
+            exchange.send(
+                b'data: {"choices": [{"index": 0, "delta": {"content": "%s"}}]}\n\n' % text.encode()
+            )
+            exchange.wait(0.6)  # less than the read timeout, more than the shrunk one
+        exchange.send(b"data: [DONE]\n\n")
+        exchange.close()
+
+    client = client_for(hostile(stream), timeout=(0.2, 1.0))
+    chunks = list(client.chat.completions.create(messages=USER, stream=True))
+    assert [c.choices[0].delta.content for c in chunks] == ["a", "b"]
