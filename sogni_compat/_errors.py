@@ -187,7 +187,10 @@ def _mask_value(value: object) -> object:
     except (TypeError, ValueError, RecursionError):
         text = None
     if text is None:
-        return mask(repr(value)[:_EXCERPT_LENGTH])
+        try:
+            return mask(repr(value)[:_EXCERPT_LENGTH])
+        except RecursionError:
+            return "<a value nested too deeply to show>"
     masked = mask(text)
     return value if masked == text else json.loads(masked)
 
@@ -200,16 +203,48 @@ def excerpt(text: str, length: int = _EXCERPT_LENGTH) -> str:
     return text
 
 
+#: JSON from a server nested deeper than this is refused: walking it (to mask, copy, print
+#: or dump it) would exhaust the stack.
+MAX_JSON_DEPTH = 100
+
+
 def loads(data: str | bytes | bytearray) -> Any:
-    """``json.loads`` whose every failure is a ``ValueError``.
+    """``json.loads`` whose every failure is a ``ValueError``, refusing deep nesting.
 
     Hostile JSON fails in other ways too: nesting deep enough to exhaust the stack
-    (``RecursionError``), integers of thousands of digits.
+    (``RecursionError``), integers of thousands of digits. Nesting deeper than
+    :data:`MAX_JSON_DEPTH` is refused as well, so later walks over the value are safe; it is
+    looked for only when the text holds that many brackets.
     """
     try:
-        return json.loads(data)
+        value = json.loads(data)
     except RecursionError:
         raise ValueError("the JSON nests too deeply") from None
+    # Nesting that deep needs two brackets a level: short texts (most events) cannot hold it.
+    if len(data) > 2 * MAX_JSON_DEPTH and isinstance(value, dict | list):
+        brackets = (
+            data.count("[") + data.count("{")
+            if isinstance(data, str)
+            else data.count(b"[") + data.count(b"{")
+        )
+        if brackets > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
+            raise ValueError(f"the JSON nests more than {MAX_JSON_DEPTH} levels deep")
+    return value
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend(
+            (child, depth + 1)
+            for child in children  # type: ignore[attr-defined]
+            if isinstance(child, dict | list)
+        )
+    return False
 
 
 class OpenAIError(Exception):

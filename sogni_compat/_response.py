@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any, Generic, TypeVar
 
 import requests
 
 from ._config import DEFAULT_MAX_RESPONSE_BYTES
-from ._errors import APIResponseValidationError, translate_transport_errors
+from ._errors import APIResponseValidationError, loads, translate_transport_errors
 from ._transport import BodyTooLargeError, read_body
 
 __all__ = ["APIResponse", "StreamedAPIResponse"]
@@ -75,8 +74,8 @@ class APIResponse(_HTTPDetails, Generic[_T]):
         return self.content.decode(self.http_response.encoding or "utf-8", "replace")
 
     def json(self) -> Any:
-        """The body as JSON."""
-        return json.loads(self.content)
+        """The body as JSON (``ValueError`` when it is not, or nests absurdly deep)."""
+        return loads(self.content)
 
     def __repr__(self) -> str:
         return f"<APIResponse [{self.status_code}] type={type(self._parsed).__name__}>"

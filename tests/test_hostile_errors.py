@@ -34,6 +34,8 @@ from ._hostile import (
 USER = [{"role": "user", "content": "Hi"}]
 Serve = Callable[[Callable[[Exchange], None]], HostileServer]
 DEEP = "[" * 100_000 + "]" * 100_000
+#: Parses, but deeper than any walk over it should have to go.
+NESTED = '{"a": ' * 150 + "1" + "}" * 150
 HUGE = "1" * 5000
 
 
@@ -59,6 +61,7 @@ def answering(data: bytes, status: int = 200, content_type: str = "application/j
         pytest.param(DEEP, id="deep nesting"),
         pytest.param('{"choices": ' + HUGE + "}", id="a 5000-digit number"),
         pytest.param('{"choices": [' + DEEP + "]}", id="deep inside a field"),
+        pytest.param('{"choices": [], "extra": ' + NESTED + "}", id="150 levels"),
     ],
 )
 def test_hostile_json_is_a_validation_error(hostile: Serve, body: str) -> None:
@@ -68,7 +71,14 @@ def test_hostile_json_is_a_validation_error(hostile: Serve, body: str) -> None:
         client.chat.completions.create(messages=USER)
 
 
-@pytest.mark.parametrize("body", [DEEP, '{"error": {"message": "x", "retryAfter": ' + HUGE + "}}"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        DEEP,
+        '{"error": {"message": "x", "retryAfter": ' + HUGE + "}}",
+        '{"error": {"message": "x", "details": ' + NESTED + "}}",
+    ],
+)
 def test_hostile_error_bodies_keep_their_status(hostile: Serve, body: str) -> None:
     """A 500 (or 429) with a hostile body is still the status's error class."""
     client = client_for(hostile(answering(body.encode(), 429)))
@@ -130,6 +140,7 @@ def asks(*calls: Any) -> dict[str, Any]:
         pytest.param(tool_call("add", 42), "not a JSON object", id="arguments a number"),
         pytest.param(tool_call("add", [1, 2]), "not a JSON object", id="arguments a list"),
         pytest.param(tool_call("add", DEEP), "nests too deeply", id="arguments too deep"),
+        pytest.param(tool_call("add", NESTED), "more than 100 levels", id="arguments 150 deep"),
         pytest.param(tool_call("add", '"text"'), "must be a JSON object", id="a JSON string"),
         pytest.param({"id": "t1", "type": "function"}, "names no function", id="function missing"),
         pytest.param({"id": "t1", "function": "add"}, "no 'function'", id="function not an object"),
