@@ -150,17 +150,21 @@ class Secret(str):
     """A string whose ``repr`` hides it: for the key and the header that carries it.
 
     Frame locals in tracebacks (``capture_locals``, ``pytest --showlocals``) and reprs of
-    header dicts show ``'***'``; ``str()`` and formatting give the real value.
+    header dicts show ``'***'``; ``str()`` and formatting give the real value. A pickle or a
+    deep copy holds the masked text (an error's chained request, say, pickled by tblib):
+    a client pickles its key by its own means.
     """
 
     __slots__ = ()
 
+    def _masked(self) -> str:
+        return ("Bearer " if self.startswith("Bearer ") else "") + "***"
+
     def __repr__(self) -> str:
-        prefix = "Bearer " if self.startswith("Bearer ") else ""
-        return f"'{prefix}***'"
+        return repr(self._masked())
 
     def __reduce__(self) -> tuple[Any, ...]:
-        raise TypeError("a secret is not pickled (pickle the client: it masks its key)")
+        return (Secret, (self._masked(),))
 
 
 class MaskingFilter(logging.Filter):
@@ -219,7 +223,15 @@ def loads(data: str | bytes | bytearray) -> Any:
     try:
         value = json.loads(data)
     except RecursionError:
-        raise ValueError("the JSON nests too deeply") from None
+        problem = "the JSON nests too deeply"
+    except ValueError as exc:  # a JSONDecodeError holds the whole text: keep only its message
+        problem = str(exc)
+    else:
+        problem = ""
+    if problem:
+        # Raised outside the handler, so no exception chained to it carries the text along
+        # (tblib, which Dask installs, pickles chained exceptions too).
+        raise ValueError(problem)
     # Nesting that deep needs two brackets a level: short texts (most events) cannot hold it.
     if len(data) > 2 * MAX_JSON_DEPTH and isinstance(value, dict | list):
         brackets = (

@@ -355,9 +355,10 @@ def test_image_redirects_are_limited(hostile: Serve) -> None:
         hops = int(exchange.path.rsplit("/", 1)[1])
         if hops:
             where = f"/img/{hops - 1}"
-            exchange.send(head(302, {"Location": where, "Content-Length": "0"}, "Found"))
+            fields = {"Location": where, "Content-Length": "0", "Connection": "close"}
+            exchange.send(head(302, fields, "Found"))
         else:
-            exchange.send(response(200, png, "image/png"))
+            exchange.send(response(200, png, "image/png", Connection="close"))
         exchange.close()
 
     server = hostile(images)
@@ -366,7 +367,8 @@ def test_image_redirects_are_limited(hostile: Serve) -> None:
         client.chat.completions.create(messages=with_image(f"{server.root_url}/img/4"))
 
     def to_file(exchange: Exchange) -> None:
-        exchange.send(head(302, {"Location": "file:///etc/passwd", "Content-Length": "0"}))
+        fields = {"Location": "file:///etc/passwd", "Content-Length": "0", "Connection": "close"}
+        exchange.send(head(302, fields))
         exchange.close()
 
     other = hostile(to_file)

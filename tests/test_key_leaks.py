@@ -11,6 +11,8 @@ import concurrent.futures
 import logging
 import multiprocessing
 import pickle
+import subprocess
+import sys
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -211,7 +213,6 @@ def test_connection_errors_pickle_without_the_key() -> None:
     with pytest.raises(sogni_compat.APIConnectionError) as caught:
         client.models.list()
     data = pickle.dumps(caught.value)
-    assert b"Bearer" not in data
     assert_hidden(data.decode("latin-1"))
     assert type(pickle.loads(data)) is type(caught.value)
 
@@ -370,3 +371,37 @@ def test_well_formed_answer_still_works(mock: responses.RequestsMock) -> None:
     client = OpenAI(api_key=KEY, base_url=BASE_URL)
     assert client.chat.completions.create(messages=USER).choices[0].message.content == "fine"
     assert mock.calls[0].request.headers["Authorization"] == f"Bearer {KEY}"
+
+
+@pytest.mark.optional
+def test_errors_pickle_without_the_key_under_tblib() -> None:
+    """With tblib's pickling installed (Dask does it), chained errors still carry no key."""
+    pytest.importorskip("tblib")
+    code = f"""
+import pickle, responses, tblib.pickling_support, sogni_compat
+tblib.pickling_support.install()
+KEY = {KEY!r}
+client = sogni_compat.OpenAI(api_key=KEY, base_url="https://api.test/v1", max_retries=0)
+errors = []
+with responses.RequestsMock() as mock:
+    mock.post("https://api.test/v1/chat/completions", body="upstream said " + KEY)
+    try:
+        client.chat.completions.create(messages=[{{"role": "user", "content": "x"}}])
+    except sogni_compat.APIError as exc:
+        errors.append(exc)
+refused = client.with_options(base_url="http://127.0.0.1:9/v1", timeout=1)
+try:
+    refused.models.list()
+except sogni_compat.APIError as exc:
+    errors.append(exc)
+for error in errors:
+    data = pickle.dumps(error)
+    assert KEY.encode() not in data and KEY[:12].encode() not in data, type(error)
+    assert type(pickle.loads(data)) is type(error)
+print(len(errors))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "2"
