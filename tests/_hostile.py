@@ -22,6 +22,7 @@ __all__ = [
     "Exchange",
     "HostileServer",
     "WorkflowScript",
+    "answering",
     "chunk",
     "completion_body",
     "gzip_bomb",
@@ -96,6 +97,14 @@ def response(
     """A whole response with a correct Content-Length."""
     fields = {"Content-Type": content_type, "Content-Length": str(len(body)), **headers}
     return head(status, fields) + body
+
+
+def answering(
+    body: bytes, status: int = 200, content_type: str = "application/json"
+) -> Callable[[Exchange], None]:
+    """A script that answers every request with the same whole response."""
+    whole = response(status, body, content_type)
+    return lambda exchange: exchange.send(whole)
 
 
 def json_response(status: int, data: Any, **headers: str) -> bytes:
@@ -230,6 +239,15 @@ class HostileServer:
     def base_url(self) -> str:
         """The API base URL (``/v1`` under the root)."""
         return f"{self.root_url}/v1"
+
+    def client(self, **options: Any) -> Any:
+        """A client for this server: no retries and short timeouts unless given."""
+        from sogni_compat import OpenAI
+
+        options.setdefault("api_key", "sk-hostile-test-key-0123")
+        options.setdefault("max_retries", 0)
+        options.setdefault("timeout", (2.0, 3.0))
+        return OpenAI(base_url=self.base_url, **options)
 
     def __enter__(self) -> HostileServer:
         self._thread.start()

@@ -23,11 +23,11 @@ from ._helpers import API_KEY, BASE_URL, CHAT_URL, completion, sent_json
 from ._hostile import (
     Exchange,
     HostileServer,
+    answering,
     completion_body,
     event_stream_head,
     head,
     json_response,
-    response,
     tool_call,
 )
 
@@ -37,19 +37,6 @@ DEEP = "[" * 100_000 + "]" * 100_000
 #: Parses, but deeper than any walk over it should have to go.
 NESTED = '{"a": ' * 150 + "1" + "}" * 150
 HUGE = "1" * 5000
-
-
-def client_for(server: HostileServer, **options: Any) -> OpenAI:
-    """A client for a hostile server: no retries, short timeouts."""
-    options.setdefault("max_retries", 0)
-    options.setdefault("timeout", (2.0, 3.0))
-    return OpenAI(api_key=API_KEY, base_url=server.base_url, **options)
-
-
-def answering(data: bytes, status: int = 200, content_type: str = "application/json") -> Any:
-    """A script that answers every request with one body."""
-    whole = response(status, data, content_type)
-    return lambda exchange: exchange.send(whole)
 
 
 # -- hostile JSON ----------------------------------------------------------------------------
@@ -66,7 +53,7 @@ def answering(data: bytes, status: int = 200, content_type: str = "application/j
 )
 def test_hostile_json_is_a_validation_error(hostile: Serve, body: str) -> None:
     """A 200 nesting deep enough to exhaust the stack, or a huge number: a validation error."""
-    client = client_for(hostile(answering(body.encode())))
+    client = hostile(answering(body.encode())).client()
     with pytest.raises(sogni_compat.APIResponseValidationError):
         client.chat.completions.create(messages=USER)
 
@@ -81,7 +68,7 @@ def test_hostile_json_is_a_validation_error(hostile: Serve, body: str) -> None:
 )
 def test_hostile_error_bodies_keep_their_status(hostile: Serve, body: str) -> None:
     """A 500 (or 429) with a hostile body is still the status's error class."""
-    client = client_for(hostile(answering(body.encode(), 429)))
+    client = hostile(answering(body.encode(), 429)).client()
     with pytest.raises(sogni_compat.RateLimitError) as caught:
         client.chat.completions.create(messages=USER)
     assert caught.value.status_code == 429
@@ -107,7 +94,7 @@ def test_hostile_json_in_a_stream(hostile: Serve) -> None:
         exchange.send(data)
         exchange.close()
 
-    client = client_for(hostile(stream))
+    client = hostile(stream).client()
     with pytest.raises(sogni_compat.APIError, match="not valid JSON"):
         list(client.chat.completions.create(messages=USER, stream=True))
 
@@ -240,7 +227,7 @@ def chunk(**delta: Any) -> dict[str, Any]:
 def test_malformed_chunks_are_api_errors(hostile: Serve, bad: dict[str, Any], problem: str) -> None:
     """A malformed chunk raises APIError naming what is wrong, whether accumulated or not."""
     server = hostile(stream_of(chunk(role="assistant"), bad))
-    client = client_for(server)
+    client = server.client()
     with pytest.raises(sogni_compat.APIError, match="malformed") as caught:
         list(client.chat.completions.create(messages=USER, stream=True))
     assert problem in str(caught.value)
@@ -257,7 +244,7 @@ def test_missing_indexes_are_filled_in(hostile: Serve) -> None:
             {"choices": [{"delta": {"tool_calls": [{"function": {"arguments": "{}"}}]}}]},
         )
     )
-    final = client_for(server).chat.completions.create(messages=USER, stream=True)
+    final = server.client().chat.completions.create(messages=USER, stream=True)
     completion_ = final.get_final_completion()
     message = completion_.choices[0].message
     assert message.content == "a"
@@ -284,7 +271,7 @@ def test_json_answer_to_a_stream_is_one_chunk(hostile: Serve) -> None:
     """A plain JSON completion answering stream=True is read as one chunk holding it all."""
     body = completion_body("whole answer")
     body["usage"] = {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}
-    client = client_for(hostile(lambda exchange: exchange.send(json_response(200, body))))
+    client = hostile(lambda exchange: exchange.send(json_response(200, body))).client()
     chunks = list(client.chat.completions.create(messages=USER, stream=True))
     assert len(chunks) == 1
     assert chunks[0].object == "chat.completion.chunk"
@@ -299,7 +286,7 @@ def test_json_answer_to_a_stream_is_one_chunk(hostile: Serve) -> None:
 def test_json_tool_calls_answer_to_a_stream(hostile: Serve) -> None:
     """Tool calls in a JSON answer to a stream get their indexes, as streamed ones have."""
     body = completion_body(None, [tool_call("f", "{}", "a"), tool_call("g", "{}", "b")])
-    client = client_for(hostile(lambda exchange: exchange.send(json_response(200, body))))
+    client = hostile(lambda exchange: exchange.send(json_response(200, body))).client()
     final = client.chat.completions.create(messages=USER, stream=True).get_final_completion()
     calls = final.choices[0].message.tool_calls or []
     assert [(c.id, c.function.name) for c in calls] == [("a", "f"), ("b", "g")]
@@ -319,7 +306,7 @@ def test_pages_answering_a_stream_raise(
     hostile: Serve, body: bytes, content_type: str, error: str, match: str
 ) -> None:
     """HTML, text, an error object or an empty event stream answering stream=True raise."""
-    client = client_for(hostile(answering(body, content_type=content_type)))
+    client = hostile(answering(body, content_type=content_type)).client()
     expected = (
         sogni_compat.APIResponseValidationError if error == "validation" else sogni_compat.APIError
     )
@@ -339,7 +326,7 @@ def test_stream_closed_before_anything_is_a_connection_error(hostile: Serve) -> 
             exchange.send(event_stream_head() + b'data: {"choices": []}\n\ndata: [DONE]\n\n')
         exchange.close()
 
-    client = client_for(hostile(script), max_retries=1, sleep=lambda _: None)
+    client = hostile(script).client(max_retries=1, sleep=lambda _: None)
     assert list(client.chat.completions.create(messages=USER, stream=True))
     assert len(calls) == 2
 
@@ -353,7 +340,7 @@ def test_redirect_to_another_scheme_is_our_error(hostile: Serve) -> None:
     def redirect(exchange: Exchange) -> None:
         exchange.send(head(302, {"Location": "file:///etc/passwd", "Content-Length": "0"}))
 
-    client = client_for(hostile(redirect))
+    client = hostile(redirect).client()
     with pytest.raises(sogni_compat.APIStatusError, match="file:///etc/passwd"):
         client.chat.completions.create(messages=USER)
 

@@ -51,13 +51,6 @@ def peak_of(call: Callable[[], object]) -> tuple[int, BaseException | None]:
     return peak, error
 
 
-def client_for(server: HostileServer, **options: Any) -> OpenAI:
-    """A client for a hostile server with small limits and no retries."""
-    options.setdefault("max_retries", 0)
-    options.setdefault("timeout", (2.0, 5.0))
-    return OpenAI(api_key=API_KEY, base_url=server.base_url, **options)
-
-
 def test_gzip_bomb_is_capped_at_its_decoded_size(hostile: Serve) -> None:
     """A 200 whose gzip body inflates to 64 MiB stops at max_response_bytes, decoded."""
     bomb = gzip_bomb(64 * MIB)
@@ -67,7 +60,7 @@ def test_gzip_bomb_is_capped_at_its_decoded_size(hostile: Serve) -> None:
         fields = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
         exchange.send(head(200, {**fields, "Content-Length": str(len(bomb))}) + bomb)
 
-    client = client_for(hostile(answer), max_response_bytes=MIB)
+    client = hostile(answer).client(max_response_bytes=MIB)
     peak, error = peak_of(lambda: client.chat.completions.create(messages=USER))
     assert type(error) is sogni_compat.APIResponseValidationError
     assert "max_response_bytes=1,048,576" in str(error)
@@ -77,7 +70,7 @@ def test_gzip_bomb_is_capped_at_its_decoded_size(hostile: Serve) -> None:
 def test_plain_body_over_the_cap(hostile: Serve) -> None:
     """An uncompressed body over max_response_bytes is refused without keeping it."""
     whole = response(200, b'{"pad": "' + b"x" * (5 * MIB) + b'"}')  # built before measuring
-    client = client_for(hostile(lambda exchange: exchange.send(whole)), max_response_bytes=MIB)
+    client = hostile(lambda exchange: exchange.send(whole)).client(max_response_bytes=MIB)
     peak, error = peak_of(lambda: client.chat.completions.create(messages=USER))
     assert type(error) is sogni_compat.APIResponseValidationError
     assert peak < 4 * MIB
@@ -89,8 +82,8 @@ def test_answer_at_the_cap_is_accepted(hostile: Serve) -> None:
         b'{"object": "chat.completion", "choices": [{"index": 0, "message": {"role": '
         b'"assistant", "content": "' + b"y" * (MIB - 200) + b'"}, "finish_reason": "stop"}]}'
     )
-    client = client_for(
-        hostile(lambda exchange: exchange.send(response(200, body))), max_response_bytes=MIB
+    client = hostile(lambda exchange: exchange.send(response(200, body))).client(
+        max_response_bytes=MIB
     )
     answer = client.chat.completions.create(messages=USER)
     assert len(answer.choices[0].message.content or "") == MIB - 200
@@ -104,7 +97,7 @@ def test_streamed_gzip_bomb_hits_the_event_cap(hostile: Serve) -> None:
         fields = {"Content-Type": "text/event-stream", "Content-Encoding": "gzip"}
         exchange.send(head(200, {**fields, "Content-Length": str(len(line))}) + line)
 
-    client = client_for(hostile(answer), max_event_bytes=MIB)
+    client = hostile(answer).client(max_event_bytes=MIB)
     peak, error = peak_of(lambda: list(client.chat.completions.create(messages=USER, stream=True)))
     assert type(error) is sogni_compat.APIError
     assert "max_event_bytes=1,048,576" in str(error)
@@ -128,7 +121,7 @@ def test_endless_event_is_capped(hostile: Serve, flood: Callable[[], bytes]) -> 
         exchange.send(data)
         exchange.wait(10)
 
-    client = client_for(hostile(answer), max_event_bytes=256 * 1024)
+    client = hostile(answer).client(max_event_bytes=256 * 1024)
     peak, error = peak_of(lambda: list(client.chat.completions.create(messages=USER, stream=True)))
     assert type(error) is sogni_compat.APIError
     assert "max_event_bytes" in str(error)
@@ -143,7 +136,7 @@ def test_accumulated_stream_is_capped(hostile: Serve) -> None:
         exchange.send(event_stream_head() + event * 3000)
         exchange.close()
 
-    client = client_for(hostile(answer), max_response_bytes=1024 * 1024)
+    client = hostile(answer).client(max_response_bytes=1024 * 1024)
     stream = client.chat.completions.create(messages=USER, stream=True)
     with pytest.raises(sogni_compat.APIError, match="max_response_bytes=1,048,576"):
         stream.get_final_completion()
@@ -156,7 +149,7 @@ def test_workflow_event_over_the_cap_fails_the_tool(hostile: Serve) -> None:
         exchange.send(event_stream_head() + b"data: " + b"w" * (2 * MIB))
         exchange.wait(10)
 
-    client = client_for(hostile(WorkflowScript(endless)), max_event_bytes=MIB)
+    client = hostile(WorkflowScript(endless)).client(max_event_bytes=MIB)
     answer = client.chat.completions.create(
         messages=USER, sogni_tools=True, auto_execute_tools=True
     )
@@ -177,7 +170,7 @@ def test_tool_calls_per_round_are_capped(hostile: Serve) -> None:
 
     calls = [tool_call("generate_image", "{}", f"t{i}") for i in range(40)]
     script = WorkflowScript(finishes, status="completed", calls=calls)
-    client = client_for(hostile(script))
+    client = hostile(script).client()
     answer = client.chat.completions.create(
         messages=USER, sogni_tools=True, auto_execute_tools=True
     )

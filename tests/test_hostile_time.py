@@ -20,7 +20,6 @@ import requests
 import sogni_compat
 from sogni_compat import OpenAI
 
-from ._helpers import API_KEY
 from ._hostile import (
     Exchange,
     HostileServer,
@@ -42,10 +41,9 @@ Serve = Callable[[Callable[[Exchange], None]], HostileServer]
 
 
 def client_for(server: HostileServer, **options: Any) -> OpenAI:
-    """A client for a hostile server: no retries unless asked, short timeouts."""
-    options.setdefault("max_retries", 0)
-    options.setdefault("timeout", (CONNECT_READ[0], CONNECT_READ[1]))
-    return OpenAI(api_key=API_KEY, base_url=server.base_url, **options)
+    """The server's client with this module's short timeouts unless given."""
+    client: OpenAI = server.client(**{"timeout": CONNECT_READ, **options})
+    return client
 
 
 def elapsed(call: Callable[[], object]) -> tuple[float, BaseException | None, object]:

@@ -26,7 +26,7 @@ from sogni_compat import OpenAI
 from sogni_compat.testing import LocalSogniServer
 
 from ._helpers import BASE_URL, CHAT_URL, completion
-from ._hostile import Exchange, HostileServer, event_stream_head, response
+from ._hostile import Exchange, HostileServer, answering, event_stream_head
 
 USER = [{"role": "user", "content": "Hi"}]
 KEY = "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e"
@@ -55,19 +55,6 @@ def assert_hidden(text: str) -> None:
     assert KEY[-12:] not in text
 
 
-def client_for(server: HostileServer, **options: Any) -> OpenAI:
-    """A client holding KEY for a hostile server."""
-    options.setdefault("max_retries", 0)
-    options.setdefault("timeout", (2.0, 3.0))
-    return OpenAI(api_key=KEY, base_url=server.base_url, **options)
-
-
-def answer_with(data: bytes, status: int = 200, kind: str = "application/json") -> Any:
-    """A script answering with one body."""
-    whole = response(status, data, kind)
-    return lambda exchange: exchange.send(whole)
-
-
 def stream_with(payload: bytes) -> Any:
     """A script answering with an event stream holding ``payload``."""
 
@@ -88,29 +75,29 @@ ECHOES = {
         stream_with(f'data: {{"error": {{"message": "{KEY}", "code": "{KEY}"}}}}\n\n'.encode()),
         True,
     ),
-    "200 with an error object": (answer_with(f'{{"error": "{KEY}"}}'.encode()), False),
+    "200 with an error object": (answering(f'{{"error": "{KEY}"}}'.encode()), False),
     "200 that is not JSON": (
-        answer_with(f"upstream said {KEY}".encode(), kind="text/plain"),
+        answering(f"upstream said {KEY}".encode(), content_type="text/plain"),
         False,
     ),
     "401 code and type": (
-        answer_with(
+        answering(
             f'{{"error": {{"message": "no", "code": "{KEY}", "type": "{KEY}"}}}}'.encode(), 401
         ),
         False,
     ),
     "401 flat body": (
-        answer_with(
+        answering(
             f'{{"error": "{KEY}", "error_code": "{KEY}", "error_message": "x"}}'.encode(), 401
         ),
         False,
     ),
     "excerpt cut inside the key": (
-        answer_with(("x" * 190 + " " + KEY + " " + "y" * 200).encode(), 502, "text/plain"),
+        answering(("x" * 190 + " " + KEY + " " + "y" * 200).encode(), 502, "text/plain"),
         False,
     ),
     "200 excerpt cut inside the key": (
-        answer_with(("z" * 185 + "=" + KEY + "&" + "w" * 200).encode()),
+        answering(("z" * 185 + "=" + KEY + "&" + "w" * 200).encode()),
         False,
     ),
 }
@@ -120,7 +107,7 @@ ECHOES = {
 def test_echoed_key_is_masked_everywhere(hostile: Serve, case: str) -> None:
     """However the server echoes the key, no text of the error shows it."""
     script, stream = ECHOES[case]
-    client = client_for(hostile(script))
+    client = hostile(script).client(api_key=KEY)
     with pytest.raises(sogni_compat.APIError) as caught:
         if stream:
             list(client.chat.completions.create(messages=USER, stream=True))
@@ -227,8 +214,8 @@ def test_traceback_locals_do_not_show_the_key(hostile: Serve) -> None:
         lambda c: list(c.chat.completions.create(messages=USER, stream=True)),
     ]
     refused = OpenAI(api_key=KEY, base_url="http://127.0.0.1:9/v1", max_retries=0, timeout=1)
-    server = hostile(answer_with(b'{"error": {"message": "busy"}}', 429))
-    for client in (refused, client_for(server)):
+    server = hostile(answering(b'{"error": {"message": "busy"}}', 429))
+    for client in (refused, server.client(api_key=KEY)):
         for call in cases:
             with pytest.raises(sogni_compat.APIError) as caught:
                 call(client)
@@ -297,7 +284,7 @@ def test_base_url_read_as_the_connection_reads_it(url: str, problem: str) -> Non
 
 def test_loopback_is_never_proxied(hostile: Serve, monkeypatch: pytest.MonkeyPatch) -> None:
     """HTTP_PROXY does not receive requests (or the key) meant for a loopback base URL."""
-    proxy = hostile(answer_with(b"{}", 502))
+    proxy = hostile(answering(b"{}", 502))
     monkeypatch.setenv("HTTP_PROXY", proxy.root_url)
     monkeypatch.setenv("http_proxy", proxy.root_url)
     monkeypatch.delenv("NO_PROXY", raising=False)
