@@ -11,8 +11,8 @@ do not extend it. One event is at most ``max_event_bytes``, and what :meth:`Stre
 keeps at most ``max_response_bytes``. A malformed chunk is an :class:`APIError`.
 
 A server that answers ``stream=True`` with a plain JSON completion instead of an event stream
-(some proxies do) is read as one chunk holding the whole answer; an HTML or text page is an
-:class:`APIResponseValidationError`.
+(some proxies do) is read as one chunk holding the whole answer; an HTML page, or a body with
+no chunk and no ``[DONE]``, is an :class:`APIResponseValidationError`.
 """
 
 from __future__ import annotations
@@ -293,7 +293,7 @@ class Stream:
         self._max_response_bytes = max_response_bytes
         kind = response.headers.get("content-type", "").lower()
         self._json = "json" in kind
-        if "html" in kind or kind.startswith("text/plain"):
+        if "html" in kind:  # a gateway's page; anything else may still be an event stream
             self._refuse(kind)
         self._events = iter_events(byte_chunks(response.raw), max_event_bytes)
         self._accumulator: ChatCompletionAccumulator | None = None

@@ -296,7 +296,7 @@ def test_json_tool_calls_answer_to_a_stream(hostile: Serve) -> None:
     ("body", "content_type", "error", "match"),
     [
         (b"<html><title>Gateway</title></html>", "text/html", "validation", "text/html"),
-        (b"Service busy", "text/plain", "validation", "text/plain"),
+        (b"Service busy", "text/plain", "validation", "without any chunk"),
         (b'{"error": {"message": "overloaded"}}', "application/json", "api", "overloaded"),
         (b'{"object": "list"}', "application/json", "validation", "no 'choices'"),
         (b"nothing: here\n", "text/event-stream", "validation", "without any chunk"),
@@ -305,7 +305,7 @@ def test_json_tool_calls_answer_to_a_stream(hostile: Serve) -> None:
 def test_pages_answering_a_stream_raise(
     hostile: Serve, body: bytes, content_type: str, error: str, match: str
 ) -> None:
-    """HTML, text, an error object or an empty event stream answering stream=True raise."""
+    """HTML, plain text, an error object or an empty event stream answering a stream raise."""
     client = hostile(answering(body, content_type=content_type)).client()
     expected = (
         sogni_compat.APIResponseValidationError if error == "validation" else sogni_compat.APIError
