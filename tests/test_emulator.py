@@ -188,6 +188,62 @@ def test_streamed_tool_call(client: OpenAI) -> None:
     assert final.choices[0].finish_reason == "tool_calls"
 
 
+def test_parallel_tool_calls_off_keeps_one_call(client: OpenAI) -> None:
+    """parallel_tool_calls=False answers with the first of the calls asked for."""
+    answer = client.chat.completions.create(
+        messages=say('call get_weather({"city": "A"}) then call get_weather({"city": "B"})'),
+        tools=[WEATHER_TOOL],
+        parallel_tool_calls=False,
+    )
+    calls = answer.choices[0].message.tool_calls or []
+    assert [json.loads(c.function.arguments) for c in calls] == [{"city": "A"}]
+
+
+def test_legacy_function_results_are_read(client: OpenAI) -> None:
+    """A role="function" message after the question is summarised like a tool result."""
+    answer = client.chat.completions.create(
+        messages=[
+            {"role": "user", "content": "weather?"},
+            {
+                "role": "assistant",
+                "content": None,
+                "function_call": {"name": "w", "arguments": "{}"},
+            },
+            {"role": "function", "name": "w", "content": "sunny"},
+        ]
+    )
+    assert answer.choices[0].message.content == "Tool results: w: sunny"
+
+
+def test_n_gives_several_choices(client: OpenAI) -> None:
+    """n=3 answers three identical choices, plainly and streamed; usage counts all three."""
+    one = client.chat.completions.create(messages=say("two words"))
+    three = client.chat.completions.create(messages=say("two words"), n=3)
+    assert [c.index for c in three.choices] == [0, 1, 2]
+    assert {c.message.content for c in three.choices} == {"two words"}
+    assert one.usage is not None
+    assert three.usage is not None
+    assert three.usage.completion_tokens == 3 * one.usage.completion_tokens
+    final = client.chat.completions.create(
+        messages=say("two words"), n=2, stream=True
+    ).get_final_completion()
+    assert [c.message.content for c in final.choices] == ["two words", "two words"]
+
+
+def test_logprobs(client: OpenAI) -> None:
+    """logprobs=True gives each token a log probability and top_logprobs candidates."""
+    answer = client.chat.completions.create(messages=say("hi there"), logprobs=True, top_logprobs=2)
+    content = answer.choices[0].logprobs["content"]
+    assert [e["token"] for e in content] == ["hi", " there"]
+    assert content[0]["logprob"] == -0.2
+    assert [t["token"] for t in content[1]["top_logprobs"]] == [" there", " THERE"]
+    plain = client.chat.completions.create(messages=say("hi there"))
+    assert plain.choices[0].logprobs is None
+    streamed = client.chat.completions.create(messages=say("hi"), logprobs=True, stream=True)
+    pieces = [c.choices[0].logprobs for c in streamed if c.choices and c.choices[0].delta.content]
+    assert pieces[0]["content"][0]["token"] == "hi"
+
+
 def test_custom_tool_loop_end_to_end(client: OpenAI) -> None:
     """The client's tool loop against the emulator: the tool runs and its result is summarised."""
     answer = client.chat.completions.create(

@@ -10,8 +10,13 @@ The rules (documented in the README):
   call when ``NAME`` is one of the request's ``tools`` or, with ``sogni_tools`` on, one of
   Sogni's hosted tools. Several such phrases give several calls in one answer.
   ``tool_choice="none"`` disables calls; ``"required"`` or a named function forces one.
-- When tool results follow the last user message, the answer summarises them:
-  ``Tool results: NAME: CONTENT; ...``.
+- When tool results (``role="tool"``, or the legacy ``role="function"``) follow the last user
+  message, the answer summarises them: ``Tool results: NAME: CONTENT; ...``.
+- ``parallel_tool_calls=False`` keeps only the first call of an answer.
+- ``n`` gives that many identical choices (usage counts each); ``logprobs=True`` adds a log
+  probability to every content token (``-0.1`` times its length in characters), and
+  ``top_logprobs`` lists up to three candidates: the token, the token upper-cased and ``"#"``,
+  each 1.0 less likely than the one before.
 - With ``chat_template_kwargs.enable_thinking`` true, the message carries a short
   ``reasoning_content``.
 - With a ``json_object`` or ``json_schema`` ``response_format``, the answer is the first JSON
@@ -185,7 +190,7 @@ def answer_for(body: Mapping[str, Any], hosted: frozenset[str] = frozenset()) ->
         f"The user wrote {len(tokens(user_text))} tokens; I echo them." if thinking else None
     )
 
-    results = [m for m in messages[last_user + 1 :] if m.get("role") == "tool"]
+    results = [m for m in messages[last_user + 1 :] if m.get("role") in ("tool", "function")]
     available = _available_tools(body, hosted)
     choice = body.get("tool_choice", "auto")
     calls: list[tuple[str, dict[str, Any]]] = []
@@ -196,6 +201,8 @@ def answer_for(body: Mapping[str, Any], hosted: frozenset[str] = frozenset()) ->
             calls = [c for c in calls if c[0] == forced] or [(forced, {})]
         elif choice == "required" and not calls:
             calls = [(available[0], {})]
+        if body.get("parallel_tool_calls") is False:
+            calls = calls[:1]
     if calls:
         return Answer(
             tool_calls=calls,
@@ -216,22 +223,76 @@ def answer_for(body: Mapping[str, Any], hosted: frozenset[str] = frozenset()) ->
     )
 
 
+def _logprobs(text: str, top: int) -> list[dict[str, Any]]:
+    """OpenAI's ``logprobs.content`` entries for the tokens of ``text``."""
+    entries = []
+    for token in tokens(text):
+        logprob = round(-0.1 * len(token), 4)
+        candidates = [token, token.upper(), "#"][:top]
+        entries.append(
+            {
+                "token": token,
+                "logprob": logprob,
+                "bytes": list(token.encode()),
+                "top_logprobs": [
+                    {"token": t, "logprob": logprob - i, "bytes": list(t.encode())}
+                    for i, t in enumerate(candidates)
+                ],
+            }
+        )
+    return entries
+
+
+def _choices(body: Mapping[str, Any]) -> int:
+    n = body.get("n", 1)
+    return n if isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 16 else 1
+
+
+def _top(body: Mapping[str, Any]) -> int | None:
+    """``top_logprobs`` when ``logprobs`` was asked for, else ``None``."""
+    if body.get("logprobs") is not True:
+        return None
+    top = body.get("top_logprobs", 0)
+    return top if isinstance(top, int) and not isinstance(top, bool) and top >= 0 else 0
+
+
 def completion_for(
-    answer: Answer, *, completion_id: str, model: str, extra: Mapping[str, Any] | None = None
+    answer: Answer,
+    *,
+    completion_id: str,
+    model: str,
+    extra: Mapping[str, Any] | None = None,
+    body: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The ``chat.completion`` object of an answer."""
+    """The ``chat.completion`` object of an answer (``body`` for ``n`` and ``logprobs``)."""
+    body = body or {}
     message: dict[str, Any] = {"role": "assistant", "content": answer.content}
     if answer.tool_calls:
         message["tool_calls"] = answer.wire_tool_calls(completion_id)
     if answer.reasoning is not None:
         message["reasoning_content"] = answer.reasoning
+    top = _top(body)
+    n = _choices(body)
+    choices = []
+    for index in range(n):
+        choice: dict[str, Any] = {
+            "index": index,
+            "message": dict(message),
+            "finish_reason": answer.finish_reason,
+        }
+        if top is not None:
+            choice["logprobs"] = {"content": _logprobs(answer.content or "", top)}
+        choices.append(choice)
+    usage = answer.usage()
+    usage["completion_tokens"] *= n
+    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
     return {
         "id": completion_id,
         "object": "chat.completion",
         "created": int(time.time()),
         "model": model,
-        "choices": [{"index": 0, "message": message, "finish_reason": answer.finish_reason}],
-        "usage": answer.usage(),
+        "choices": choices,
+        "usage": usage,
         **(extra or {}),
     }
 
@@ -243,37 +304,51 @@ def chunks_for(
     model: str,
     include_usage: bool,
     pieces: Sequence[str] | None = None,
+    body: Mapping[str, Any] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The ``chat.completion.chunk`` objects of an answer: role, one token each, finish, usage.
 
-    ``pieces`` splits the content differently (they must join to it).
+    ``pieces`` splits the content differently (they must join to it). With ``n`` in ``body``
+    each choice is streamed in turn; with ``logprobs`` each content piece carries its own.
     """
+    body = body or {}
     created = int(time.time())
+    top = _top(body)
+    n = _choices(body)
 
-    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+    def chunk(index: int, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
         return {
             "id": completion_id,
             "object": "chat.completion.chunk",
             "created": created,
             "model": model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            "choices": [{"index": index, "delta": delta, "finish_reason": finish}],
         }
 
-    yield chunk({"role": "assistant", "content": ""})
-    if answer.reasoning is not None:
-        for piece in tokens(answer.reasoning):
-            yield chunk({"reasoning_content": piece})
-    for index, call in enumerate(answer.wire_tool_calls(completion_id)):
-        function = call["function"]
-        head = {**call, "function": {"name": function["name"], "arguments": ""}}
-        yield chunk({"tool_calls": [{"index": index, **head}]})
-        for piece in tokens(function["arguments"]):
-            yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
-    for piece in tokens(answer.content or "") if pieces is None else pieces:
-        yield chunk({"content": piece})
-    last = chunk({}, answer.finish_reason)
-    if not include_usage:
-        last["usage"] = answer.usage()  # Sogni puts usage on the last choice chunk
-    yield last
+    usage = answer.usage()
+    usage["completion_tokens"] *= n
+    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+    for index in range(n):
+        yield chunk(index, {"role": "assistant", "content": ""})
+        if answer.reasoning is not None:
+            for piece in tokens(answer.reasoning):
+                yield chunk(index, {"reasoning_content": piece})
+        for number, call in enumerate(answer.wire_tool_calls(completion_id)):
+            function = call["function"]
+            head = {**call, "function": {"name": function["name"], "arguments": ""}}
+            yield chunk(index, {"tool_calls": [{"index": number, **head}]})
+            for piece in tokens(function["arguments"]):
+                yield chunk(
+                    index, {"tool_calls": [{"index": number, "function": {"arguments": piece}}]}
+                )
+        for piece in tokens(answer.content or "") if pieces is None else pieces:
+            event = chunk(index, {"content": piece})
+            if top is not None:
+                event["choices"][0]["logprobs"] = {"content": _logprobs(piece, top)}
+            yield event
+        last = chunk(index, {}, answer.finish_reason)
+        if not include_usage and index == n - 1:
+            last["usage"] = usage  # Sogni puts usage on the last choice chunk
+        yield last
     if include_usage:
-        yield {**chunk({}), "choices": [], "usage": answer.usage()}
+        yield {**chunk(0, {}), "choices": [], "usage": usage}

@@ -640,7 +640,11 @@ class _Handler(BaseHTTPRequestHandler):
             options = body.get("stream_options")
             include_usage = isinstance(options, dict) and options.get("include_usage") is True
             chunks = chunks_for(
-                answer, completion_id=completion_id, model=model, include_usage=include_usage
+                answer,
+                completion_id=completion_id,
+                model=model,
+                include_usage=include_usage,
+                body=body,
             )
             stamp = self.emulator.stamp_chunks
             events = [_data_event(chunk, stamp) for chunk in chunks]
@@ -648,7 +652,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream(events)
             return
         self._send_json(
-            200, completion_for(answer, completion_id=completion_id, model=model, extra=extra)
+            200,
+            completion_for(
+                answer, completion_id=completion_id, model=model, extra=extra, body=body
+            ),
         )
 
     def _run_hosted_inline(self, body: dict[str, Any], answer: Answer) -> tuple[Answer, Any]:
