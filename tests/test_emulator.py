@@ -233,14 +233,17 @@ def test_n_gives_several_choices(client: OpenAI) -> None:
 def test_logprobs(client: OpenAI) -> None:
     """logprobs=True gives each token a log probability and top_logprobs candidates."""
     answer = client.chat.completions.create(messages=say("hi there"), logprobs=True, top_logprobs=2)
-    content = answer.choices[0].logprobs["content"]
+    logprobs: Any = answer.choices[0].logprobs
+    content = logprobs["content"]
     assert [e["token"] for e in content] == ["hi", " there"]
     assert content[0]["logprob"] == -0.2
     assert [t["token"] for t in content[1]["top_logprobs"]] == [" there", " THERE"]
     plain = client.chat.completions.create(messages=say("hi there"))
     assert plain.choices[0].logprobs is None
     streamed = client.chat.completions.create(messages=say("hi"), logprobs=True, stream=True)
-    pieces = [c.choices[0].logprobs for c in streamed if c.choices and c.choices[0].delta.content]
+    pieces: list[Any] = [
+        c.choices[0].logprobs for c in streamed if c.choices and c.choices[0].delta.content
+    ]
     assert pieces[0]["content"][0]["token"] == "hi"
 
 
