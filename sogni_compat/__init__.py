@@ -29,8 +29,8 @@ from ._errors import (
     ToolRoundsExceededError,
     UnprocessableEntityError,
 )
-from ._errors import MaskingFilter as _MaskingFilter
 from ._lazy import lazy_exports as _lazy_exports
+from ._secrets import MaskingFilter as _MaskingFilter
 from ._transport import HTTPAdapter
 from ._version import __version__
 from .types import (

@@ -37,17 +37,13 @@ from ._errors import (
     APIResponseValidationError,
     APITimeoutError,
     OpenAIError,
-    Secret,
     error_from_response,
-    forget_secret,
-    mask,
-    register_secret,
-    scrub,
     translate_error,
 )
 from ._pacing import Pacer, check_rate
 from ._params import RequestOptions, Timeout, check_app_source, check_headers, check_timeout
 from ._retry import RetryPolicy
+from ._secrets import Secret, forget_secret, mask, register_secret, scrub
 from ._transport import (
     DEADLINE,
     BodyTooLargeError,

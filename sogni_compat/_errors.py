@@ -24,9 +24,14 @@
 ``code`` is always a string (Sogni sends numeric codes such as ``4080``; they read ``"4080"``).
 A redirect (3xx) is an :class:`APIStatusError` too: API calls never follow one.
 
-Every error passes its text through :func:`mask`, the one place where API keys are hidden:
-the keys of live clients (:func:`register_secret`) are replaced by ``***`` in the message, the
-body and the details, and a pickled error carries neither the key nor the request's headers.
+Every error passes its text through :func:`~sogni_compat._secrets.mask`, the one place where
+API keys are hidden, and a pickled error carries neither the key nor the request's headers.
+
+**The ``openai`` package's classes.** Code written for the ``openai`` SDK says ``except
+openai.RateLimitError``. Once ``openai`` has been imported (by anyone; this package never
+imports it for this), every error is created as a twin class deriving from both this
+package's class and the matching ``openai`` one, so both ``except`` clauses catch it. Only the
+attributes are shared: ``openai``'s ``__init__`` never runs.
 """
 
 from __future__ import annotations
@@ -34,18 +39,18 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import http.client
-import json
-import logging
 import math
 import re
-import threading
+import sys
 import time
-import traceback
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import requests
 import urllib3.exceptions
+
+from ._json import loads
+from ._secrets import excerpt, mask, mask_value, masking
 
 if TYPE_CHECKING:
     from .types import ChatCompletion, ToolRound
@@ -62,214 +67,41 @@ __all__ = [
     "ContentFilterFinishReasonError",
     "InternalServerError",
     "LengthFinishReasonError",
-    "MaskingFilter",
     "NotFoundError",
     "OpenAIError",
     "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitError",
-    "Secret",
     "ToolRoundsExceededError",
     "UnprocessableEntityError",
     "error_from_response",
-    "excerpt",
-    "loads",
-    "mask",
     "parse_retry_after",
-    "register_secret",
-    "scrub",
     "translate_error",
     "translate_transport_errors",
 ]
-
-#: How much of a non-JSON error body is kept as the message.
-_EXCERPT_LENGTH = 300
-#: Keys shorter than this are not masked: they are not secrets, and hiding every occurrence
-#: of, say, ``"x"`` would mangle the text around it.
-MIN_SECRET_LENGTH = 8
-
-# -- the one place where keys are hidden -----------------------------------------------------
-
-
-class _Secrets:
-    """The keys of live clients, each with its whole-token pattern and a count of holders."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._held: dict[str, tuple[re.Pattern[str], int]] = {}
-        #: ``(key, pattern)`` pairs, replaced (never mutated) so readers need no lock.
-        self.patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
-
-    def add(self, secret: str) -> None:
-        with self._lock:
-            pattern, count = self._held.get(secret, (None, 0))
-            if pattern is None:
-                # Whole tokens only: not inside a longer run of letters and digits.
-                pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])")
-            self._held[secret] = (pattern, count + 1)
-            self._publish()
-
-    def discard(self, secret: str) -> None:
-        with self._lock:
-            entry = self._held.get(secret)
-            if entry is None:
-                return
-            if entry[1] > 1:
-                self._held[secret] = (entry[0], entry[1] - 1)
-            else:
-                del self._held[secret]
-            self._publish()
-
-    def _publish(self) -> None:
-        self.patterns = tuple((key, found) for key, (found, _) in self._held.items())
-
-
-_SECRETS = _Secrets()
-
-
-def register_secret(secret: str) -> None:
-    """Mask ``secret`` in every error and log line from now on (until :func:`forget_secret`)."""
-    if len(secret) >= MIN_SECRET_LENGTH:
-        _SECRETS.add(str(secret))
-
-
-def forget_secret(secret: str) -> None:
-    """Undo one :func:`register_secret` (called when a client is garbage-collected)."""
-    _SECRETS.discard(str(secret))
-
-
-def mask(text: str) -> str:
-    """``text`` with every registered key (as a whole token) replaced by ``***``."""
-    for secret, pattern in _SECRETS.patterns:
-        if secret in text:
-            text = pattern.sub("***", text)
-    return text
-
-
-class Secret(str):
-    """A string whose ``repr`` hides it: for the key and the header that carries it.
-
-    Frame locals in tracebacks (``capture_locals``, ``pytest --showlocals``) and reprs of
-    header dicts show ``'***'``; ``str()`` and formatting give the real value. A pickle or a
-    deep copy holds the masked text (an error's chained request, say, pickled by tblib):
-    a client pickles its key by its own means.
-    """
-
-    __slots__ = ()
-
-    def _masked(self) -> str:
-        return ("Bearer " if self.startswith("Bearer ") else "") + "***"
-
-    def __repr__(self) -> str:
-        return repr(self._masked())
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Secret, (self._masked(),))
-
-
-class MaskingFilter(logging.Filter):
-    """Masks registered keys in every record of the package's logger (attached at import)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message when it holds a key; never drops a record."""
-        if _SECRETS.patterns:
-            message = record.getMessage()
-            masked = mask(message)
-            if masked != message:
-                record.msg, record.args = masked, None
-        return True
-
-
-def _mask_value(value: object) -> object:
-    """A JSON-like value with registered keys masked in every string, at any depth."""
-    if not _SECRETS.patterns or value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, str):
-        return mask(value)
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
-        text = None
-    if text is None:
-        try:
-            return mask(repr(value)[:_EXCERPT_LENGTH])
-        except RecursionError:
-            return "<a value nested too deeply to show>"
-    masked = mask(text)
-    return value if masked == text else json.loads(masked)
-
-
-def excerpt(text: str, length: int = _EXCERPT_LENGTH) -> str:
-    """The start of ``text``, masked *before* it is cut (a cut key would escape the mask)."""
-    text = mask(text)
-    if len(text) > length:
-        text = text[: length - 3].rstrip() + "..."
-    return text
-
-
-#: JSON from a server nested deeper than this is refused: walking it (to mask, copy, print
-#: or dump it) would exhaust the stack.
-MAX_JSON_DEPTH = 100
-
-
-def loads(data: str | bytes | bytearray) -> Any:
-    """``json.loads`` whose every failure is a ``ValueError``, refusing deep nesting.
-
-    Hostile JSON fails in other ways too: nesting deep enough to exhaust the stack
-    (``RecursionError``), integers of thousands of digits. Nesting deeper than
-    :data:`MAX_JSON_DEPTH` is refused as well, so later walks over the value are safe; it is
-    looked for only when the text holds that many brackets.
-    """
-    try:
-        value = json.loads(data)
-    except RecursionError:
-        problem = "the JSON nests too deeply"
-    except ValueError as exc:  # a JSONDecodeError holds the whole text: keep only its message
-        problem = str(exc)
-    else:
-        problem = ""
-    if problem:
-        # Raised outside the handler, so no exception chained to it carries the text along
-        # (tblib, which Dask installs, pickles chained exceptions too).
-        raise ValueError(problem)
-    # Nesting that deep needs two brackets a level: short texts (most events) cannot hold it.
-    if len(data) > 2 * MAX_JSON_DEPTH and isinstance(value, dict | list):
-        brackets = (
-            data.count("[") + data.count("{")
-            if isinstance(data, str)
-            else data.count(b"[") + data.count(b"{")
-        )
-        if brackets > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
-            raise ValueError(f"the JSON nests more than {MAX_JSON_DEPTH} levels deep")
-    return value
-
-
-def _deeper_than(value: object, limit: int) -> bool:
-    stack: list[tuple[object, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = item.values() if isinstance(item, dict) else item
-        stack.extend(
-            (child, depth + 1)
-            for child in children  # type: ignore[attr-defined]
-            if isinstance(child, dict | list)
-        )
-    return False
 
 
 class OpenAIError(Exception):
     """Base class of every error this package raises on purpose."""
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> OpenAIError:
+        # With the openai package loaded, create the twin that is also its class.
+        made = cls
+        if sys.modules.get("openai") is not None and "_twin_of" not in cls.__dict__:
+            made = _twin(cls)
+        error: OpenAIError = super().__new__(made, *args)
+        return error
+
     def __reduce__(self) -> tuple[Any, ...]:
         # Rebuilt without calling ``__init__`` (subclasses take keyword-only arguments), with
-        # the HTTP request and response replaced by copies that carry no credentials.
+        # the HTTP request and response replaced by copies that carry no credentials. A twin
+        # travels as this package's class (the other side makes its own twin if it can).
         state = {
             name: _detached(value) if name in ("request", "response") else value
             for name, value in self.__dict__.items()
         }
-        return (_rebuild, (type(self), self.args, state))
+        ours = type(self).__dict__.get("_twin_of", type(self))
+        return (_rebuild, (ours, self.args, state))
 
 
 def _rebuild(cls: type[OpenAIError], args: tuple[Any, ...], state: dict[str, Any]) -> OpenAIError:
@@ -277,6 +109,36 @@ def _rebuild(cls: type[OpenAIError], args: tuple[Any, ...], state: dict[str, Any
     Exception.__init__(error, *args)
     error.__dict__.update(state)
     return error
+
+
+#: This package's error classes whose ``openai`` counterpart has another name.
+_COUNTERPARTS = {"PaymentRequiredError": "APIStatusError", "ToolRoundsExceededError": "OpenAIError"}
+_twins: dict[type, type] = {}
+
+
+def _twin(cls: type[OpenAIError]) -> type[OpenAIError]:
+    """``cls`` made a subclass of the matching ``openai`` error class too (cached)."""
+    twin = _twins.get(cls)
+    if twin is not None:
+        return twin
+    openai = sys.modules.get("openai")
+    counterpart = None
+    for base in cls.__mro__:
+        wanted = _COUNTERPARTS.get(base.__name__, base.__name__)
+        found = getattr(openai, wanted, None)
+        if isinstance(found, type) and issubclass(found, BaseException):
+            counterpart = found
+            break
+    if counterpart is None or issubclass(cls, counterpart):
+        twin = cls
+    else:
+        twin = type(
+            cls.__name__,
+            (cls, counterpart),
+            {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "_twin_of": cls},
+        )
+    _twins[cls] = twin
+    return twin
 
 
 _CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "cookie"})
@@ -298,7 +160,7 @@ def _detached(value: object) -> object:
     if isinstance(value, requests.Response):
         content = value.__dict__.get("_content")
         content = content if isinstance(content, bytes) else b""
-        if _SECRETS.patterns and content:
+        if masking() and content:
             content = mask(content.decode("utf-8", "replace")).encode()
         copy_response = requests.Response()
         copy_response.status_code = value.status_code
@@ -337,41 +199,24 @@ class APIError(OpenAIError):
         param: str | None = None,
         type: str | None = None,
     ) -> None:
-        if _SECRETS.patterns:
+        if masking():
             given = (message, body, code, param, type)
             message = mask(message)
-            body = _mask_value(body)
+            body = mask_value(body)
             code, param, type = (None if v is None else mask(v) for v in (code, param, type))
             # The server echoed a key (masked here or, as "***", already in an excerpt): the
             # frames that read its answer hold it too.
             self._scrub = "***" in message or any(
                 a is not b for a, b in zip(given, (message, body, code, param, type), strict=True)
             )
-        super().__init__(message)
+        # Not super(): in a twin class the next __init__ would be the openai package's.
+        Exception.__init__(self, message)
         self.message = message
         self.request = request
         self.body = body
         self.code = code
         self.param = param
         self.type = type
-
-
-def scrub(error: BaseException) -> None:
-    """Drop the locals of the finished frames behind ``error`` when they may hold a key.
-
-    That is when a server echoed a key into the error (the frames that read and parsed the
-    answer hold the echoed text) and after every transport failure (``http.client``'s frames
-    hold the request as it was sent, ``Authorization`` header included). ``capture_locals``
-    tracebacks (``pytest --showlocals``, Sentry) would print them. Running frames keep theirs.
-    """
-    if not getattr(error, "_scrub", False):
-        return
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen and len(seen) < 16:
-        seen.add(id(current))
-        traceback.clear_frames(current.__traceback__)
-        current = current.__cause__ or current.__context__
 
 
 class APIStatusError(APIError):
@@ -484,10 +329,11 @@ class ToolRoundsExceededError(OpenAIError, RuntimeError):
         self, *, tool_history: list[ToolRound], completion: ChatCompletion, max_tool_rounds: int
     ) -> None:
         asked = ", ".join(_called_names(completion)) or "tools"
-        super().__init__(
+        Exception.__init__(
+            self,
             f"The model still asked for tools ({asked}) after max_tool_rounds={max_tool_rounds} "
             "completions; they were not executed. Raise max_tool_rounds, or read "
-            "tool_history and completion on this error."
+            "tool_history and completion on this error.",
         )
         self.tool_history = tool_history
         self.completion = completion
@@ -500,9 +346,10 @@ class LengthFinishReasonError(OpenAIError):
     completion: ChatCompletion
 
     def __init__(self, *, completion: ChatCompletion) -> None:
-        super().__init__(
+        Exception.__init__(
+            self,
             "Could not parse response content as the length limit was reached - "
-            f"{completion.usage!r}"
+            f"{completion.usage!r}",
         )
         self.completion = completion
 
@@ -511,8 +358,9 @@ class ContentFilterFinishReasonError(OpenAIError):
     """``parse()``: the content filter stopped the answer."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "Could not parse response content as the request was rejected by the content filter"
+        Exception.__init__(
+            self,
+            "Could not parse response content as the request was rejected by the content filter",
         )
 
 
@@ -652,7 +500,7 @@ def error_from_response(response: requests.Response) -> APIStatusError:
     error and in the response's kept body alike.
     """
     content = response.__dict__.get("_content")
-    if _SECRETS.patterns and isinstance(content, bytes) and content:
+    if masking() and isinstance(content, bytes) and content:
         text = content.decode("utf-8", "replace")
         masked = mask(text)
         if masked != text:

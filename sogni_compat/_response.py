@@ -9,7 +9,8 @@ from typing import Any, Generic, TypeVar
 import requests
 
 from ._config import DEFAULT_MAX_RESPONSE_BYTES
-from ._errors import APIResponseValidationError, loads, translate_transport_errors
+from ._errors import APIResponseValidationError, translate_transport_errors
+from ._json import loads
 from ._transport import BodyTooLargeError, read_body
 
 __all__ = ["APIResponse", "StreamedAPIResponse"]

@@ -34,11 +34,10 @@ from ._errors import (
     APIResponseValidationError,
     OpenAIError,
     error_from_event,
-    excerpt,
-    loads,
-    scrub,
     translate_error,
 )
+from ._json import loads
+from ._secrets import excerpt, scrub
 from ._sse import EventTooLargeError, ServerSentEvent, iter_events
 from ._transport import DEADLINE, BodyTooLargeError, byte_chunks, read_body
 from .resources._base import check_completion

@@ -24,8 +24,8 @@ from ._errors import (
     APIResponseValidationError,
     ContentFilterFinishReasonError,
     LengthFinishReasonError,
-    loads,
 )
+from ._json import loads
 from .types import ChatCompletion
 
 __all__ = ["parse_completion", "response_format_for"]

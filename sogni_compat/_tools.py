@@ -35,8 +35,10 @@ import attrs
 import cattrs
 
 from ._convert import _strip_optional, converter, json_default
-from ._errors import APIError, ToolRoundsExceededError, excerpt, loads
+from ._errors import APIError, ToolRoundsExceededError
+from ._json import loads
 from ._params import RequestOptions, ToolLoopOptions, sogni_tools_enabled
+from ._secrets import excerpt
 from ._workflow import (
     FINAL_STATUSES,
     WorkflowFailedError,

@@ -35,11 +35,11 @@ from ._errors import (
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
-    excerpt,
-    loads,
     translate_error,
 )
+from ._json import loads
 from ._params import RequestOptions, Timeout
+from ._secrets import excerpt
 from ._sse import EventTooLargeError, SSEDecoder
 from ._transport import DEADLINE, byte_chunks
 from .resources._base import decode_json

@@ -36,3 +36,10 @@ def sent_json(call: Any) -> Any:
 
 
 USER = [{"role": "user", "content": "Hi"}]
+
+
+def error_class(error: BaseException | None) -> type:
+    """The package's class of ``error``, looking through the twin made once openai is loaded."""
+    made = type(error)
+    twin_of: type = made.__dict__.get("_twin_of", made)
+    return twin_of

@@ -9,7 +9,7 @@ import responses
 import sogni_compat
 from sogni_compat import OpenAI
 
-from ._helpers import API_KEY, BASE_URL, CHAT_URL, USER, completion
+from ._helpers import API_KEY, BASE_URL, CHAT_URL, USER, completion, error_class
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,7 @@ def test_status_maps_to_class(
     mock.post(CHAT_URL, status=status, json={"error": {"message": "nope"}})
     with pytest.raises(cls) as info:
         client.chat.completions.create(messages=USER)
-    assert type(info.value) is cls
+    assert error_class(info.value) is cls
     assert isinstance(info.value, sogni_compat.APIStatusError)
     assert info.value.status_code == status
     assert str(status) in str(info.value)
@@ -166,7 +166,7 @@ def test_connection_error(mock: responses.RequestsMock) -> None:
     mock.post(CHAT_URL, body=requests.exceptions.ConnectionError("refused"))
     with pytest.raises(sogni_compat.APIConnectionError) as info:
         client.chat.completions.create(messages=USER)
-    assert type(info.value) is sogni_compat.APIConnectionError
+    assert error_class(info.value) is sogni_compat.APIConnectionError
     assert isinstance(info.value.__cause__, requests.exceptions.ConnectionError)
     assert "refused" in str(info.value)
 

@@ -19,7 +19,7 @@ import responses
 import sogni_compat
 from sogni_compat import OpenAI
 
-from ._helpers import API_KEY, BASE_URL, CHAT_URL, completion
+from ._helpers import API_KEY, BASE_URL, CHAT_URL, completion, error_class
 from ._hostile import (
     Exchange,
     HostileServer,
@@ -62,7 +62,7 @@ def test_gzip_bomb_is_capped_at_its_decoded_size(hostile: Serve) -> None:
 
     client = hostile(answer).client(max_response_bytes=MIB)
     peak, error = peak_of(lambda: client.chat.completions.create(messages=USER))
-    assert type(error) is sogni_compat.APIResponseValidationError
+    assert error_class(error) is sogni_compat.APIResponseValidationError
     assert "max_response_bytes=1,048,576" in str(error)
     assert peak < 6 * MIB
 
@@ -72,7 +72,7 @@ def test_plain_body_over_the_cap(hostile: Serve) -> None:
     whole = response(200, b'{"pad": "' + b"x" * (5 * MIB) + b'"}')  # built before measuring
     client = hostile(lambda exchange: exchange.send(whole)).client(max_response_bytes=MIB)
     peak, error = peak_of(lambda: client.chat.completions.create(messages=USER))
-    assert type(error) is sogni_compat.APIResponseValidationError
+    assert error_class(error) is sogni_compat.APIResponseValidationError
     assert peak < 4 * MIB
 
 
@@ -99,7 +99,7 @@ def test_streamed_gzip_bomb_hits_the_event_cap(hostile: Serve) -> None:
 
     client = hostile(answer).client(max_event_bytes=MIB)
     peak, error = peak_of(lambda: list(client.chat.completions.create(messages=USER, stream=True)))
-    assert type(error) is sogni_compat.APIError
+    assert error_class(error) is sogni_compat.APIError
     assert "max_event_bytes=1,048,576" in str(error)
     assert peak < 6 * MIB
 
@@ -123,7 +123,7 @@ def test_endless_event_is_capped(hostile: Serve, flood: Callable[[], bytes]) -> 
 
     client = hostile(answer).client(max_event_bytes=256 * 1024)
     peak, error = peak_of(lambda: list(client.chat.completions.create(messages=USER, stream=True)))
-    assert type(error) is sogni_compat.APIError
+    assert error_class(error) is sogni_compat.APIError
     assert "max_event_bytes" in str(error)
     assert peak < 3 * MIB
 

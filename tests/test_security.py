@@ -15,7 +15,7 @@ import sogni_compat
 from sogni_compat import OpenAI
 from sogni_compat.testing import LocalSogniServer
 
-from ._helpers import API_KEY, BASE_URL, CHAT_URL, USER, completion
+from ._helpers import API_KEY, BASE_URL, CHAT_URL, USER, completion, error_class
 
 
 def test_key_not_in_repr() -> None:
@@ -167,7 +167,7 @@ def test_redirects_are_refused(client: OpenAI, mock: responses.RequestsMock, sta
     )
     with pytest.raises(sogni_compat.APIStatusError) as caught:
         client.models.list()
-    assert type(caught.value) is sogni_compat.APIStatusError
+    assert error_class(caught.value) is sogni_compat.APIStatusError
     assert caught.value.status_code == status
     assert "redirected to 'https://elsewhere.test/v1/models'" in str(caught.value)
     assert "base_url" in str(caught.value)

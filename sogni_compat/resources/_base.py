@@ -9,10 +9,10 @@ import requests
 from .._errors import (
     APIResponseValidationError,
     error_from_event,
-    excerpt,
-    loads,
     translate_transport_errors,
 )
+from .._json import loads
+from .._secrets import excerpt
 
 if TYPE_CHECKING:
     from .._client import OpenAI

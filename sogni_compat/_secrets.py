@@ -1,0 +1,175 @@
+"""The one place where API keys are hidden: a registry of live keys and what masks them.
+
+Every error passes its text through :func:`mask`: the keys of live clients
+(:func:`register_secret`) are replaced by ``***`` wherever a server echoed them. Excerpts are
+masked before they are cut (a cut key would escape the mask). :class:`Secret` holds the key
+and its header with a masked ``repr``; :func:`scrub` clears the locals of finished frames
+behind an error that may hold a key.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import traceback
+from typing import Any
+
+__all__ = [
+    "MIN_SECRET_LENGTH",
+    "MaskingFilter",
+    "Secret",
+    "excerpt",
+    "forget_secret",
+    "mask",
+    "mask_value",
+    "masking",
+    "register_secret",
+    "scrub",
+]
+
+#: How much of a non-JSON error body is kept as the message.
+_EXCERPT_LENGTH = 300
+#: Keys shorter than this are not masked: they are not secrets, and hiding every occurrence
+#: of, say, ``"x"`` would mangle the text around it.
+MIN_SECRET_LENGTH = 8
+
+
+class _Secrets:
+    """The keys of live clients, each with its whole-token pattern and a count of holders."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[str, tuple[re.Pattern[str], int]] = {}
+        #: ``(key, pattern)`` pairs, replaced (never mutated) so readers need no lock.
+        self.patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
+
+    def add(self, secret: str) -> None:
+        with self._lock:
+            pattern, count = self._held.get(secret, (None, 0))
+            if pattern is None:
+                # Whole tokens only: not inside a longer run of letters and digits.
+                pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])")
+            self._held[secret] = (pattern, count + 1)
+            self._publish()
+
+    def discard(self, secret: str) -> None:
+        with self._lock:
+            entry = self._held.get(secret)
+            if entry is None:
+                return
+            if entry[1] > 1:
+                self._held[secret] = (entry[0], entry[1] - 1)
+            else:
+                del self._held[secret]
+            self._publish()
+
+    def _publish(self) -> None:
+        self.patterns = tuple((key, found) for key, (found, _) in self._held.items())
+
+
+_SECRETS = _Secrets()
+
+
+def register_secret(secret: str) -> None:
+    """Mask ``secret`` in every error and log line from now on (until :func:`forget_secret`)."""
+    if len(secret) >= MIN_SECRET_LENGTH:
+        _SECRETS.add(str(secret))
+
+
+def forget_secret(secret: str) -> None:
+    """Undo one :func:`register_secret` (called when a client is garbage-collected)."""
+    _SECRETS.discard(str(secret))
+
+
+def mask(text: str) -> str:
+    """``text`` with every registered key (as a whole token) replaced by ``***``."""
+    for secret, pattern in _SECRETS.patterns:
+        if secret in text:
+            text = pattern.sub("***", text)
+    return text
+
+
+class Secret(str):
+    """A string whose ``repr`` hides it: for the key and the header that carries it.
+
+    Frame locals in tracebacks (``capture_locals``, ``pytest --showlocals``) and reprs of
+    header dicts show ``'***'``; ``str()`` and formatting give the real value. A pickle or a
+    deep copy holds the masked text (an error's chained request, say, pickled by tblib):
+    a client pickles its key by its own means.
+    """
+
+    __slots__ = ()
+
+    def _masked(self) -> str:
+        return ("Bearer " if self.startswith("Bearer ") else "") + "***"
+
+    def __repr__(self) -> str:
+        return repr(self._masked())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Secret, (self._masked(),))
+
+
+class MaskingFilter(logging.Filter):
+    """Masks registered keys in every record of the package's logger (attached at import)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message when it holds a key; never drops a record."""
+        if _SECRETS.patterns:
+            message = record.getMessage()
+            masked = mask(message)
+            if masked != message:
+                record.msg, record.args = masked, None
+        return True
+
+
+def mask_value(value: object) -> object:
+    """A JSON-like value with registered keys masked in every string, at any depth."""
+    if not _SECRETS.patterns or value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return mask(value)
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        text = None
+    if text is None:
+        try:
+            return mask(repr(value)[:_EXCERPT_LENGTH])
+        except RecursionError:
+            return "<a value nested too deeply to show>"
+    masked = mask(text)
+    return value if masked == text else json.loads(masked)
+
+
+def excerpt(text: str, length: int = _EXCERPT_LENGTH) -> str:
+    """The start of ``text``, masked *before* it is cut (a cut key would escape the mask)."""
+    text = mask(text)
+    if len(text) > length:
+        text = text[: length - 3].rstrip() + "..."
+    return text
+
+
+def masking() -> bool:
+    """Whether any key is registered (so that masking can change anything)."""
+    return bool(_SECRETS.patterns)
+
+
+def scrub(error: BaseException) -> None:
+    """Drop the locals of the finished frames behind ``error`` when they may hold a key.
+
+    That is when a server echoed a key into the error (the frames that read and parsed the
+    answer hold the echoed text) and after every transport failure (``http.client``'s frames
+    hold the request as it was sent, ``Authorization`` header included). ``capture_locals``
+    tracebacks (``pytest --showlocals``, Sentry) would print them. Running frames keep theirs.
+    """
+    if not getattr(error, "_scrub", False):
+        return
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen and len(seen) < 16:
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)
+        current = current.__cause__ or current.__context__
