@@ -10,6 +10,7 @@ import os
 import sys
 import time
 import uuid
+import warnings
 import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
@@ -30,6 +31,7 @@ from ._config import (
     ERROR_BODY_LIMIT,
     NOT_GIVEN,
     NotGiven,
+    is_absent,
 )
 from ._convert import json_default
 from ._errors import (
@@ -140,6 +142,40 @@ def _check_api_key(api_key: object) -> Secret:
     return Secret(api_key)
 
 
+#: Constructor keywords of the openai SDK that mean nothing for Sogni: ignored with a warning.
+_MEANINGLESS = ("organization", "project", "webhook_secret", "websocket_base_url")
+#: Keywords of the openai SDK that would change how requests are authenticated or routed.
+_UNSUPPORTED = ("admin_api_key", "workload_identity", "provider", "data_residency")
+
+
+def _given(value: _T | None) -> _T | None:
+    """``None`` for any "not set" marker (``NOT_GIVEN``, ``openai.NOT_GIVEN``, ``omit``)."""
+    return None if is_absent(value) else value
+
+
+def _openai_only_options(**given: object) -> None:
+    """Accept the openai SDK's other constructor keywords when unset; say so when set."""
+    for name in _MEANINGLESS:
+        if not is_absent(given[name]):
+            warnings.warn(
+                f"OpenAI({name}=...) has no meaning for Sogni and is ignored",
+                UserWarning,
+                stacklevel=3,
+            )
+    for name in _UNSUPPORTED:
+        if not is_absent(given[name]):
+            raise ValueError(
+                f"{name} is an OpenAI platform option that Sogni does not support; leave it out"
+            )
+    if given["_strict_response_validation"] not in (False, None):
+        raise ValueError(
+            "_strict_response_validation=True is not supported: answers are parsed leniently "
+            "and unknown fields are kept"
+        )
+    if given["_enforce_credentials"] not in (True, None):
+        raise ValueError("_enforce_credentials=False is not supported: Sogni needs an api_key")
+
+
 def _check_size(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1024:
         raise ValueError(f"{name} must be a number of bytes, at least 1024; got {value!r}")
@@ -203,14 +239,18 @@ class OpenAI:
     def __init__(
         self,
         *,
-        api_key: str | None = None,
+        api_key: str | Callable[[], str] | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        webhook_secret: str | None = None,
         base_url: str | None = None,
+        websocket_base_url: str | None = None,
         timeout: float | Timeout | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, Any] | None = None,
-        app_source: str | None = None,
         http_client: requests.Session | None = None,
+        app_source: str | None = None,
         sleep: Callable[[float], None] | None = None,
         tool_timeout: float = DEFAULT_TOOL_TIMEOUT,
         requests_per_minute: float | None = None,
@@ -220,7 +260,40 @@ class OpenAI:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         allow_local_files: bool = False,
+        admin_api_key: str | None = None,
+        workload_identity: object = None,
+        provider: object = None,
+        data_residency: object = None,
+        _strict_response_validation: bool = False,
+        _enforce_credentials: bool = True,
     ) -> None:
+        # openai.NOT_GIVEN / omit / None: the default, for every keyword.
+        if is_absent(api_key):
+            api_key = None
+        base_url = _given(base_url)
+        if is_absent(timeout):
+            timeout = None
+        default_headers = _given(default_headers)
+        default_query = _given(default_query)
+        http_client = _given(http_client)
+        if is_absent(max_retries):
+            max_retries = DEFAULT_MAX_RETRIES
+        _openai_only_options(
+            organization=organization,
+            project=project,
+            webhook_secret=webhook_secret,
+            websocket_base_url=websocket_base_url,
+            admin_api_key=admin_api_key,
+            workload_identity=workload_identity,
+            provider=provider,
+            data_residency=data_residency,
+            _strict_response_validation=_strict_response_validation,
+            _enforce_credentials=_enforce_credentials,
+        )
+        self._key_source: Callable[[], str] | None = None
+        if callable(api_key):
+            self._key_source = api_key
+            api_key = api_key()
         if api_key is None:
             api_key = os.environ.get(ENV_API_KEY) or None
         if api_key is None:
@@ -237,6 +310,12 @@ class OpenAI:
         if http_client is not None and not isinstance(http_client, requests.Session):
             raise TypeError(
                 f"http_client must be a requests.Session; got {type(http_client).__name__}"
+                + (
+                    " (an httpx client is the openai SDK's transport; this client runs on "
+                    "requests: pass a requests.Session, or leave http_client out)"
+                    if type(http_client).__module__.split(".")[0].startswith("httpx")
+                    else ""
+                )
             )
         if (
             isinstance(tool_timeout, bool)
@@ -305,6 +384,17 @@ class OpenAI:
         self.beta = Beta(self.chat)
         self.models = Models(self)
 
+    def _refresh_key(self) -> None:
+        """Ask ``api_key``'s function for the key again (it may rotate); rebuild the header."""
+        assert self._key_source is not None
+        fresh = self._key_source()
+        if fresh != self.api_key:
+            key = _check_api_key(Secret(fresh) if isinstance(fresh, str) else fresh)
+            register_secret(key)
+            weakref.finalize(self, forget_secret, str(key))
+            self.api_key = key
+            self._headers = self._build_headers()
+
     def _build_headers(self) -> dict[str, str]:
         headers = {
             "Authorization": Secret(f"Bearer {self.api_key}"),
@@ -321,12 +411,15 @@ class OpenAI:
     def with_options(
         self,
         *,
-        api_key: str | None = None,
+        api_key: str | Callable[[], str] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
+        set_default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, Any] | None = None,
+        set_default_query: Mapping[str, Any] | None = None,
+        http_client: requests.Session | None = None,
         app_source: str | NotGiven | None = NOT_GIVEN,
         sleep: Callable[[float], None] | None = None,
         tool_timeout: float | None = None,
@@ -337,22 +430,45 @@ class OpenAI:
         max_response_bytes: int | None = None,
         max_event_bytes: int | None = None,
         allow_local_files: bool | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        webhook_secret: str | None = None,
+        websocket_base_url: str | None = None,
     ) -> OpenAI:
         """A new client with some options changed, sharing this client's connection pool.
 
-        ``default_headers`` and ``default_query`` are merged over this client's. With the
-        same ``requests_per_minute`` the copy also shares this client's pacing.
+        ``default_headers`` and ``default_query`` are merged over this client's;
+        ``set_default_headers`` and ``set_default_query`` replace them (as in the openai SDK).
+        ``http_client`` gives the copy a session of its own. With the same
+        ``requests_per_minute`` the copy also shares this client's pacing.
         """
+        if not is_absent(default_headers) and not is_absent(set_default_headers):
+            raise ValueError("pass default_headers or set_default_headers, not both")
+        if not is_absent(default_query) and not is_absent(set_default_query):
+            raise ValueError("pass default_query or set_default_query, not both")
+        headers = (
+            dict(set_default_headers or {})
+            if not is_absent(set_default_headers)
+            else {**self._default_headers, **(_given(default_headers) or {})}
+        )
+        query = (
+            dict(set_default_query or {})
+            if not is_absent(set_default_query)
+            else {**self._default_query, **(_given(default_query) or {})}
+        )
         rate = self.requests_per_minute if requests_per_minute is NOT_GIVEN else requests_per_minute
+        key: str | Callable[[], str] = (
+            api_key if api_key and not is_absent(api_key) else self._key_source or self.api_key
+        )
         copy = OpenAI(
-            api_key=api_key or self.api_key,
-            base_url=base_url or self.base_url,
+            api_key=key,
+            base_url=_given(base_url) or self.base_url,
             timeout=self.timeout if timeout is NOT_GIVEN else timeout,
-            max_retries=self.max_retries if max_retries is None else max_retries,
-            default_headers={**self._default_headers, **(default_headers or {})},
-            default_query={**self._default_query, **(default_query or {})},
+            max_retries=self.max_retries if is_absent(max_retries) else max_retries,  # type: ignore[arg-type]
+            default_headers=headers,
+            default_query=query,
             app_source=self.app_source if app_source is NOT_GIVEN else app_source,
-            http_client=self._session,
+            http_client=_given(http_client) or self._session,
             sleep=sleep or self._sleep,
             tool_timeout=self.tool_timeout if tool_timeout is None else tool_timeout,
             requests_per_minute=rate,
@@ -368,6 +484,10 @@ class OpenAI:
             allow_local_files=(
                 self.allow_local_files if allow_local_files is None else allow_local_files
             ),
+            organization=organization,
+            project=project,
+            webhook_secret=webhook_secret,
+            websocket_base_url=websocket_base_url,
         )
         if self._pacer is not None and copy.requests_per_minute == self.requests_per_minute:
             copy._pacer = self._pacer
@@ -492,6 +612,8 @@ class OpenAI:
         """
         if self._closed:
             raise OpenAIError("This client has been closed; create a new one")
+        if self._key_source is not None:
+            self._refresh_key()
         headers = dict(self._headers)
         headers["Idempotency-Key"] = str(uuid.uuid4())
         data = None

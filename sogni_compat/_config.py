@@ -68,3 +68,18 @@ class _NotGiven(enum.Enum):
 #: Marks a keyword that was not passed, as opposed to one passed as ``None``.
 NOT_GIVEN: Final = _NotGiven.NOT_GIVEN
 NotGiven = Literal[_NotGiven.NOT_GIVEN]
+
+#: The ``openai`` package's markers for "not set" (``openai.NOT_GIVEN``, ``openai.omit``).
+_FOREIGN_ABSENT = frozenset({"NotGiven", "Omit"})
+
+
+def is_absent(value: object) -> bool:
+    """Whether a keyword's value means "not set": ``None``, ``NOT_GIVEN``, or openai's markers.
+
+    Wrapper code passes ``openai.NOT_GIVEN`` or ``openai.omit`` for keywords it does not set;
+    they are recognised by their class, without importing ``openai``.
+    """
+    if value is None or value is NOT_GIVEN:
+        return True
+    kind = type(value)
+    return kind.__name__ in _FOREIGN_ABSENT and kind.__module__.startswith("openai")

@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from ._config import DEFAULT_MAX_TOOL_CALLS_PER_ROUND, MAX_APP_SOURCE_LENGTH
+from ._config import DEFAULT_MAX_TOOL_CALLS_PER_ROUND, MAX_APP_SOURCE_LENGTH, is_absent
 from .types import BaseObject
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "check_app_source",
     "check_headers",
     "check_timeout",
+    "request_options",
     "sogni_tools_enabled",
 ]
 
@@ -244,7 +245,7 @@ def check_headers(headers: object, name: str) -> None:
 
 def check_timeout(value: object, name: str = "timeout") -> Timeout | None:
     """``None``, seconds, a ``(connect, read)`` pair, or an object with ``connect``/``read``."""
-    if value is None:
+    if is_absent(value):
         return None
     if hasattr(value, "connect") and hasattr(value, "read"):  # e.g. an httpx.Timeout
         value = (value.connect, value.read)
@@ -325,6 +326,28 @@ class RequestOptions:
     extra_query: Mapping[str, Any] | None = None
     extra_body: Mapping[str, Any] | None = attrs.field(default=None, validator=_mapping)
     timeout: Timeout | None = None
+
+
+def request_options(
+    *,
+    extra_headers: object = None,
+    extra_query: object = None,
+    extra_body: object = None,
+    timeout: object = None,
+) -> RequestOptions:
+    """Check the request options every method takes (``None``/``NOT_GIVEN`` mean unset)."""
+    headers, query, body, seconds = (
+        None if is_absent(v) else v for v in (extra_headers, extra_query, extra_body, timeout)
+    )
+    check_headers(headers, "extra_headers")
+    if query is not None and not isinstance(query, Mapping):
+        raise TypeError(f"extra_query must be a dict; got {_type_name(query)}")
+    return RequestOptions(
+        extra_headers=headers,  # type: ignore[arg-type]
+        extra_query=query,
+        extra_body=body,  # type: ignore[arg-type]
+        timeout=check_timeout(seconds),
+    )
 
 
 def _callable(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -488,20 +511,17 @@ def chat_request(
         if name in spelled:
             raise TypeError(f"pass {spelled[name]!r} or {key!r}, not both")
         spelled[name] = key
-        if value is not None:
+        if not is_absent(value):
             given[name] = value
     if "messages" not in given:
         raise TypeError(f"{function}() missing required keyword argument 'messages'")
 
-    options = RequestOptions(
+    options = request_options(
         extra_headers=given.pop("extra_headers", None),
         extra_query=given.pop("extra_query", None),
         extra_body=given.pop("extra_body", None),
-        timeout=check_timeout(given.pop("timeout", None)),
+        timeout=given.pop("timeout", None),
     )
-    check_headers(options.extra_headers, "extra_headers")
-    if options.extra_query is not None and not isinstance(options.extra_query, Mapping):
-        raise TypeError(f"extra_query must be a dict; got {_type_name(options.extra_query)}")
 
     enable_thinking = _thinking(given)
     if enable_thinking is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -9,7 +10,7 @@ import requests
 
 from .._convert import converter
 from .._errors import APIResponseValidationError
-from .._params import RequestOptions, check_timeout
+from .._params import request_options
 from ..types import Model, ModelsPage
 from ._base import Resource, decode_json
 
@@ -17,24 +18,59 @@ __all__ = ["Models", "models_page"]
 
 
 class Models(Resource):
-    """``client.models.list()`` and ``client.models.retrieve(id)``."""
+    """``client.models.list()`` and ``client.models.retrieve(id)``.
 
-    def list(self, *, timeout: Any = None) -> ModelsPage:
+    Both take the request options every method takes: ``extra_headers``, ``extra_query``,
+    ``extra_body`` (sent as a JSON body) and ``timeout``.
+    """
+
+    def list(
+        self,
+        *,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: Any = None,
+    ) -> ModelsPage:
         """All models; the page's ``.data`` holds them and iterating the page yields them."""
-        page = self._client._request("GET", "models", options=_options(timeout), parse=models_page)
+        options = request_options(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+        page = self._client._request(
+            "GET", "models", body=options.extra_body, options=options, parse=models_page
+        )
         if self._client.response_types == "openai":
             from .. import _openai_types  # noqa: PLC0415 - only in this mode
 
             page.data = [_openai_types.model(m) for m in page.data]
         return page
 
-    def retrieve(self, model: str, *, timeout: Any = None) -> Model:
+    def retrieve(
+        self,
+        model: str,
+        *,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: Any = None,
+    ) -> Model:
         """One model by id."""
         if not isinstance(model, str) or not model:
             raise ValueError(f"model must be a non-empty string; got {model!r}")
+        options = request_options(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
         model = self._client.model_aliases.get(model, model)
         path = f"models/{quote(model, safe='')}"
-        found = self._client._request("GET", path, options=_options(timeout), parse=_model)
+        found = self._client._request(
+            "GET", path, body=options.extra_body, options=options, parse=_model
+        )
         if self._client.response_types == "openai":
             from .. import _openai_types  # noqa: PLC0415 - only in this mode
 
@@ -64,7 +100,3 @@ def _model(response: requests.Response) -> Model:
     found: Model = converter.structure(data, Model)
     found._request_id = response.headers.get("x-request-id")
     return found
-
-
-def _options(timeout: Any) -> RequestOptions | None:
-    return RequestOptions(timeout=check_timeout(timeout)) if timeout is not None else None

@@ -1,0 +1,144 @@
+"""What wrapper code passes works: "not set" markers, request options, constructor keywords."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+import httpx
+import openai
+import pytest
+import responses
+
+import sogni_compat
+from sogni_compat import OpenAI
+
+from ._helpers import API_KEY, BASE_URL, CHAT_URL, USER, completion, sent_json
+
+MODELS_URL = f"{BASE_URL}/models"
+MODEL = {"id": "qwen", "object": "model", "created": 0, "owned_by": "sogni"}
+
+
+@pytest.mark.parametrize(
+    "unset", [sogni_compat.NOT_GIVEN, openai.NOT_GIVEN, openai.omit, None], ids=repr
+)
+def test_not_set_markers_leave_keywords_out(mock: responses.RequestsMock, unset: Any) -> None:
+    """NOT_GIVEN, openai.NOT_GIVEN and openai.omit mean "absent", like None."""
+    mock.post(CHAT_URL, json=completion())
+    client = OpenAI(api_key=API_KEY, base_url=BASE_URL, timeout=unset, max_retries=unset)
+    client.chat.completions.create(
+        messages=USER,
+        temperature=unset,
+        max_tokens=unset,
+        think=unset,
+        tools=unset,
+        stream=unset,
+        timeout=unset,
+        extra_body=unset,
+    )
+    sent = sent_json(mock.calls[0])
+    assert set(sent) == {"messages", "sogni_tools"}
+    assert client.timeout == (5.0, 600.0)
+    assert client.max_retries == 2
+
+
+def test_models_take_request_options(mock: responses.RequestsMock) -> None:
+    """models.list/retrieve take extra_headers, extra_query, extra_body and timeout."""
+    mock.get(MODELS_URL, json={"object": "list", "data": [MODEL]})
+    mock.get(f"{MODELS_URL}/qwen", json=MODEL)
+    client = OpenAI(api_key=API_KEY, base_url=BASE_URL)
+    page = client.models.list(
+        extra_headers={"X-Trace": "t1"}, extra_query={"owner": "me"}, timeout=openai.NOT_GIVEN
+    )
+    assert [m.id for m in page] == ["qwen"]
+    first = mock.calls[0].request
+    assert first.headers["X-Trace"] == "t1"
+    assert first.url == f"{MODELS_URL}?owner=me"
+    assert client.models.retrieve("qwen", extra_body={"detail": True}, timeout=3).id == "qwen"
+    assert json.loads(mock.calls[1].request.body or b"") == {"detail": True}
+
+
+def test_request_options_are_checked(mock: responses.RequestsMock) -> None:
+    """Bad request options on any method fail before sending."""
+    client = OpenAI(api_key=API_KEY, base_url=BASE_URL)
+    with pytest.raises(TypeError, match="extra_query must be a dict"):
+        client.models.list(extra_query="owner=me")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="timeout must be a positive"):
+        client.models.retrieve("qwen", timeout=-1)
+
+
+def test_openai_constructor_keywords_unset_are_accepted() -> None:
+    """Every keyword of openai.OpenAI() is accepted when unset, as wrappers pass them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client = OpenAI(
+            api_key=API_KEY,
+            organization=None,
+            project=None,
+            webhook_secret=None,
+            base_url=openai.NOT_GIVEN,  # type: ignore[arg-type]
+            websocket_base_url=None,
+            timeout=openai.NOT_GIVEN,  # type: ignore[arg-type]
+            max_retries=2,
+            default_headers=None,
+            default_query=None,
+            http_client=None,
+            _strict_response_validation=False,
+        )
+    assert client.base_url == "https://api.sogni.ai/v1"
+
+
+@pytest.mark.parametrize("name", ["organization", "project", "webhook_secret"])
+def test_meaningless_keywords_warn(name: str) -> None:
+    """An organization or project set for OpenAI is ignored with a warning that says so."""
+    with pytest.warns(UserWarning, match=f"{name}=.*no meaning for Sogni"):
+        OpenAI(api_key=API_KEY, **{name: "org-123"})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"admin_api_key": "x"}, "admin_api_key is an OpenAI platform option"),
+        ({"provider": "azure"}, "provider is an OpenAI platform option"),
+        ({"_strict_response_validation": True}, "parsed leniently"),
+        ({"_enforce_credentials": False}, "needs an api_key"),
+    ],
+)
+def test_unsupported_keywords_are_refused(kwargs: Any, match: str) -> None:
+    """Options Sogni cannot honour raise ValueError naming them."""
+    with pytest.raises(ValueError, match=match):
+        OpenAI(api_key=API_KEY, **kwargs)
+
+
+def test_an_httpx_client_is_explained() -> None:
+    """Passing the openai SDK's kind of http_client says what to pass instead."""
+    with httpx.Client() as session, pytest.raises(TypeError, match=r"requests\.Session"):
+        OpenAI(api_key=API_KEY, http_client=session)  # type: ignore[arg-type]
+
+
+def test_api_key_may_be_a_function(mock: responses.RequestsMock) -> None:
+    """api_key=callable is asked before each request, so a rotating key is picked up."""
+    mock.post(CHAT_URL, json=completion())
+    mock.post(CHAT_URL, json=completion())
+    keys = iter(["sk-first-0123456789", "sk-first-0123456789", "sk-second-0123456789"])
+    client = OpenAI(api_key=lambda: next(keys), base_url=BASE_URL)
+    client.chat.completions.create(messages=USER)
+    client.chat.completions.create(messages=USER)
+    sent = [call.request.headers["Authorization"] for call in mock.calls]
+    assert sent == ["Bearer sk-first-0123456789", "Bearer sk-second-0123456789"]
+    assert "sk-second" not in repr(client)
+
+
+def test_with_options_set_default_headers_replaces(mock: responses.RequestsMock) -> None:
+    """set_default_headers replaces the client's default headers; default_headers merges."""
+    mock.post(CHAT_URL, json=completion())
+    mock.post(CHAT_URL, json=completion())
+    client = OpenAI(api_key=API_KEY, base_url=BASE_URL, default_headers={"X-A": "1"})
+    client.with_options(default_headers={"X-B": "2"}).chat.completions.create(messages=USER)
+    client.with_options(set_default_headers={"X-B": "2"}).chat.completions.create(messages=USER)
+    merged, replaced = (call.request.headers for call in mock.calls)
+    assert (merged.get("X-A"), merged.get("X-B")) == ("1", "2")
+    assert (replaced.get("X-A"), replaced.get("X-B")) == (None, "2")
+    with pytest.raises(ValueError, match="not both"):
+        client.with_options(default_headers={"a": "b"}, set_default_headers={"c": "d"})
