@@ -7,15 +7,17 @@ actually sent is remembered, so :meth:`BaseObject.to_dict` gives back the wire J
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 import attrs
 
 if TYPE_CHECKING:
-    from typing_extensions import dataclass_transform
+    from typing_extensions import Self, dataclass_transform
 else:
+    Self = Any
 
     def dataclass_transform(**_: Any) -> Any:
         return lambda decorated: decorated
@@ -42,14 +44,40 @@ def _dump(value: Any, exclude_unset: bool, exclude_none: bool) -> Any:
     return value
 
 
+def _keys(selection: object) -> set[str] | None:
+    """The top-level names of a pydantic-style ``include``/``exclude`` (a set or a dict)."""
+    if selection is None:
+        return None
+    if isinstance(selection, dict | set | frozenset | list | tuple):
+        return {str(key) for key in selection}
+    raise TypeError(f"include/exclude must be a set or a dict of field names; got {selection!r}")
+
+
+class _ModelFields:
+    """``Class.model_fields``: the documented fields by name, as pydantic models offer."""
+
+    def __get__(self, instance: object, owner: type[BaseObject]) -> dict[str, Any]:
+        return {
+            field.name: field for field in attrs.fields(owner) if not field.name.startswith("_")
+        }
+
+
 @attrs.define(slots=True, kw_only=True, repr=False)
 class BaseObject:
-    """Common behaviour of response objects: extras as attributes, dumps, repr, pickling."""
+    """Common behaviour of response objects: extras as attributes, dumps, repr, pickling.
+
+    They also offer the part of pydantic's (and so the openai SDK's) ``BaseModel`` surface
+    that code and libraries read: ``model_fields_set``, ``model_fields``, ``model_dump``,
+    ``model_dump_json``, ``model_copy``, ``model_validate``, ``model_construct``, ``to_dict``,
+    ``to_json`` and ``==``.
+    """
 
     _extra: dict[str, Any] = attrs.field(factory=dict, init=False, eq=True)
     # Names the server sent; ``None`` for objects built in code (then non-``None`` fields count).
     _fields_set: frozenset[str] | None = attrs.field(default=None, init=False, eq=False)
     _request_id: str | None = attrs.field(default=None, init=False, eq=False)
+
+    model_fields: ClassVar[Any] = _ModelFields()
 
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: serve the fields the server added.
@@ -72,17 +100,43 @@ class BaseObject:
             return self._fields_set
         return frozenset(name for name in self._field_names() if getattr(self, name) is not None)
 
-    def _dump(self, exclude_unset: bool, exclude_none: bool) -> dict[str, Any]:
+    @property
+    def model_fields_set(self) -> set[str]:
+        """The names set on this object: what the server sent (its own extra fields too)."""
+        return set(self._set_names()) | set(self._extra)
+
+    def _dump(
+        self,
+        exclude_unset: bool,
+        exclude_none: bool,
+        include: set[str] | None = None,
+        exclude: set[str] | None = None,
+        exclude_defaults: bool = False,
+    ) -> dict[str, Any]:
         sent = self._set_names() if exclude_unset else None
+        defaults = (
+            {f.name: f.default for f in attrs.fields(type(self))} if exclude_defaults else None
+        )
         out: dict[str, Any] = {}
         for name in self._field_names():
             if sent is not None and name not in sent:
                 continue
+            if (include is not None and name not in include) or (exclude and name in exclude):
+                continue
             value = getattr(self, name)
             if value is None and exclude_none:
                 continue
+            if defaults is not None:
+                default = defaults.get(name)
+                factory = getattr(default, "factory", None)  # an attrs Factory
+                if factory is not None:
+                    default = factory()
+                if value == default:
+                    continue
             out[name] = _dump(value, exclude_unset, exclude_none)
         for name, value in self._extra.items():
+            if (include is not None and name not in include) or (exclude and name in exclude):
+                continue
             if value is None and exclude_none:
                 continue
             out[name] = _dump(value, exclude_unset, exclude_none)
@@ -92,46 +146,118 @@ class BaseObject:
         self,
         *,
         mode: Literal["json", "python"] = "python",
+        use_api_names: bool = True,
         exclude_unset: bool = True,
+        exclude_defaults: bool = False,
         exclude_none: bool = False,
+        warnings: bool = True,
     ) -> dict[str, Any]:
         """The object as a plain dict; by default exactly the fields the server sent."""
-        del mode  # values are JSON-native, so both modes give the same dict
-        return self._dump(exclude_unset, exclude_none)
+        del mode, use_api_names, warnings  # values are JSON-native; names are the wire names
+        return self._dump(exclude_unset, exclude_none, exclude_defaults=exclude_defaults)
 
     def to_json(
-        self, *, indent: int | None = 2, exclude_unset: bool = True, exclude_none: bool = False
+        self,
+        *,
+        indent: int | None = 2,
+        use_api_names: bool = True,
+        exclude_unset: bool = True,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+        warnings: bool = True,
     ) -> str:
         """The object as JSON text; by default exactly the fields the server sent."""
+        del use_api_names, warnings
         return json.dumps(
-            self._dump(exclude_unset, exclude_none), indent=indent, ensure_ascii=False
+            self._dump(exclude_unset, exclude_none, exclude_defaults=exclude_defaults),
+            indent=indent,
+            ensure_ascii=False,
         )
 
     def model_dump(
         self,
         *,
         mode: Literal["json", "python"] | str = "python",
-        exclude_unset: bool = False,
-        exclude_none: bool = False,
+        include: Any = None,
+        exclude: Any = None,
         by_alias: bool | None = None,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+        round_trip: bool = False,
+        warnings: bool | str = True,
+        **_: Any,
     ) -> dict[str, Any]:
-        """Pydantic-style dump: every field (``None`` when absent) plus the extras."""
-        del mode, by_alias  # values are JSON-native and field names are the wire names
-        return self._dump(exclude_unset, exclude_none)
+        """Pydantic-style dump: every field (``None`` when absent) plus the extras.
+
+        ``include``/``exclude`` select top-level fields (a set, or a dict whose keys count).
+        """
+        del mode, by_alias, round_trip, warnings  # JSON-native values, wire names
+        return self._dump(
+            exclude_unset, exclude_none, _keys(include), _keys(exclude), exclude_defaults
+        )
 
     def model_dump_json(
         self,
         *,
         indent: int | None = None,
-        exclude_unset: bool = False,
-        exclude_none: bool = False,
+        include: Any = None,
+        exclude: Any = None,
         by_alias: bool | None = None,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+        round_trip: bool = False,
+        warnings: bool | str = True,
+        **_: Any,
     ) -> str:
         """Pydantic-style JSON dump: every field plus the extras."""
-        del by_alias
         return json.dumps(
-            self._dump(exclude_unset, exclude_none), indent=indent, ensure_ascii=False
+            self.model_dump(
+                include=include,
+                exclude=exclude,
+                exclude_unset=exclude_unset,
+                exclude_defaults=exclude_defaults,
+                exclude_none=exclude_none,
+            ),
+            indent=indent,
+            ensure_ascii=False,
         )
+
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy, with ``update`` applied (fields, or extras for other names)."""
+        copied = copy.deepcopy(self) if deep else copy.copy(self)
+        if update:
+            names = set(self._field_names())
+            extra = dict(copied._extra)
+            for name, value in update.items():
+                if name in names:
+                    setattr(copied, name, value)
+                else:
+                    extra[name] = value
+            copied._extra = extra
+            if copied._fields_set is not None:
+                copied._fields_set = copied._fields_set | (names & set(update))
+        return copied
+
+    @classmethod
+    def model_validate(cls, obj: Any) -> Self:
+        """Build an object from a dict of wire fields (leniently, as answers are read)."""
+        if isinstance(obj, cls):
+            return obj
+        from .._convert import converter  # noqa: PLC0415 - types do not import the converter
+
+        made: Self = converter.structure(obj, cls)
+        return made
+
+    @classmethod
+    def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:
+        """Build an object from keyword values without checking them (unknown names: extras)."""
+        names = set(cls._field_names())
+        made = cls(**{k: v for k, v in values.items() if k in names})
+        made._extra = {k: v for k, v in values.items() if k not in names}
+        made._fields_set = frozenset(_fields_set if _fields_set is not None else values) & names
+        return made
 
     def __repr__(self) -> str:
         parts = [
