@@ -44,6 +44,7 @@ from .types import (
 
 if typing.TYPE_CHECKING:
     from ._streaming import Stream
+    from ._structured import function_tool, pydantic_function_tool
     from .types import ChatCompletionChunk, ToolProgress, ToolResult, ToolRound
 
 #: Sogni's name for the base error class.
@@ -85,6 +86,8 @@ __all__ = [
     "ToolRoundsExceededError",
     "UnprocessableEntityError",
     "__version__",
+    "function_tool",
+    "pydantic_function_tool",
 ]
 
 logging.getLogger("sogni_compat").addHandler(logging.NullHandler())
@@ -117,5 +120,7 @@ __getattr__, __dir__ = _lazy_exports(
         "ToolProgress": ".types",
         "ToolResult": ".types",
         "ToolRound": ".types",
+        "function_tool": "._structured",
+        "pydantic_function_tool": "._structured",
     },
 )

@@ -23,13 +23,17 @@ from .types import ChatCompletion, ChatCompletionChunk, Model
 __all__ = ["chunk", "completion", "model"]
 
 
-def completion(ours: ChatCompletion) -> Any:
+def completion(ours: ChatCompletion, *, parsed: bool = False) -> Any:
     """An ``openai.types.chat.ChatCompletion`` (``ParsedChatCompletion`` after ``parse()``)."""
     data = ours.to_dict()
-    parsed = [choice.message.parsed for choice in ours.choices]
-    if any(value is not None for value in parsed):
-        for wire, value in zip(data["choices"], parsed, strict=True):
-            wire.setdefault("message", {})["parsed"] = value
+    if parsed or any(choice.message.parsed is not None for choice in ours.choices):
+        for wire, choice in zip(data["choices"], ours.choices, strict=True):
+            message = wire.setdefault("message", {})
+            message["parsed"] = choice.message.parsed
+            for call, made in zip(
+                message.get("tool_calls") or (), choice.message.tool_calls or (), strict=False
+            ):
+                call.setdefault("function", {})["parsed_arguments"] = made.function.parsed_arguments
         theirs: Any = ParsedChatCompletion[object].model_validate(data)
     else:
         theirs = OpenAIChatCompletion.model_validate(data)

@@ -28,7 +28,14 @@ from ._errors import (
 from ._json import loads
 from .types import ChatCompletion
 
-__all__ = ["parse_completion", "response_format_for"]
+__all__ = [
+    "FunctionTool",
+    "ParseSpec",
+    "function_tool",
+    "parse_completion",
+    "parse_spec",
+    "pydantic_function_tool",
+]
 
 _SEQUENCES = (
     list,
@@ -56,22 +63,103 @@ def check_output_type(tp: object) -> type:
         assert isinstance(tp, type)
         return tp
     raise TypeError(
-        "response_format must be a pydantic model, an attrs class or a dataclass; got "
-        f"{tp!r}. For a response_format dict, use chat.completions.create()"
+        "response_format must be a pydantic model, an attrs class, a dataclass or a "
+        f"response format dict; got {tp!r}"
     )
+
+
+def _schema_of(tp: type) -> dict[str, Any]:
+    if _is_pydantic(tp):
+        strict: dict[str, Any] = _strict(tp.model_json_schema())  # type: ignore[attr-defined]
+        return strict
+    return _Schemas().root(tp)
 
 
 def response_format_for(tp: type) -> dict[str, Any]:
     """The strict ``json_schema`` response format describing ``tp``."""
-    schema = (
-        _strict(tp.model_json_schema())  # type: ignore[attr-defined]
-        if _is_pydantic(tp)
-        else _Schemas().root(tp)
-    )
     return {
         "type": "json_schema",
-        "json_schema": {"name": tp.__name__, "schema": schema, "strict": True},
+        "json_schema": {"name": tp.__name__, "schema": _schema_of(tp), "strict": True},
     }
+
+
+class FunctionTool(dict):  # type: ignore[type-arg]
+    """The ``function`` of a strict tool made from a class; ``.model`` is the class.
+
+    ``chat.completions.parse()`` builds each call's ``parsed_arguments`` as an instance of it
+    (the ``openai`` package's ``pydantic_function_tool`` is read the same way).
+    """
+
+    model: type
+
+    def __init__(self, function: dict[str, Any], model: type) -> None:
+        super().__init__(function)
+        self.model = model
+
+
+def function_tool(
+    model: type, *, name: str | None = None, description: str | None = None
+) -> dict[str, Any]:
+    """A strict function tool whose parameters are ``model``'s fields.
+
+    ``model`` is a pydantic model, an attrs class or a dataclass; the tool's name defaults to
+    the class name and its description to the class docstring. With
+    ``chat.completions.parse(tools=[...])`` the calls come back with ``parsed_arguments``.
+    """
+    model = check_output_type(model)
+    function: dict[str, Any] = {
+        "name": name or model.__name__,
+        "strict": True,
+        "parameters": _schema_of(model),
+    }
+    described = description if description is not None else model.__doc__
+    if described is not None and not (
+        _is_record(model) and described.startswith(f"{model.__name__}(")  # generated docstring
+    ):
+        function["description"] = described
+    return {"type": "function", "function": FunctionTool(function, model)}
+
+
+#: The openai SDK's name for :func:`function_tool` (which also takes attrs classes and
+#: dataclasses), so code importing it from here keeps working.
+pydantic_function_tool = function_tool
+
+
+@attrs.frozen
+class ParseSpec:
+    """What ``parse()`` sends and how it reads the answer back."""
+
+    #: The class ``message.parsed`` is built as, or ``None`` (a dict format, or none).
+    output_type: type | None
+    #: The ``response_format`` sent, or ``None``.
+    response_format: dict[str, Any] | None
+    #: Strict tools by name, each with its class (or ``None``: the arguments stay a dict).
+    tools: dict[str, type | None]
+
+
+def parse_spec(response_format: object, tools: object) -> ParseSpec:
+    """Check ``parse()``'s ``response_format`` and ``tools`` before anything is sent."""
+    output_type = None
+    fmt: dict[str, Any] | None = None
+    if isinstance(response_format, dict):
+        fmt = response_format  # passed through, as the openai SDK does; parsed stays None
+    elif response_format is not None:
+        output_type = check_output_type(response_format)
+        fmt = response_format_for(output_type)
+    strict: dict[str, type | None] = {}
+    for tool in tools if isinstance(tools, list | tuple) else ():
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(function, dict):
+            continue
+        name = function.get("name")
+        if function.get("strict") is not True:
+            raise ValueError(
+                f"`{name}` is not strict. Only `strict` function tools can be auto-parsed "
+                "(make it with sogni_compat.function_tool(), or set 'strict': True)"
+            )
+        model = getattr(function, "model", None)
+        strict[str(name)] = model if isinstance(model, type) else None
+    return ParseSpec(output_type, fmt, strict)
 
 
 def _strict(schema: Any) -> Any:
@@ -183,33 +271,43 @@ def _problem(exc: Exception) -> str:
 
 
 def parse_completion(
-    completion: ChatCompletion, tp: type, response: requests.Response
+    completion: ChatCompletion, spec: ParseSpec, response: requests.Response
 ) -> ChatCompletion:
-    """Set ``message.parsed`` on every choice; raise when an answer cannot hold an instance."""
+    """Set ``message.parsed`` and each call's ``parsed_arguments``; raise when one cannot be."""
     for choice in completion.choices:
         if choice.finish_reason == "length":
             raise LengthFinishReasonError(completion=completion)
         if choice.finish_reason == "content_filter":
             raise ContentFilterFinishReasonError()
         message = choice.message
-        if message.refusal or message.content is None:
-            continue
-        try:
-            if not isinstance(message.content, str):
-                raise ValueError(f"its content is a {type(message.content).__name__}")
-            data = loads(message.content)
-        except ValueError as exc:
-            raise APIResponseValidationError(
-                f"The answer is not JSON, so it cannot be a {tp.__name__}: {exc}",
-                response=response,
-                body=message.content,
-            ) from exc
-        try:
-            message._parsed = _build(tp, data)
-        except Exception as exc:  # pydantic, cattrs and constructors each raise their own
-            raise APIResponseValidationError(
-                f"The answer does not fit {tp.__name__}: {_problem(exc)}",
-                response=response,
-                body=data,
-            ) from exc
+        tp = spec.output_type
+        if tp is not None and not message.refusal and message.content is not None:
+            message._parsed = _read(tp, message.content, "The answer", response)
+        for call in message.tool_calls or ():
+            function = call.function
+            if function.name in spec.tools:
+                model = spec.tools[function.name]
+                where = f"The arguments of tool call {call.id!r}"
+                function._parsed_arguments = _read(model, function.arguments, where, response)
     return completion
+
+
+def _read(tp: type | None, text: object, what: str, response: requests.Response) -> Any:
+    """``text`` parsed as JSON and built as ``tp`` (kept as JSON when ``tp`` is ``None``)."""
+    name = tp.__name__ if tp is not None else "a JSON object"
+    try:
+        if not isinstance(text, str):
+            raise ValueError(f"it is a {type(text).__name__}")
+        data = loads(text)
+    except ValueError as exc:
+        raise APIResponseValidationError(
+            f"{what} is not JSON, so it cannot be {name}: {exc}", response=response, body=text
+        ) from exc
+    if tp is None:
+        return data
+    try:
+        return _build(tp, data)
+    except Exception as exc:  # pydantic, cattrs and constructors each raise their own
+        raise APIResponseValidationError(
+            f"{what} does not fit {name}: {_problem(exc)}", response=response, body=data
+        ) from exc

@@ -216,9 +216,14 @@ def test_refusal_leaves_parsed_empty(client: OpenAI, mock: responses.RequestsMoc
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"response_format": dict}, TypeError, "pydantic model, an attrs class or a dataclass"),
-        ({"response_format": {"type": "json_object"}}, TypeError, "use chat.completions.create"),
+        ({"response_format": dict}, TypeError, "pydantic model, an attrs class, a dataclass"),
+        ({"response_format": {"type": "xml"}}, ValueError, "response_format type must be one"),
         ({"response_format": Point, "stream": True}, TypeError, "does not stream"),
+        (
+            {"tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]},
+            ValueError,
+            "`f` is not strict",
+        ),
     ],
 )
 def test_parse_refuses_bad_input_before_sending(
@@ -266,3 +271,125 @@ def test_unresolvable_annotations_are_a_clear_error() -> None:
 
     with pytest.raises(TypeError, match="define them at module level"):
         response_format_for(Outer)
+
+
+# -- response format dicts and strict tools, as the openai SDK's parse() takes them -----------
+
+
+class Query(pydantic.BaseModel):
+    """Look something up."""
+
+    topic: str
+    limit: int
+
+
+@dataclasses.dataclass
+class Lookup:
+    """Find a place."""
+
+    city: str
+
+
+def tool_answer(name: str, arguments: str, call_id: str = "c1") -> dict[str, Any]:
+    """A completion asking for one tool call."""
+    body = completion("")
+    body["choices"][0]["finish_reason"] = "tool_calls"
+    body["choices"][0]["message"] = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+        ],
+    }
+    return body
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    [
+        {"type": "json_object"},
+        {"type": "json_schema", "json_schema": {"name": "p", "schema": {"type": "object"}}},
+    ],
+)
+def test_parse_passes_a_format_dict_through(
+    client: OpenAI, mock: responses.RequestsMock, fmt: dict[str, Any]
+) -> None:
+    """A response_format dict is sent as it is and parsed stays None, as in the openai SDK."""
+    mock.post(CHAT_URL, json=completion('{"a": 1}'))
+    result = client.chat.completions.parse(messages=USER, response_format=fmt)
+    assert sent_json(mock.calls[0])["response_format"] == fmt
+    assert result.choices[0].message.parsed is None
+    assert result.choices[0].message.content == '{"a": 1}'
+    raw = client.with_options().chat.completions.with_raw_response
+    mock.post(CHAT_URL, json=completion('{"a": 2}'))
+    assert raw.parse(messages=USER, response_format=fmt).parse().choices[0].message.parsed is None
+
+
+def test_parse_tools_from_openai_pydantic_function_tool(
+    client: OpenAI, mock: responses.RequestsMock
+) -> None:
+    """openai.pydantic_function_tool(Model): parsed_arguments is a Model; no format needed."""
+    import openai
+
+    mock.post(CHAT_URL, json=tool_answer("Query", '{"topic": "owls", "limit": 3}'))
+    result = client.chat.completions.parse(
+        messages=USER, tools=[openai.pydantic_function_tool(Query)]
+    )
+    sent = sent_json(mock.calls[0])
+    assert "response_format" not in sent
+    assert sent["tools"][0]["function"]["strict"] is True
+    call = (result.choices[0].message.tool_calls or [])[0]
+    assert call.function.parsed_arguments == Query(topic="owls", limit=3)
+    assert result.choices[0].message.parsed is None
+
+
+def test_function_tool_from_a_dataclass(client: OpenAI, mock: responses.RequestsMock) -> None:
+    """sogni_compat.function_tool(dataclass) is strict and its calls parse into instances."""
+    tool = sogni_compat.function_tool(Lookup, description="Find a city")
+    assert tool["function"]["name"] == "Lookup"
+    assert tool["function"]["description"] == "Find a city"
+    assert tool["function"]["parameters"]["additionalProperties"] is False
+    assert sogni_compat.function_tool(Query)["function"]["description"] == "Look something up."
+    mock.post(CHAT_URL, json=tool_answer("Lookup", '{"city": "Oslo"}'))
+    result = client.chat.completions.parse(messages=USER, tools=[tool], response_format=Point)
+    call = (result.choices[0].message.tool_calls or [])[0]
+    assert call.function.parsed_arguments == Lookup(city="Oslo")
+
+
+def test_strict_dict_tools_parse_to_dicts(client: OpenAI, mock: responses.RequestsMock) -> None:
+    """A strict tool given as a plain dict gets its arguments parsed as a dict."""
+    tool = {
+        "type": "function",
+        "function": {"name": "f", "strict": True, "parameters": {"type": "object"}},
+    }
+    mock.post(CHAT_URL, json=tool_answer("f", '{"x": [1, 2]}'))
+    result = client.chat.completions.parse(messages=USER, tools=[tool])
+    assert (result.choices[0].message.tool_calls or [])[0].function.parsed_arguments == {
+        "x": [1, 2]
+    }
+
+
+def test_bad_tool_arguments_are_a_validation_error(
+    client: OpenAI, mock: responses.RequestsMock
+) -> None:
+    """Arguments that do not fit the tool's class raise APIResponseValidationError."""
+    mock.post(CHAT_URL, json=tool_answer("Query", '{"topic": "owls"}'))
+    with pytest.raises(sogni_compat.APIResponseValidationError, match="does not fit Query"):
+        client.chat.completions.parse(
+            messages=USER, tools=[sogni_compat.pydantic_function_tool(Query)]
+        )
+
+
+def test_parsed_tools_with_openai_types(mock: responses.RequestsMock) -> None:
+    """With response_types="openai", parse() returns openai's ParsedChatCompletion."""
+    import openai
+    from openai.types.chat import ParsedChatCompletion
+
+    mock.post(CHAT_URL, json=tool_answer("Query", '{"topic": "owls", "limit": 3}'))
+    client = OpenAI(api_key="k", base_url=CHAT_URL.rsplit("/", 2)[0], response_types="openai")
+    result = client.chat.completions.parse(
+        messages=USER, tools=[openai.pydantic_function_tool(Query)]
+    )
+    assert isinstance(result, ParsedChatCompletion)
+    call = (result.choices[0].message.tool_calls or [])[0]
+    assert call.function.parsed_arguments == Query(topic="owls", limit=3)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 import attrs
 import requests
 
-from .._config import MODEL_LOOKUP_TIMEOUT
+from .._config import MODEL_LOOKUP_TIMEOUT, is_absent
 from .._convert import converter
 from .._errors import APIResponseValidationError, NotFoundError, OpenAIError
 from .._params import RequestOptions, Timeout, ToolLoopOptions, chat_request
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from .._client import OpenAI
     from .._streaming import Stream
+    from .._structured import ParseSpec
     from ..types.create_params import CompletionCreateParamsBase
 
 __all__ = ["Beta", "Chat", "Completions"]
@@ -98,17 +99,20 @@ class Completions(Resource):
         result: ChatCompletion | Stream = self._create(kwargs, "parsed")
         return result
 
-    def parse(self, *, response_format: type, **kwargs: Any) -> ChatCompletion:
-        """Like :meth:`create`, with the answer parsed into ``response_format``.
+    def parse(self, **kwargs: Any) -> ChatCompletion:
+        """Like :meth:`create`, with the answer parsed as the openai SDK's ``parse()`` does.
 
-        ``response_format`` is a pydantic model, an attrs class or a dataclass; a strict
+        ``response_format`` may be a pydantic model, an attrs class or a dataclass: a strict
         ``json_schema`` response format built from it is sent, and each
-        ``choices[i].message.parsed`` is an instance of it. Raises
-        :class:`LengthFinishReasonError` or :class:`ContentFilterFinishReasonError` when the
-        answer was cut off, and :class:`APIResponseValidationError` (naming the field) when
-        it does not fit the type.
+        ``choices[i].message.parsed`` is an instance of it. A response format dict is sent as
+        it is (``parsed`` stays ``None``). Every tool must be strict; a call to a tool made
+        with :func:`sogni_compat.function_tool` (or openai's ``pydantic_function_tool``)
+        gets ``function.parsed_arguments`` as an instance of its class, other strict tools
+        their arguments as a dict. Raises :class:`LengthFinishReasonError` or
+        :class:`ContentFilterFinishReasonError` when the answer was cut off, and
+        :class:`APIResponseValidationError` (naming the field) when it does not fit.
         """
-        result: ChatCompletion = self._create(kwargs, "parsed", output_type=response_format)
+        result: ChatCompletion = self._create(kwargs, "parsed", parsing=True)
         return result
 
     @property
@@ -123,24 +127,25 @@ class Completions(Resource):
 
     # -- the one path ----------------------------------------------------------------------
 
-    def _create(
-        self, kwargs: dict[str, Any], mode: _Mode, output_type: object | None = None
-    ) -> Any:
+    def _create(self, kwargs: dict[str, Any], mode: _Mode, parsing: bool = False) -> Any:
         client = self._client
-        if output_type is not None:
-            from .._structured import (  # noqa: PLC0415 - only parse() needs it
-                check_output_type,
-                response_format_for,
-            )
+        spec = None
+        if parsing:
+            from .._structured import parse_spec  # noqa: PLC0415 - only parse() needs it
 
-            if kwargs.get("stream"):
-                raise TypeError("parse() does not stream; use create(stream=True)")
-            if "response_format" in kwargs:
-                raise TypeError("parse() takes the type as response_format, not both")
-            output_type = check_output_type(output_type)
-            kwargs = {**kwargs, "response_format": response_format_for(output_type)}
-        params, options, loop = chat_request(kwargs, app_source=client.app_source)
-        if loop is not None and (mode != "parsed" or output_type is not None):
+            if kwargs.get("stream") and not is_absent(kwargs["stream"]):
+                raise TypeError(
+                    "parse() does not stream; use chat.completions.stream() for a parsed stream"
+                )
+            kwargs = dict(kwargs)
+            fmt = kwargs.pop("response_format", None)
+            spec = parse_spec(None if is_absent(fmt) else fmt, kwargs.get("tools"))
+            if spec.response_format is not None:
+                kwargs["response_format"] = spec.response_format
+        params, options, loop = chat_request(
+            kwargs, app_source=client.app_source, function="parse" if parsing else "create"
+        )
+        if loop is not None and (mode != "parsed" or parsing):
             raise ValueError(
                 "auto_execute_tools=True runs several requests, so it works with create() "
                 "only, not parse() or with_raw_response/with_streaming_response"
@@ -169,10 +174,10 @@ class Completions(Resource):
         parse: Callable[[requests.Response], Any] = (
             _streamer(client, options.timeout) if stream else _completion
         )
-        if output_type is not None:
-            parse = _parser_for(output_type)
+        if spec is not None:
+            parse = _parser_for(spec)
         if client.response_types == "openai":
-            parse = _as_openai(parse)
+            parse = _as_openai(parse, parsed=spec is not None)
         return self._send(body, options, stream=stream, parse=parse, mode=mode)
 
     def _send(
@@ -262,7 +267,9 @@ class Completions(Resource):
         return final
 
 
-def _as_openai(parse: Callable[[requests.Response], Any]) -> Callable[[requests.Response], Any]:
+def _as_openai(
+    parse: Callable[[requests.Response], Any], *, parsed: bool = False
+) -> Callable[[requests.Response], Any]:
     """``parse`` then hand over genuine ``openai`` objects (``response_types="openai"``)."""
     from .. import _openai_types  # noqa: PLC0415 - only in this mode
     from .._streaming import Stream  # noqa: PLC0415
@@ -272,7 +279,7 @@ def _as_openai(parse: Callable[[requests.Response], Any]) -> Callable[[requests.
         if isinstance(result, Stream):
             result._to_openai = True
             return result
-        return _openai_types.completion(result)
+        return _openai_types.completion(result, parsed=parsed)
 
     return convert
 
@@ -281,11 +288,11 @@ def _unread(response: requests.Response) -> requests.Response:
     return response
 
 
-def _parser_for(output_type: type) -> Callable[[requests.Response], ChatCompletion]:
+def _parser_for(spec: ParseSpec) -> Callable[[requests.Response], ChatCompletion]:
     from .._structured import parse_completion  # noqa: PLC0415 - only parse() needs it
 
     def parse(response: requests.Response) -> ChatCompletion:
-        return parse_completion(_completion(response), output_type, response)
+        return parse_completion(_completion(response), spec, response)
 
     return parse
 
@@ -301,11 +308,9 @@ class _RawCompletions:
         result: APIResponse[Any] = self._completions._create(kwargs, "raw")
         return result
 
-    def parse(self, *, response_format: type, **kwargs: Any) -> APIResponse[ChatCompletion]:
+    def parse(self, **kwargs: Any) -> APIResponse[ChatCompletion]:
         """Like ``parse``; ``.parse()`` on the result gives the parsed completion."""
-        result: APIResponse[ChatCompletion] = self._completions._create(
-            kwargs, "raw", output_type=response_format
-        )
+        result: APIResponse[ChatCompletion] = self._completions._create(kwargs, "raw", parsing=True)
         return result
 
 
@@ -320,10 +325,10 @@ class _StreamingCompletions:
         result: StreamedAPIResponse[Any] = self._completions._create(kwargs, "streaming")
         return result
 
-    def parse(self, *, response_format: type, **kwargs: Any) -> StreamedAPIResponse[ChatCompletion]:
+    def parse(self, **kwargs: Any) -> StreamedAPIResponse[ChatCompletion]:
         """Like ``parse``, with the body left unread until ``.parse()``."""
         result: StreamedAPIResponse[ChatCompletion] = self._completions._create(
-            kwargs, "streaming", output_type=response_format
+            kwargs, "streaming", parsing=True
         )
         return result
 

@@ -30,6 +30,12 @@ class Function(BaseObject):
 
     name: str = ""
     arguments: str = ""
+    _parsed_arguments: Any = attrs.field(default=None, init=False, eq=False)
+
+    @property
+    def parsed_arguments(self) -> Any:
+        """``chat.completions.parse()`` with strict tools: the arguments, parsed."""
+        return self._parsed_arguments
 
 
 @response_type
