@@ -97,7 +97,7 @@ class OpenAIError(Exception):
         # the HTTP request and response replaced by copies that carry no credentials. A twin
         # travels as this package's class (the other side makes its own twin if it can).
         state = {
-            name: _detached(value) if name in ("request", "response") else value
+            name: _detached(value) if name in ("request", "response") else mask_value(value)
             for name, value in self.__dict__.items()
         }
         ours = type(self).__dict__.get("_twin_of", type(self))
@@ -164,9 +164,11 @@ def _detached(value: object) -> object:
             content = mask(content.decode("utf-8", "replace")).encode()
         copy_response = requests.Response()
         copy_response.status_code = value.status_code
-        copy_response.headers = requests.structures.CaseInsensitiveDict(value.headers)
+        copy_response.headers = requests.structures.CaseInsensitiveDict(
+            (k, mask(str(v))) for k, v in value.headers.items()
+        )
         copy_response.url = mask(value.url or "")
-        copy_response.reason = value.reason
+        copy_response.reason = mask(value.reason) if value.reason else value.reason
         copy_response.encoding = value.encoding
         copy_response.elapsed = value.elapsed
         copy_response._content = content
@@ -209,6 +211,8 @@ class APIError(OpenAIError):
             self._scrub = "***" in message or any(
                 a is not b for a, b in zip(given, (message, body, code, param, type), strict=True)
             )
+        if not message.isascii():  # a lone surrogate from JSON would break print(error)
+            message = message.encode("utf-8", "replace").decode("utf-8")
         # Not super(): in a twin class the next __init__ would be the openai package's.
         Exception.__init__(self, message)
         self.message = message
@@ -556,8 +560,9 @@ _CALLER_ERRORS = (
     requests.exceptions.InvalidURL,
     requests.exceptions.MissingSchema,
     requests.exceptions.InvalidSchema,
-    requests.exceptions.InvalidHeader,
 )
+# (requests.exceptions.InvalidHeader is not among them: outgoing headers are checked before
+# sending, so one raised while sending is about the server's answer, e.g. two Content-Lengths.)
 _TIMEOUTS = (
     requests.exceptions.Timeout,
     urllib3.exceptions.TimeoutError,

@@ -9,17 +9,20 @@ behind an error that may hold a key.
 
 from __future__ import annotations
 
-import json
+import copy
 import logging
 import re
 import threading
 import traceback
 from typing import Any
 
+import attrs
+
 __all__ = [
     "MIN_SECRET_LENGTH",
     "MaskingFilter",
     "Secret",
+    "chain_echoes",
     "excerpt",
     "forget_secret",
     "mask",
@@ -49,8 +52,11 @@ class _Secrets:
         with self._lock:
             pattern, count = self._held.get(secret, (None, 0))
             if pattern is None:
-                # Whole tokens only: not inside a longer run of letters and digits.
-                pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])")
+                # Whole tokens only: not inside a longer run of letters and digits (right after
+                # a JSON escape such as \n counts as a token start: raw bodies hold those).
+                pattern = re.compile(
+                    rf"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])){re.escape(secret)}(?![A-Za-z0-9])"
+                )
             self._held[secret] = (pattern, count + 1)
             self._publish()
 
@@ -125,23 +131,65 @@ class MaskingFilter(logging.Filter):
         return True
 
 
-def mask_value(value: object) -> object:
-    """A JSON-like value with registered keys masked in every string, at any depth."""
+#: How deep :func:`mask_value` walks; deeper parts are replaced by a placeholder.
+_MASK_DEPTH = 200
+
+
+def mask_value(value: object, _depth: int = 0) -> object:
+    """A copy of a value with registered keys masked in every string, keys and attrs fields too.
+
+    JSON-like values (dicts, lists, strings) and attrs objects (the package's response types)
+    are walked; anything else is returned as it is. Unchanged parts are not copied.
+    """
     if not _SECRETS.patterns or value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, str):
         return mask(value)
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
-        text = None
-    if text is None:
+    if _depth > _MASK_DEPTH:
+        return "<a value nested too deeply to show>"
+    if isinstance(value, list | tuple):
+        items = [mask_value(item, _depth + 1) for item in value]
+        changed = any(a is not b for a, b in zip(items, value, strict=True))
+        return (
+            type(value)(items)
+            if changed and isinstance(value, tuple)
+            else (items if changed else value)
+        )
+    if isinstance(value, dict):
+        pairs = [(mask_value(k, _depth + 1), mask_value(v, _depth + 1)) for k, v in value.items()]
+        changed = any(
+            a is not k or b is not v for (a, b), (k, v) in zip(pairs, value.items(), strict=True)
+        )
+        return dict(pairs) if changed else value
+    if attrs.has(type(value)):
+        copied = None
+        for field in attrs.fields(type(value)):  # type: ignore[arg-type]
+            old = getattr(value, field.name, None)
+            new = mask_value(old, _depth + 1)
+            if new is not old:
+                if copied is None:
+                    copied = copy.copy(value)
+                object.__setattr__(copied, field.name, new)
+        return value if copied is None else copied
+    return value
+
+
+def chain_echoes(error: BaseException) -> bool:
+    """Whether an exception chained behind ``error`` quotes a registered key."""
+    if not _SECRETS.patterns:
+        return False
+    seen: set[int] = set()
+    current: BaseException | None = error.__cause__ or error.__context__
+    while current is not None and id(current) not in seen and len(seen) < 16:
+        seen.add(id(current))
         try:
-            return mask(repr(value)[:_EXCERPT_LENGTH])
-        except RecursionError:
-            return "<a value nested too deeply to show>"
-    masked = mask(text)
-    return value if masked == text else json.loads(masked)
+            text = f"{current!r} {current}"
+        except Exception:
+            return True
+        if mask(text) != text:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def excerpt(text: str, length: int = _EXCERPT_LENGTH) -> str:
@@ -167,6 +215,12 @@ def scrub(error: BaseException) -> None:
     """
     if not getattr(error, "_scrub", False):
         return
+    if chain_echoes(error):
+        # The transport's own exceptions quote what the server sent: drop them from the chain
+        # (a plain traceback, or tblib's pickling, would show them).
+        error.__cause__ = None
+        error.__context__ = None
+        error.__suppress_context__ = True
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen and len(seen) < 16:

@@ -132,6 +132,13 @@ def _as_chunk(data: dict[str, Any]) -> dict[str, Any]:
     return chunk
 
 
+#: What the accumulator counts for each choice, tool call and argument fragment it holds,
+#: beyond their text: roughly the memory of the objects that hold them.
+_CHOICE_COST = 1024
+_CALL_COST = 512
+_FRAGMENT_COST = 64
+
+
 class _Choice:
     """What the accumulator keeps of one choice: text buffers, not chunk objects."""
 
@@ -149,8 +156,9 @@ class _Choice:
 class ChatCompletionAccumulator:
     """Merges chunks into one :class:`ChatCompletion` (content joined, tool calls by index).
 
-    Keeps at most ``limit`` characters of text and tool arguments; beyond that :meth:`add`
-    raises :class:`APIError`.
+    Keeps at most ``limit``, counting the text and tool arguments and an allowance for each
+    choice, tool call and argument fragment held (so that thousands of tiny pieces cannot
+    hide their memory); beyond that :meth:`add` raises :class:`APIError`.
     """
 
     def __init__(self, limit: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
@@ -161,8 +169,8 @@ class ChatCompletionAccumulator:
         self._limit = limit
         self._size = 0
 
-    def _count(self, text: str) -> None:
-        self._size += len(text)
+    def _count(self, text: str | int, overhead: int = 0) -> None:
+        self._size += (text if isinstance(text, int) else len(text)) + overhead
         if self._size > self._limit:
             raise APIError(
                 f"The streamed answer kept for get_final_completion() is larger than "
@@ -192,6 +200,7 @@ class ChatCompletionAccumulator:
                 continue
             state = self._choices.get(choice.index)
             if state is None:
+                self._count(_CHOICE_COST)
                 state = self._choices[choice.index] = _Choice()
             delta = choice.delta
             if delta.role:
@@ -208,9 +217,15 @@ class ChatCompletionAccumulator:
             if choice.finish_reason is not None:
                 state.finish_reason = choice.finish_reason
             for call in delta.tool_calls or ():
-                merged = state.tool_calls.setdefault(
-                    call.index, {"id": "", "type": "function", "name": "", "arguments": []}
-                )
+                merged = state.tool_calls.get(call.index)
+                if merged is None:
+                    self._count(_CALL_COST)
+                    merged = state.tool_calls[call.index] = {
+                        "id": "",
+                        "type": "function",
+                        "name": "",
+                        "arguments": [],
+                    }
                 if call.id and not merged["id"]:
                     merged["id"] = call.id
                 if call.type:
@@ -220,7 +235,7 @@ class ChatCompletionAccumulator:
                     if function.name and not merged["name"]:
                         merged["name"] = function.name
                     if function.arguments:
-                        self._count(function.arguments)
+                        self._count(function.arguments, _FRAGMENT_COST)
                         merged["arguments"].append(function.arguments)
 
     def completion(self) -> ChatCompletion:

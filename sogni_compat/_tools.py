@@ -615,8 +615,9 @@ class _Executor:
         state: _WorkflowState,
         workflow: Mapping[str, Any],
     ) -> ToolResult:
-        status = workflow.get("status")
-        artifacts = [a for a in workflow.get("artifacts") or () if isinstance(a, dict)]
+        status = status_of(workflow)
+        found = workflow.get("artifacts")
+        artifacts = [a for a in found if isinstance(a, dict)] if isinstance(found, list) else []
         urls = [a["url"] for a in artifacts if isinstance(a.get("url"), str)]
         if status == "completed" or (status == "partial_failure" and urls):
             self._progress(call, "completed", 100.0, state=state, urls=urls)

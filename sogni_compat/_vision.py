@@ -245,15 +245,20 @@ def download_image(client: OpenAI, url: str, where: str) -> bytes:
     for _ in range(MAX_IMAGE_REDIRECTS + 1):
         _check_url(url, where, private_ok)
         settings = transport_settings(session, url)
-        prepared = session.prepare_request(
-            requests.Request(
-                "GET", url, headers={"Accept": "image/png, image/jpeg, */*"}, auth=_no_auth
-            )
-        )
+        # Built and sent without the session: no session cookies, auth or headers go along,
+        # and the image host's cookies never enter the session's jar.
+        prepared = requests.Request(
+            "GET", url, headers={"Accept": "image/png, image/jpeg, */*"}
+        ).prepare()
         token = DEADLINE.set(deadline)
         try:
-            response = session.send(
-                prepared, timeout=client.timeout, allow_redirects=False, **settings
+            response = session.get_adapter(url).send(
+                prepared,
+                stream=True,
+                timeout=client.timeout,
+                verify=settings["verify"],
+                cert=settings["cert"],
+                proxies=settings["proxies"],
             )
             try:
                 if not private_ok and requests.utils.select_proxy(url, settings["proxies"]) is None:
@@ -285,11 +290,6 @@ def download_image(client: OpenAI, url: str, where: str) -> bytes:
         finally:
             DEADLINE.reset(token)
     raise ValueError(f"{where}: the image URL redirects more than {MAX_IMAGE_REDIRECTS} times")
-
-
-def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
-    """No credentials for an image host (not the session's, not ``~/.netrc``'s)."""
-    return request
 
 
 def _peer(response: requests.Response) -> str | None:

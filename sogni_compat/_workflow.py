@@ -89,13 +89,13 @@ def workflow_of(response: requests.Response) -> dict[str, Any]:
     return workflow
 
 
-def status_of(data: Mapping[str, Any]) -> object:
-    """The status an event or snapshot reports (``status`` or ``workflow.status``)."""
+def status_of(data: Mapping[str, Any]) -> str | None:
+    """The status an event or snapshot reports (``status`` or ``workflow.status``), if a string."""
     status = data.get("status")
     nested = data.get("workflow")
     if status is None and isinstance(nested, dict):
         status = nested.get("status")
-    return status
+    return status if isinstance(status, str) else None
 
 
 def _opened(response: requests.Response) -> requests.Response:

@@ -374,3 +374,34 @@ def test_model_lookup_is_not_retried(mock: responses.RequestsMock) -> None:
     assert "available models" not in str(caught.value)
     assert sleeps == []
     assert len(mock.calls) == 2
+
+
+@pytest.mark.parametrize("status", [["completed"], {"s": 1}, 7])
+def test_workflow_status_of_the_wrong_type(hostile: Serve, status: Any) -> None:
+    """A workflow status that is not a string is no status: the tool fails, the loop goes on."""
+    from ._hostile import WorkflowScript
+
+    def stream(exchange: Exchange) -> None:
+        event = json.dumps({"status": status, "progress": 5}).encode()
+        exchange.send(event_stream_head() + b"data: " + event + b"\n\n")
+        exchange.close()
+
+    script = WorkflowScript(stream)
+    script.status = status  # the snapshot says the same
+    client = hostile(script).client(sleep=lambda _: None, tool_timeout=5)
+    answer = client.chat.completions.create(
+        messages=USER, sogni_tools=True, auto_execute_tools=True
+    )
+    result = answer.tool_history[0].tool_results[0]
+    assert not result.success
+    assert answer.choices[0].message.content == "done"
+
+
+def test_conflicting_content_lengths_are_a_connection_error(hostile: Serve) -> None:
+    """Two different Content-Length headers: APIConnectionError, not requests' InvalidHeader."""
+    whole = head(200, [("Content-Length", "3"), ("Content-Length", "155")]) + b"{}"
+    client = hostile(lambda exchange: exchange.send(whole)).client()
+    with pytest.raises(sogni_compat.APIConnectionError, match="Content-Length"):
+        client.chat.completions.create(messages=USER)
+    with pytest.raises(sogni_compat.APIConnectionError):
+        client.models.list()

@@ -6,6 +6,7 @@ limits set low so a bomb many times larger shows at once whether anything was he
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import tracemalloc
@@ -368,3 +369,28 @@ def test_image_redirects_are_limited(hostile: Serve) -> None:
     client = OpenAI(api_key=API_KEY, base_url=other.base_url, max_retries=0)
     with pytest.raises(ValueError, match=r"must be https://.*file:///etc/passwd"):
         client.chat.completions.create(messages=with_image(f"{other.root_url}/x.png"))
+
+
+@pytest.mark.parametrize("kind", ["tool calls", "choices"])
+def test_accumulate_counts_pieces_not_only_text(hostile: Serve, kind: str) -> None:
+    """Thousands of tiny tool calls or choices reach max_response_bytes like text would."""
+
+    def delta(i: int) -> bytes:
+        if kind == "choices":
+            choice = {"index": i, "delta": {"content": "x"}}
+        else:
+            call = {"index": i, "id": f"c{i}", "function": {"name": "f", "arguments": "{}"}}
+            choice = {"index": 0, "delta": {"tool_calls": [call]}}
+        return b"data: " + json.dumps({"choices": [choice]}).encode() + b"\n\n"
+
+    payload = b"".join(delta(i) for i in range(20_000))
+
+    def answer(exchange: Exchange) -> None:
+        exchange.send(event_stream_head())
+        exchange.send(payload)
+        exchange.close()
+
+    client = hostile(answer).client(max_response_bytes=1024 * 1024)
+    stream = client.chat.completions.create(messages=USER, stream=True)
+    with pytest.raises(sogni_compat.APIError, match="max_response_bytes"):
+        stream.get_final_completion()

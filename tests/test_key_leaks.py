@@ -8,6 +8,7 @@ traceback locals, not into log lines; a bad key is refused without being echoed;
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import logging
 import multiprocessing
 import pickle
@@ -26,7 +27,7 @@ from sogni_compat import OpenAI
 from sogni_compat.testing import LocalSogniServer
 
 from ._helpers import BASE_URL, CHAT_URL, completion, error_class
-from ._hostile import Exchange, HostileServer, answering, event_stream_head
+from ._hostile import Exchange, HostileServer, answering, event_stream_head, head, response
 
 USER = [{"role": "user", "content": "Hi"}]
 KEY = "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e"
@@ -393,3 +394,73 @@ print(len(errors))
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "2"
+
+
+def test_echo_in_a_status_line_leaves_no_chain(hostile: Serve) -> None:
+    """A status line that is the key: the transport's own exceptions are cut from the chain."""
+    server = hostile(lambda exchange: exchange.send(KEY.encode() + b"\r\n\r\n"))
+    client = server.client(api_key=KEY)
+    with pytest.raises(sogni_compat.APIConnectionError) as caught:
+        client.chat.completions.create(messages=USER)
+    assert_hidden("".join(traceback.format_exception(caught.value)))
+    assert caught.value.__cause__ is None
+    assert caught.value.__context__ is None
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["location", "x-request-id", "x-custom", "reason"],
+)
+def test_echo_in_headers_or_reason_is_not_pickled(hostile: Serve, where: str) -> None:
+    """A key echoed in a header or the reason phrase does not travel in the error's pickle."""
+    status, reason, headers = (302 if where == "location" else 500), "Oops", {}
+    if where == "reason":
+        reason = f"bad {KEY}"
+    else:
+        headers[where] = f"/x?k={KEY}" if where == "location" else KEY
+    fields = {**headers, "Content-Length": "0", "Connection": "close"}
+    whole = head(status, fields, reason)
+    client = hostile(lambda exchange: exchange.send(whole)).client(api_key=KEY)
+    with pytest.raises(sogni_compat.APIStatusError) as caught:
+        client.chat.completions.create(messages=USER)
+    assert_hidden(everything_about(caught.value))
+    assert_hidden(pickle.dumps(caught.value).decode("latin-1"))
+
+
+@pytest.mark.parametrize("escape", ["\\n", "\\t", "\\r"])
+def test_key_after_a_json_escape_is_masked(hostile: Serve, escape: str) -> None:
+    """A key right after a JSON escape such as a newline is masked in the body and pickle."""
+    body = ('{"error": {"message": "' + escape + KEY + '"}}').encode()
+    client = hostile(answering(body, 401)).client(api_key=KEY)
+    with pytest.raises(sogni_compat.AuthenticationError) as caught:
+        client.chat.completions.create(messages=USER)
+    assert_hidden(repr(caught.value.body))
+    assert_hidden(pickle.dumps(caught.value).decode("latin-1"))
+
+
+def test_image_downloads_share_no_cookies(hostile: Serve) -> None:
+    """An image download neither sends the API's cookies nor leaves its host's cookies behind."""
+    png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0"
+    seen: list[str | None] = []
+
+    def script(exchange: Exchange) -> None:
+        seen.append(exchange.headers.get("cookie"))
+        if exchange.path.endswith(".png"):
+            fields = {"Set-Cookie": "tracker=1; Path=/", "Connection": "close"}
+            exchange.send(response(200, png, "image/png", **fields))
+        else:
+            data = json.dumps(completion()).encode()
+            exchange.send(response(200, data, **{"Set-Cookie": "apisession=1; Path=/"}))
+
+    server = hostile(script)
+    client = server.client(api_key=KEY)
+    client.chat.completions.create(messages=USER)
+    image = [
+        {
+            "role": "user",
+            "content": [{"type": "image_url", "image_url": f"{server.root_url}/a.png"}],
+        }
+    ]
+    client.chat.completions.create(messages=image)
+    client.chat.completions.create(messages=USER)
+    assert seen == [None, None, "apisession=1", "apisession=1"]

@@ -48,8 +48,14 @@ def check_completion(data: Any) -> str | None:
     for i, choice in enumerate(choices):
         if not isinstance(choice, dict):
             return f"choices[{i}] is not an object"
-        if not isinstance(choice.get("message", {}), dict):
+        message = choice.get("message", {})
+        if not isinstance(message, dict):
             return f"choices[{i}].message is not an object"
+        # The text fields code reads directly (tool calls are checked by whoever runs them).
+        for key in ("content", "role", "refusal", "reasoning_content"):
+            value = message.get(key)
+            if value is not None and not isinstance(value, str):
+                return f"choices[{i}].message.{key} is not a string"
     return None
 
 
