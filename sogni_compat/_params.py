@@ -326,6 +326,8 @@ class RequestOptions:
     extra_query: Mapping[str, Any] | None = None
     extra_body: Mapping[str, Any] | None = attrs.field(default=None, validator=_mapping)
     timeout: Timeout | None = None
+    #: The call used the legacy ``functions=``: answers are read back as ``function_call``.
+    legacy_functions: bool = False
 
 
 def request_options(
@@ -435,6 +437,74 @@ def _legacy_functions(functions: object) -> list[dict[str, Any]]:
     return tools
 
 
+def _has_legacy_turns(messages: object) -> bool:
+    """Whether a history holds legacy ``function_call`` turns or ``role="function"`` results."""
+    if not isinstance(messages, list | tuple):
+        return False
+    for message in messages:
+        if isinstance(message, Mapping):
+            if message.get("role") == "function" or message.get("function_call") is not None:
+                return True
+        elif getattr(message, "function_call", None) is not None:
+            return True
+    return False
+
+
+def _modern_history(messages: Sequence[Any]) -> list[Any]:
+    """Legacy turns as tool turns: ``function_call`` -> ``tool_calls``, ``function`` -> ``tool``.
+
+    Each legacy call gets an id (``call_legacy_N``) and the ``function`` message after it
+    answers that id, so a server that only knows tools reads the history the same way.
+    """
+    out: list[Any] = []
+    number = 0
+    last_id: str | None = None
+    for item in messages:
+        message = item
+        if not isinstance(item, Mapping) and getattr(item, "function_call", None):
+            message = item.to_dict() if hasattr(item, "to_dict") else item.model_dump()
+        if not isinstance(message, Mapping):
+            out.append(message)
+            continue
+        call = message.get("function_call")
+        if (
+            message.get("role") == "assistant"
+            and call is not None
+            and not message.get("tool_calls")
+        ):
+            if not isinstance(call, Mapping):
+                call = {
+                    "name": getattr(call, "name", None),
+                    "arguments": getattr(call, "arguments", None),
+                }
+            number += 1
+            last_id = f"call_legacy_{number}"
+            turn = {k: v for k, v in message.items() if k != "function_call"}
+            turn["tool_calls"] = [
+                {
+                    "id": last_id,
+                    "type": "function",
+                    "function": {
+                        "name": call.get("name"),
+                        "arguments": call.get("arguments") or "{}",
+                    },
+                }
+            ]
+            out.append(turn)
+        elif message.get("role") == "function":
+            out.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": last_id or f"call_legacy_{number}",
+                    "name": message.get("name"),
+                    "content": message.get("content"),
+                }
+            )
+        else:
+            out.append(message)
+    return out
+
+
 def _legacy_function_call(call: object) -> object:
     if call in ("auto", "none"):
         return call
@@ -541,6 +611,9 @@ def chat_request(
         if "tools" in given:
             raise TypeError("pass tools or the legacy functions, not both")
         given["tools"] = _legacy_functions(given.pop("functions"))
+        options = attrs.evolve(options, legacy_functions=True)
+    if _has_legacy_turns(given["messages"]):
+        given["messages"] = _modern_history(given["messages"])
     if "function_call" in given:
         if "tool_choice" in given:
             raise TypeError("pass tool_choice or the legacy function_call, not both")

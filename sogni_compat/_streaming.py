@@ -142,7 +142,15 @@ _FRAGMENT_COST = 64
 class _Choice:
     """What the accumulator keeps of one choice: text buffers, not chunk objects."""
 
-    __slots__ = ("content", "finish_reason", "reasoning", "refusal", "role", "tool_calls")
+    __slots__ = (
+        "content",
+        "finish_reason",
+        "function_call",
+        "reasoning",
+        "refusal",
+        "role",
+        "tool_calls",
+    )
 
     def __init__(self) -> None:
         self.role: str | None = None
@@ -151,6 +159,8 @@ class _Choice:
         self.refusal = io.StringIO()
         self.finish_reason: str | None = None
         self.tool_calls: dict[int, dict[str, Any]] = {}
+        #: A legacy ``function_call``'s name and argument fragments.
+        self.function_call: dict[str, Any] | None = None
 
 
 class ChatCompletionAccumulator:
@@ -216,6 +226,17 @@ class ChatCompletionAccumulator:
                 state.refusal.write(delta.refusal)
             if choice.finish_reason is not None:
                 state.finish_reason = choice.finish_reason
+            legacy = delta.function_call
+            if legacy is not None:
+                merged_call = state.function_call
+                if merged_call is None:
+                    self._count(_CALL_COST)
+                    merged_call = state.function_call = {"name": "", "arguments": []}
+                if legacy.name and not merged_call["name"]:
+                    merged_call["name"] = legacy.name
+                if legacy.arguments:
+                    self._count(legacy.arguments, _FRAGMENT_COST)
+                    merged_call["arguments"].append(legacy.arguments)
             for call in delta.tool_calls or ():
                 merged = state.tool_calls.get(call.index)
                 if merged is None:
@@ -251,6 +272,11 @@ class ChatCompletionAccumulator:
                 message["reasoning_content"] = state.reasoning.getvalue()
             if state.refusal.tell():
                 message["refusal"] = state.refusal.getvalue()
+            if state.function_call is not None:
+                message["function_call"] = {
+                    "name": state.function_call["name"],
+                    "arguments": "".join(state.function_call["arguments"]),
+                }
             if state.tool_calls:
                 message["tool_calls"] = [
                     {
@@ -311,6 +337,8 @@ class Stream:
             self._refuse(kind)
         self._events = iter_events(byte_chunks(response.raw), max_event_bytes)
         self._accumulator: ChatCompletionAccumulator | None = None
+        #: The call used legacy ``functions=``: tool-call fragments become ``function_call``.
+        self._legacy = False
         #: ``response_types="openai"``: hand over ``openai`` objects.
         self._to_openai = False
         self._handed_out = False
@@ -473,8 +501,11 @@ class Stream:
             )
         return self._structure(data)
 
-    @staticmethod
-    def _structure(data: dict[str, Any]) -> ChatCompletionChunk:
+    def _structure(self, data: dict[str, Any]) -> ChatCompletionChunk:
+        if self._legacy:
+            from ._legacy import chunk_as_legacy  # noqa: PLC0415 - legacy calls only
+
+            chunk_as_legacy(data)
         problem = check_chunk(data)
         if problem is not None:
             raise _malformed(problem, data)

@@ -48,7 +48,16 @@ def _completion(response: requests.Response) -> ChatCompletion:
     return completion
 
 
-def _streamer(client: OpenAI, timeout: Timeout | None) -> Callable[[requests.Response], Stream]:
+def _legacy_completion(response: requests.Response) -> ChatCompletion:
+    """A completion for a call made with legacy ``functions=``: calls as ``function_call``."""
+    from .._legacy import completion_as_legacy  # noqa: PLC0415 - legacy calls only
+
+    return completion_as_legacy(_completion(response))
+
+
+def _streamer(
+    client: OpenAI, timeout: Timeout | None, *, legacy: bool = False
+) -> Callable[[requests.Response], Stream]:
     """The parse function of a streamed call: a primed :class:`Stream` with the call's bounds."""
     from .._streaming import Stream  # noqa: PLC0415 - imported on the first streamed call
 
@@ -63,6 +72,7 @@ def _streamer(client: OpenAI, timeout: Timeout | None) -> Callable[[requests.Res
             max_event_bytes=max_event_bytes,
             max_response_bytes=max_response_bytes,
         )
+        stream._legacy = legacy
         stream._prime()
         return stream
 
@@ -172,7 +182,11 @@ class Completions(Resource):
             return self._tool_loop(body, options, loop)
         stream = bool(body.get("stream"))
         parse: Callable[[requests.Response], Any] = (
-            _streamer(client, options.timeout) if stream else _completion
+            _streamer(client, options.timeout, legacy=options.legacy_functions)
+            if stream
+            else _legacy_completion
+            if options.legacy_functions
+            else _completion
         )
         if spec is not None:
             parse = _parser_for(spec)
