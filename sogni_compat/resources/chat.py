@@ -20,6 +20,7 @@ from .models import models_page
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from .._chat_stream import ChatCompletionStreamManager
     from .._client import OpenAI
     from .._streaming import Stream
     from .._structured import ParseSpec
@@ -124,6 +125,42 @@ class Completions(Resource):
         """
         result: ChatCompletion = self._create(kwargs, "parsed", parsing=True)
         return result
+
+    def stream(self, **kwargs: Any) -> ChatCompletionStreamManager:
+        """A streamed answer as typed events, in a ``with`` block (the openai SDK's helper).
+
+        Takes :meth:`parse`'s keywords (``response_format`` a class or a dict, strict tools)::
+
+            with client.chat.completions.stream(messages=..., response_format=Answer) as s:
+                for event in s:
+                    if event.type == "content.delta":
+                        print(event.delta, end="")
+            answer = s.get_final_completion()  # message.parsed is an Answer
+
+        Events: ``chunk``, ``content.delta``/``content.done``, ``refusal.delta``/``.done``,
+        ``tool_calls.function.arguments.delta``/``.done``. The request is sent on entering
+        the block; bad input raises there, before anything is sent.
+        """
+        from .._chat_stream import (  # noqa: PLC0415 - imported on first use
+            ChatCompletionStream,
+            ChatCompletionStreamManager,
+        )
+        from .._structured import parse_spec  # noqa: PLC0415
+
+        if not is_absent(kwargs.get("stream")):
+            raise TypeError("stream() always streams: leave the stream keyword out")
+        given = dict(kwargs)
+        fmt = given.pop("response_format", None)
+        spec = parse_spec(None if is_absent(fmt) else fmt, given.get("tools"))
+        if spec.response_format is not None:
+            given["response_format"] = spec.response_format
+        given["stream"] = True
+        to_openai = self._client.response_types == "openai"
+
+        def open_stream() -> ChatCompletionStream:
+            return ChatCompletionStream(self._create(given, "parsed"), spec, to_openai=to_openai)
+
+        return ChatCompletionStreamManager(open_stream)
 
     @property
     def with_raw_response(self) -> _RawCompletions:

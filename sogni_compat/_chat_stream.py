@@ -1,0 +1,264 @@
+"""``chat.completions.stream()``: a streamed answer as typed events, parsed at the end.
+
+As the openai SDK's helper: a context manager whose stream yields events
+(``chunk``, ``content.delta``/``content.done``, ``refusal.delta``/``refusal.done``,
+``tool_calls.function.arguments.delta``/``.done``) and whose :meth:`get_final_completion`
+gives the whole answer with ``message.parsed`` and each call's ``parsed_arguments``, as
+``parse()`` does. The ``done`` events come when a choice finishes. With
+``response_types="openai"`` the events are the ``openai`` package's own, built by its stream
+state from genuine ``openai`` chunks.
+
+The ``snapshot`` of an event is read from the stream as it stands: read it while iterating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterator
+from typing import Any
+
+import attrs
+
+from ._streaming import ChatCompletionAccumulator, Stream
+from ._structured import ParseSpec, parse_completion
+from .types import ChatCompletion, ChatCompletionChunk
+
+__all__ = [
+    "ChatCompletionStream",
+    "ChatCompletionStreamManager",
+    "ChunkEvent",
+    "ContentDeltaEvent",
+    "ContentDoneEvent",
+    "FunctionToolCallArgumentsDeltaEvent",
+    "FunctionToolCallArgumentsDoneEvent",
+    "RefusalDeltaEvent",
+    "RefusalDoneEvent",
+]
+
+
+@attrs.frozen
+class ChunkEvent:
+    """Every chunk, with the answer so far (``snapshot``)."""
+
+    chunk: ChatCompletionChunk
+    _snapshot: Callable[[], ChatCompletion] = attrs.field(repr=False)
+    type: str = "chunk"
+
+    @property
+    def snapshot(self) -> ChatCompletion:
+        """The answer accumulated so far."""
+        return self._snapshot()
+
+
+@attrs.frozen
+class ContentDeltaEvent:
+    """A piece of text: ``delta``, and ``snapshot``, the text so far."""
+
+    delta: str
+    snapshot: str
+    parsed: Any = None
+    type: str = "content.delta"
+
+
+@attrs.frozen
+class ContentDoneEvent:
+    """A choice's whole text, and ``parsed`` when ``response_format`` was a class."""
+
+    content: str
+    parsed: Any = None
+    type: str = "content.done"
+
+
+@attrs.frozen
+class RefusalDeltaEvent:
+    """A piece of a refusal."""
+
+    delta: str
+    snapshot: str
+    type: str = "refusal.delta"
+
+
+@attrs.frozen
+class RefusalDoneEvent:
+    """A choice's whole refusal."""
+
+    refusal: str
+    type: str = "refusal.done"
+
+
+@attrs.frozen
+class FunctionToolCallArgumentsDeltaEvent:
+    """A piece of a tool call's arguments (``arguments`` holds them so far)."""
+
+    name: str
+    index: int
+    arguments: str
+    parsed_arguments: Any
+    arguments_delta: str
+    type: str = "tool_calls.function.arguments.delta"
+
+
+@attrs.frozen
+class FunctionToolCallArgumentsDoneEvent:
+    """A tool call's whole arguments, parsed for a strict tool."""
+
+    name: str
+    index: int
+    arguments: str
+    parsed_arguments: Any
+    type: str = "tool_calls.function.arguments.done"
+
+
+class ChatCompletionStream:
+    """The events of one streamed answer; iterate it, or call :meth:`get_final_completion`."""
+
+    def __init__(self, stream: Stream, spec: ParseSpec, *, to_openai: bool = False) -> None:
+        self._stream = stream
+        self._spec = spec
+        self._accumulator = ChatCompletionAccumulator(stream._max_response_bytes)
+        self._to_openai = to_openai
+        self._state: Any = _openai_state(spec) if to_openai else None
+        self._events = self._run()
+        self._final: Any = None
+
+    @property
+    def response(self) -> Any:
+        """The HTTP response."""
+        return self._stream.response
+
+    @property
+    def current_completion_snapshot(self) -> ChatCompletion:
+        """The answer accumulated so far."""
+        return self._accumulator.completion()
+
+    def _run(self) -> Generator[Any, None, None]:
+        accumulator = self._accumulator
+        stream = self._stream
+        stream._to_openai = False  # events are built from this package's chunks
+        with stream:
+            for chunk in stream:
+                accumulator.add(chunk)
+                if self._state is not None:
+                    from . import _openai_types  # noqa: PLC0415 - this mode only
+
+                    yield from self._state.handle_chunk(_openai_types.chunk(chunk))
+                else:
+                    yield from self._events_of(chunk)
+
+    def _events_of(self, chunk: ChatCompletionChunk) -> Iterator[Any]:
+        accumulator = self._accumulator
+        yield ChunkEvent(chunk, accumulator.completion)
+        for choice in chunk.choices:
+            state = accumulator._choices.get(choice.index)
+            delta = choice.delta
+            if state is None or delta is None:
+                continue
+            if delta.content:
+                yield ContentDeltaEvent(delta.content, state.content.getvalue())
+            if delta.refusal:
+                yield RefusalDeltaEvent(delta.refusal, state.refusal.getvalue())
+            for call in delta.tool_calls or ():
+                merged = state.tool_calls.get(call.index)
+                fragment = call.function.arguments if call.function is not None else None
+                if merged is not None and fragment:
+                    yield FunctionToolCallArgumentsDeltaEvent(
+                        merged["name"], call.index, "".join(merged["arguments"]), None, fragment
+                    )
+            if choice.finish_reason is not None:
+                yield from self._done(state)
+
+    def _done(self, state: Any) -> Iterator[Any]:
+        content = state.content.getvalue()
+        if content:
+            parsed = None
+            if self._spec.output_type is not None and state.finish_reason != "length":
+                parsed = _try_build(self._spec.output_type, content)
+            yield ContentDoneEvent(content, parsed)
+        if state.refusal.tell():
+            yield RefusalDoneEvent(state.refusal.getvalue())
+        for index, merged in sorted(state.tool_calls.items()):
+            arguments = "".join(merged["arguments"])
+            parsed_arguments = None
+            if merged["name"] in self._spec.tools:
+                parsed_arguments = _try_build(self._spec.tools[merged["name"]], arguments)
+            yield FunctionToolCallArgumentsDoneEvent(
+                merged["name"], index, arguments, parsed_arguments
+            )
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._events
+
+    def __next__(self) -> Any:
+        return next(self._events)
+
+    def until_done(self) -> ChatCompletionStream:
+        """Read every event that is left; returns the stream."""
+        for _ in self._events:
+            pass
+        return self
+
+    def get_final_completion(self) -> Any:
+        """The whole answer, parsed as ``parse()`` parses it (raises as ``parse()`` does)."""
+        if self._final is None:
+            self.until_done()
+            final = parse_completion(
+                self._accumulator.completion(), self._spec, self._stream.response
+            )
+            if self._to_openai:
+                from . import _openai_types  # noqa: PLC0415 - this mode only
+
+                final = _openai_types.completion(final, parsed=True)
+            self._final = final
+        return self._final
+
+    def close(self) -> None:
+        """Close the connection; the events not read are dropped."""
+        self._events.close()
+        self._stream.close()
+
+    def __enter__(self) -> ChatCompletionStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class ChatCompletionStreamManager:
+    """What ``chat.completions.stream()`` returns: use it in a ``with`` block.
+
+    The request is sent on entering the block; the connection is closed on leaving it.
+    """
+
+    def __init__(self, open_stream: Callable[[], ChatCompletionStream]) -> None:
+        self._open = open_stream
+        self._stream: ChatCompletionStream | None = None
+
+    def __enter__(self) -> ChatCompletionStream:
+        self._stream = self._open()
+        return self._stream
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._stream is not None:
+            self._stream.close()
+
+
+def _try_build(tp: type | None, text: str) -> Any:
+    """``text`` parsed as ``tp`` (or as JSON when ``tp`` is ``None``); ``None`` if it is not."""
+    from ._json import loads  # noqa: PLC0415
+    from ._structured import _build  # noqa: PLC0415
+
+    try:
+        data = loads(text)
+        return data if tp is None else _build(tp, data)
+    except Exception:
+        return None
+
+
+def _openai_state(spec: ParseSpec) -> Any:
+    """The openai package's stream state, told about the tools and a pydantic format."""
+    from openai.lib.streaming.chat import ChatCompletionStreamState  # noqa: PLC0415
+
+    options: dict[str, Any] = {}
+    tp = spec.output_type
+    if tp is not None and callable(getattr(tp, "model_json_schema", None)):
+        options["response_format"] = tp
+    return ChatCompletionStreamState(**options)
