@@ -110,8 +110,23 @@ def _log_from_environment() -> None:
 
 _log_from_environment()
 
+# -- the module-level client (import sogni_compat as openai) ---------------------------------
+
+#: Settings of the module-level client, as the openai package has them.
+api_key: str | None = None
+base_url: str | None = None
+timeout: float | tuple[float, float] | None = None
+max_retries: int = 2
+default_headers: typing.Mapping[str, str] | None = None
+default_query: typing.Mapping[str, typing.Any] | None = None
+http_client: typing.Any = None
+app_source: str | None = None
+
+#: The resources the module serves from its module-level client.
+_MODULE_RESOURCES = frozenset({"chat", "models", "beta"})
+
 #: Imported on first use, so ``import sogni_compat`` stays light: streaming and the tool loop.
-__getattr__, __dir__ = _lazy_exports(
+_lazy_getattr, __dir__ = _lazy_exports(
     globals(),
     __name__,
     {
@@ -124,3 +139,12 @@ __getattr__, __dir__ = _lazy_exports(
         "pydantic_function_tool": "._structured",
     },
 )
+
+
+def __getattr__(name: str) -> typing.Any:
+    """Lazy exports, and ``chat``/``models``/``beta`` of the module-level client."""
+    if name in _MODULE_RESOURCES:
+        from ._module_client import module_client  # noqa: PLC0415 - on first use
+
+        return getattr(module_client(globals()), name)
+    return _lazy_getattr(name)

@@ -495,6 +495,28 @@ class OpenAI:
 
     copy = with_options
 
+    def as_openai(self) -> Any:
+        """A genuine ``openai.OpenAI`` that talks to this client's Sogni base URL and no other.
+
+        For libraries that demand the openai package's own client (``instructor.from_openai``,
+        ``outlines.from_openai``, LangChain's ``root_client``). Its requests are checked and
+        translated as this client's are: Sogni's keywords go through ``extra_body`` (either
+        spelling), ``sogni_tools`` stays off unless asked, model aliases apply; a request to
+        any other URL is answered 403 without being sent. Needs the ``openai`` package.
+        """
+        from ._openai_client import openai_client  # noqa: PLC0415 - imports openai
+
+        return openai_client(self)
+
+    def as_async_openai(self) -> Any:
+        """A genuine ``openai.AsyncOpenAI`` bound to this client's Sogni base URL.
+
+        As :meth:`as_openai`, for async code and libraries' async paths.
+        """
+        from ._openai_client import async_openai_client  # noqa: PLC0415 - imports openai
+
+        return async_openai_client(self)
+
     @property
     def requests_per_minute(self) -> float | None:
         """The pacing rate, or ``None`` when requests are not paced."""
