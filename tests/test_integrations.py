@@ -91,24 +91,6 @@ def test_default_import_does_not_load_openai() -> None:
 
 
 @pytest.mark.optional
-def test_langchain_chat_openai(client: OpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
-    """ChatOpenAI on our client: invoke, stream, and with_structured_output both ways."""
-    langchain_openai = pytest.importorskip("langchain_openai")
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    llm = langchain_openai.ChatOpenAI(
-        client=client.chat.completions, root_client=client, model=DEFAULT_MODEL, api_key="unused"
-    )
-    assert llm.invoke("hello langchain").content == "hello langchain"
-    pieces = [chunk.content for chunk in llm.stream("one two three")]
-    assert "".join(pieces) == "one two three"
-    assert len([p for p in pieces if p]) == 3
-    structured = llm.with_structured_output(Person)
-    assert structured.invoke('Extract {"name": "Ada", "age": 36}') == Person(name="Ada", age=36)
-    tools = llm.with_structured_output(Person, method="function_calling")
-    assert tools.invoke('call Person({"name": "Bo", "age": 5})') == Person(name="Bo", age=5)
-
-
-@pytest.mark.optional
 @pytest.mark.parametrize("response_types", ["openai", "sogni"])
 def test_instructor_patch(server: LocalSogniServer, response_types: str) -> None:
     """instructor.patch(client) extracts a model through a forced tool call."""

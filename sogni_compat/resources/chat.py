@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
@@ -47,6 +48,27 @@ def _completion(response: requests.Response) -> ChatCompletion:
     completion: ChatCompletion = converter.structure(data, ChatCompletion)
     completion._request_id = response.headers.get("x-request-id")
     return completion
+
+
+#: Libraries that read answers as genuine openai objects, and whether their streams do too.
+_OPENAI_ONLY_CALLERS = {"langchain_openai": False, "haystack": True}
+
+
+def _refuse_openai_only_caller(stream: bool) -> None:
+    """Raise a clear error when such a library calls a client returning this package's types.
+
+    Without it, they fail later with messages about response types that do not say why.
+    """
+    caller = sys._getframe(3).f_globals.get("__name__", "")
+    library = caller.split(".", 1)[0]
+    streams_too = _OPENAI_ONLY_CALLERS.get(library)
+    if streams_too is None or (stream and not streams_too):
+        return
+    raise TypeError(
+        f"{library} reads answers as openai objects, and this client returns sogni_compat "
+        f"ones: create it with OpenAI(response_types='openai'), or give {library} a genuine "
+        "openai client made by client.as_openai() (and client.as_async_openai())"
+    )
 
 
 def _legacy_completion(response: requests.Response) -> ChatCompletion:
@@ -176,6 +198,8 @@ class Completions(Resource):
 
     def _create(self, kwargs: dict[str, Any], mode: _Mode, parsing: bool = False) -> Any:
         client = self._client
+        if client.response_types == "sogni" and sys.modules.get("openai") is not None:
+            _refuse_openai_only_caller(bool(kwargs.get("stream")))
         spec = None
         if parsing:
             from .._structured import parse_spec  # noqa: PLC0415 - only parse() needs it
