@@ -148,6 +148,36 @@ _MEANINGLESS = ("organization", "project", "webhook_secret", "websocket_base_url
 _UNSUPPORTED = ("admin_api_key", "workload_identity", "provider", "data_residency")
 
 
+_NOT_ON_SOGNI = "Sogni serves no such endpoint (only chat completions and models)"
+#: The openai SDK's resources that are not here, and why (see the README's compatibility table).
+_NOT_SERVED = {
+    "responses": "the Responses API is not available in this version; use chat.completions",
+    "images": "images.generate/edit are not available in this version; use chat.completions "
+    "with sogni_tools=True and auto_execute_tools=True to make images with Sogni's tools",
+    **dict.fromkeys(
+        (
+            "completions",
+            "embeddings",
+            "audio",
+            "files",
+            "fine_tuning",
+            "moderations",
+            "batches",
+            "uploads",
+            "vector_stores",
+            "containers",
+            "evals",
+            "conversations",
+            "realtime",
+            "webhooks",
+            "graders",
+            "videos",
+        ),
+        _NOT_ON_SOGNI,
+    ),
+}
+
+
 def _given(value: _T | None) -> _T | None:
     """``None`` for any "not set" marker (``NOT_GIVEN``, ``openai.NOT_GIVEN``, ``omit``)."""
     return None if is_absent(value) else value
@@ -574,6 +604,13 @@ class OpenAI:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for names normal lookup misses: say why an openai resource is not here.
+        reason = _NOT_SERVED.get(name)
+        if reason is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        raise AttributeError(f"client.{name}: {reason}")
 
     def __repr__(self) -> str:
         # getattr: a traceback may show a client whose __init__ raised before these were set.

@@ -142,3 +142,14 @@ def test_with_options_set_default_headers_replaces(mock: responses.RequestsMock)
     assert (replaced.get("X-A"), replaced.get("X-B")) == (None, "2")
     with pytest.raises(ValueError, match="not both"):
         client.with_options(default_headers={"a": "b"}, set_default_headers={"c": "d"})
+
+
+@pytest.mark.parametrize("name", ["embeddings", "audio", "responses", "images", "files"])
+def test_resources_sogni_does_not_serve_say_so(name: str) -> None:
+    """An openai resource that is not here is an AttributeError that says why."""
+    client = OpenAI(api_key=API_KEY)
+    with pytest.raises(AttributeError, match=f"client.{name}: "):
+        getattr(client, name)
+    assert not hasattr(client, name)
+    with pytest.raises(AttributeError, match="has no attribute 'nonsense'"):
+        client.nonsense  # noqa: B018
