@@ -222,3 +222,17 @@ def test_smolagents_model_with_a_tool(
     assert (json.loads(arguments) if isinstance(arguments, str) else arguments) == {"city": "Rome"}
     assert len(server.requests) == 1
     assert server.requests[0].json["sogni_tools"] is False  # translated by sogni_compat
+
+
+def test_haystack_with_default_types_says_what_to_do(sogni: OpenAI) -> None:
+    """Haystack handed this package's client with default types fails with advice."""
+    haystack_openai = pytest.importorskip("haystack.components.generators.chat")
+    from haystack.dataclasses import ChatMessage
+    from haystack.utils import Secret
+
+    generator = haystack_openai.OpenAIChatGenerator(
+        api_key=Secret.from_token("unused"), model=DEFAULT_MODEL
+    )
+    generator.client = sogni
+    with pytest.raises(TypeError, match="as_openai"):
+        generator.run([ChatMessage.from_user("hello")])
