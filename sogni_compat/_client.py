@@ -343,7 +343,7 @@ class OpenAI:
                 + (
                     " (an httpx client is the openai SDK's transport; this client runs on "
                     "requests: pass a requests.Session, or leave http_client out)"
-                    if type(http_client).__module__.split(".")[0].startswith("httpx")
+                    if any(c.__module__.startswith("httpx") for c in type(http_client).__mro__)
                     else ""
                 )
             )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import Any
+from typing import Any, cast
 
-import httpx
 import openai
 import pytest
 import responses
@@ -113,8 +112,9 @@ def test_unsupported_keywords_are_refused(kwargs: Any, match: str) -> None:
 
 def test_an_httpx_client_is_explained() -> None:
     """Passing the openai SDK's kind of http_client says what to pass instead."""
-    with httpx.Client() as session, pytest.raises(TypeError, match=r"requests\.Session"):
-        OpenAI(api_key=API_KEY, http_client=session)  # type: ignore[arg-type]
+    # openai's own default client: an httpx (or httpx2) client, whichever openai uses.
+    with openai.DefaultHttpxClient() as session, pytest.raises(TypeError, match="an httpx client"):
+        OpenAI(api_key=API_KEY, http_client=cast(Any, session))
 
 
 def test_api_key_may_be_a_function(mock: responses.RequestsMock) -> None:
