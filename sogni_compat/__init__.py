@@ -121,6 +121,8 @@ default_headers: typing.Mapping[str, str] | None = None
 default_query: typing.Mapping[str, typing.Any] | None = None
 http_client: typing.Any = None
 app_source: str | None = None
+organization: str | None = None
+project: str | None = None
 
 #: The resources the module serves from its module-level client.
 _MODULE_RESOURCES = frozenset({"chat", "models", "beta"})
@@ -147,4 +149,14 @@ def __getattr__(name: str) -> typing.Any:
         from ._module_client import module_client  # noqa: PLC0415 - on first use
 
         return getattr(module_client(globals()), name)
+    if name in ("AsyncOpenAI", "AsyncSogni"):
+        raise ImportError(
+            f"sogni_compat has no {name}: it is a blocking client. For async code, "
+            "sogni_compat.OpenAI(...).as_async_openai() gives a genuine openai.AsyncOpenAI "
+            "bound to Sogni"
+        )
+    from ._client import _NOT_SERVED  # noqa: PLC0415
+
+    if name in _NOT_SERVED:
+        raise AttributeError(f"sogni_compat.{name}: {_NOT_SERVED[name]}")
     return _lazy_getattr(name)

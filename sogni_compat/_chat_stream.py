@@ -152,7 +152,7 @@ class ChatCompletionStream:
             delta = choice.delta
             if state is None or delta is None:
                 continue
-            if delta.content:
+            if delta.content is not None:  # an empty piece too, as the openai helper does
                 yield ContentDeltaEvent(delta.content, state.content.getvalue())
             if delta.refusal:
                 yield RefusalDeltaEvent(delta.refusal, state.refusal.getvalue())
@@ -255,10 +255,27 @@ def _try_build(tp: type | None, text: str) -> Any:
 
 def _openai_state(spec: ParseSpec) -> Any:
     """The openai package's stream state, told about the tools and a pydantic format."""
+    import openai  # noqa: PLC0415 - this mode only
     from openai.lib.streaming.chat import ChatCompletionStreamState  # noqa: PLC0415
 
     options: dict[str, Any] = {}
     tp = spec.output_type
-    if tp is not None and callable(getattr(tp, "model_json_schema", None)):
+    if tp is not None and _is_pydantic(tp):
         options["response_format"] = tp
+    tools = []
+    for given in spec.given_tools:
+        function = given.get("function") if isinstance(given, dict) else None
+        model = getattr(function, "model", None)
+        if isinstance(function, dict) and model is not None and _is_pydantic(model):
+            # Our function_tool(Model): the openai package parses its own kind of tool.
+            name, description = function.get("name"), function.get("description")
+            tools.append(openai.pydantic_function_tool(model, name=name, description=description))
+        else:
+            tools.append(given)
+    if tools:
+        options["input_tools"] = tools
     return ChatCompletionStreamState(**options)
+
+
+def _is_pydantic(tp: Any) -> bool:
+    return isinstance(tp, type) and callable(getattr(tp, "model_json_schema", None))

@@ -2,7 +2,8 @@
 
 As the openai package does, the package itself works as a client configured by module
 attributes (``api_key``, ``base_url``, ``timeout``, ``max_retries``, ``default_headers``,
-``default_query``, ``http_client``, ``app_source``). The client is made on first use and
+``default_query``, ``http_client``, ``app_source``; ``organization`` and ``project`` are accepted
+and, set, warned about as the constructor does). The client is made on first use and
 made again when a setting has changed since.
 """
 
@@ -26,6 +27,8 @@ SETTINGS: Mapping[str, Any] = {
     "default_query": None,
     "http_client": None,
     "app_source": None,
+    "organization": None,
+    "project": None,
 }
 
 _lock = threading.Lock()

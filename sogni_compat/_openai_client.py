@@ -23,13 +23,18 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ._convert import converter
-from ._params import ALIASES, KNOWN_KEYWORDS, chat_request
+from ._params import ALIASES, KNOWN_KEYWORDS, REFUSED_KEYWORDS, chat_request
 from ._transport import is_loopback
 
 if TYPE_CHECKING:
     from ._client import OpenAI
 
-__all__ = ["async_openai_client", "openai_client"]
+__all__ = ["ACTIVE_MOCKS", "async_openai_client", "openai_client"]
+
+#: ``MockSogni`` instances intercepting now. They patch ``requests``, which genuine openai
+#: clients do not use, so while one is active those clients refuse to send (a unit test
+#: would otherwise reach the real service, with its key).
+ACTIVE_MOCKS: list[Any] = []
 
 #: Keys the transport leaves alone: the legacy forms would need their answers translated.
 _PASSED_THROUGH = frozenset({"functions", "function_call"})
@@ -78,6 +83,14 @@ class _Rules:
         """The request to send, or a response to give instead of sending it."""
         url = str(request.url)
         where = url.split("?", maxsplit=1)[0]
+        if ACTIVE_MOCKS:
+            return self._refusal(
+                503,
+                "sogni_compat refused to send: a MockSogni is active, and it cannot intercept "
+                "clients made by as_openai()/as_async_openai(); test them against a "
+                "LocalSogniServer instead",
+                "mock_active",
+            )
         if not (where + "/").startswith(self.prefix):
             return self._refusal(
                 403,
@@ -99,7 +112,7 @@ class _Rules:
         known = {
             key: value
             for key, value in body.items()
-            if ALIASES.get(key, key) in KNOWN_KEYWORDS
+            if (ALIASES.get(key, key) in KNOWN_KEYWORDS or key in REFUSED_KEYWORDS)
             and key not in _PASSED_THROUGH
             and ALIASES.get(key, key) not in _CALL_ONLY
         }

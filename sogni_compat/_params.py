@@ -41,6 +41,13 @@ TOOL_CHOICE_MODES = ("auto", "none", "required")
 RESPONSE_FORMAT_TYPES = ("text", "json_object", "json_schema")
 MESSAGE_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 MEDIA_KINDS = ("image", "video", "audio")
+VERBOSITIES = ("low", "medium", "high")
+#: OpenAI keywords that Sogni cannot honour: refused before sending, saying why.
+REFUSED_KEYWORDS = {
+    "audio": "Sogni's models answer in text only; audio output is not available",
+    "web_search_options": "Sogni has no web search; search yourself and put the results in "
+    "the messages, or give the model a tool that searches",
+}
 
 #: ``(connect, read)`` seconds.
 Timeout = tuple[float, float]
@@ -113,6 +120,15 @@ def _check_messages(_: object, __: attrs.Attribute[Any], messages: object) -> No
             raise ValueError(
                 f"messages[{i}] has role {role!r}; expected one of {_fmt(MESSAGE_ROLES)}"
             )
+
+
+def _check_modalities(_: object, __: attrs.Attribute[Any], modalities: object) -> None:
+    if modalities is None:
+        return
+    if not isinstance(modalities, list | tuple) or not all(isinstance(m, str) for m in modalities):
+        raise TypeError(f"modalities must be a list of strings; got {modalities!r}")
+    if any(m != "text" for m in modalities):
+        raise ValueError(f"modalities: Sogni's models answer in text only; got {modalities!r}")
 
 
 def _check_stop(_: object, __: attrs.Attribute[Any], stop: object) -> None:
@@ -295,6 +311,13 @@ class ChatCompletionParams:
     metadata: Mapping[str, Any] | None = _opt(_mapping)
     store: bool | None = _opt(_boolean)
     service_tier: str | None = _opt(_string)
+    # Newer OpenAI keywords, passed on as hints (Sogni documents none of them).
+    prompt_cache_key: str | None = _opt(_string)
+    prompt_cache_retention: str | None = _opt(_string)
+    safety_identifier: str | None = _opt(_string)
+    verbosity: str | None = _opt(_one_of(*VERBOSITIES))
+    prediction: Mapping[str, Any] | None = _opt(_mapping)
+    modalities: Sequence[str] | None = _opt(_check_modalities)
     chat_template_kwargs: Mapping[str, Any] | None = _opt(_mapping)
     task_profile: str | None = _opt(_one_of(*TASK_PROFILES))
     token_type: str | None = _opt(_one_of(*TOKEN_TYPES))
@@ -577,6 +600,10 @@ def chat_request(
     for key, value in kwargs.items():
         name = ALIASES.get(key, key)
         if name not in KNOWN_KEYWORDS:
+            if name in REFUSED_KEYWORDS and not is_absent(value):
+                raise ValueError(f"{name}: {REFUSED_KEYWORDS[name]}")
+            if name in REFUSED_KEYWORDS:
+                continue
             raise _unexpected(key, function)
         if name in spelled:
             raise TypeError(f"pass {spelled[name]!r} or {key!r}, not both")

@@ -135,6 +135,8 @@ class ParseSpec:
     response_format: dict[str, Any] | None
     #: Strict tools by name, each with its class (or ``None``: the arguments stay a dict).
     tools: dict[str, type | None]
+    #: The tools as given (the openai package's stream state reads them).
+    given_tools: tuple[Any, ...] = ()
 
 
 def parse_spec(response_format: object, tools: object) -> ParseSpec:
@@ -159,7 +161,8 @@ def parse_spec(response_format: object, tools: object) -> ParseSpec:
             )
         model = getattr(function, "model", None)
         strict[str(name)] = model if isinstance(model, type) else None
-    return ParseSpec(output_type, fmt, strict)
+    given = tuple(tools) if isinstance(tools, list | tuple) else ()
+    return ParseSpec(output_type, fmt, strict, given)
 
 
 def _strict(schema: Any) -> Any:

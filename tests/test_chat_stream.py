@@ -95,6 +95,12 @@ def test_openai_types_mode_yields_openai_events(server: LocalSogniServer) -> Non
     assert any(isinstance(e, ContentDeltaEvent) for e in events)
     assert isinstance(final, ParsedChatCompletion)
     assert final.choices[0].message.parsed == Answer(a=1)
+    with client.chat.completions.stream(
+        messages=ask('call Lookup({"city": "Rome"})'),
+        tools=[sogni_compat.function_tool(Lookup)],
+    ) as tools:
+        done = [e for e in tools if e.type == "tool_calls.function.arguments.done"]
+    assert done[0].parsed_arguments == Lookup(city="Rome")
 
 
 def test_until_done_and_refusals_of_bad_input(server: LocalSogniServer) -> None:

@@ -153,3 +153,72 @@ def test_resources_sogni_does_not_serve_say_so(name: str) -> None:
     assert not hasattr(client, name)
     with pytest.raises(AttributeError, match="has no attribute 'nonsense'"):
         client.nonsense  # noqa: B018
+
+
+def test_more_missing_surfaces_say_so() -> None:
+    """beta.assistants, models.delete, module-level AsyncOpenAI and embeddings explain."""
+    client = OpenAI(api_key=API_KEY)
+    with pytest.raises(AttributeError, match=r"client\.beta\.assistants: Sogni serves no"):
+        client.beta.assistants  # noqa: B018
+    with pytest.raises(AttributeError, match=r"client\.models\.delete"):
+        client.models.delete  # noqa: B018
+    with pytest.raises(AttributeError, match=r"sogni_compat\.embeddings: Sogni serves no"):
+        sogni_compat.embeddings  # noqa: B018
+    with pytest.raises(ImportError, match="as_async_openai"):
+        from sogni_compat import AsyncOpenAI  # noqa: F401
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"prompt_cache_key": "k1", "safety_identifier": "u1", "prompt_cache_retention": "24h"},
+        {"verbosity": "low", "modalities": ["text"]},
+        {"prediction": {"type": "content", "content": "x"}},
+    ],
+)
+def test_newer_openai_keywords_pass_through(
+    mock: responses.RequestsMock, kwargs: dict[str, Any]
+) -> None:
+    """Newer OpenAI keywords Sogni may ignore are sent as they are."""
+    mock.post(CHAT_URL, json=completion())
+    OpenAI(api_key=API_KEY, base_url=BASE_URL).chat.completions.create(messages=USER, **kwargs)
+    body = sent_json(mock.calls[0])
+    assert {key: body[key] for key in kwargs} == kwargs
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"audio": {"voice": "alloy"}}, "text only"),
+        ({"modalities": ["text", "audio"]}, "text only"),
+        ({"web_search_options": {}}, "no web search"),
+        ({"verbosity": "chatty"}, "verbosity must be one of"),
+    ],
+)
+def test_keywords_sogni_cannot_honour(
+    mock: responses.RequestsMock, kwargs: Any, match: str
+) -> None:
+    """Audio output and web search are refused before sending, saying why."""
+    with pytest.raises(ValueError, match=match):
+        OpenAI(api_key=API_KEY, base_url=BASE_URL).chat.completions.create(messages=USER, **kwargs)
+
+
+def test_models_with_raw_response(mock: responses.RequestsMock) -> None:
+    """models.with_raw_response.list/retrieve give the HTTP details and parse() the result."""
+    mock.get(MODELS_URL, json={"object": "list", "data": [MODEL]}, headers={"x-request-id": "r1"})
+    mock.get(f"{MODELS_URL}/qwen", json=MODEL)
+    client = OpenAI(api_key=API_KEY, base_url=BASE_URL)
+    raw = client.models.with_raw_response.list(extra_headers={"X-A": "1"})
+    assert raw.status_code == 200
+    assert raw.request_id == "r1"
+    assert [m.id for m in raw.parse()] == ["qwen"]
+    assert client.models.with_raw_response.retrieve("qwen").parse().id == "qwen"
+
+
+def test_module_level_organization_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """openai.organization = ... on the module warns, as the constructor does."""
+    monkeypatch.setattr(sogni_compat, "api_key", API_KEY)
+    monkeypatch.setattr(sogni_compat, "organization", "org-1")
+    with pytest.warns(UserWarning, match="organization=.*no meaning"):
+        sogni_compat.chat  # noqa: B018
+    assert sogni_compat.project is None

@@ -215,6 +215,24 @@ def test_legacy_function_results_are_read(client: OpenAI) -> None:
     assert answer.choices[0].message.content == "Tool results: w: sunny"
 
 
+def test_tool_results_without_a_name_are_named_by_their_call(client: OpenAI) -> None:
+    """A tool message without a name is summarised under the called function's name."""
+    answer = client.chat.completions.create(
+        messages=[
+            {"role": "user", "content": "weather?"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "c9", "type": "function", "function": {"name": "w", "arguments": "{}"}}
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c9", "content": "rain"},
+        ]
+    )
+    assert answer.choices[0].message.content == "Tool results: w: rain"
+
+
 def test_n_gives_several_choices(client: OpenAI) -> None:
     """n=3 answers three identical choices, plainly and streamed; usage counts all three."""
     one = client.chat.completions.create(messages=say("two words"))
@@ -234,17 +252,17 @@ def test_logprobs(client: OpenAI) -> None:
     """logprobs=True gives each token a log probability and top_logprobs candidates."""
     answer = client.chat.completions.create(messages=say("hi there"), logprobs=True, top_logprobs=2)
     logprobs: Any = answer.choices[0].logprobs
-    content = logprobs["content"]
-    assert [e["token"] for e in content] == ["hi", " there"]
-    assert content[0]["logprob"] == -0.2
-    assert [t["token"] for t in content[1]["top_logprobs"]] == [" there", " THERE"]
+    content = logprobs.content
+    assert [e.token for e in content] == ["hi", " there"]
+    assert content[0].logprob == -0.2
+    assert [t.token for t in content[1].top_logprobs] == [" there", " THERE"]
     plain = client.chat.completions.create(messages=say("hi there"))
     assert plain.choices[0].logprobs is None
     streamed = client.chat.completions.create(messages=say("hi"), logprobs=True, stream=True)
     pieces: list[Any] = [
         c.choices[0].logprobs for c in streamed if c.choices and c.choices[0].delta.content
     ]
-    assert pieces[0]["content"][0]["token"] == "hi"
+    assert pieces[0].content[0].token == "hi"
 
 
 def test_custom_tool_loop_end_to_end(client: OpenAI) -> None:

@@ -16,6 +16,8 @@ SETTINGS = {
     "default_query",
     "http_client",
     "app_source",
+    "organization",
+    "project",
 }
 
 

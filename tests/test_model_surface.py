@@ -48,6 +48,7 @@ def test_json_dumps(answer: Any) -> None:
     assert json.loads(answer.to_json()) == completion("Hi")
     assert answer.to_dict() == completion("Hi")
     assert "\n" not in answer.model_dump_json()
+    assert answer.model_dump_json(include={"id"}) == '{"id":"chatcmpl-1"}'  # compact
 
 
 def test_model_copy(answer: Any) -> None:

@@ -112,6 +112,19 @@ def test_as_openai_refuses_other_hosts_and_bad_bodies(server: LocalSogniServer) 
     assert server.requests == []
 
 
+def test_as_openai_refuses_while_mock_sogni_is_active() -> None:
+    """MockSogni cannot intercept genuine clients, so they refuse to send while it is active."""
+    from sogni_compat.testing import MockSogni
+
+    with MockSogni() as sogni, OpenAI(api_key=API_KEY).as_openai() as genuine:
+        with pytest.raises(openai.APIStatusError, match="MockSogni is active"):
+            genuine.with_options(max_retries=0).chat.completions.create(
+                model="m",
+                messages=USER,
+            )
+        assert sogni.requests == []
+
+
 def test_as_async_openai(server: LocalSogniServer) -> None:
     """as_async_openai() is an openai.AsyncOpenAI with the same rules."""
     genuine = OpenAI(api_key=API_KEY, base_url=server.base_url).as_async_openai()

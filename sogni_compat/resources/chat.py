@@ -418,8 +418,22 @@ class Chat(Resource):
         self.completions = Completions(client)
 
 
+#: The openai SDK's beta resources, none of which Sogni serves.
+_BETA_NOT_SERVED = frozenset(
+    {"assistants", "threads", "vector_stores", "realtime", "chatkit", "files", "evals"}
+)
+
+
 class Beta:
     """``client.beta``: ``client.beta.chat`` is ``client.chat`` (older code uses this path)."""
 
     def __init__(self, chat: Chat) -> None:
         self.chat = chat
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _BETA_NOT_SERVED:
+            raise AttributeError(
+                f"client.beta.{name}: Sogni serves no such endpoint (only chat completions "
+                "and models)"
+            )
+        raise AttributeError(f"'Beta' object has no attribute {name!r}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -10,7 +10,8 @@ import requests
 
 from .._convert import converter
 from .._errors import APIResponseValidationError
-from .._params import request_options
+from .._params import RequestOptions, request_options
+from .._response import APIResponse
 from ..types import Model, ModelsPage
 from ._base import Resource, decode_json
 
@@ -23,6 +24,14 @@ class Models(Resource):
     Both take the request options every method takes: ``extra_headers``, ``extra_query``,
     ``extra_body`` (sent as a JSON body) and ``timeout``.
     """
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "delete":
+            raise AttributeError(
+                "client.models.delete: Sogni's models are not yours to delete (it deletes "
+                "fine-tuned OpenAI models); not applicable"
+            )
+        raise AttributeError(f"'Models' object has no attribute {name!r}")
 
     def list(
         self,
@@ -39,13 +48,7 @@ class Models(Resource):
             extra_body=extra_body,
             timeout=timeout,
         )
-        page = self._client._request(
-            "GET", "models", body=options.extra_body, options=options, parse=models_page
-        )
-        if self._client.response_types == "openai":
-            from .. import _openai_types  # noqa: PLC0415 - only in this mode
-
-            page.data = [_openai_types.model(m) for m in page.data]
+        page: ModelsPage = self._get("models", options, models_page)[0]
         return page
 
     def retrieve(
@@ -67,16 +70,53 @@ class Models(Resource):
             timeout=timeout,
         )
         model = self._client.model_aliases.get(model, model)
-        path = f"models/{quote(model, safe='')}"
-        found = self._client._request(
-            "GET", path, body=options.extra_body, options=options, parse=_model
+        found: Model = self._get(f"models/{quote(model, safe='')}", options, _model)[0]
+        return found
+
+    @property
+    def with_raw_response(self) -> _RawModels:
+        """``list``/``retrieve`` returning an :class:`APIResponse` (headers, status, ...)."""
+        return _RawModels(self)
+
+    def _get(
+        self, path: str, options: RequestOptions, parse: Callable[[requests.Response], Any]
+    ) -> tuple[Any, requests.Response, int]:
+        """One GET, its answer converted for ``response_types="openai"``."""
+        found, response, retries = self._client._send(
+            "GET", path, body=options.extra_body, options=options, parse=parse
         )
         if self._client.response_types == "openai":
             from .. import _openai_types  # noqa: PLC0415 - only in this mode
 
-            converted: Model = _openai_types.model(found)
-            return converted
-        return found
+            if isinstance(found, ModelsPage):
+                found.data = [_openai_types.model(m) for m in found.data]
+            else:
+                found = _openai_types.model(found)
+        return found, response, retries
+
+
+class _RawModels:
+    """``client.models.with_raw_response``."""
+
+    def __init__(self, models: Models) -> None:
+        self._models = models
+
+    def list(self, **options: Any) -> APIResponse[ModelsPage]:
+        """Like ``list``; ``.parse()`` on the result gives the page."""
+        found, response, retries = self._models._get(
+            "models", request_options(**options), models_page
+        )
+        return APIResponse(response, found, retries)
+
+    def retrieve(self, model: str, **options: Any) -> APIResponse[Model]:
+        """Like ``retrieve``; ``.parse()`` on the result gives the model."""
+        if not isinstance(model, str) or not model:
+            raise ValueError(f"model must be a non-empty string; got {model!r}")
+        model = self._models._client.model_aliases.get(model, model)
+        found, response, retries = self._models._get(
+            f"models/{quote(model, safe='')}", request_options(**options), _model
+        )
+        return APIResponse(response, found, retries)
 
 
 def models_page(response: requests.Response) -> ModelsPage:

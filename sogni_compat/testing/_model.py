@@ -156,10 +156,14 @@ def _available_tools(body: Mapping[str, Any], hosted: frozenset[str]) -> list[st
     return names
 
 
-def _tool_summary(results: Sequence[Mapping[str, Any]]) -> str:
+def _tool_summary(
+    results: Sequence[Mapping[str, Any]], names: Mapping[str, str] | None = None
+) -> str:
     parts = []
     for message in results:
-        name = message.get("name") or message.get("tool_call_id") or "tool"
+        call_id = message.get("tool_call_id")
+        known = (names or {}).get(call_id) if isinstance(call_id, str) else None
+        name = message.get("name") or known or call_id or "tool"
         parts.append(f"{name}: {_text_of(message.get('content'))}")
     return "Tool results: " + "; ".join(parts)
 
@@ -210,7 +214,17 @@ def answer_for(body: Mapping[str, Any], hosted: frozenset[str] = frozenset()) ->
             reasoning=reasoning,
             prompt_tokens=prompt_tokens,
         )
-    said = _tool_summary(results) if results else user_text
+    names = {
+        call["id"]: call["function"]["name"]
+        for m in messages
+        if m.get("role") == "assistant" and isinstance(m.get("tool_calls"), list)
+        for call in m["tool_calls"]
+        if isinstance(call, dict)
+        and isinstance(call.get("id"), str)
+        and isinstance(call.get("function"), dict)
+        and isinstance(call["function"].get("name"), str)
+    }
+    said = _tool_summary(results, names) if results else user_text
     response_format = body.get("response_format")
     if isinstance(response_format, dict) and response_format.get("type") in (
         "json_object",

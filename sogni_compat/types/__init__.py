@@ -8,12 +8,15 @@ from .chat import (
     ChatCompletion,
     ChatCompletionMessage,
     ChatCompletionMessageToolCall,
+    ChatCompletionTokenLogprob,
     Choice,
+    ChoiceLogprobs,
     CompletionTokensDetails,
     CompletionUsage,
     Function,
     FunctionCall,
     PromptTokensDetails,
+    TopLogprob,
 )
 from .model import Model, ModelsPage
 
@@ -34,11 +37,13 @@ __all__ = [
     "ChatCompletionChunk",
     "ChatCompletionMessage",
     "ChatCompletionMessageToolCall",
+    "ChatCompletionTokenLogprob",
     "Choice",
     "ChoiceDelta",
     "ChoiceDeltaFunctionCall",
     "ChoiceDeltaToolCall",
     "ChoiceDeltaToolCallFunction",
+    "ChoiceLogprobs",
     "ChunkChoice",
     "CompletionTokensDetails",
     "CompletionUsage",
@@ -50,6 +55,7 @@ __all__ = [
     "ToolProgress",
     "ToolResult",
     "ToolRound",
+    "TopLogprob",
 ]
 
 #: Types of streaming and of the tool loop, imported on first use.

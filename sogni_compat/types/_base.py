@@ -171,6 +171,7 @@ class BaseObject:
         return json.dumps(
             self._dump(exclude_unset, exclude_none, exclude_defaults=exclude_defaults),
             indent=indent,
+            separators=None if indent is not None else (",", ":"),
             ensure_ascii=False,
         )
 
@@ -221,6 +222,7 @@ class BaseObject:
                 exclude_none=exclude_none,
             ),
             indent=indent,
+            separators=None if indent is not None else (",", ":"),  # compact, as pydantic's
             ensure_ascii=False,
         )
 

@@ -15,12 +15,15 @@ __all__ = [
     "ChatCompletion",
     "ChatCompletionMessage",
     "ChatCompletionMessageToolCall",
+    "ChatCompletionTokenLogprob",
     "Choice",
+    "ChoiceLogprobs",
     "CompletionTokensDetails",
     "CompletionUsage",
     "Function",
     "FunctionCall",
     "PromptTokensDetails",
+    "TopLogprob",
 ]
 
 
@@ -77,13 +80,40 @@ class ChatCompletionMessage(BaseObject):
 
 
 @response_type
+class TopLogprob(BaseObject):
+    """One of the most likely tokens at a position, with its log probability."""
+
+    token: str = ""
+    logprob: float = 0.0
+    bytes: list[int] | None = None
+
+
+@response_type
+class ChatCompletionTokenLogprob(BaseObject):
+    """A token of the answer with its log probability and the likeliest alternatives."""
+
+    token: str = ""
+    logprob: float = 0.0
+    bytes: list[int] | None = None
+    top_logprobs: list[TopLogprob] = attrs.field(factory=list)
+
+
+@response_type
+class ChoiceLogprobs(BaseObject):
+    """``logprobs=True``: the log probabilities of the content (and refusal) tokens."""
+
+    content: list[ChatCompletionTokenLogprob] | None = None
+    refusal: list[ChatCompletionTokenLogprob] | None = None
+
+
+@response_type
 class Choice(BaseObject):
     """One answer: ``index``, ``message``, ``finish_reason`` (``stop|length|tool_calls``)."""
 
     index: int = 0
     message: ChatCompletionMessage = attrs.field(factory=ChatCompletionMessage)
     finish_reason: str | None = None
-    logprobs: Any | None = None
+    logprobs: ChoiceLogprobs | None = None
 
 
 @response_type

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
 
 from ._base import BaseObject, response_type
-from .chat import CompletionUsage
+from .chat import ChoiceLogprobs, CompletionUsage
 
 __all__ = [
     "ChatCompletionChunk",
@@ -65,7 +63,7 @@ class ChunkChoice(BaseObject):
     index: int = 0
     delta: ChoiceDelta = attrs.field(factory=ChoiceDelta)
     finish_reason: str | None = None
-    logprobs: Any | None = None
+    logprobs: ChoiceLogprobs | None = None
 
 
 @response_type

@@ -41,6 +41,12 @@ class CompletionCreateParamsBase(TypedDict, total=False):
     metadata: Mapping[str, Any] | None
     store: bool | None
     service_tier: str | None
+    prompt_cache_key: str | None
+    prompt_cache_retention: str | None
+    safety_identifier: str | None
+    verbosity: Literal["low", "medium", "high"] | None
+    prediction: Mapping[str, Any] | None
+    modalities: Sequence[str] | None
     # Sogni
     think: bool | None
     task_profile: Literal["general", "coding", "reasoning"] | None
