@@ -146,9 +146,9 @@ _lazy_getattr, __dir__ = _lazy_exports(
 def __getattr__(name: str) -> typing.Any:
     """Lazy exports, and ``chat``/``models``/``beta`` of the module-level client."""
     if name in _MODULE_RESOURCES:
-        from ._module_client import module_client  # noqa: PLC0415 - on first use
+        from ._module_client import ModuleResource  # noqa: PLC0415 - on first use
 
-        return getattr(module_client(globals()), name)
+        return ModuleResource((name,))
     if name in ("AsyncOpenAI", "AsyncSogni"):
         raise ImportError(
             f"sogni_compat has no {name}: it is a blocking client. For async code, "

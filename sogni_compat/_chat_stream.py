@@ -18,6 +18,8 @@ from typing import Any
 
 import attrs
 
+from ._errors import APIResponseValidationError
+from ._secrets import excerpt
 from ._streaming import ChatCompletionAccumulator, Stream
 from ._structured import ParseSpec, parse_completion
 from .types import ChatCompletion, ChatCompletionChunk
@@ -140,9 +142,23 @@ class ChatCompletionStream:
                 if self._state is not None:
                     from . import _openai_types  # noqa: PLC0415 - this mode only
 
-                    yield from self._state.handle_chunk(_openai_types.chunk(chunk))
+                    yield from self._openai_events(
+                        _openai_types.chunk(chunk, response=stream.response)
+                    )
                 else:
                     yield from self._events_of(chunk)
+
+    def _openai_events(self, chunk: Any) -> Iterator[Any]:
+        """The openai package's events for one chunk; what its state refuses is ours."""
+        try:
+            events = list(self._state.handle_chunk(chunk))
+        except Exception as exc:  # its validators, and index arithmetic on bad indexes
+            raise APIResponseValidationError(
+                f"The streamed answer cannot be read by the openai package's stream state: "
+                f"{excerpt(str(exc))}",
+                response=self._stream.response,
+            ) from None
+        yield from events
 
     def _events_of(self, chunk: ChatCompletionChunk) -> Iterator[Any]:
         accumulator = self._accumulator
@@ -206,7 +222,7 @@ class ChatCompletionStream:
             if self._to_openai:
                 from . import _openai_types  # noqa: PLC0415 - this mode only
 
-                final = _openai_types.completion(final, parsed=True)
+                final = _openai_types.completion(final, parsed=True, response=self._stream.response)
             self._final = final
         return self._final
 

@@ -753,6 +753,47 @@ class OpenAI:
             raise
         raise AssertionError("unreachable: tenacity returns or raises")  # pragma: no cover
 
+    def _forward(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        timeout: Timeout,
+    ) -> tuple[requests.Response, float]:
+        """One attempt of a request built elsewhere (a genuine openai client's), sent as ours.
+
+        The key, User-Agent and ``X-App-Source`` are this client's; the status line and
+        headers arrive by connect + read seconds, an error body is read (at most 1 MiB), a
+        success's body is left unread for the caller, who gets the attempt's deadline too.
+        Raises this package's transport errors; no retries (the caller has its own).
+        """
+        if self._closed:
+            raise OpenAIError("This client has been closed; create a new one")
+        if self._key_source is not None:
+            self._refresh_key()
+        prepared = self._session.prepare_request(
+            requests.Request(
+                method,
+                url,
+                headers={**headers, **self._headers},
+                data=content or None,
+                auth=_keep_headers,
+            )
+        )
+        settings = self._transport
+        if settings is None:
+            settings = self._transport = transport_settings(self._session, self.base_url)
+        if self._pacer is not None:
+            self._pacer.wait()
+        ends = time.monotonic() + timeout[0] + timeout[1]
+        token = DEADLINE.set(ends)
+        try:
+            return self._attempt(prepared, settings, timeout, True, ends), ends
+        finally:
+            DEADLINE.reset(token)
+
     def _attempt(
         self,
         prepared: requests.PreparedRequest,

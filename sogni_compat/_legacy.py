@@ -20,7 +20,7 @@ def completion_as_legacy(completion: ChatCompletion) -> ChatCompletion:
     for choice in completion.choices:
         message = choice.message
         calls = message.tool_calls
-        if calls and not isinstance(calls, str):
+        if isinstance(calls, list) and calls:
             first = calls[0]
             function = getattr(first, "function", None)
             message.function_call = FunctionCall(

@@ -3,19 +3,24 @@
 As the openai package does, the package itself works as a client configured by module
 attributes (``api_key``, ``base_url``, ``timeout``, ``max_retries``, ``default_headers``,
 ``default_query``, ``http_client``, ``app_source``; ``organization`` and ``project`` are accepted
-and, set, warned about as the constructor does). The client is made on first use and
-made again when a setting has changed since.
+and, set, warned about as the constructor does). ``sogni_compat.chat``, ``.models`` and
+``.beta`` are proxies that find the client when used, so a reference taken before a setting
+changed still follows it; the client is made on first use and made again when a setting has
+changed since.
 """
 
 from __future__ import annotations
 
+import hashlib
+import sys
 import threading
 from collections.abc import Mapping
 from typing import Any
 
 from ._client import OpenAI
+from ._secrets import Secret
 
-__all__ = ["SETTINGS", "module_client"]
+__all__ = ["SETTINGS", "ModuleResource", "module_client"]
 
 #: The module attributes that configure the module-level client, with their defaults.
 SETTINGS: Mapping[str, Any] = {
@@ -35,12 +40,22 @@ _lock = threading.Lock()
 _made: list[Any] = [None, None]  # [settings seen, client]
 
 
-def module_client(namespace: Mapping[str, Any]) -> OpenAI:
-    """The client for the settings now in ``namespace`` (the package's globals)."""
-    settings = {name: namespace.get(name, default) for name, default in SETTINGS.items()}
-    seen = tuple(
-        id(value) if name == "http_client" else repr(value) for name, value in settings.items()
-    )
+def _fingerprint(name: str, value: object) -> object:
+    """What tells that a setting changed, without holding the key itself."""
+    if name == "api_key" and isinstance(value, str):
+        return hashlib.sha256(value.encode()).hexdigest()
+    if name == "http_client" or callable(value):
+        return id(value)
+    return repr(value)
+
+
+def module_client() -> OpenAI:
+    """The client for the package's settings as they are now."""
+    package = sys.modules["sogni_compat"]
+    settings = {name: getattr(package, name, default) for name, default in SETTINGS.items()}
+    if isinstance(settings["api_key"], str):
+        settings["api_key"] = Secret(settings["api_key"])  # tracebacks show '***'
+    seen = tuple(_fingerprint(name, value) for name, value in settings.items())
     with _lock:
         if _made[0] != seen or _made[1] is None:
             old = _made[1]
@@ -50,3 +65,30 @@ def module_client(namespace: Mapping[str, Any]) -> OpenAI:
                 old.close()
         client: OpenAI = _made[1]
     return client
+
+
+class ModuleResource:
+    """``sogni_compat.chat`` (and so on): a path into the module-level client, found on use."""
+
+    __slots__ = ("_path",)
+
+    def __init__(self, path: tuple[str, ...]) -> None:
+        self._path = path
+
+    def _resolve(self) -> Any:
+        target: Any = module_client()
+        for name in self._path:
+            target = getattr(target, name)
+        return target
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return ModuleResource((*self._path, name))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call what the path names on the current module-level client."""
+        return self._resolve()(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<sogni_compat.{'.'.join(self._path)} of the module-level client>"

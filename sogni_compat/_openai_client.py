@@ -2,39 +2,54 @@
 
 For libraries that insist on the ``openai`` package's own client (``instructor.from_openai``,
 ``outlines.from_openai``, LangChain's async paths): :meth:`OpenAI.as_openai` and
-:meth:`OpenAI.as_async_openai` build one configured like this package's client (base URL, key,
-``X-App-Source``, retries, timeouts) whose transport
+:meth:`OpenAI.as_async_openai` build one whose transport is this package's client:
 
-- refuses any request that is not under the client's ``base_url`` (answering 403 without
-  sending it, so nothing, and no key, ever goes elsewhere: not to OpenAI's default URL);
-- rewrites each ``chat/completions`` body with this package's rules: Sogni's keywords (given
-  through ``extra_body``, in either spelling) are translated as ``create()`` translates them
-  (``think`` -> ``chat_template_kwargs``, ``sogni_tools`` off unless asked,
+- a request for any URL that is not under the client's ``base_url`` is answered 403 without
+  being sent (nothing, and no key, ever goes elsewhere: not to OpenAI's default URL);
+- each ``chat/completions`` body is rewritten with this package's rules: Sogni's keywords
+  (given through ``extra_body``, in either spelling) are translated as ``create()`` translates
+  them (``think`` -> ``chat_template_kwargs``, ``sogni_tools`` off unless asked,
   ``max_completion_tokens`` -> ``max_tokens``, model aliases, the client's ``app_source``); a
-  body that ``create()`` would refuse is answered 400 without being sent.
+  body that ``create()`` would refuse is answered 400 without being sent;
+- the request then goes through the client's own session and bounds: its key (the openai
+  client holds only a placeholder), proxies and CA settings, pacing, the deadline on the status
+  line, headers and body, ``max_response_bytes`` (a larger answer is answered 502),
+  ``max_event_bytes`` and the per-event idle timeout of a stream; keys a server echoes are
+  masked in error bodies, headers and stream error events. A ``MockSogni`` intercepts it.
 
-The ``openai`` package (and the HTTP library it uses) are imported only here.
+The ``openai`` package (and the HTTP library it uses) are imported only here. The async
+client runs each blocking step in a worker thread (``anyio``, which openai brings).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
+import time
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import requests
+
 from ._convert import converter
+from ._errors import TRANSPORT_ERRORS, APIError, translate_error
 from ._params import ALIASES, KNOWN_KEYWORDS, REFUSED_KEYWORDS, chat_request
-from ._transport import is_loopback
+from ._secrets import mask, masking, scrub
+from ._sse import EventTooLargeError, ServerSentEvent, SSEDecoder
+from ._transport import DEADLINE, BodyTooLargeError, byte_chunks, read_body
 
 if TYPE_CHECKING:
     from ._client import OpenAI
 
-__all__ = ["ACTIVE_MOCKS", "async_openai_client", "openai_client"]
+__all__ = ["async_openai_client", "openai_client"]
 
-#: ``MockSogni`` instances intercepting now. They patch ``requests``, which genuine openai
-#: clients do not use, so while one is active those clients refuse to send (a unit test
-#: would otherwise reach the real service, with its key).
-ACTIVE_MOCKS: list[Any] = []
+#: The key the genuine client holds: the real one is added by this package's transport.
+_PLACEHOLDER_KEY = "sogni-compat-sends-the-key"
+#: Headers of the genuine client's request that are not forwarded (ours, or the transport's).
+_DROPPED = frozenset(
+    {"authorization", "host", "content-length", "accept-encoding", "connection", "user-agent"}
+)
 
 #: Keys the transport leaves alone: the legacy forms would need their answers translated.
 _PASSED_THROUGH = frozenset({"functions", "function_call"})
@@ -83,14 +98,6 @@ class _Rules:
         """The request to send, or a response to give instead of sending it."""
         url = str(request.url)
         where = url.split("?", maxsplit=1)[0]
-        if ACTIVE_MOCKS:
-            return self._refusal(
-                503,
-                "sogni_compat refused to send: a MockSogni is active, and it cannot intercept "
-                "clients made by as_openai()/as_async_openai(); test them against a "
-                "LocalSogniServer instead",
-                "mock_active",
-            )
         if not (where + "/").startswith(self.prefix):
             return self._refusal(
                 403,
@@ -137,26 +144,201 @@ class _Rules:
         )
 
     def _refusal(self, status: int, message: str, kind: str) -> Any:
-        return self.http.Response(
-            status,
-            json={"error": {"message": message, "type": kind, "code": None, "param": None}},
-            headers={"x-should-retry": "false"},
-        )
+        return _refused(self.http, status, message, kind)
 
 
-def _client_options(client: OpenAI, openai: Any, http: Any) -> dict[str, Any]:
+def _client_options(client: OpenAI, http: Any) -> dict[str, Any]:
     connect, read = client.timeout
-    headers = dict(client._default_headers)
-    if client.app_source is not None:
-        headers.setdefault("X-App-Source", client.app_source)
     return {
-        "api_key": str(client.api_key),
+        "api_key": _PLACEHOLDER_KEY,
         "base_url": client.base_url,
         "max_retries": client.max_retries,
         "timeout": http.Timeout(read, connect=connect),
-        "default_headers": headers or None,
         "default_query": dict(client._default_query) or None,
     }
+
+
+def _timeout_of(request: Any, client: OpenAI) -> tuple[float, float]:
+    """The (connect, read) seconds the genuine client asked for, else the client's."""
+    asked = request.extensions.get("timeout") or {}
+    connect, read = client.timeout
+    return (asked.get("connect") or connect, asked.get("read") or read)
+
+
+def _forward(
+    client: OpenAI, http: Any, request: Any, make_stream: Callable[[Any, _Events], Any]
+) -> Any:
+    """Send ``request`` through ``client``; answer with an HTTP response of ``http``.
+
+    ``make_stream`` wraps an event stream as the HTTP library's (sync or async) byte stream.
+    """
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROPPED}
+    failure: BaseException | None = None
+    try:
+        response, deadline = client._forward(
+            request.method,
+            str(request.url),
+            headers=headers,
+            content=request.content or None,
+            timeout=_timeout_of(request, client),
+        )
+    except TRANSPORT_ERRORS as exc:  # urllib3/requests failures not yet ours
+        failure = translate_error(exc)
+    except APIError as exc:
+        failure = exc
+    if failure is not None:
+        raise _http_error(http, failure, request)  # outside the handler: no chained text
+    fields = [(k, mask(v) if masking() else v) for k, v in response.headers.items()]
+    fields = [(k, v) for k, v in fields if k.lower() not in ("content-encoding", "content-length")]
+    reason = {"reason_phrase": mask(response.reason or "").encode("latin-1", "replace")}
+    if response.status_code >= 300:
+        body = response.content
+        if masking():
+            body = mask(body.decode("utf-8", "replace")).encode()
+        return http.Response(response.status_code, headers=fields, content=body, extensions=reason)
+    kind = response.headers.get("content-type", "")
+    if "event-stream" in kind:
+        events = _Events(client, response, deadline, _timeout_of(request, client)[1])
+        return http.Response(
+            response.status_code,
+            headers=fields,
+            stream=make_stream(http, events),
+            extensions=reason,
+        )
+    token = DEADLINE.set(deadline)
+    try:
+        read_body(response, deadline, client.max_response_bytes)
+    except BodyTooLargeError:
+        return _refused(
+            http,
+            502,
+            f"sogni_compat: the answer is larger than max_response_bytes="
+            f"{client.max_response_bytes:,} bytes",
+            "response_too_large",
+        )
+    except TRANSPORT_ERRORS as exc:
+        failure = translate_error(exc)
+    except APIError as exc:
+        failure = exc
+    finally:
+        DEADLINE.reset(token)
+    if failure is not None:
+        raise _http_error(http, failure, request)
+    return http.Response(
+        response.status_code, headers=fields, content=response.content, extensions=reason
+    )
+
+
+def _http_error(http: Any, error: BaseException, request: Any) -> Exception:
+    """The HTTP library's exception for one of ours, so the openai client classifies it.
+
+    Raised without a chain: the transport's own exceptions may quote what a server echoed.
+    """
+    from ._errors import APITimeoutError  # noqa: PLC0415
+
+    kind = http.ReadTimeout if isinstance(error, APITimeoutError) else http.ConnectError
+    return kind(str(error), request=request)  # type: ignore[no-any-return]
+
+
+def _refused(http: Any, status: int, message: str, kind: str) -> Any:
+    return http.Response(
+        status,
+        json={"error": {"message": message, "type": kind, "code": None, "param": None}},
+        headers={"x-should-retry": "false"},
+    )
+
+
+class _Events:
+    """A success's event stream, re-emitted event by event within the client's bounds.
+
+    Each event must arrive within the read timeout of the one before (the first by the
+    attempt's deadline; comments do not count) and be at most ``max_event_bytes``; an error
+    event has echoed keys masked. A failure raises this package's error, which is also the
+    openai package's class.
+    """
+
+    def __init__(
+        self, client: OpenAI, response: requests.Response, first: float, idle: float
+    ) -> None:
+        self._client = client
+        self._response = response
+        self._due = first
+        self._idle = idle
+
+    def __iter__(self) -> Iterator[bytes]:
+        decoder = SSEDecoder(self._client.max_event_bytes)
+        chunks = byte_chunks(self._response.raw)
+        try:
+            while True:
+                failure: BaseException | None = None
+                token = DEADLINE.set(self._due)
+                try:
+                    data = next(chunks, None)
+                    events = decoder.feed(data) if data else []
+                except EventTooLargeError as exc:
+                    failure = APIError(str(exc))
+                except TRANSPORT_ERRORS as exc:
+                    failure = translate_error(exc)
+                finally:
+                    DEADLINE.reset(token)
+                if failure is not None:
+                    scrub(failure)
+                    failure.__cause__ = failure.__context__ = None
+                    raise failure  # outside the handler: no chained text
+                if data is None:
+                    return
+                for event in events:
+                    yield _serialize(event)
+                if events:
+                    self._due = time.monotonic() + self._idle
+        finally:
+            self._response.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._response.close()
+
+
+def _serialize(event: ServerSentEvent) -> bytes:
+    data = event.data
+    if masking() and (event.event == "error" or '"error"' in data):
+        data = mask(data)
+    lines = []
+    if event.event != "message":
+        lines.append(f"event: {event.event}")
+    if event.id is not None:
+        lines.append(f"id: {event.id}")
+    lines.extend(f"data: {line}" for line in data.split("\n"))
+    return ("\n".join(lines) + "\n\n").encode()
+
+
+def _SyncStream(http: Any, events: _Events) -> Any:
+    class Stream(http.SyncByteStream):  # type: ignore[misc]
+        def __iter__(self) -> Iterator[bytes]:
+            return iter(events)
+
+        def close(self) -> None:
+            events.close()
+
+    return Stream()
+
+
+def _AsyncStream(http: Any, events: _Events) -> Any:
+    import anyio.to_thread  # noqa: PLC0415 - the openai package brings anyio
+
+    class Stream(http.AsyncByteStream):  # type: ignore[misc]
+        async def __aiter__(self) -> Any:
+            pieces = iter(events)
+            while True:
+                piece = await anyio.to_thread.run_sync(next, pieces, None)
+                if piece is None:
+                    return
+                yield piece
+
+        async def aclose(self) -> None:
+            await anyio.to_thread.run_sync(events.close)
+
+    return Stream()
 
 
 def openai_client(client: OpenAI) -> Any:
@@ -166,48 +348,33 @@ def openai_client(client: OpenAI) -> Any:
     rules = _Rules(client, http)
 
     class SogniTransport(http.BaseTransport):  # type: ignore[name-defined,misc]
-        def __init__(self) -> None:
-            self._inner = http.HTTPTransport()
-
         def handle_request(self, request: Any) -> Any:
             checked = rules.check(request)
             if isinstance(checked, http.Response):
                 checked.request = request
                 return checked
-            return self._inner.handle_request(checked)
+            return _forward(client, http, checked, _SyncStream)
 
-        def close(self) -> None:
-            self._inner.close()
-
-    session = http.Client(
-        transport=SogniTransport(),
-        trust_env=not is_loopback(http.URL(client.base_url).host),
-    )
-    return openai.OpenAI(http_client=session, **_client_options(client, openai, http))
+    session = http.Client(transport=SogniTransport(), trust_env=False)
+    return openai.OpenAI(http_client=session, **_client_options(client, http))
 
 
 def async_openai_client(client: OpenAI) -> Any:
     """An ``openai.AsyncOpenAI`` bound to ``client``'s Sogni base URL (see the module doc)."""
+    import anyio.to_thread  # noqa: PLC0415 - the openai package brings anyio
+
     openai = _openai()
     http = _http_library(openai)
     rules = _Rules(client, http)
 
     class AsyncSogniTransport(http.AsyncBaseTransport):  # type: ignore[name-defined,misc]
-        def __init__(self) -> None:
-            self._inner = http.AsyncHTTPTransport()
-
         async def handle_async_request(self, request: Any) -> Any:
             checked = rules.check(request)
             if isinstance(checked, http.Response):
                 checked.request = request
                 return checked
-            return await self._inner.handle_async_request(checked)
+            send = functools.partial(_forward, client, http, checked, _AsyncStream)
+            return await anyio.to_thread.run_sync(send)
 
-        async def aclose(self) -> None:
-            await self._inner.aclose()
-
-    session = http.AsyncClient(
-        transport=AsyncSogniTransport(),
-        trust_env=not is_loopback(http.URL(client.base_url).host),
-    )
-    return openai.AsyncOpenAI(http_client=session, **_client_options(client, openai, http))
+    session = http.AsyncClient(transport=AsyncSogniTransport(), trust_env=False)
+    return openai.AsyncOpenAI(http_client=session, **_client_options(client, http))

@@ -18,12 +18,28 @@ from openai.types.chat import (
     ParsedChatCompletion,
 )
 
+from ._errors import APIError, APIResponseValidationError
+from ._secrets import excerpt
 from .types import ChatCompletion, ChatCompletionChunk, Model
 
 __all__ = ["chunk", "completion", "model"]
 
 
-def completion(ours: ChatCompletion, *, parsed: bool = False) -> Any:
+def _validated(kind: Any, data: Any, what: str, response: Any) -> Any:
+    """``kind.model_validate(data)``; what the server sent and openai's type refuses is ours."""
+    try:
+        return kind.model_validate(data)
+    except Exception as exc:  # pydantic's ValidationError, and what its validators raise
+        message = (
+            f"The server's {what} cannot be read as the openai package's type "
+            f"(response_types='openai'): {excerpt(str(exc))}"
+        )
+    if response is not None:
+        raise APIResponseValidationError(message, response=response, body=data)
+    raise APIError(message, body=data)
+
+
+def completion(ours: ChatCompletion, *, parsed: bool = False, response: Any = None) -> Any:
     """An ``openai.types.chat.ChatCompletion`` (``ParsedChatCompletion`` after ``parse()``)."""
     data = ours.to_dict()
     if parsed or any(choice.message.parsed is not None for choice in ours.choices):
@@ -34,9 +50,9 @@ def completion(ours: ChatCompletion, *, parsed: bool = False) -> Any:
                 message.get("tool_calls") or (), choice.message.tool_calls or (), strict=False
             ):
                 call.setdefault("function", {})["parsed_arguments"] = made.function.parsed_arguments
-        theirs: Any = ParsedChatCompletion[object].model_validate(data)
+        theirs: Any = _validated(ParsedChatCompletion[object], data, "answer", response)
     else:
-        theirs = OpenAIChatCompletion.model_validate(data)
+        theirs = _validated(OpenAIChatCompletion, data, "answer", response)
     theirs._request_id = ours._request_id
     if ours.tool_history:
         # Not a wire field: kept out of model_dump(), readable as an attribute.
@@ -44,11 +60,11 @@ def completion(ours: ChatCompletion, *, parsed: bool = False) -> Any:
     return theirs
 
 
-def chunk(ours: ChatCompletionChunk) -> Any:
+def chunk(ours: ChatCompletionChunk, *, response: Any = None) -> Any:
     """An ``openai.types.chat.ChatCompletionChunk``."""
-    return OpenAIChatCompletionChunk.model_validate(ours.to_dict())
+    return _validated(OpenAIChatCompletionChunk, ours.to_dict(), "chunk", response)
 
 
-def model(ours: Model) -> Any:
+def model(ours: Model, *, response: Any = None) -> Any:
     """An ``openai.types.Model``."""
-    return OpenAIModel.model_validate(ours.to_dict())
+    return _validated(OpenAIModel, ours.to_dict(), "model", response)

@@ -527,7 +527,11 @@ class Stream:
                 if self._accumulator is not None:
                     self._accumulator.add(chunk)
                 self._handed_out = True
-                yield _openai_types().chunk(chunk) if self._to_openai else chunk
+                yield (
+                    _openai_types().chunk(chunk, response=self.response)
+                    if self._to_openai
+                    else chunk
+                )
                 chunk = self._read()
         except APIError as exc:
             scrub(exc)
@@ -575,7 +579,10 @@ class Stream:
         for _ in self:
             pass
         final = accumulator.completion()
-        return _openai_types().completion(final) if self._to_openai else final
+        if self._to_openai:
+            theirs: ChatCompletion = _openai_types().completion(final, response=self.response)
+            return theirs
+        return final
 
     def close(self) -> None:
         """Close the connection (idempotent); unread events are dropped."""

@@ -215,10 +215,14 @@ def test_models_with_raw_response(mock: responses.RequestsMock) -> None:
     assert client.models.with_raw_response.retrieve("qwen").parse().id == "qwen"
 
 
-def test_module_level_organization_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_module_level_organization_warns(
+    monkeypatch: pytest.MonkeyPatch, mock: responses.RequestsMock
+) -> None:
     """openai.organization = ... on the module warns, as the constructor does."""
     monkeypatch.setattr(sogni_compat, "api_key", API_KEY)
+    monkeypatch.setattr(sogni_compat, "base_url", BASE_URL)
     monkeypatch.setattr(sogni_compat, "organization", "org-1")
+    mock.get(MODELS_URL, json={"object": "list", "data": []})
     with pytest.warns(UserWarning, match="organization=.*no meaning"):
-        sogni_compat.chat  # noqa: B018
+        sogni_compat.models.list()
     assert sogni_compat.project is None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import responses
@@ -405,3 +405,31 @@ def test_conflicting_content_lengths_are_a_connection_error(hostile: Serve) -> N
         client.chat.completions.create(messages=USER)
     with pytest.raises(sogni_compat.APIConnectionError):
         client.models.list()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        completion_body(None, cast(Any, "add")),  # tool_calls a string
+        completion_body(None, [{"id": "a", "function": {"name": 7, "arguments": {}}}]),
+    ],
+)
+def test_openai_types_refusing_an_answer_is_a_validation_error(
+    hostile: Serve, body: dict[str, Any]
+) -> None:
+    """An answer openai's types cannot hold is APIResponseValidationError, not pydantic's."""
+    client = hostile(lambda exchange: exchange.send(json_response(200, body))).client(
+        response_types="openai"
+    )
+    with pytest.raises(sogni_compat.APIResponseValidationError, match="openai package's type"):
+        client.chat.completions.create(messages=USER)
+
+
+def test_legacy_answer_with_tool_calls_not_a_list(hostile: Serve) -> None:
+    """A legacy functions= answer whose tool_calls is an object does not raise KeyError."""
+    body = completion_body(None, cast(Any, {"id": "a"}))
+    client = hostile(lambda exchange: exchange.send(json_response(200, body))).client()
+    answer = client.chat.completions.create(
+        messages=USER, functions=[{"name": "f", "parameters": {}}]
+    )
+    assert answer.choices[0].message.function_call is None

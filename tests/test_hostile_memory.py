@@ -394,3 +394,28 @@ def test_accumulate_counts_pieces_not_only_text(hostile: Serve, kind: str) -> No
     stream = client.chat.completions.create(messages=USER, stream=True)
     with pytest.raises(sogni_compat.APIError, match="max_response_bytes"):
         stream.get_final_completion()
+
+
+def test_genuine_openai_clients_keep_the_size_caps(hostile: Serve) -> None:
+    """as_openai(): an answer over max_response_bytes is a 502, an endless event an APIError."""
+    openai = pytest.importorskip("openai")
+    bomb = gzip_bomb(64 * MIB)
+
+    def answer(exchange: Exchange) -> None:
+        if exchange.json().get("stream"):
+            exchange.send(event_stream_head())
+            exchange.send(b"data: " + b"e" * (2 * MIB))
+            exchange.wait(5)
+        else:
+            fields = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+            exchange.send(head(200, {**fields, "Content-Length": str(len(bomb))}) + bomb)
+
+    client = hostile(answer).client(max_response_bytes=MIB, max_event_bytes=MIB)
+    with client.as_openai() as genuine:
+        peak, error = peak_of(lambda: genuine.chat.completions.create(model="m", messages=USER))
+        assert isinstance(error, openai.InternalServerError)
+        assert "max_response_bytes" in str(error)
+        assert peak < 8 * MIB
+        stream = genuine.chat.completions.create(model="m", messages=USER, stream=True)
+        with pytest.raises(sogni_compat.APIError, match="max_event_bytes"):
+            list(stream)

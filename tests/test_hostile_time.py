@@ -342,3 +342,20 @@ def test_a_shrunk_read_timeout_grows_back_for_the_next_chunk(hostile: Serve) -> 
     client = client_for(hostile(stream), timeout=(0.2, 1.0))
     chunks = list(client.chat.completions.create(messages=USER, stream=True))
     assert [c.choices[0].delta.content for c in chunks] == ["a", "b"]
+
+
+@pytest.mark.parametrize("script", [trickled_headers, trickled_body, pings_only])
+def test_genuine_openai_clients_keep_the_bounds(hostile: Serve, script: Any) -> None:
+    """as_openai() sends through this client, so a trickle ends at connect + read there too."""
+    openai = pytest.importorskip("openai")
+    server = hostile(script)
+    with client_for(server).as_openai() as genuine:
+        took, error, _ = elapsed(
+            lambda: list(
+                genuine.chat.completions.create(
+                    model="m", messages=USER, stream=script is pings_only
+                )
+            )
+        )
+    assert isinstance(error, openai.APITimeoutError | openai.APIConnectionError), error
+    assert took < BUDGET + SLACK

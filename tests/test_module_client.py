@@ -19,7 +19,7 @@ from ._helpers import API_KEY, BASE_URL, CHAT_URL, USER, completion, sent_json
 @pytest.fixture
 def settings(monkeypatch: pytest.MonkeyPatch) -> None:
     """Module settings restored after the test."""
-    for name in ("api_key", "base_url", "app_source"):
+    for name in ("api_key", "base_url", "app_source", "timeout"):
         monkeypatch.setattr(sogni_compat, name, None)
 
 
@@ -35,7 +35,9 @@ def test_module_level_client(mock: responses.RequestsMock) -> None:
     assert mock.calls[0].request.headers["Authorization"] == f"Bearer {API_KEY}"
     mock.get(f"{BASE_URL}/models", json={"object": "list", "data": []})
     assert module.models.list().data == []
-    assert module.beta.chat.completions is module.chat.completions
+    mock.post(CHAT_URL, json=completion("through beta"))
+    beta = module.beta.chat.completions.create(messages=USER)
+    assert beta.choices[0].message.content == "through beta"
 
 
 @pytest.mark.usefixtures("settings")
@@ -43,12 +45,30 @@ def test_module_client_follows_its_settings(mock: responses.RequestsMock) -> Non
     """Changing a module setting makes the next call use a client with it."""
     sogni_compat.api_key = API_KEY
     sogni_compat.base_url = BASE_URL
-    first = sogni_compat.chat
+    completions = sogni_compat.chat.completions  # a reference taken before the change
     sogni_compat.app_source = "my-app"
+    sogni_compat.api_key = "sk-another-key-0123456789"
     mock.post(CHAT_URL, json=completion())
-    sogni_compat.chat.completions.create(messages=USER)
-    assert sogni_compat.chat is not first
+    completions.create(messages=USER)
     assert sent_json(mock.calls[0])["app_source"] == "my-app"
+    assert mock.calls[0].request.headers["Authorization"] == "Bearer sk-another-key-0123456789"
+
+
+@pytest.mark.usefixtures("settings")
+def test_module_client_keeps_the_key_out_of_locals() -> None:
+    """A module-level client that cannot be made shows '***' in its traceback's locals."""
+    import traceback
+
+    sogni_compat.api_key = "sk-module-secret-0123456789"
+    sogni_compat.timeout = float("inf")
+    with pytest.raises(ValueError, match="finite") as caught:
+        sogni_compat.chat.completions.create(messages=USER)
+    text = "".join(
+        traceback.TracebackException(
+            type(caught.value), caught.value, caught.value.__traceback__, capture_locals=True
+        ).format()
+    )
+    assert "sk-module-secret" not in text
 
 
 @pytest.mark.usefixtures("settings")
@@ -112,17 +132,18 @@ def test_as_openai_refuses_other_hosts_and_bad_bodies(server: LocalSogniServer) 
     assert server.requests == []
 
 
-def test_as_openai_refuses_while_mock_sogni_is_active() -> None:
-    """MockSogni cannot intercept genuine clients, so they refuse to send while it is active."""
+def test_mock_sogni_serves_genuine_clients_too() -> None:
+    """as_openai() sends through this package's transport, so MockSogni answers it."""
     from sogni_compat.testing import MockSogni
 
     with MockSogni() as sogni, OpenAI(api_key=API_KEY).as_openai() as genuine:
-        with pytest.raises(openai.APIStatusError, match="MockSogni is active"):
-            genuine.with_options(max_retries=0).chat.completions.create(
-                model="m",
-                messages=USER,
-            )
-        assert sogni.requests == []
+        sogni.add_completion("mocked")
+        answer = genuine.chat.completions.create(
+            model="m",
+            messages=USER,
+        )
+    assert answer.choices[0].message.content == "mocked"
+    assert sogni.requests[0].headers["Authorization"] == f"Bearer {API_KEY}"
 
 
 def test_as_async_openai(server: LocalSogniServer) -> None:

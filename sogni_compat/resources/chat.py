@@ -354,7 +354,7 @@ def _as_openai(
         if isinstance(result, Stream):
             result._to_openai = True
             return result
-        return _openai_types.completion(result, parsed=parsed)
+        return _openai_types.completion(result, parsed=parsed, response=response)
 
     return convert
 

@@ -89,9 +89,9 @@ class Models(Resource):
             from .. import _openai_types  # noqa: PLC0415 - only in this mode
 
             if isinstance(found, ModelsPage):
-                found.data = [_openai_types.model(m) for m in found.data]
+                found.data = [_openai_types.model(m, response=response) for m in found.data]
             else:
-                found = _openai_types.model(found)
+                found = _openai_types.model(found, response=response)
         return found, response, retries
 
 

@@ -19,7 +19,6 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from .._config import DEFAULT_BASE_URL
-from .._openai_client import ACTIVE_MOCKS
 from ._model import MODELS, Answer, chunks_for, completion_for, tokens
 
 __all__ = ["MockSogni", "MockSogniError"]
@@ -165,7 +164,6 @@ class MockSogni:
         """Start intercepting ``requests`` (what ``with`` does)."""
         mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         mock.start()
-        ACTIVE_MOCKS.append(self)
         mock.add_callback(responses.POST, f"{self.base_url}/chat/completions", self._chat)
         mock.add(
             responses.GET,
@@ -180,8 +178,6 @@ class MockSogni:
     def stop(self, *, check: bool = True) -> None:
         """Stop intercepting; with ``check``, fail if queued answers were never used."""
         mock, self._mock = self._mock, None
-        if self in ACTIVE_MOCKS:
-            ACTIVE_MOCKS.remove(self)
         if mock is not None:
             self._received = [call.request for call in mock.calls]
             mock.stop()
