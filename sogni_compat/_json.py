@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 __all__ = ["MAX_JSON_DEPTH", "loads"]
@@ -12,14 +13,29 @@ __all__ = ["MAX_JSON_DEPTH", "loads"]
 MAX_JSON_DEPTH = 100
 
 
+#: Texts with more opening brackets than this are scanned before parsing (the parser would
+#: recurse as deep as they nest); texts with fewer are walked after parsing, which is cheaper.
+_SCAN_ABOVE = 400
+
+
 def loads(data: str | bytes | bytearray) -> Any:
     """``json.loads`` whose every failure is a ``ValueError``, refusing deep nesting.
 
     Hostile JSON fails in other ways too: nesting deep enough to exhaust the stack
-    (``RecursionError``), integers of thousands of digits. Nesting deeper than
-    :data:`MAX_JSON_DEPTH` is refused as well, so later walks over the value are safe; it is
-    looked for only when the text holds that many brackets.
+    (``RecursionError``, during which the interpreter may run finalizers with no stack left),
+    integers of thousands of digits. Nesting deeper than :data:`MAX_JSON_DEPTH` is refused;
+    a text that could nest deep enough to endanger the parser is scanned before it parses.
+    Short texts (most streamed events) cannot nest that deep and cost nothing extra.
     """
+    opening = 0
+    if len(data) > 2 * MAX_JSON_DEPTH:
+        opening = (
+            data.count("[") + data.count("{")
+            if isinstance(data, str)
+            else data.count(b"[") + data.count(b"{")
+        )
+        if opening > _SCAN_ABOVE and _too_deep(data):
+            raise ValueError(f"the JSON nests more than {MAX_JSON_DEPTH} levels deep")
     try:
         value = json.loads(data)
     except RecursionError:
@@ -27,21 +43,36 @@ def loads(data: str | bytes | bytearray) -> Any:
     except ValueError as exc:  # a JSONDecodeError holds the whole text: keep only its message
         problem = str(exc)
     else:
-        problem = ""
-    if problem:
-        # Raised outside the handler, so no exception chained to it carries the text along
-        # (tblib, which Dask installs, pickles chained exceptions too).
-        raise ValueError(problem)
-    # Nesting that deep needs two brackets a level: short texts (most events) cannot hold it.
-    if len(data) > 2 * MAX_JSON_DEPTH and isinstance(value, dict | list):
-        brackets = (
-            data.count("[") + data.count("{")
-            if isinstance(data, str)
-            else data.count(b"[") + data.count(b"{")
-        )
-        if brackets > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
+        if (
+            MAX_JSON_DEPTH < opening <= _SCAN_ABOVE
+            and isinstance(value, dict | list)
+            and _deeper_than(value, MAX_JSON_DEPTH)
+        ):
             raise ValueError(f"the JSON nests more than {MAX_JSON_DEPTH} levels deep")
-    return value
+        return value
+    # Raised outside the handler, so no exception chained to it carries the text along
+    # (tblib, which Dask installs, pickles chained exceptions too).
+    raise ValueError(problem)
+
+
+#: Strings (skipped whole), then opening and closing brackets.
+_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|([\[{])|([\]}])')
+_BYTE_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|([\[{])|([\]}])')
+
+
+def _too_deep(data: str | bytes | bytearray) -> bool:
+    """Whether brackets outside strings nest deeper than :data:`MAX_JSON_DEPTH`."""
+    tokens = (_TOKENS if isinstance(data, str) else _BYTE_TOKENS).finditer(data)  # type: ignore[arg-type]
+    depth = 0
+    for token in tokens:
+        kind = token.lastindex
+        if kind == 1:
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        elif kind == 2:
+            depth -= 1
+    return False
 
 
 def _deeper_than(value: object, limit: int) -> bool:
