@@ -17,6 +17,9 @@ MAX_JSON_DEPTH = 100
 #: recurse as deep as they nest); texts with fewer are walked after parsing, which is cheaper.
 _SCAN_ABOVE = 400
 
+#: ``json.loads`` without its argument checks, for the common case of a ``str``.
+_decode = json.JSONDecoder().decode
+
 
 def loads(data: str | bytes | bytearray) -> Any:
     """``json.loads`` whose every failure is a ``ValueError``, refusing deep nesting.
@@ -37,7 +40,7 @@ def loads(data: str | bytes | bytearray) -> Any:
         if opening > _SCAN_ABOVE and _too_deep(data):
             raise ValueError(f"the JSON nests more than {MAX_JSON_DEPTH} levels deep")
     try:
-        value = json.loads(data)
+        value = _decode(data) if type(data) is str else json.loads(data)
     except RecursionError:
         problem = "the JSON nests too deeply"
     except ValueError as exc:  # a JSONDecodeError holds the whole text: keep only its message

@@ -353,6 +353,9 @@ class RequestOptions:
     legacy_functions: bool = False
 
 
+_NO_OPTIONS = RequestOptions()
+
+
 def request_options(
     *,
     extra_headers: object = None,
@@ -361,6 +364,8 @@ def request_options(
     timeout: object = None,
 ) -> RequestOptions:
     """Check the request options every method takes (``None``/``NOT_GIVEN`` mean unset)."""
+    if extra_headers is None and extra_query is None and extra_body is None and timeout is None:
+        return _NO_OPTIONS  # the usual call: frozen, so one shared instance serves
     headers, query, body, seconds = (
         None if is_absent(v) else v for v in (extra_headers, extra_query, extra_body, timeout)
     )

@@ -79,6 +79,9 @@ def _check_tool_calls(calls: object, where: str) -> str | None:
     return None
 
 
+_STRING_DELTA_KEYS = frozenset(("content", "role", "reasoning_content", "refusal"))
+
+
 def check_chunk(data: dict[str, Any]) -> str | None:
     """Why ``data`` is not a usable chunk, or ``None`` (a missing ``index`` is filled in)."""
     choices = data.get("choices")
@@ -99,15 +102,15 @@ def check_chunk(data: dict[str, Any]) -> str | None:
             continue
         if type(delta) is not dict:
             return f"choices[{i}].delta is not an object"
-        for key in ("content", "role", "reasoning_content", "refusal"):
-            value = delta.get(key)
-            if value is not None and type(value) is not str:
+        for key, value in delta.items():  # a delta has few keys: cheaper than looking up each
+            if value is None:
+                continue
+            if key == "tool_calls":
+                problem = _check_tool_calls(value, f"choices[{i}].delta.tool_calls")
+                if problem is not None:
+                    return problem
+            elif type(value) is not str and key in _STRING_DELTA_KEYS:
                 return f"choices[{i}].delta.{key} is not a string"
-        calls = delta.get("tool_calls")
-        if calls is not None:
-            problem = _check_tool_calls(calls, f"choices[{i}].delta.tool_calls")
-            if problem is not None:
-                return problem
     return None
 
 

@@ -65,6 +65,9 @@ class BodyTooLargeError(Exception):
 # -- sockets that honour DEADLINE ------------------------------------------------------------
 
 
+_socket_readinto = socket.SocketIO.readinto
+
+
 class _DeadlineIO(socket.SocketIO):
     """A socket reader whose every ``recv`` ends by :data:`DEADLINE` when it is set."""
 
@@ -97,7 +100,7 @@ class _DeadlineIO(socket.SocketIO):
         ):
             self._socket.settimeout(wanted)
             self._current = wanted
-        return super().readinto(buffer)
+        return _socket_readinto(self, buffer)
 
 
 class _SocketFiles:

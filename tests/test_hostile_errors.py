@@ -213,6 +213,8 @@ def chunk(**delta: Any) -> dict[str, Any]:
         pytest.param({"choices": [{"delta": []}]}, "delta is not an object", id="delta a list"),
         pytest.param(chunk(content=5), "delta.content is not a string", id="content a number"),
         pytest.param(chunk(tool_calls={}), "tool_calls is not a list", id="tool_calls a dict"),
+        pytest.param(chunk(tool_calls="x"), "tool_calls is not a list", id="tool_calls a str"),
+        pytest.param(chunk(refusal=[]), "delta.refusal is not a string", id="refusal a list"),
         pytest.param(
             chunk(tool_calls=[{"index": 0, "function": {"arguments": 7}}]),
             "function.arguments is not a string",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 import attrs
@@ -73,8 +74,10 @@ class BaseObject:
     """
 
     _extra: dict[str, Any] = attrs.field(factory=dict, init=False, eq=True)
-    # Names the server sent; ``None`` for objects built in code (then non-``None`` fields count).
-    _fields_set: frozenset[str] | None = attrs.field(default=None, init=False, eq=False)
+    # Keyed by the names the server sent (the dict of their values, kept rather than copied:
+    # reading answers is the hot path); ``None`` for objects built in code (then non-``None``
+    # fields count).
+    _fields_set: Mapping[str, object] | None = attrs.field(default=None, init=False, eq=False)
     _request_id: str | None = attrs.field(default=None, init=False, eq=False)
 
     model_fields: ClassVar[Any] = _ModelFields()
@@ -95,9 +98,9 @@ class BaseObject:
     def _field_names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in attrs.fields(cls) if not f.name.startswith("_"))
 
-    def _set_names(self) -> frozenset[str]:
+    def _set_names(self) -> AbstractSet[str]:
         if self._fields_set is not None:
-            return self._fields_set
+            return self._fields_set.keys()
         return frozenset(name for name in self._field_names() if getattr(self, name) is not None)
 
     @property
@@ -239,7 +242,8 @@ class BaseObject:
                     extra[name] = value
             copied._extra = extra
             if copied._fields_set is not None:
-                copied._fields_set = copied._fields_set | (names & set(update))
+                sent = copied._fields_set.keys() | (names & set(update))
+                copied._fields_set = dict.fromkeys(sent)
         return copied
 
     @classmethod
@@ -258,7 +262,9 @@ class BaseObject:
         names = set(cls._field_names())
         made = cls(**{k: v for k, v in values.items() if k in names})
         made._extra = {k: v for k, v in values.items() if k not in names}
-        made._fields_set = frozenset(_fields_set if _fields_set is not None else values) & names
+        made._fields_set = dict.fromkeys(
+            name for name in (_fields_set if _fields_set is not None else values) if name in names
+        )
         return made
 
     def __repr__(self) -> str:
@@ -294,7 +300,7 @@ def structure_fn_for(
                 extra[key] = value
         obj = cls(**known)
         obj._extra = extra
-        obj._fields_set = frozenset(known)
+        obj._fields_set = known
         return obj
 
     return structure
