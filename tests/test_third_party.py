@@ -172,6 +172,21 @@ def test_instructor_from_openai(server: LocalSogniServer, genuine: Any, sogni: O
     assert len(server.requests) == 1
 
 
+@pytest.mark.parametrize("kind", ["ours", "genuine"])
+def test_instructor_patch(server: LocalSogniServer, genuine: Any, sogni: OpenAI, kind: str) -> None:
+    """instructor.patch wraps our client and the genuine one alike; both extract a model."""
+    instructor = pytest.importorskip("instructor")
+    client = instructor.patch(sogni if kind == "ours" else genuine(sogni))
+    person = client.chat.completions.create(
+        model=DEFAULT_MODEL,
+        response_model=Person,
+        messages=[{"role": "user", "content": 'call Person({"name": "Bo", "age": 3})'}],
+    )
+    assert isinstance(person, Person)
+    assert person.model_dump() == {"name": "Bo", "age": 3}
+    assert server.requests[-1].json["tool_choice"]["function"]["name"] == "Person"
+
+
 def test_outlines_from_openai(server: LocalSogniServer, genuine: Any, sogni: OpenAI) -> None:
     """outlines.from_openai takes the genuine client; a typed output comes back as JSON."""
     outlines = pytest.importorskip("outlines")
