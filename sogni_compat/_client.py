@@ -695,7 +695,7 @@ class OpenAI:
             if options.extra_query:
                 params = {**params, **options.extra_query}
             timeout = options.timeout or timeout
-        url = f"{self.base_url}/{path}"
+        url = f"{self.base_url}/{path}" if path[:1] != "/" else self._root_url(path)
         session = self._session
         prepared = session.prepare_request(
             requests.Request(
@@ -793,6 +793,37 @@ class OpenAI:
             return self._attempt(prepared, settings, timeout, True, ends), ends
         finally:
             DEADLINE.reset(token)
+
+    def _root_url(self, path: str) -> str:
+        """``path`` (starting with ``/``) at the API root: the base URL without its ``/v1``."""
+        base = self.base_url
+        return (base[:-3] if base.endswith("/v1") else base) + path
+
+    def _put_presigned(
+        self, url: str, data: bytes, content_type: str, timeout: Timeout, deadline: float
+    ) -> None:
+        """PUT ``data`` to a presigned upload ``url``: one attempt, without the key.
+
+        The URL carries its own credential, so only ``Content-Type`` and the User-Agent go
+        with it; a redirect is not followed. Raises this package's errors.
+        """
+        if self._closed:
+            raise OpenAIError("This client has been closed; create a new one")
+        headers = {"Content-Type": content_type, "User-Agent": self._headers["User-Agent"]}
+        prepared = self._session.prepare_request(
+            requests.Request("PUT", url, headers=headers, data=data, auth=_keep_headers)
+        )
+        token = DEADLINE.set(deadline)
+        try:
+            settings = transport_settings(self._session, url)
+            response = self._attempt(prepared, settings, timeout, False, deadline)
+        except OpenAIError as exc:
+            scrub(exc)
+            raise
+        finally:
+            DEADLINE.reset(token)
+        if response.status_code >= 300:
+            raise error_from_response(response)
 
     def _attempt(
         self,

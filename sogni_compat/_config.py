@@ -33,6 +33,8 @@ MAX_WORKFLOW_RECONNECTS: Final = 60
 #: stayed open for the cap's length resets it.
 WORKFLOW_RECONNECT_DELAY: Final = 0.5
 WORKFLOW_RECONNECT_MAX_DELAY: Final = 30.0
+#: Seconds a workflow cancel (after a timeout, Ctrl-C or an error) may take: one attempt.
+CANCEL_TIMEOUT: Final = 10.0
 #: Seconds the 404 "did you mean" lookup of ``GET models`` may take (one attempt).
 MODEL_LOOKUP_TIMEOUT: Final = 10.0
 

@@ -11,6 +11,7 @@ The result, a :class:`ChatCompletionParams`, holds wire values only; the convert
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -41,6 +42,7 @@ TOOL_CHOICE_MODES = ("auto", "none", "required")
 RESPONSE_FORMAT_TYPES = ("text", "json_object", "json_schema")
 MESSAGE_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 MEDIA_KINDS = ("image", "video", "audio")
+_BASE64_DATA_URI = re.compile(r"(?i)^data:[\w.+-]+/[\w.+-]+(;[\w.+-]+=[\w.+-]+)*;base64,")
 VERBOSITIES = ("low", "medium", "high")
 #: OpenAI keywords that Sogni cannot honour: refused before sending, saying why.
 REFUSED_KEYWORDS = {
@@ -92,6 +94,11 @@ _mapping = _of_type(Mapping, what="a dict")
 def _finite(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
     if value is not None and not math.isfinite(value):
         raise ValueError(f"{attribute.name} must be a finite number; got {value!r}")
+
+
+def _non_negative(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None and value < 0:
+        raise ValueError(f"{attribute.name} must be at least 0; got {value!r}")
 
 
 def _positive(_: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
@@ -235,9 +242,21 @@ def _check_media_references(_: object, __: attrs.Attribute[Any], refs: object) -
                 f"media_references[{i}].kind must be one of {_fmt(MEDIA_KINDS)}; "
                 f"got {ref.get('kind')!r}"
             )
-        url = ref.get("url")
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise ValueError(f"media_references[{i}].url must be an http(s) URL; got {url!r}")
+        given = [key for key in ("url", "value") if ref.get(key) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"media_references[{i}] needs exactly one of 'url' or 'value' (an http(s) URL "
+                f"or a base64 data URI); got {_fmt(given) or 'neither'}"
+            )
+        url = ref[given[0]]
+        if not isinstance(url, str) or not (
+            url.startswith(("http://", "https://")) or _BASE64_DATA_URI.match(url)
+        ):
+            shown = url[:60] + "..." if isinstance(url, str) and len(url) > 60 else url
+            raise ValueError(
+                f"media_references[{i}].{given[0]} must be an http(s) URL or a base64 data URI "
+                f"(data:<type>;base64,...); got {shown!r}"
+            )
 
 
 def check_headers(headers: object, name: str) -> None:
@@ -328,17 +347,30 @@ class ChatCompletionParams:
     safe_content_filter: bool | None = _opt(_boolean)
     billing_mode: str | None = _opt(_one_of(*BILLING_MODES))
     media_references: Sequence[Mapping[str, Any]] | None = _opt(_check_media_references)
+    #: Capacity ceiling for the workflows Sogni's hosted tools start (sent on, and forwarded).
+    max_estimated_capacity_units: float | None = _opt(_number, _finite, _non_negative)
+    #: Accept the cost of those workflows up front (sent on, and forwarded).
+    confirm_cost: bool | None = _opt(_boolean)
 
     def __attrs_post_init__(self) -> None:
         choice = self.tool_choice
         if isinstance(choice, Mapping):
             name = choice["function"]["name"]
             names = [_tool_name(tool, "tools[]") for tool in self.tools or ()]
-            if name not in names:
+            if name not in names and not self._hosted(name):
+                hosted = " or, with sogni_tools on, a Sogni hosted tool" if name else ""
                 raise ValueError(
                     f"tool_choice names the function {name!r}, which is not in tools "
-                    f"({_fmt(names) or 'no tools given'})"
+                    f"({_fmt(names) or 'no tools given'}){hosted}"
                 )
+
+    def _hosted(self, name: str) -> bool:
+        """Whether ``name`` is a hosted tool Sogni injects for this request's ``sogni_tools``."""
+        if not sogni_tools_enabled(self.sogni_tools):
+            return False
+        from .hosted_tools import catalog  # noqa: PLC0415 - read only for a named hosted tool
+
+        return name in catalog()
 
 
 @attrs.frozen(kw_only=True)
@@ -436,6 +468,13 @@ ALIASES = {
     "onToolCall": "on_tool_call",
     "onToolProgress": "on_tool_progress",
     "maxToolRounds": "max_tool_rounds",
+    "sogniTools": "sogni_tools",
+    "sogniToolExecution": "sogni_tool_execution",
+    "billingMode": "billing_mode",
+    "safeContentFilter": "safe_content_filter",
+    "mediaReferences": "media_references",
+    "maxEstimatedCapacityUnits": "max_estimated_capacity_units",
+    "confirmCost": "confirm_cost",
 }
 _INPUT_ONLY = frozenset(
     {"think", "reasoning_effort", "max_completion_tokens", "functions", "function_call"}
@@ -583,9 +622,10 @@ def _tool_loop(given: dict[str, Any], spelled: Mapping[str, str]) -> ToolLoopOpt
             f"n={given['n']!r} cannot be combined with auto_execute_tools=True: the loop "
             "follows one answer"
         )
-    if sogni_tools_enabled(given.get("sogni_tools")):
-        # The loop runs hosted tools itself, so it can report their progress.
-        given.setdefault("sogni_tool_execution", False)
+    if sogni_tools_enabled(given.get("sogni_tools")) and given.get("sogni_tool_execution") is None:
+        # The loop runs hosted tools itself, so it can report their progress and keep the
+        # media context; sogni_tool_execution=True leaves them to Sogni.
+        given["sogni_tool_execution"] = False
     return loop
 
 

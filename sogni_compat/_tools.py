@@ -26,86 +26,52 @@ import enum
 import inspect
 import json
 import logging
+import math
+import mimetypes
 import time
 import typing
+import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
 
 import attrs
 import cattrs
+import requests
 
+from ._config import CANCEL_TIMEOUT
 from ._convert import _strip_optional, converter, json_default
-from ._errors import APIError, ToolRoundsExceededError
+from ._errors import APIError, APIResponseValidationError, ConflictError, ToolRoundsExceededError
 from ._json import loads
+from ._media import MediaContext, MediaError
 from ._params import RequestOptions, ToolLoopOptions, sogni_tools_enabled
 from ._secrets import excerpt
 from ._workflow import (
     FINAL_STATUSES,
     WorkflowFailedError,
     WorkflowFollower,
+    WorkflowTimeoutError,
     status_of,
     success_data,
     workflow_of,
 )
+from .hosted_tools import HostedTool, MediaKind, catalog
+from .resources._base import decode_json
 from .types import (
     ChatCompletion,
     ChatCompletionMessage,
     ChatCompletionMessageToolCall,
     Function,
-    ToolProgress,
-    ToolResult,
-    ToolRound,
 )
+from .types.tools import ToolHandoff, ToolProgress, ToolResult, ToolRound
 
 if TYPE_CHECKING:
     from ._client import OpenAI
     from .types.tools import ToolProgressStatus
 
-__all__ = ["COMPOSITION_TOOLS", "HOSTED_TOOLS", "MEDIA_TOOLS", "run_tool_loop"]
+__all__ = ["run_tool_loop"]
 
 logger = logging.getLogger("sogni_compat")
-
-#: Sogni's hosted media tools: each runs as a durable workflow.
-MEDIA_TOOLS = frozenset(
-    {
-        "generate_image",
-        "edit_image",
-        "generate_video",
-        "sound_to_video",
-        "video_to_video",
-        "generate_music",
-        "generate_speech",
-        "restore_photo",
-        "apply_style",
-        "refine_result",
-        "change_angle",
-        "animate_photo",
-        "upscale_image",
-        "upscale_video",
-        "image_to_3d",
-        "remove_background",
-        "segment_image",
-        "stitch_video",
-        "orbit_video",
-        "dance_montage",
-        "extend_video",
-        "replace_video_segment",
-        "overlay_video",
-        "add_subtitles",
-    }
-)
-#: Sogni's synchronous composition tools: one request each.
-COMPOSITION_TOOLS = frozenset(
-    {
-        "enhance_prompt",
-        "compose_script",
-        "compose_lyrics",
-        "compose_instrumental",
-        "compose_workflow",
-        "compose_workflow_template",
-    }
-)
-HOSTED_TOOLS = MEDIA_TOOLS | COMPOSITION_TOOLS
 
 #: ``tool_choice`` values that force a tool call (kept for the first round only).
 _FORCING_CHOICES = ("required",)
@@ -136,10 +102,18 @@ def run_tool_loop(
         round_body["messages"] = list(messages)
         completion = send(round_body)
         requested = _requested_calls(completion, number)
-        if not requested:
+        handoff = executor.handoff(requested)
+        if not requested or handoff is not None:
             completion._tool_history = history
+            completion._media = executor.media.view()
+            if handoff is not None:
+                completion._handoff = handoff
+                message = completion.choices[0].message
+                if not message.content and handoff.text:
+                    message.content = handoff.text
             return completion
         if number == loop.max_tool_rounds - 1:
+            completion._media = executor.media.view()
             raise ToolRoundsExceededError(
                 tool_history=history, completion=completion, max_tool_rounds=loop.max_tool_rounds
             )
@@ -346,6 +320,16 @@ class _WorkflowState:
     workflow_id: str = ""
     reported: tuple[Any, ...] | None = None
     percent: float = 0.0
+    #: ``True`` once a progress value above 1 showed the workflow reports percentages.
+    percent_scale: bool = False
+    final: bool = False
+
+
+#: Settings of the chat call that every workflow and tool execution the loop starts carries.
+_FORWARDED = ("app_source", "token_type", "billing_mode", "safe_content_filter")
+_WORKFLOW_ONLY = ("max_estimated_capacity_units", "confirm_cost")
+#: Argument names a control tool's question or answer may be under, in order of preference.
+_HANDOFF_TEXT = ("question", "response", "message", "answer", "content", "text", "summary")
 
 
 class _Executor:
@@ -360,13 +344,48 @@ class _Executor:
     ) -> None:
         self._client = client
         self._loop = loop
-        self._hosted = sogni_tools_enabled(body.get("sogni_tools"))
-        self._labels = {
-            key: body[key] for key in ("app_source", "token_type") if body.get(key) is not None
+        enabled = sogni_tools_enabled(body.get("sogni_tools"))
+        #: Sogni runs its hosted tools itself (``sogni_tool_execution=True``).
+        self._server_side = enabled and body.get("sogni_tool_execution") is True
+        self._hosted = enabled and not self._server_side
+        self._catalog = catalog() if enabled else None
+        self._labels = {key: body[key] for key in _FORWARDED if body.get(key) is not None}
+        self._workflow_settings = {
+            key: body[key] for key in _WORKFLOW_ONLY if body.get(key) is not None
         }
         self._headers = options.extra_headers
         self._timeout = options.timeout or client.timeout
         self._specs: dict[int, _HandlerSpec] = {}
+        self.media = MediaContext(body["messages"], body.get("media_references"))
+
+    def _hosted_tool(self, name: str) -> HostedTool | None:
+        if self._catalog is None or name in self._loop.tool_handlers:
+            return None
+        return self._catalog.get(name)
+
+    def handoff(
+        self, requested: list[tuple[ChatCompletionMessageToolCall, str | None]]
+    ) -> ToolHandoff | None:
+        """The first control tool of an answer, which ends the loop, or ``None``."""
+        for call, problem in requested:
+            tool = self._hosted_tool(call.function.name)
+            if problem is None and tool is not None and tool.execution == "control":
+                try:
+                    arguments = _parse_arguments(call)
+                except _ToolFailedError:
+                    arguments = {}
+                text = next(
+                    (
+                        value
+                        for key in _HANDOFF_TEXT
+                        if isinstance(value := arguments.get(key), str) and value
+                    ),
+                    None,
+                )
+                return ToolHandoff(
+                    tool_call_id=call.id, name=tool.name, arguments=arguments, text=text
+                )
+        return None
 
     def run(self, call: ChatCompletionMessageToolCall, problem: str | None = None) -> ToolResult:
         """Execute ``call`` (or report ``problem``); errors become a failed result."""
@@ -393,8 +412,15 @@ class _Executor:
         handler = self._loop.tool_handlers.get(name)
         if handler is not None:
             return self._succeeded(call, self._call_handler(handler, name, arguments))
-        if self._hosted and name in HOSTED_TOOLS:
-            return self._run_hosted(call, name, arguments)
+        tool = self._hosted_tool(name) if self._hosted else None
+        if tool is not None and tool.execution in ("workflow", "execute"):
+            return self._run_hosted(call, tool, arguments)
+        if tool is not None and tool.execution == "server":
+            raise _ToolFailedError(
+                f"tool {name!r} is in Sogni's hosted-tool manifest but is not a workflow step "
+                "a client may start; only Sogni's server-side execution "
+                "(sogni_tool_execution=True) runs it"
+            )
         on_tool_call = self._loop.on_tool_call
         if on_tool_call is not None:
             try:
@@ -404,6 +430,11 @@ class _Executor:
                     f"on_tool_call raised {type(exc).__name__} for tool {name!r}: {exc}"
                 ) from exc
             return self._succeeded(call, _result_text(value, name))
+        if self._server_side and name in (self._catalog or ()):
+            raise _ToolFailedError(
+                f"tool {name!r} is one of Sogni's hosted tools, which Sogni runs itself "
+                "here (sogni_tool_execution=True); it was not run"
+            )
         raise _ToolFailedError(
             f"no handler for tool {name!r}: add it to tool_handlers or pass on_tool_call"
         )
@@ -468,10 +499,11 @@ class _Executor:
 
     # -- Sogni's hosted tools ----------------------------------------------------------------
 
-    def _options(self, deadline: float) -> RequestOptions:
+    def _options(self, deadline: float, extra: Mapping[str, str] | None = None) -> RequestOptions:
         connect, read = self._timeout
         remaining = deadline - time.monotonic()
-        return RequestOptions(extra_headers=self._headers, timeout=(connect, min(read, remaining)))
+        headers = {**(self._headers or {}), **extra} if extra else self._headers
+        return RequestOptions(extra_headers=headers, timeout=(connect, min(read, remaining)))
 
     def _progress(
         self,
@@ -497,26 +529,26 @@ class _Executor:
                 ToolProgress(
                     status=status,
                     percent=percent,
-                    eta=eta,
+                    eta_seconds=eta,
                     result_urls=urls or [],
                     workflow_id=state.workflow_id or None if state is not None else None,
                 ),
             )
 
     def _run_hosted(
-        self, call: ChatCompletionMessageToolCall, name: str, arguments: dict[str, Any]
+        self, call: ChatCompletionMessageToolCall, tool: HostedTool, arguments: dict[str, Any]
     ) -> ToolResult:
         deadline = time.monotonic() + self._client.tool_timeout
-        state = _WorkflowState() if name in MEDIA_TOOLS else None
+        state = _WorkflowState() if tool.execution == "workflow" else None
         try:
             if state is not None:
-                return self._run_workflow(call, name, arguments, state, deadline)
-            return self._run_composition(call, name, arguments, deadline)
-        except (APIError, _ToolFailedError, WorkflowFailedError) as exc:
+                return self._run_workflow(call, tool, arguments, state, deadline)
+            return self._run_composition(call, tool.name, arguments, deadline)
+        except (APIError, _ToolFailedError, WorkflowFailedError, MediaError) as exc:
             message = exc.message if isinstance(exc, APIError) else str(exc)
             if isinstance(exc, APIError) and time.monotonic() >= deadline:
                 message = (
-                    f"tool {name!r} did not finish within tool_timeout="
+                    f"tool {tool.name!r} did not finish within tool_timeout="
                     f"{self._client.tool_timeout:g} s"
                 )
             percent = state.percent if state is not None else 0.0
@@ -548,14 +580,48 @@ class _Executor:
         }
         return self._succeeded(call, _result_text(content, name))
 
+    def _upload(self, kind: MediaKind, data: bytes, content_type: str, deadline: float) -> str:
+        """Upload media for a workflow step; returns the URL the step may use."""
+        group = "image" if kind == "image" else "media"
+        query = {
+            "jobId": uuid.uuid4().hex,
+            "type": f"reference{kind.capitalize()}",
+            "contentType": content_type,
+        }
+        options = attrs.evolve(self._options(deadline), extra_query=query)
+        target = self._client._request(
+            "GET",
+            f"/v1/{group}/uploadUrl",
+            options=options,
+            parse=lambda response: _url_field(response, "uploadUrl"),
+            deadline=deadline,
+        )
+        connect, read = self._timeout
+        self._client._put_presigned(
+            target,
+            data,
+            content_type,
+            (connect, min(read, max(deadline - time.monotonic(), 0.001))),
+            deadline,
+        )
+        del query["contentType"]
+        return self._client._request(
+            "GET",
+            f"/v1/{group}/downloadUrl",
+            options=attrs.evolve(self._options(deadline), extra_query=query),
+            parse=lambda response: _url_field(response, "downloadUrl"),
+            deadline=deadline,
+        )
+
     def _run_workflow(
         self,
         call: ChatCompletionMessageToolCall,
-        name: str,
+        tool: HostedTool,
         arguments: dict[str, Any],
         state: _WorkflowState,
         deadline: float,
     ) -> ToolResult:
+        name = tool.name
         data_uri = _find_data_uri(arguments)
         if data_uri is not None:
             raise _ToolFailedError(
@@ -563,30 +629,110 @@ class _Executor:
                 "media only as http(s) URLs"
             )
         self._progress(call, "creating", 0.0, state=state)
-        workflow = self._client._request(
-            "POST",
-            "creative-agent/workflows",
-            body={"input": {"steps": [{"toolName": name, "arguments": arguments}]}, **self._labels},
-            options=self._options(deadline),
-            parse=workflow_of,
-            deadline=deadline,
+        step = self.media.step(
+            tool,
+            arguments,
+            lambda kind, data, content_type: self._upload(kind, data, content_type, deadline),
         )
+        body: dict[str, Any] = {
+            "input": {"steps": [{"toolName": name, "arguments": step.arguments}]},
+            **self._labels,
+            **self._workflow_settings,
+        }
+        if step.media_references:
+            body["media_references"] = step.media_references
+        workflow = self._start_workflow(call, state, body, deadline)
         workflow_id = workflow.get("workflowId") or workflow.get("id")
         if not isinstance(workflow_id, str) or not workflow_id:
             raise _ToolFailedError("Sogni started a workflow but did not say its id")
         state.workflow_id = workflow_id
-        status = status_of(workflow)
-        self._report_status(call, state, status, {})
-        follower = WorkflowFollower(
-            client=self._client,
-            workflow_id=workflow_id,
-            deadline=deadline,
-            on_event=lambda data: self._report_status(call, state, status_of(data), data),
-            timeout=self._timeout,
-            headers=self._headers,
-        )
-        final = follower.run(status)
-        return self._workflow_result(call, name, state, final)
+        try:
+            status = status_of(workflow)
+            state.final = self._report_status(call, state, status, workflow)
+            follower = WorkflowFollower(
+                client=self._client,
+                workflow_id=workflow_id,
+                deadline=deadline,
+                on_event=lambda data: self._report_status(call, state, status_of(data), data),
+                timeout=self._timeout,
+                headers=self._headers,
+            )
+            final = follower.run(status)
+            state.final = True
+        except BaseException as exc:
+            if not state.final:
+                self._cancel(workflow_id, exc)
+            raise
+        return self._workflow_result(call, tool, state, final)
+
+    def _start_workflow(
+        self,
+        call: ChatCompletionMessageToolCall,
+        state: _WorkflowState,
+        body: dict[str, Any],
+        deadline: float,
+    ) -> dict[str, Any]:
+        """``POST creative-agent/workflows``, waiting while Sogni answers 409 (no capacity).
+
+        One ``Idempotency-Key`` covers every attempt. A 409 ("too many active workflows") is
+        waited out, 2 s doubling to 30 s (or the ``Retry-After`` asked), until ``deadline``;
+        other failures are retried as every request is.
+        """
+        key = {"Idempotency-Key": str(uuid.uuid4())}
+        conflicts = 0
+        while True:
+            try:
+                workflow: dict[str, Any] = self._client._request(
+                    "POST",
+                    "creative-agent/workflows",
+                    body=body,
+                    options=self._options(deadline, key),
+                    parse=workflow_of,
+                    deadline=deadline,
+                )
+                return workflow
+            except ConflictError as exc:
+                delay = max(exc.retry_after or 0.0, min(2.0 * 2.0**conflicts, 30.0))
+                conflicts += 1
+                if time.monotonic() + delay >= deadline:
+                    raise _ToolFailedError(
+                        f"Sogni had no room for another workflow ({exc.message}) within "
+                        f"tool_timeout={self._client.tool_timeout:g} s"
+                    ) from exc
+                logger.debug("workflow start answered 409; waiting %.1fs for capacity", delay)
+                self._progress(call, "queued", 0.0, state=state)
+                self._client._sleep(delay)
+
+    def _cancel(self, workflow_id: str, why: BaseException) -> None:
+        """Ask Sogni to stop a workflow the loop gave up on (it would keep billing).
+
+        One attempt, at most :data:`CANCEL_TIMEOUT` seconds; a failure is logged, not raised.
+        """
+        if isinstance(why, KeyboardInterrupt):
+            reason = "interrupted by the user"
+        elif isinstance(why, WorkflowTimeoutError):
+            reason = f"tool_timeout={self._client.tool_timeout:g} s passed"
+        else:
+            reason = f"the client stopped following it: {type(why).__name__}"
+        connect, read = self._timeout
+        deadline = time.monotonic() + CANCEL_TIMEOUT
+        try:
+            self._client._request(
+                "POST",
+                f"creative-agent/workflows/{quote(workflow_id, safe='')}/cancel",
+                body={"reason": reason},
+                options=RequestOptions(
+                    extra_headers=self._headers,
+                    timeout=(min(connect, CANCEL_TIMEOUT), min(read, CANCEL_TIMEOUT)),
+                ),
+                parse=_ignore,
+                deadline=deadline,
+                retries=0,
+            )
+        except APIError as exc:
+            logger.warning("could not cancel workflow %s: %s", workflow_id, exc.message)
+        else:
+            logger.info("cancelled workflow %s: %s", workflow_id, reason)
 
     def _report_status(
         self,
@@ -598,11 +744,11 @@ class _Executor:
         """Report one workflow status; ``True`` when it is final."""
         if status in FINAL_STATUSES:
             return True
-        percent = _number(data.get("progress"))
+        percent = _percent(data, state)
         if percent is None and status is None:
             return False  # e.g. a heartbeat
-        percent = state.percent if percent is None else max(0.0, min(100.0, percent))
-        eta = _number(data.get("eta", data.get("etaSeconds")))
+        percent = state.percent if percent is None else percent
+        eta = _eta(data)
         self._progress(
             call, "queued" if status == "queued" else "processing", percent, state=state, eta=eta
         )
@@ -611,28 +757,101 @@ class _Executor:
     def _workflow_result(
         self,
         call: ChatCompletionMessageToolCall,
-        name: str,
+        tool: HostedTool,
         state: _WorkflowState,
         workflow: Mapping[str, Any],
     ) -> ToolResult:
         status = status_of(workflow)
         found = workflow.get("artifacts")
         artifacts = [a for a in found if isinstance(a, dict)] if isinstance(found, list) else []
-        urls = [a["url"] for a in artifacts if isinstance(a.get("url"), str)]
-        if status == "completed" or (status == "partial_failure" and urls):
-            self._progress(call, "completed", 100.0, state=state, urls=urls)
-            content = {"success": True, "media_type": _media_type(artifacts, name), "urls": urls}
-            return self._succeeded(call, json.dumps(content, ensure_ascii=False), urls)
-        raise _ToolFailedError(_workflow_error(state.workflow_id, status, workflow))
+        media = [
+            (_artifact_kind(a, tool.name), a["url"])
+            for a in artifacts
+            if isinstance(a.get("url"), str) and a["url"]
+        ]
+        urls = [url for _, url in media]
+        output = _step_output(workflow)
+        if not (status == "completed" or (status == "partial_failure" and (urls or output))):
+            raise _ToolFailedError(_workflow_error(state.workflow_id, status, workflow))
+        self._progress(call, "completed", 100.0, state=state, urls=urls)
+        content: dict[str, Any] = {"success": True, "tool": tool.name}
+        content["workflowId"] = state.workflow_id
+        made = []
+        for kind in dict.fromkeys(kind for kind, _ in media):
+            indices = self.media.add_results(
+                kind, [url for k, url in media if k == kind], tool.name, call.id
+            )
+            made.append({"kind": kind, "startIndex": indices[0], "indices": indices})
+        if made:
+            # The first kind's numbers at the top level, as Sogni's own loop reports them.
+            content.update(kind=made[0]["kind"], media_type=made[0]["kind"], urls=urls)
+            content.update(startIndex=made[0]["startIndex"], indices=made[0]["indices"])
+            if len(made) > 1:
+                content["media"] = made
+        if output is not None:
+            content["result"] = output
+        if status == "partial_failure":
+            content["status"] = status
+        return self._succeeded(call, _result_text(content, tool.name), urls)
 
 
 # -- wire helpers ----------------------------------------------------------------------------
 
 
+def _ignore(response: requests.Response) -> None:
+    return None
+
+
+def _url_field(response: requests.Response, field: str) -> str:
+    """``data.<field>`` (or ``<field>``) of an upload-URL answer: an http(s) URL."""
+    body = decode_json(response)
+    data = body.get("data", body) if isinstance(body, dict) else None
+    url = data.get(field) if isinstance(data, dict) else None
+    if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")):
+        raise APIResponseValidationError(
+            f"Sogni's upload answer has no http(s) {field!r}", response=response, body=body
+        )
+    return url
+
+
 def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
         return None
     return float(value)
+
+
+def _percent(data: Mapping[str, Any], state: _WorkflowState) -> float | None:
+    """A workflow event's progress as 0-100, whichever scale it uses.
+
+    ``percent``/``progressPercent`` are percentages. ``progress`` is a 0-1 fraction (the one
+    scale Sogni documents) unless the workflow has reported a value above 1, which shows it
+    counts in percent; from then on every value is read as a percentage.
+    """
+    sources = [data]
+    nested = data.get("workflow")
+    if isinstance(nested, Mapping):
+        sources.append(nested)
+    for source in sources:
+        for key in ("percent", "progressPercent", "progress_percent"):
+            value = _number(source.get(key))
+            if value is not None:
+                state.percent_scale = True
+                return max(0.0, min(100.0, value))
+        value = _number(source.get("progress"))
+        if value is not None:
+            if value > 1.0:
+                state.percent_scale = True
+            scaled = value if state.percent_scale else value * 100.0
+            return max(0.0, min(100.0, scaled))
+    return None
+
+
+def _eta(data: Mapping[str, Any]) -> float | None:
+    for key in ("etaSeconds", "eta_seconds", "eta"):
+        value = _number(data.get(key))
+        if value is not None:
+            return max(0.0, value)
+    return None
 
 
 def _find_data_uri(value: object, path: str = "") -> str | None:
@@ -651,20 +870,49 @@ def _find_data_uri(value: object, path: str = "") -> str | None:
     return None
 
 
-def _media_type(artifacts: list[dict[str, Any]], tool: str) -> str:
-    for artifact in artifacts:
-        kind = artifact.get("mediaType") or artifact.get("media_type")
-        if isinstance(kind, str) and kind:
-            return kind.split("/", 1)[0]
+_KIND_WORDS: dict[str, MediaKind] = {"image": "image", "video": "video", "audio": "audio"}
+
+
+def _artifact_kind(artifact: Mapping[str, Any], tool: str) -> MediaKind:
+    """An artifact's media kind, from the first of these that says.
+
+    ``kind`` (Sogni's field), ``type``, ``mediaType`` or ``mimeType``; else the URL's file
+    extension; else the tool's name.
+    """
+    for key in ("kind", "type", "mediaType", "media_type", "mimeType", "mime_type"):
+        value = artifact.get(key)
+        if isinstance(value, str) and value:
+            kind = _KIND_WORDS.get(value.lower().split("/", 1)[0])
+            if kind is not None:
+                return kind
+    guessed = mimetypes.guess_type(urlsplit(str(artifact.get("url", ""))).path)[0]
+    kind = _KIND_WORDS.get((guessed or "").split("/", 1)[0])
+    if kind is not None:
+        return kind
     if "video" in tool:
         return "video"
-    if tool in ("generate_music", "generate_speech"):
+    if "music" in tool or "speech" in tool or "audio" in tool:
         return "audio"
     return "image"
 
 
+def _step_output(workflow: Mapping[str, Any]) -> Any:
+    """What an analysis step answered (``result``/``output`` of the workflow or its step)."""
+    for key in ("result", "output", "outputs"):
+        if workflow.get(key) is not None:
+            return workflow[key]
+    steps = workflow.get("steps")
+    if isinstance(steps, list):
+        for step in reversed(steps):
+            if isinstance(step, dict):
+                for key in ("result", "output", "outputs"):
+                    if step.get(key) is not None:
+                        return step[key]
+    return None
+
+
 def _workflow_error(workflow_id: str, status: object, workflow: Mapping[str, Any]) -> str:
-    error = workflow.get("error")
+    error = workflow.get("error") or workflow.get("failureReason")
     if isinstance(error, dict):
         error = error.get("message") or json.dumps(error, ensure_ascii=False)
     if isinstance(error, str) and error:

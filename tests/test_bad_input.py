@@ -98,13 +98,26 @@ CASES: list[tuple[dict[str, Any], type[Exception], str]] = [
         "kind",
     ),
     (
-        {
-            "messages": USER,
-            "media_references": [{"kind": "image", "url": "data:image/png;base64,"}],
-        },
+        {"messages": USER, "media_references": [{"kind": "image", "url": "ftp://x/a.png"}]},
         ValueError,
-        "http",
+        "URL or a base64 data URI",
     ),
+    (
+        {"messages": USER, "media_references": [{"kind": "image", "value": "data:image/png,x"}]},
+        ValueError,
+        "base64 data URI",
+    ),
+    (
+        {"messages": USER, "media_references": [{"kind": "image"}]},
+        ValueError,
+        "exactly one of 'url' or 'value'",
+    ),
+    (
+        {"messages": USER, "max_estimated_capacity_units": -1},
+        ValueError,
+        "max_estimated_capacity_units must be at least 0",
+    ),
+    ({"messages": USER, "confirm_cost": "yes"}, TypeError, "confirm_cost must be True or False"),
     ({"messages": USER, "extra_body": ["a"]}, TypeError, "extra_body must be a dict"),
     ({"messages": USER, "extra_headers": {"X-A": 1}}, TypeError, "extra_headers"),
     ({"messages": USER, "extra_headers": {"X-A": "a\r\nb"}}, ValueError, "line break"),

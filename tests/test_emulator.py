@@ -288,7 +288,8 @@ def test_hosted_tools_end_to_end(server: LocalSogniServer, client: OpenAI) -> No
         auto_execute_tools=True,
         on_tool_progress=progress,
     )
-    compose, media = answer.tool_history[0].tool_results
+    (compose,) = answer.tool_history[0].tool_results  # "then": the image comes next round
+    (media,) = answer.tool_history[1].tool_results
     assert json.loads(compose.content)["result"] == {"prompt": "a fox, highly detailed, soft light"}
     assert media.success is True
     (url,) = media.result_urls
@@ -447,14 +448,17 @@ def test_workflow_routes(server: LocalSogniServer) -> None:
     assert [e[0] for e in events] == ["1", "2", "3", "4", "5", "6"]
     assert events[0][2]["status"] == "queued"
     assert events[-1][1] == "workflow.completed"
-    assert [e[2].get("progress") for e in events] == [0, 0, 25, 50, 75, 100]
+    assert [e[2].get("progress") for e in events] == [0, 0, 0.25, 0.5, 0.75, 1.0]
+    assert all("etaSeconds" in e[2] for e in events)
 
     resumed = events_of(get(server, f"{path}/events/stream", **{"Last-Event-ID": "4"}))
     assert [e[0] for e in resumed] == ["5", "6"]
+    after = events_of(get(server, f"{path}/events/stream?after=5"))
+    assert [e[0] for e in after] == ["6"]
 
     snapshot = get(server, path).json()["data"]["workflow"]
     assert snapshot["status"] == "completed"
-    assert snapshot["artifacts"][0]["mediaType"] == "image"
+    assert snapshot["artifacts"][0]["kind"] == "image"
     assert get(server, "creative-agent/workflows/wf_missing").status_code == 404
 
 

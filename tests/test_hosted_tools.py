@@ -227,7 +227,16 @@ def test_media_tool_runs_as_a_workflow(
     assert start.headers["Idempotency-Key"]
     assert ordered.calls[2].request.headers["Accept"] == "text/event-stream"
     assert "Last-Event-ID" not in ordered.calls[2].request.headers
-    assert tool_content(ordered) == {"success": True, "media_type": "image", "urls": [IMAGE_URL]}
+    assert tool_content(ordered) == {
+        "success": True,
+        "tool": "generate_image",
+        "workflowId": "wf_1",
+        "kind": "image",
+        "media_type": "image",
+        "urls": [IMAGE_URL],
+        "startIndex": 0,
+        "indices": [0],
+    }
     result = answer.tool_history[0].tool_results[0]
     assert result.success is True
     assert result.result_urls == [IMAGE_URL]
@@ -359,19 +368,31 @@ def test_final_statuses(
         assert reason in content["error"]
 
 
-def test_media_type_of_audio_and_video(client: OpenAI, ordered: responses.RequestsMock) -> None:
-    """The media type comes from the artifacts' mediaType."""
-    ordered.post(CHAT_URL, json=asks_for(("generate_music", {"prompt": "jazz"})))
+@pytest.mark.parametrize(
+    ("artifact", "kind"),
+    [
+        ({"kind": "video"}, "video"),
+        ({"type": "audio"}, "audio"),
+        ({"mediaType": "audio"}, "audio"),
+        ({"mimeType": "video/mp4"}, "video"),
+        ({"kind": "image", "mimeType": "video/mp4"}, "image"),
+        ({}, "video"),  # no field: the URL's extension
+    ],
+)
+def test_artifact_kind_fields(
+    client: OpenAI, ordered: responses.RequestsMock, artifact: dict[str, str], kind: str
+) -> None:
+    """An artifact's kind is read from kind, type, mediaType or mimeType, else its extension."""
+    ordered.post(CHAT_URL, json=asks_for(("generate_image", {"prompt": "jazz"})))
     ordered.post(WORKFLOWS_URL, status=201, json=started("completed"))
-    song = [{"url": "https://cdn.test/song.mp3", "mediaType": "audio"}]
-    ordered.get(WORKFLOW_URL, json=snapshot("completed", song))
+    url = "https://cdn.test/clip.mp4" if not artifact else "https://cdn.test/file"
+    ordered.get(WORKFLOW_URL, json=snapshot("completed", [{"url": url, **artifact}]))
     ordered.post(CHAT_URL, json=completion("ok"))
-    run(client)
-    assert tool_content(ordered) == {
-        "success": True,
-        "media_type": "audio",
-        "urls": ["https://cdn.test/song.mp3"],
-    }
+    answer = run(client)
+    content = tool_content(ordered)
+    assert (content["kind"], content["urls"], content["startIndex"]) == (kind, [url], 0)
+    view = {"image": answer.media.images, "video": answer.media.videos, "audio": answer.media.audio}
+    assert [item.url for item in view[kind]] == [url]
 
 
 def test_rate_limited_start_is_retried_with_the_same_idempotency_key(

@@ -8,10 +8,14 @@ The rules (documented in the README):
   non-space characters with the spaces before it.
 - A user message containing ``call NAME({...JSON...})`` (or ``call NAME()``) asks for a tool
   call when ``NAME`` is one of the request's ``tools`` or, with ``sogni_tools`` on, one of
-  Sogni's hosted tools. Several such phrases give several calls in one answer.
-  ``tool_choice="none"`` disables calls; ``"required"`` or a named function forces one.
+  Sogni's hosted tools. Several such phrases give several calls in one answer; the word
+  ``then`` between two phrases puts the next ones in a later answer, after the tool results
+  of the earlier ones (``call generate_image({...}) then call animate_photo({...})`` takes two
+  rounds). ``tool_choice="none"`` disables calls; ``"required"`` or a named function forces
+  one.
 - When tool results (``role="tool"``, or the legacy ``role="function"``) follow the last user
-  message, the answer summarises them: ``Tool results: NAME: CONTENT; ...``.
+  message and no calls are left, the answer summarises them: ``Tool results: NAME: CONTENT;
+  ...``.
 - ``parallel_tool_calls=False`` keeps only the first call of an answer.
 - ``n`` gives that many identical choices (usage counts each); ``logprobs=True`` adds a log
   probability to every content token (``-0.1`` times its length in characters), and
@@ -46,6 +50,7 @@ MODELS = (DEFAULT_MODEL, "qwen3.5-35b-a3b-abliterated-gguf-q4km")
 
 _TOKEN = re.compile(r"\s*\S+|\s+")
 _CALL = re.compile(r"\bcall\s+([A-Za-z_][\w.-]*)\s*\(")
+_THEN = re.compile(r"\bthen\b", re.IGNORECASE)
 _DECODER = json.JSONDecoder()
 
 
@@ -68,22 +73,29 @@ def _text_of(content: Any) -> str:
     return ""
 
 
-def _calls_in(text: str) -> list[tuple[str, dict[str, Any]]]:
-    """Every ``call NAME({...})`` phrase of ``text``, in order."""
-    calls = []
+def _call_rounds(text: str) -> list[list[tuple[str, dict[str, Any]]]]:
+    """Every ``call NAME({...})`` phrase of ``text``, in order, grouped by ``then``."""
+    rounds: list[list[tuple[str, dict[str, Any]]]] = [[]]
+    end = 0
     for match in _CALL.finditer(text):
         position = match.end()
-        rest = text[position:].lstrip()
+        rest = text[position:]
+        stripped = rest.lstrip()
+        skipped = len(rest) - len(stripped)
         arguments: Any = {}
-        if not rest.startswith(")"):
+        used = 0
+        if not stripped.startswith(")"):
             try:
-                arguments, used = _DECODER.raw_decode(rest)
+                arguments, used = _DECODER.raw_decode(stripped)
             except ValueError:
                 continue
-            if not isinstance(arguments, dict) or not rest[used:].lstrip().startswith(")"):
+            if not isinstance(arguments, dict) or not stripped[used:].lstrip().startswith(")"):
                 continue
-        calls.append((match.group(1), arguments))
-    return calls
+        if rounds[-1] and _THEN.search(text, end, match.start()):
+            rounds.append([])
+        rounds[-1].append((match.group(1), arguments))
+        end = position + skipped + used
+    return rounds if rounds[-1] else []
 
 
 def _first_json_object(text: str) -> Any:
@@ -194,12 +206,18 @@ def answer_for(body: Mapping[str, Any], hosted: frozenset[str] = frozenset()) ->
         f"The user wrote {len(tokens(user_text))} tokens; I echo them." if thinking else None
     )
 
-    results = [m for m in messages[last_user + 1 :] if m.get("role") in ("tool", "function")]
+    after_user = messages[last_user + 1 :]
+    results = [m for m in after_user if m.get("role") in ("tool", "function")]
+    done = sum(1 for m in after_user if m.get("role") == "assistant" and m.get("tool_calls"))
+    if not done and results:
+        done = 1  # legacy function results, or results without their assistant turn
     available = _available_tools(body, hosted)
     choice = body.get("tool_choice", "auto")
     calls: list[tuple[str, dict[str, Any]]] = []
-    if not results and choice != "none" and available:
-        calls = [(name, args) for name, args in _calls_in(user_text) if name in available]
+    rounds = _call_rounds(user_text)
+    if (done < len(rounds) or not done) and choice != "none" and available:
+        group = rounds[done] if done < len(rounds) else []
+        calls = [(name, args) for name, args in group if name in available]
         forced = choice.get("function", {}).get("name") if isinstance(choice, dict) else None
         if forced is not None:
             calls = [c for c in calls if c[0] == forced] or [(forced, {})]

@@ -11,13 +11,22 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
 from requests.structures import CaseInsensitiveDict
 
 from .._client import OpenAI
-from .._tools import COMPOSITION_TOOLS, HOSTED_TOOLS, MEDIA_TOOLS
+from ._hosted import (
+    ProgressScale,
+    StepFailed,
+    Workflow,
+    check_media_references,
+    compose,
+    load_catalog,
+    normalize_steps,
+    vision_uploads,
+)
 from ._model import MODELS, Answer, answer_for, chunks_for, completion_for, tokens
 
 __all__ = ["DropPoint", "LocalSogniServer", "RecordedRequest"]
@@ -72,66 +81,6 @@ class _Fault:
         return self.path is None or self.path in path
 
 
-def _media_kind(tool: str) -> str:
-    if "video" in tool or tool in ("animate_photo", "orbit_video", "dance_montage"):
-        return "video"
-    if tool in ("generate_music", "generate_speech"):
-        return "audio"
-    return "image"
-
-
-@attrs.define
-class _Workflow:
-    """A one-step media workflow whose timeline runs from its creation."""
-
-    workflow_id: str
-    tool: str
-    arguments: dict[str, Any]
-    created: float
-    duration: float
-    media_url: str
-
-    @property
-    def fails(self) -> bool:
-        return "fail" in json.dumps(self.arguments).lower()
-
-    def events(self) -> list[tuple[int, float, str, dict[str, Any]]]:
-        """``(id, seconds after creation, event name, data)``, in order."""
-        d = self.duration
-        timeline: list[tuple[float, str, dict[str, Any]]] = [
-            (0.0, "workflow.queued", {"status": "queued", "progress": 0}),
-            (0.2 * d, "step.started", {"status": "running", "progress": 0}),
-        ]
-        for i, percent in enumerate((25, 50, 75), start=2):
-            eta = round(d * (1 - i / 5), 3)
-            timeline.append(
-                (i / 5 * d, "step.progress", {"status": "running", "progress": percent, "eta": eta})
-            )
-        if self.fails:
-            final = {"status": "failed", "error": "the emulator was asked to fail"}
-            timeline.append((d, "workflow.failed", final))
-        else:
-            timeline.append((d, "workflow.completed", {"status": "completed", "progress": 100}))
-        return [(n, t, name, data) for n, (t, name, data) in enumerate(timeline, start=1)]
-
-    def snapshot(self, now: float) -> dict[str, Any]:
-        """The workflow as ``GET creative-agent/workflows/{id}`` shows it at ``now``."""
-        elapsed = now - self.created
-        data = [event[3] for event in self.events() if event[1] <= elapsed][-1]
-        workflow: dict[str, Any] = {
-            "workflowId": self.workflow_id,
-            "status": data["status"],
-            "progress": data.get("progress", 0),
-            "steps": [{"toolName": self.tool, "arguments": self.arguments}],
-            "artifacts": [],
-        }
-        if data["status"] == "completed":
-            workflow["artifacts"] = [{"url": self.media_url, "mediaType": _media_kind(self.tool)}]
-        if data["status"] == "failed":
-            workflow["error"] = {"message": data["error"]}
-        return workflow
-
-
 def _openai_error(
     message: str, kind: str, code: str | None = None, param: str | None = None
 ) -> Any:
@@ -145,10 +94,11 @@ def _sogni_error(message: str, code: int) -> Any:
 class _Reply(Exception):
     """Raised by a route to answer with an error status at once."""
 
-    def __init__(self, status: int, body: Any) -> None:
+    def __init__(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(status)
         self.status = status
         self.body = body
+        self.headers = headers
 
 
 class LocalSogniServer:
@@ -156,13 +106,20 @@ class LocalSogniServer:
 
     Use it as a context manager (or call :meth:`start` / :meth:`stop`); ``base_url`` is
     ``http://127.0.0.1:<port>/v1``. It serves ``chat/completions`` (plain and streamed, tool
-    calls, usage, errors), ``models``, ``models/{id}``, ``creative-agent/tools/execute`` and
-    one-step ``creative-agent/workflows`` with their SSE event stream. Its model is the
-    deterministic echo described in :mod:`sogni_compat.testing._model`. Every request is kept in
+    calls, usage, errors), ``models``, ``models/{id}``, ``creative-agent/tools/execute``,
+    ``creative-agent/workflows`` (start, snapshot, SSE event stream with ``Last-Event-ID`` or
+    ``?after=``, ``cancel``) and the media upload routes (``image/uploadUrl``,
+    ``media/uploadUrl``, their ``downloadUrl`` and the presigned ``PUT``). Its model is the
+    deterministic echo described in :mod:`sogni_compat.testing._model`; its hosted tools follow
+    Sogni's published catalogue (:mod:`sogni_compat.testing._hosted`). Every request is kept in
     :attr:`requests`; :meth:`fail_next`, :meth:`drop_next` and :meth:`slow_next` script faults.
 
     ``api_key``: when given, only ``Bearer <api_key>`` is accepted; by default any key is.
-    ``workflow_seconds``: how long a media workflow takes from start to finish.
+    ``workflow_seconds``: how long a workflow takes from start to finish.
+    ``progress_scale``: ``"fraction"`` (0-1 with ``etaSeconds``, as Sogni documents) or
+    ``"percent"`` (0-100 with ``eta``).
+    ``max_active_workflows``: more unfinished workflows than this and a start gets 409.
+    ``rate_limit``: requests per 60 s before a 429 with ``Retry-After`` (``None``: no limit).
     ``stamp_chunks``: add ``"sent_at": time.monotonic()`` to every streamed chat chunk, taken
     just before it is written (for latency measurements on the same machine).
     """
@@ -173,6 +130,9 @@ class LocalSogniServer:
         api_key: str | None = None,
         models: Sequence[str] = MODELS,
         workflow_seconds: float = 0.3,
+        progress_scale: ProgressScale = "fraction",
+        max_active_workflows: int = 4,
+        rate_limit: int | None = None,
         stamp_chunks: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -180,14 +140,20 @@ class LocalSogniServer:
         self.api_key = api_key
         self.models = tuple(models)
         self.workflow_seconds = workflow_seconds
+        self.progress_scale: ProgressScale = progress_scale
+        self.max_active_workflows = max_active_workflows
+        self.rate_limit = rate_limit
         self.stamp_chunks = stamp_chunks
+        self.catalog = load_catalog()
         self._address = (host, port)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._requests: list[RecordedRequest] = []
         self._faults: list[_Fault] = []
-        self._workflows: dict[str, _Workflow] = {}
+        self._workflows: dict[str, Workflow] = {}
         self._by_key: dict[str, str] = {}
+        self._uploads: dict[str, tuple[str, bytes]] = {}
+        self._recent: list[float] = []
         self._counter = itertools.count(1)
         self._open = 0
         self._httpd: ThreadingHTTPServer | None = None
@@ -346,27 +312,64 @@ class LocalSogniServer:
         """Sleep unless the server stops first; ``False`` when it stopped."""
         return not self._stopping.wait(seconds) if seconds > 0 else not self._stopping.is_set()
 
-    def _workflow(self, workflow_id: str) -> _Workflow:
+    def workflow(self, workflow_id: str) -> dict[str, Any]:
+        """A workflow as ``GET creative-agent/workflows/{id}`` shows it now."""
+        return self._workflow(workflow_id).snapshot(time.monotonic())
+
+    def _workflow(self, workflow_id: str) -> Workflow:
         with self._lock:
             workflow = self._workflows.get(workflow_id)
         if workflow is None:
             raise _Reply(404, _sogni_error(f"Workflow {workflow_id} not found", 404))
         return workflow
 
-    def _start_workflow(self, tool: str, arguments: dict[str, Any], key: str | None) -> _Workflow:
+    def _limited(self) -> float | None:
+        """Seconds to wait when over ``rate_limit`` requests in 60 s, else ``None``."""
+        if self.rate_limit is None:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            self._recent = [t for t in self._recent if now - t < 60.0]
+            if len(self._recent) >= self.rate_limit:
+                return 60.0 - (now - self._recent[0])
+            self._recent.append(now)
+        return None
+
+    def _start_workflow(
+        self,
+        steps: list[dict[str, Any]],
+        uploads: dict[str, list[str]],
+        key: str | None,
+        *,
+        finished: bool = False,
+    ) -> Workflow:
         with self._lock:
             if key is not None and key in self._by_key:
                 return self._workflows[self._by_key[key]]
-            workflow_id = f"wf_{len(self._workflows) + 1}"
-            ext = _MEDIA[_media_kind(tool)][0]
-            workflow = _Workflow(
-                workflow_id=workflow_id,
-                tool=tool,
-                arguments=arguments,
-                created=time.monotonic(),
-                duration=self.workflow_seconds,
-                media_url=f"{self.root_url}/media/{workflow_id}/0.{ext}",
+            now = time.monotonic()
+            active = sum(
+                1
+                for workflow in self._workflows.values()
+                if workflow.status(now) not in ("completed", "failed", "cancelled")
             )
+            if not finished and active >= self.max_active_workflows:
+                raise _Reply(
+                    409,
+                    _sogni_error(
+                        f"Too many active workflows ({active}); wait for one to finish", 409
+                    ),
+                )
+            workflow_id = f"wf_{len(self._workflows) + 1}"
+            workflow = Workflow(
+                workflow_id=workflow_id,
+                steps=steps,
+                created=now - (self.workflow_seconds if finished else 0.0),
+                duration=self.workflow_seconds,
+                root_url=self.root_url,
+                uploads=uploads,
+                scale=self.progress_scale,
+            )
+            workflow.plan()
             self._workflows[workflow_id] = workflow
             if key is not None:
                 self._by_key[key] = workflow_id
@@ -419,6 +422,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Route a POST."""
         self._handle()
 
+    def do_PUT(self) -> None:
+        """Route a PUT (presigned uploads)."""
+        self._handle()
+
     def do_DELETE(self) -> None:
         """Route a DELETE (answered 404)."""
         self._handle()
@@ -448,7 +455,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self._route(request)
         except _Reply as reply:
-            self._send_json(reply.status, reply.body)
+            self._send_json(reply.status, reply.body, reply.headers)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
@@ -521,6 +528,8 @@ class _Handler(BaseHTTPRequestHandler):
             if data is None:
                 self.close_connection = True
                 return
+            if not data:
+                continue
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
             if index == 0 and fault is not None:
@@ -556,15 +565,26 @@ class _Handler(BaseHTTPRequestHandler):
     # -- routes ----------------------------------------------------------------------------
 
     def _route(self, request: RecordedRequest) -> None:
-        path = unquote(urlsplit(request.path).path).rstrip("/")
+        split = urlsplit(request.path)
+        path = unquote(split.path).rstrip("/")
+        query = {k: v[-1] for k, v in parse_qs(split.query).items()}
         if path.startswith("/media/") and self.command == "GET":
             self._media(path)
+            return
+        if path.startswith("/_upload/") and self.command == "PUT":
+            self._receive_upload(path, request)
             return
         if not path.startswith("/v1/"):
             raise _Reply(404, _openai_error(f"Unknown route: {path}", "invalid_request_error"))
         self._check_key()
+        wait = self.emulator._limited()
+        if wait is not None:
+            seconds = max(1, round(wait))
+            body = _sogni_error("Rate limit exceeded: 60 requests per minute", 126)
+            raise _Reply(429, {**body, "retryAfter": seconds}, {"Retry-After": str(seconds)})
         parts = path[len("/v1/") :].split("/")
         method = self.command
+        workflows = parts[:2] == ["creative-agent", "workflows"]
         if method == "POST" and parts == ["chat", "completions"]:
             self._chat(self._json_body(request))
         elif method == "GET" and parts == ["models"]:
@@ -575,18 +595,22 @@ class _Handler(BaseHTTPRequestHandler):
             if parts[1] not in self.emulator.models:
                 raise _Reply(404, self._unknown_model(parts[1]))
             self._send_json(200, self._model(parts[1]))
+        elif method == "GET" and len(parts) == 2 and parts[0] in ("image", "media"):
+            self._upload_url(parts[0], parts[1], query)
         elif method == "POST" and parts == ["creative-agent", "tools", "execute"]:
             self._execute_tool(self._json_body(request))
         elif method == "POST" and parts == ["creative-agent", "workflows"]:
             self._create_workflow(self._json_body(request))
-        elif method == "GET" and len(parts) == 3 and parts[:2] == ["creative-agent", "workflows"]:
+        elif method == "GET" and len(parts) == 3 and workflows:
             workflow = self.emulator._workflow(parts[2])
             snapshot = workflow.snapshot(time.monotonic())
             self._send_json(200, {"status": "success", "data": {"workflow": snapshot}})
-        elif method == "GET" and len(parts) == 5 and parts[:2] == ["creative-agent", "workflows"]:
+        elif method == "POST" and len(parts) == 4 and workflows and parts[3] == "cancel":
+            self._cancel(self.emulator._workflow(parts[2]), request)
+        elif method == "GET" and len(parts) == 5 and workflows:
             if parts[3:] != ["events", "stream"]:
                 raise _Reply(404, _sogni_error(f"Unknown route: {path}", 404))
-            self._workflow_events(self.emulator._workflow(parts[2]))
+            self._workflow_events(self.emulator._workflow(parts[2]), query.get("after"))
         else:
             raise _Reply(
                 404, _openai_error(f"Unknown route: {method} {path}", "invalid_request_error")
@@ -627,12 +651,15 @@ class _Handler(BaseHTTPRequestHandler):
         model = body.get("model") or self.emulator.models[0]
         if model not in self.emulator.models:
             raise _Reply(404, self._unknown_model(model))
-        answer = answer_for(body, HOSTED_TOOLS)
+        hosted = frozenset(
+            self.emulator.catalog.injected(body.get("sogni_tools", "creative-tools"))
+        )
+        answer = answer_for(body, hosted)
         extra: dict[str, Any] = {}
         if (
             answer.tool_calls
             and body.get("sogni_tool_execution", True) is not False
-            and all(name in HOSTED_TOOLS for name, _ in answer.tool_calls)
+            and all(name in hosted for name, _ in answer.tool_calls)
         ):
             answer, extra = self._run_hosted_inline(body, answer)
         completion_id = f"chatcmpl-{self.request_id}"
@@ -660,15 +687,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _run_hosted_inline(self, body: dict[str, Any], answer: Answer) -> tuple[Answer, Any]:
         """Sogni runs the hosted tools it injected and answers with their results."""
+        catalog = self.emulator.catalog
+        uploads = {"image": vision_uploads(body["messages"]), "video": [], "audio": []}
+        for reference in body.get("media_references") or ():
+            if isinstance(reference, dict) and reference.get("kind") in uploads:
+                value = reference.get("url") or reference.get("value")
+                if isinstance(value, str):
+                    uploads[reference["kind"]].append(value)
         results, workflows, lines = [], [], []
         for name, arguments in answer.tool_calls:
-            if name in COMPOSITION_TOOLS:
-                result, message = _compose(name, arguments)
+            if name in catalog.composition:
+                result, message = compose(name, arguments, tokens)
                 results.append({"tool": name, "success": True, "result": result})
                 lines.append(f"{name}: {message or json.dumps(result)}")
                 continue
-            workflow = self.emulator._start_workflow(name, arguments, None)
-            workflow.created -= workflow.duration  # the server waited for it
+            step = {"id": "step_1", "toolName": name, "arguments": arguments}
+            workflow = self.emulator._start_workflow([step], uploads, None, finished=True)
             snapshot = workflow.snapshot(time.monotonic())
             urls = [a["url"] for a in snapshot["artifacts"]]
             results.append({"tool": name, "success": not workflow.fails, "urls": urls})
@@ -686,14 +720,14 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Reply(
                 400, _sogni_error("tool (a name) and arguments (an object) are required", 400)
             )
-        if tool not in COMPOSITION_TOOLS:
+        if tool not in self.emulator.catalog.composition:
             raise _Reply(
                 400,
                 _sogni_error(
                     f"{tool} is not a synchronous composition tool; start a workflow", 400
                 ),
             )
-        result, message = _compose(tool, arguments)
+        result, message = compose(tool, arguments, tokens)
         data = {
             "toolCallId": f"tc_{self.request_id}",
             "tool": tool,
@@ -703,41 +737,91 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(200, {"status": "success", "data": data})
 
     def _create_workflow(self, body: dict[str, Any]) -> None:
-        steps = body.get("input", {}).get("steps") if isinstance(body.get("input"), dict) else None
-        if not isinstance(steps, list) or len(steps) != 1 or not isinstance(steps[0], dict):
-            raise _Reply(400, _sogni_error("input.steps must hold exactly one step", 400))
-        tool, arguments = steps[0].get("toolName"), steps[0].get("arguments", {})
-        if tool not in MEDIA_TOOLS or not isinstance(arguments, dict):
-            raise _Reply(400, _sogni_error(f"{tool!r} is not a media tool", 400))
-        if "data:" in json.dumps(arguments):
-            raise _Reply(400, _sogni_error("workflows accept media only as http(s) URLs", 400))
+        plan = body.get("input")
+        try:
+            steps = normalize_steps(
+                plan.get("steps") if isinstance(plan, dict) else None, self.emulator.catalog
+            )
+            uploads = check_media_references(body.get("media_references"))
+        except StepFailed as exc:
+            raise _Reply(400, _sogni_error(str(exc), 400)) from None
         workflow = self.emulator._start_workflow(
-            tool, arguments, self.headers.get("Idempotency-Key")
+            steps, uploads, self.headers.get("Idempotency-Key")
         )
         snapshot = workflow.snapshot(time.monotonic())
         self._send_json(201, {"status": "success", "data": {"workflow": snapshot}})
 
-    def _workflow_events(self, workflow: _Workflow) -> None:
+    def _cancel(self, workflow: Workflow, request: RecordedRequest) -> None:
+        now = time.monotonic()
+        if workflow.status(now) in ("completed", "failed", "cancelled"):
+            raise _Reply(
+                409, _sogni_error(f"Workflow {workflow.workflow_id} has already finished", 409)
+            )
+        reason = request.json.get("reason") if isinstance(request.json, dict) else None
+        with self.emulator._lock:
+            workflow.cancelled_at = now
+            workflow.cancel_reason = reason if isinstance(reason, str) else None
+        snapshot = workflow.snapshot(now)
+        self._send_json(200, {"status": "success", "data": {"workflow": snapshot}})
+
+    def _workflow_events(self, workflow: Workflow, after_query: str | None) -> None:
         try:
-            after = int(self.headers.get("Last-Event-ID") or 0)
+            after = int(self.headers.get("Last-Event-ID") or after_query or 0)
         except ValueError:
             after = 0
         emulator = self.emulator
 
-        def event(
-            number: int, at: float, name: str, data: dict[str, Any]
-        ) -> Callable[[], bytes | None]:
+        def event(number: int, at: float) -> Callable[[], bytes | None]:
             def make() -> bytes | None:
-                if not emulator._wait(workflow.created + at - time.monotonic()):
-                    return None
-                return f"id: {number}\nevent: {name}\ndata: {json.dumps(data)}\n\n".encode()
+                while True:
+                    # A cancel while waiting changes the timeline: look again each time.
+                    timeline = {n: (t, name, data) for n, t, name, data in workflow.events()}
+                    if number not in timeline:
+                        return b""
+                    due = workflow.created + timeline[number][0]
+                    if not emulator._wait(min(due - time.monotonic(), 0.05)):
+                        return None
+                    if time.monotonic() >= due:
+                        _, name, data = timeline[number]
+                        return f"id: {number}\nevent: {name}\ndata: {json.dumps(data)}\n\n".encode()
 
             return make
 
-        pending = [event(*e) for e in workflow.events() if e[0] > after]
+        count = len(workflow.events()) + 1  # a cancel adds one event
+        pending = [event(n, 0.0) for n in range(after + 1, count + 1)]
         self._stream([lambda: b": connected\n\n", *pending])
 
+    def _upload_url(self, group: str, action: str, query: Mapping[str, str]) -> None:
+        job, kind = query.get("jobId"), query.get("type")
+        if not job or not kind or action not in ("uploadUrl", "downloadUrl"):
+            raise _Reply(400, _sogni_error("jobId and type are required", 400))
+        key = f"{group}/{job}/{kind}"
+        if action == "uploadUrl":
+            url = f"{self.emulator.root_url}/_upload/{key}"
+            self._send_json(200, {"status": "success", "data": {"uploadUrl": url}})
+            return
+        with self.emulator._lock:
+            known = key in self.emulator._uploads
+        if not known:
+            raise _Reply(404, _sogni_error(f"Nothing was uploaded for {key}", 404))
+        url = f"{self.emulator.root_url}/media/uploads/{key}"
+        self._send_json(200, {"status": "success", "data": {"downloadUrl": url}})
+
+    def _receive_upload(self, path: str, request: RecordedRequest) -> None:
+        key = path[len("/_upload/") :]
+        content_type = request.headers.get("Content-Type", "application/octet-stream")
+        with self.emulator._lock:
+            self.emulator._uploads[key] = (content_type, request.body)
+        self._send(200, b"", "text/plain")
+
     def _media(self, path: str) -> None:
+        if path.startswith("/media/uploads/"):
+            with self.emulator._lock:
+                stored = self.emulator._uploads.get(path[len("/media/uploads/") :])
+            if stored is None:
+                raise _Reply(404, _sogni_error("No such upload", 404))
+            self._send(200, stored[1], stored[0])
+            return
         ext = path.rsplit(".", 1)[-1]
         content_type = next((t for e, t in _MEDIA.values() if e == ext), "application/octet-stream")
         self._send(200, _PNG if ext == "png" else b"\0" * 16, content_type)
@@ -751,13 +835,3 @@ def _data_event(data: dict[str, Any], stamp: bool) -> Callable[[], bytes | None]
         return f"data: {json.dumps(sent)}\n\n".encode()
 
     return make
-
-
-def _compose(tool: str, arguments: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
-    """The deterministic result of a composition tool."""
-    if tool == "enhance_prompt":
-        prompt = str(arguments.get("prompt", ""))
-        return {"prompt": f"{prompt}, highly detailed, soft light"}, "Prompt enhanced"
-    subject = str(arguments.get("prompt") or arguments.get("theme") or arguments.get("topic") or "")
-    text = f"{tool.removeprefix('compose_')} about {subject}".strip()
-    return {"text": text, "tokens": len(tokens(text))}, None

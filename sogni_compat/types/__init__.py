@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         ChoiceDeltaToolCallFunction,
         ChunkChoice,
     )
-    from .tools import ToolProgress, ToolResult, ToolRound
+    from .tools import MediaItem, MediaView, ToolHandoff, ToolProgress, ToolResult, ToolRound
 
 __all__ = [
     "BaseObject",
@@ -49,9 +49,12 @@ __all__ = [
     "CompletionUsage",
     "Function",
     "FunctionCall",
+    "MediaItem",
+    "MediaView",
     "Model",
     "ModelsPage",
     "PromptTokensDetails",
+    "ToolHandoff",
     "ToolProgress",
     "ToolResult",
     "ToolRound",
@@ -69,6 +72,9 @@ __getattr__, __dir__ = _lazy_exports(
         "ChoiceDeltaToolCall": ".chunk",
         "ChoiceDeltaToolCallFunction": ".chunk",
         "ChunkChoice": ".chunk",
+        "MediaItem": ".tools",
+        "MediaView": ".tools",
+        "ToolHandoff": ".tools",
         "ToolProgress": ".tools",
         "ToolResult": ".tools",
         "ToolRound": ".tools",

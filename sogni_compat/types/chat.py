@@ -9,7 +9,7 @@ import attrs
 from ._base import BaseObject, response_type
 
 if TYPE_CHECKING:
-    from .tools import ToolRound
+    from .tools import MediaView, ToolHandoff, ToolRound
 
 __all__ = [
     "ChatCompletion",
@@ -166,11 +166,29 @@ class ChatCompletion(BaseObject):
     sogni_tool_results: list[dict[str, Any]] | None = None
     creative_workflows: list[dict[str, Any]] | None = None
     _tool_history: list[Any] = attrs.field(factory=list, init=False, eq=False)
+    _media: Any = attrs.field(default=None, init=False, eq=False)
+    _handoff: Any = attrs.field(default=None, init=False, eq=False)
 
     @property
     def tool_history(self) -> list[ToolRound]:
         """The rounds of ``auto_execute_tools`` that ran tools, in order (empty otherwise)."""
         return self._tool_history
+
+    @property
+    def media(self) -> MediaView:
+        """Every media URL the auto-tool loop used or made, by kind and index."""
+        if self._media is None:
+            from .tools import MediaView  # noqa: PLC0415 - tools imports this module
+
+            self._media = MediaView()
+        media: MediaView = self._media
+        return media
+
+    @property
+    def tool_handoff(self) -> ToolHandoff | None:
+        """The control tool (a question, a final answer) the auto-tool loop stopped on."""
+        handoff: ToolHandoff | None = self._handoff
+        return handoff
 
     def _repr_markdown_(self) -> str:
         """Jupyter's rendering: the answer as Markdown, tool calls, media and usage below."""

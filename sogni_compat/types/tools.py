@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -12,7 +12,15 @@ from .chat import ChatCompletionMessageToolCall
 if TYPE_CHECKING:
     from .chat import ChatCompletion
 
-__all__ = ["ToolProgress", "ToolProgressStatus", "ToolResult", "ToolRound"]
+__all__ = [
+    "MediaItem",
+    "MediaView",
+    "ToolHandoff",
+    "ToolProgress",
+    "ToolProgressStatus",
+    "ToolResult",
+    "ToolRound",
+]
 
 ToolProgressStatus = Literal["creating", "queued", "processing", "completed", "failed"]
 
@@ -22,16 +30,22 @@ class ToolProgress(BaseObject):
     """Progress of one Sogni hosted tool, handed to ``on_tool_progress(tool_call, progress)``.
 
     ``status`` is ``creating`` (before the job starts), ``queued``, ``processing``, then
-    ``completed`` or ``failed``; ``percent`` runs from 0 to 100; ``eta`` is seconds left when the
+    ``completed`` or ``failed``; ``percent`` runs from 0 to 100 whichever scale Sogni reports
+    (a 0-1 fraction or a percentage); ``eta_seconds`` (also ``eta``) is seconds left when the
     server says; ``result_urls`` holds the media once completed. ``workflow_id`` names the
     server-side job of a media tool.
     """
 
     status: ToolProgressStatus = "creating"
     percent: float = 0.0
-    eta: float | None = None
+    eta_seconds: float | None = None
     result_urls: list[str] = attrs.field(factory=list)
     workflow_id: str | None = None
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left when the server says (the same as ``eta_seconds``)."""
+        return self.eta_seconds
 
 
 @response_type
@@ -62,3 +76,55 @@ class ToolRound(BaseObject):
     tool_calls: list[ChatCompletionMessageToolCall] = attrs.field(factory=list)
     tool_results: list[ToolResult] = attrs.field(factory=list)
     completion: ChatCompletion | None = None
+
+
+@response_type
+class MediaItem(BaseObject):
+    """One piece of media in a tool loop's media context.
+
+    ``index`` is how tool arguments name it: uploads count -1, -2, ... (the user's vision inputs,
+    then ``media_references``), results 0, 1, ... per ``kind`` (``image``, ``video`` or
+    ``audio``). ``tool_name`` and ``tool_call_id`` say which call made a result.
+    """
+
+    index: int = 0
+    kind: str = "image"
+    url: str = ""
+    tool_name: str | None = None
+    tool_call_id: str | None = None
+
+
+@response_type
+class MediaView(BaseObject):
+    """Every URL a tool loop used or made, by kind and index (``completion.media``).
+
+    ``images``, ``videos`` and ``audio`` list the results in index order (0, 1, ...);
+    ``uploads`` the media the request brought (-1, -2, ...). An upload that no tool needed
+    keeps ``url`` empty when it was a data URI never uploaded.
+    """
+
+    images: list[MediaItem] = attrs.field(factory=list)
+    videos: list[MediaItem] = attrs.field(factory=list)
+    audio: list[MediaItem] = attrs.field(factory=list)
+    uploads: list[MediaItem] = attrs.field(factory=list)
+
+    @property
+    def urls(self) -> list[str]:
+        """The URLs of every result, images then videos then audio."""
+        return [item.url for item in (*self.images, *self.videos, *self.audio)]
+
+
+@response_type
+class ToolHandoff(BaseObject):
+    """A conversation-control tool the loop stopped on, for the caller to act on.
+
+    Sogni's creative agent asks the user something (``ask_clarifying_question``) or hands over
+    its final answer (``finalize_response``) through these tools. ``text`` is the question or
+    answer found in the arguments (``question``, ``response``, ``message``, ...), ``arguments``
+    all of them.
+    """
+
+    tool_call_id: str = ""
+    name: str = ""
+    arguments: dict[str, Any] = attrs.field(factory=dict)
+    text: str | None = None

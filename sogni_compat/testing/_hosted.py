@@ -1,0 +1,304 @@
+"""The emulator's model of Sogni's hosted tools: catalogue, media context, workflows.
+
+It reads Sogni's published data shipped in ``sogni_compat/data`` (the hosted-tool manifest and
+the workflow-step allow-list) straight from the files and imports nothing from the client, so
+a wrong assumption in the client's loop shows up as a failure here instead of being copied.
+
+What it does, following Sogni's documentation (``docs/sogni-api.md`` sections 7-8):
+
+- a workflow step must name a tool on the allow-list, else the start is refused with
+  ``{"status": "error", "message": "Unsupported hosted tool: NAME"}``; at most 12 steps;
+- media arrive only as http(s) URLs in ``media_references``; they are the workflow's uploads
+  (per kind, -1 the first); each step's media results are appended per kind (0 the first);
+- index arguments (any argument named like ``sourceImageIndex``, ``videoIndices``,
+  ``audioIndex``) are resolved against that context; an index that names nothing fails the
+  workflow at that step, as the service does;
+- progress is a 0-1 fraction with ``etaSeconds`` (or 0-100 with ``eta``, to test the other
+  scale); artifacts carry ``kind``; ``cancel`` stops a workflow that has not finished.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+__all__ = ["ProgressScale", "SogniCatalog", "Workflow", "compose", "load_catalog", "output_kind"]
+
+ProgressScale = Literal["fraction", "percent"]
+
+_DATA = Path(__file__).resolve().parent.parent / "data"
+_INDEX_ARGUMENT = re.compile(r"(?i)(image|video|audio|voice)\w*?(index|indices)$")
+_EXTENSIONS = {"image": "png", "video": "mp4", "audio": "mp3"}
+_FINAL = ("completed", "failed", "cancelled")
+#: Words in a tool's name that say it looks at media instead of making some.
+_LOOKING = ("analyze", "extract", "inspect", "label", "map_assets", "validate", "asset_manifest")
+
+
+@attrs.frozen
+class SogniCatalog:
+    """The names the service knows, read from the published files."""
+
+    version: str
+    manifest: frozenset[str]
+    workflow_steps: frozenset[str]
+    composition: frozenset[str]
+    control: frozenset[str]
+    max_steps: int
+
+    def injected(self, sogni_tools: object) -> list[str]:
+        """The hosted tools the service adds for a ``sogni_tools`` value, sorted."""
+        if sogni_tools in (False, "none", None):
+            return []
+        names = self.manifest | self.workflow_steps | self.composition
+        if sogni_tools != "creative-agent":
+            names -= self.control
+        return sorted(names)
+
+
+def load_catalog() -> SogniCatalog:
+    """Read ``hosted_tools.json`` and ``catalog.json`` from the package's data directory."""
+    about = json.loads((_DATA / "catalog.json").read_text(encoding="utf-8"))
+    manifest = json.loads((_DATA / about["manifest"]["file"]).read_text(encoding="utf-8"))
+    steps = about["workflow_steps"]
+    return SogniCatalog(
+        version=manifest["version"],
+        manifest=frozenset(tool["function"]["name"] for tool in manifest["tools"]),
+        workflow_steps=frozenset(steps["generation"]) | frozenset(steps["hosted_app"]),
+        composition=frozenset(about["composition"]["tools"]),
+        control=frozenset(about["loop_control"]["tools"]),
+        max_steps=int(steps["max_steps"]),
+    )
+
+
+def output_kind(tool: str) -> str | None:
+    """The kind of media a tool makes (``None``: it answers with text about media)."""
+    if any(word in tool for word in _LOOKING):
+        return None
+    if "music" in tool or "speech" in tool or "audio" in tool:
+        return "audio"
+    video_words = ("video", "animate", "orbit", "dance", "subtitles")
+    if any(word in tool for word in video_words):
+        return "video"
+    return "image"
+
+
+class StepFailed(Exception):
+    """A step cannot run; the message is the workflow's error."""
+
+
+def _resolve(
+    arguments: Mapping[str, Any], uploads: Mapping[str, list[str]], results: Mapping[str, list[str]]
+) -> dict[str, Any]:
+    """Every index argument resolved to its URL(s); :class:`StepFailed` for a missing one."""
+    resolved: dict[str, Any] = {}
+    for name, value in arguments.items():
+        match = _INDEX_ARGUMENT.search(name)
+        if match is None:
+            continue
+        word = match.group(1).lower()
+        kind = "audio" if word == "voice" else word
+        values = value if isinstance(value, list) else [value]
+        urls = []
+        for item in values:
+            if isinstance(item, bool) or not isinstance(item, int | float) or item != int(item):
+                raise StepFailed(f"{name} must be an integer index, got {item!r}")
+            index = int(item)
+            pool, position = (uploads, -index - 1) if index < 0 else (results, index)
+            found = pool.get(kind, [])
+            if position >= len(found):
+                where = "uploaded" if index < 0 else "generated"
+                raise StepFailed(
+                    f"{name}={index} does not exist: the workflow has {len(found)} "
+                    f"{where} {kind}(s)"
+                )
+            urls.append(found[position])
+        resolved[name] = urls if isinstance(value, list) else urls[0]
+    return resolved
+
+
+@attrs.define
+class Workflow:
+    """A workflow whose timeline runs from its creation; every step's outcome is decided then."""
+
+    workflow_id: str
+    steps: list[dict[str, Any]]
+    created: float
+    duration: float
+    root_url: str
+    uploads: dict[str, list[str]]
+    scale: ProgressScale = "fraction"
+    cancelled_at: float | None = None
+    cancel_reason: str | None = None
+    error: str | None = None
+    artifacts: list[dict[str, Any]] = attrs.field(factory=list)
+
+    def plan(self) -> None:
+        """Run the steps in order against the workflow's media context."""
+        results: dict[str, list[str]] = {kind: [] for kind in _EXTENSIONS}
+        for number, step in enumerate(self.steps):
+            tool, arguments = step["toolName"], step["arguments"]
+            try:
+                step["resolvedMedia"] = _resolve(arguments, self.uploads, results)
+            except StepFailed as exc:
+                self.error = f"step {step['id']} ({tool}): {exc}"
+                step["status"] = "failed"
+                return
+            if "fail" in json.dumps(arguments).lower():
+                self.error = f"step {step['id']} ({tool}): the emulator was asked to fail"
+                step["status"] = "failed"
+                return
+            step["status"] = "completed"
+            kind = output_kind(tool)
+            if kind is None:
+                looked = [u for v in step["resolvedMedia"].values() for u in _listed(v)]
+                step["result"] = {"description": f"{tool} looked at {', '.join(looked) or '-'}"}
+                continue
+            count = arguments.get("numberOfVariations", 1)
+            count = count if isinstance(count, int) and 1 <= count <= 16 else 1
+            for variation in range(count):
+                url = (
+                    f"{self.root_url}/media/{self.workflow_id}/{number}_{variation}."
+                    f"{_EXTENSIONS[kind]}"
+                )
+                results[kind].append(url)
+                self.artifacts.append({"url": url, "kind": kind, "stepId": step["id"]})
+
+    @property
+    def fails(self) -> bool:
+        """Whether the workflow ends ``failed``."""
+        return self.error is not None
+
+    def _progress(self, fraction: float, eta: float) -> dict[str, Any]:
+        if self.scale == "percent":
+            return {"progress": round(fraction * 100), "eta": eta}
+        return {"progress": fraction, "etaSeconds": eta}
+
+    def events(self) -> list[tuple[int, float, str, dict[str, Any]]]:
+        """``(id, seconds after creation, event name, data)``, in order."""
+        d = self.duration
+        timeline: list[tuple[float, str, dict[str, Any]]] = [
+            (0.0, "workflow.queued", {"status": "queued", **self._progress(0.0, d)}),
+            (0.2 * d, "step.started", {"status": "running", **self._progress(0.0, 0.8 * d)}),
+        ]
+        for i, fraction in enumerate((0.25, 0.5, 0.75), start=2):
+            eta = round(d * (1 - i / 5), 3)
+            timeline.append((i / 5 * d, "step.progress", {**self._progress(fraction, eta)}))
+        if self.fails:
+            timeline.append((d, "workflow.failed", {"status": "failed", "error": self.error}))
+        else:
+            done = {"status": "completed", **self._progress(1.0, 0.0)}
+            timeline.append((d, "workflow.completed", done))
+        if self.cancelled_at is not None:
+            at = self.cancelled_at - self.created
+            timeline = [entry for entry in timeline if entry[0] < at]
+            timeline.append((at, "workflow.cancelled", {"status": "cancelled"}))
+        return [(n, t, name, data) for n, (t, name, data) in enumerate(timeline, start=1)]
+
+    def status(self, now: float) -> str:
+        """The status at ``now``."""
+        elapsed = now - self.created
+        statuses = [data.get("status") for _, t, _, data in self.events() if t <= elapsed]
+        return next((s for s in reversed(statuses) if isinstance(s, str)), "queued")
+
+    def snapshot(self, now: float) -> dict[str, Any]:
+        """The workflow as ``GET creative-agent/workflows/{id}`` shows it at ``now``."""
+        elapsed = now - self.created
+        seen = [data for _, t, _, data in self.events() if t <= elapsed]
+        status = self.status(now)
+        progress = next((d for d in reversed(seen) if "progress" in d), self._progress(0, 0))
+        workflow: dict[str, Any] = {
+            "workflowId": self.workflow_id,
+            "status": status,
+            "progress": progress["progress"],
+            "steps": [
+                {
+                    key: value
+                    for key, value in step.items()
+                    if status == "completed" or key in ("id", "toolName", "arguments")
+                }
+                for step in self.steps
+            ],
+            "artifacts": list(self.artifacts) if status == "completed" else [],
+        }
+        if status == "failed":
+            workflow["error"] = {"message": self.error}
+        if status == "cancelled":
+            workflow["cancelReason"] = self.cancel_reason
+        return workflow
+
+
+def _listed(value: object) -> list[str]:
+    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
+
+
+def check_media_references(references: object) -> dict[str, list[str]]:
+    """The uploads a start's ``media_references`` give, per kind; :class:`StepFailed` if bad."""
+    uploads: dict[str, list[str]] = {kind: [] for kind in _EXTENSIONS}
+    if references is None:
+        return uploads
+    if not isinstance(references, list):
+        raise StepFailed("media_references must be a list")
+    for index, reference in enumerate(references):
+        kind = reference.get("kind") if isinstance(reference, dict) else None
+        url = reference.get("url") if isinstance(reference, dict) else None
+        if kind not in uploads or not isinstance(url, str):
+            raise StepFailed(f"media_references[{index}] needs a kind and a url")
+        if not url.lower().startswith(("http://", "https://")):
+            raise StepFailed(
+                "Durable creative workflows do not support inline base64/data URI media. "
+                "Upload media first and pass HTTP(S) URLs instead. Offending field(s): "
+                f"mediaReferences[{index}].url"
+            )
+        uploads[kind].append(url)
+    return uploads
+
+
+def normalize_steps(steps: object, catalog: SogniCatalog) -> list[dict[str, Any]]:
+    """Validate a start's ``input.steps`` as the service does; :class:`StepFailed` if bad."""
+    if not isinstance(steps, list) or not steps:
+        raise StepFailed("Durable workflow requires at least one step")
+    if len(steps) > catalog.max_steps:
+        raise StepFailed(f"Durable workflow supports at most {catalog.max_steps} steps")
+    normalized = []
+    for index, step in enumerate(steps):
+        name = step.get("toolName") if isinstance(step, dict) else None
+        if name not in catalog.workflow_steps:
+            raise StepFailed(f"Unsupported hosted tool: {name}")
+        arguments = step.get("arguments")
+        if not isinstance(arguments, dict):
+            raise StepFailed(f"Workflow step {index} requires object arguments")
+        if "data:" in json.dumps(arguments):
+            raise StepFailed("workflow arguments accept media only as http(s) URLs")
+        step_id = step.get("id") if isinstance(step.get("id"), str) else f"step_{index + 1}"
+        normalized.append({"id": step_id, "toolName": name, "arguments": arguments})
+    return normalized
+
+
+def compose(tool: str, arguments: Mapping[str, Any], tokens: Any) -> tuple[dict[str, Any], Any]:
+    """The deterministic result of a composition tool, and its message."""
+    if tool == "enhance_prompt":
+        prompt = str(arguments.get("prompt", ""))
+        return {"prompt": f"{prompt}, highly detailed, soft light"}, "Prompt enhanced"
+    subject = str(arguments.get("prompt") or arguments.get("brief") or arguments.get("theme") or "")
+    text = f"{tool.removeprefix('compose_')} about {subject}".strip()
+    return {"text": text, "tokens": len(tokens(text))}, None
+
+
+def vision_uploads(messages: Sequence[Any]) -> list[str]:
+    """The image inputs of the user messages, in order: a chat's own uploads."""
+    found = []
+    for message in messages:
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            for part in content if isinstance(content, list) else ():
+                if isinstance(part, dict) and part.get("type") == "image_url":
+                    image = part.get("image_url")
+                    url = image.get("url") if isinstance(image, dict) else None
+                    if isinstance(url, str):
+                        found.append(url)
+    return found
