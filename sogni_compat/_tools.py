@@ -39,12 +39,14 @@ import attrs
 import cattrs
 import requests
 
-from ._config import CANCEL_TIMEOUT
+from ._config import CANCEL_TIMEOUT, WORKFLOW_RECONNECT_DELAY, WORKFLOW_RECONNECT_MAX_DELAY
 from ._convert import _strip_optional, converter, json_default
 from ._errors import APIError, APIResponseValidationError, ConflictError, ToolRoundsExceededError
 from ._json import loads
 from ._media import MediaContext, MediaError
 from ._params import RequestOptions, ToolLoopOptions, sogni_tools_enabled
+from ._retry import backoff as retry_backoff
+from ._retry import retry_decision
 from ._secrets import excerpt
 from ._workflow import (
     FINAL_STATUSES,
@@ -675,11 +677,11 @@ class _Executor:
         """``POST creative-agent/workflows``, waiting while Sogni answers 409 (no capacity).
 
         One ``Idempotency-Key`` covers every attempt. A 409 ("too many active workflows") is
-        waited out, 2 s doubling to 30 s (or the ``Retry-After`` asked), until ``deadline``;
-        other failures are retried as every request is.
+        waited out, 0.5 s doubling to 30 s (or the ``Retry-After`` asked), until ``deadline``;
+        other failures are retried as any request is (``max_retries``, same backoff rules).
         """
         key = {"Idempotency-Key": str(uuid.uuid4())}
-        conflicts = 0
+        conflicts = failures = 0
         while True:
             try:
                 workflow: dict[str, Any] = self._client._request(
@@ -689,10 +691,12 @@ class _Executor:
                     options=self._options(deadline, key),
                     parse=workflow_of,
                     deadline=deadline,
+                    retries=0,
                 )
                 return workflow
             except ConflictError as exc:
-                delay = max(exc.retry_after or 0.0, min(2.0 * 2.0**conflicts, 30.0))
+                backoff = WORKFLOW_RECONNECT_DELAY * 2.0 ** min(conflicts, 32)
+                delay = max(exc.retry_after or 0.0, min(backoff, WORKFLOW_RECONNECT_MAX_DELAY))
                 conflicts += 1
                 if time.monotonic() + delay >= deadline:
                     raise _ToolFailedError(
@@ -701,7 +705,15 @@ class _Executor:
                     ) from exc
                 logger.debug("workflow start answered 409; waiting %.1fs for capacity", delay)
                 self._progress(call, "queued", 0.0, state=state)
-                self._client._sleep(delay)
+            except APIError as exc:
+                again, asked = retry_decision(exc)
+                if not again or failures >= self._client.max_retries:
+                    raise
+                delay = asked if asked is not None and asked > 0 else retry_backoff(failures)
+                failures += 1
+                if time.monotonic() + delay >= deadline:
+                    raise
+            self._client._sleep(delay)
 
     def _cancel(self, workflow_id: str, why: BaseException) -> None:
         """Ask Sogni to stop a workflow the loop gave up on (it would keep billing).

@@ -10,13 +10,15 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
 from requests.structures import CaseInsensitiveDict
 
-from .._client import OpenAI
+if TYPE_CHECKING:
+    from .._client import OpenAI
+
 from ._hosted import (
     ProgressScale,
     StepFailed,
@@ -209,6 +211,8 @@ class LocalSogniServer:
 
     def client(self, **options: Any) -> OpenAI:
         """A :class:`sogni_compat.OpenAI` pointed at this server (options are passed on)."""
+        from .._client import OpenAI  # noqa: PLC0415 - the emulator itself uses no client code
+
         options.setdefault("api_key", self.api_key or "local-test-key")
         return OpenAI(base_url=self.base_url, **options)
 

@@ -59,11 +59,20 @@ class CompletionCreateParamsBase(TypedDict, total=False):
     min_p: float | None
     repetition_penalty: float | None
     sogni_tools: bool | Literal["creative-tools", "creative-agent", "none", "rich"] | None
+    sogniTools: bool | Literal["creative-tools", "creative-agent", "none", "rich"] | None
     sogni_tool_execution: bool | None
+    sogniToolExecution: bool | None
     chat_template_kwargs: Mapping[str, Any] | None
     safe_content_filter: bool | None
+    safeContentFilter: bool | None
     billing_mode: Literal["auto", "subscription", "tokens"] | None
+    billingMode: Literal["auto", "subscription", "tokens"] | None
     media_references: Sequence[Mapping[str, Any]] | None
+    mediaReferences: Sequence[Mapping[str, Any]] | None
+    max_estimated_capacity_units: float | None
+    maxEstimatedCapacityUnits: float | None
+    confirm_cost: bool | None
+    confirmCost: bool | None
     # the auto-tool loop (never sent)
     auto_execute_tools: bool | None
     autoExecuteTools: bool | None

@@ -1,0 +1,437 @@
+"""Hosted tools end to end against the emulator: media context, families, cancel, forwarding."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from sogni_compat import ChatCompletionMessageToolCall, OpenAI, ToolProgress
+from sogni_compat.testing import LocalSogniServer
+
+from ._tooling import WEATHER_TOOL, Progress
+
+#: A 1x1 transparent PNG, the user's "photo".
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+PHOTO = "data:image/png;base64," + base64.b64encode(PNG).decode()
+
+
+@pytest.fixture
+def server() -> Iterator[LocalSogniServer]:
+    """A fresh emulator per test (workflows, uploads and limits start empty)."""
+    with LocalSogniServer(workflow_seconds=0.2) as running:
+        yield running
+
+
+@pytest.fixture
+def client(server: LocalSogniServer) -> Iterator[OpenAI]:
+    """A client of the emulator."""
+    with server.client() as c:
+        yield c
+
+
+def say(text: str, *images: str) -> list[dict[str, Any]]:
+    """One user message, with image parts when given."""
+    if not images:
+        return [{"role": "user", "content": text}]
+    parts: list[dict[str, Any]] = [{"type": "text", "text": text}]
+    parts += [{"type": "image_url", "image_url": {"url": url}} for url in images]
+    return [{"role": "user", "content": parts}]
+
+
+def workflow_starts(server: LocalSogniServer) -> list[dict[str, Any]]:
+    """The bodies of every workflow start the emulator received."""
+    return [
+        r.json
+        for r in server.requests
+        if r.method == "POST" and r.path.rstrip("/").endswith("creative-agent/workflows")
+    ]
+
+
+def cancels(server: LocalSogniServer) -> list[str]:
+    """The paths of every cancel the emulator received."""
+    return [r.path for r in server.requests if r.path.endswith("/cancel")]
+
+
+def tool_json(content: str) -> Any:
+    """A tool message's content, decoded."""
+    return json.loads(content)
+
+
+def test_generate_then_animate_resolves_index_zero(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """Round 2's sourceImageIndex 0 reaches the workflow as round 1's image URL."""
+    answer = client.chat.completions.create(
+        messages=say(
+            'call generate_image({"prompt": "a cat"}) then '
+            'call animate_photo({"prompt": "the cat walks", "sourceImageIndex": 0})'
+        ),
+        sogni_tools=True,
+        auto_execute_tools=True,
+    )
+    first, second = (r.tool_results[0] for r in answer.tool_history)
+    made = tool_json(first.content)
+    assert (made["kind"], made["startIndex"], made["indices"]) == ("image", 0, [0])
+    (cat,) = first.result_urls
+    animated = tool_json(second.content)
+    assert animated["success"] is True, animated
+    assert (animated["kind"], animated["startIndex"]) == ("video", 0)
+    start = workflow_starts(server)[1]
+    assert start["media_references"] == [{"kind": "image", "url": cat}]
+    step = start["input"]["steps"][0]
+    assert step["arguments"]["sourceImageIndex"] == -1  # the step's own first upload
+    resolved = server.workflow(animated["workflowId"])["steps"][0]["resolvedMedia"]
+    assert resolved == {"sourceImageIndex": cat}
+    assert [i.url for i in answer.media.images] == [cat]
+    assert [(i.index, i.tool_name) for i in answer.media.videos] == [(0, "animate_photo")]
+    assert answer.media.urls == [cat, *second.result_urls]
+
+
+def test_edit_my_photo_uploads_the_vision_input(server: LocalSogniServer, client: OpenAI) -> None:
+    """A vision input is uploaded once (PUT without the key) and -1 resolves to it."""
+    answer = client.chat.completions.create(
+        messages=say(
+            'edit my photo: call edit_image({"prompt": "add a hat", "sourceImageIndex": -1})',
+            PHOTO,
+        ),
+        sogni_tools=True,
+        auto_execute_tools=True,
+    )
+    result = answer.tool_history[0].tool_results[0]
+    assert result.success is True, result.error
+    (put,) = [r for r in server.requests if r.method == "PUT"]
+    assert put.body == PNG
+    assert put.headers["Content-Type"] == "image/png"
+    assert "Authorization" not in put.headers
+    (start,) = workflow_starts(server)
+    (reference,) = start["media_references"]
+    assert reference["kind"] == "image"
+    assert reference["url"].startswith(server.root_url + "/media/uploads/")
+    assert requests.get(reference["url"], timeout=10).content == PNG
+    workflow = server.workflow(tool_json(result.content)["workflowId"])
+    assert workflow["steps"][0]["resolvedMedia"] == {"sourceImageIndex": reference["url"]}
+    assert [(u.index, u.url) for u in answer.media.uploads] == [(-1, reference["url"])]
+
+
+def test_index_that_names_nothing_is_told_to_the_model(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """An index with no media behind it fails before any workflow starts, saying why."""
+    answer = client.chat.completions.create(
+        messages=say('call animate_photo({"prompt": "walk", "sourceImageIndex": 3})'),
+        sogni_tools=True,
+        auto_execute_tools=True,
+    )
+    result = answer.tool_history[0].tool_results[0]
+    assert result.success is False
+    assert result.error == "sourceImageIndex=3 names no image: this conversation has no image yet"
+    assert workflow_starts(server) == []
+
+
+def test_emulator_fails_a_step_whose_index_does_not_exist(server: LocalSogniServer) -> None:
+    """The emulator, on its own, fails a workflow whose step names missing media."""
+    response = requests.post(
+        f"{server.base_url}/creative-agent/workflows",
+        json={
+            "input": {"steps": [{"toolName": "edit_image", "arguments": {"sourceImageIndex": 0}}]}
+        },
+        headers={"Authorization": "Bearer k"},
+        timeout=10,
+    )
+    workflow_id = response.json()["data"]["workflow"]["workflowId"]
+    time.sleep(0.3)
+    workflow = server.workflow(workflow_id)
+    assert workflow["status"] == "failed"
+    assert "sourceImageIndex=0 does not exist" in workflow["error"]["message"]
+
+
+def test_omitted_index_means_the_latest_result(server: LocalSogniServer, client: OpenAI) -> None:
+    """An omitted sourceImageIndex the manifest calls "latest" is filled with the last image."""
+    answer = client.chat.completions.create(
+        messages=say(
+            'call generate_image({"prompt": "a", "numberOfVariations": 2}) then '
+            'call upscale_image({"scale": 2})'
+        ),
+        sogni_tools=True,
+        auto_execute_tools=True,
+    )
+    made = answer.tool_history[0].tool_results[0]
+    assert tool_json(made.content)["indices"] == [0, 1]
+    upscale = workflow_starts(server)[1]
+    assert upscale["input"]["steps"][0]["arguments"] == {"scale": 2, "sourceImageIndex": -1}
+    assert upscale["media_references"] == [{"kind": "image", "url": made.result_urls[1]}]
+
+
+def test_analysis_tool_runs_as_a_workflow_step(server: LocalSogniServer, client: OpenAI) -> None:
+    """analyze_image, injected by Sogni outside the manifest, runs; the model gets its answer."""
+    answer = client.chat.completions.create(
+        messages=say(
+            'call generate_image({"prompt": "a fox"}) then '
+            'call analyze_image({"sourceImageIndex": 0})'
+        ),
+        sogni_tools=True,
+        auto_execute_tools=True,
+    )
+    fox = answer.tool_history[0].tool_results[0].result_urls[0]
+    analysis = tool_json(answer.tool_history[1].tool_results[0].content)
+    assert analysis["success"] is True
+    assert analysis["result"] == {"description": f"analyze_image looked at {fox}"}
+    assert "urls" not in analysis
+
+
+def test_forced_hosted_tool(server: LocalSogniServer, client: OpenAI) -> None:
+    """tool_choice naming a hosted tool is accepted with sogni_tools on and forces it."""
+    answer = client.chat.completions.create(
+        messages=say("draw anything"),
+        sogni_tools=True,
+        tool_choice={"type": "function", "function": {"name": "generate_image"}},
+        auto_execute_tools=True,
+    )
+    assert answer.tool_history[0].tool_calls[0].function.name == "generate_image"
+    assert answer.tool_history[0].tool_results[0].success is True
+    assert len(answer.media.images) == 1
+    with pytest.raises(ValueError, match="not in tools"):
+        client.chat.completions.create(
+            messages=say("x"), tool_choice={"type": "function", "function": {"name": "nope"}}
+        )
+
+
+def test_tool_outside_the_allow_list_is_never_sent(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """image_to_3d is in the manifest but not a workflow step: the model is told, nothing sent."""
+    answer = client.chat.completions.create(
+        messages=say('call image_to_3d({"sourceImageIndex": 0})'),
+        sogni_tools=True,
+        auto_execute_tools=True,
+    )
+    result = answer.tool_history[0].tool_results[0]
+    assert result.success is False
+    assert "sogni_tool_execution=True" in (result.error or "")
+    assert workflow_starts(server) == []
+
+
+def test_emulator_refuses_steps_outside_the_allow_list(server: LocalSogniServer) -> None:
+    """A raw start naming a tool off the allow-list gets Sogni's error shape."""
+    response = requests.post(
+        f"{server.base_url}/creative-agent/workflows",
+        json={"input": {"steps": [{"toolName": "remove_background", "arguments": {}}]}},
+        headers={"Authorization": "Bearer k"},
+        timeout=10,
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "status": "error",
+        "message": "Unsupported hosted tool: remove_background",
+        "errorCode": 400,
+    }
+
+
+def test_tool_timeout_cancels_the_workflow(server: LocalSogniServer) -> None:
+    """When tool_timeout passes the workflow is cancelled and the model told it timed out."""
+    server.workflow_seconds = 30.0
+    with server.client(tool_timeout=0.6) as client:
+        answer = client.chat.completions.create(
+            messages=say('call generate_video({"prompt": "a long film"})'),
+            sogni_tools=True,
+            auto_execute_tools=True,
+        )
+    result = answer.tool_history[0].tool_results[0]
+    assert result.success is False
+    assert "did not finish within tool_timeout=0.6 s" in (result.error or "")
+    assert cancels(server) == ["/v1/creative-agent/workflows/wf_1/cancel"]
+    cancelled = server.workflow("wf_1")
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["cancelReason"] == "tool_timeout=0.6 s passed"
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, ZeroDivisionError])
+def test_interrupt_or_error_cancels_then_reraises(
+    server: LocalSogniServer, client: OpenAI, error: type[BaseException]
+) -> None:
+    """Ctrl-C (or any exception) while a workflow runs cancels it, then propagates."""
+    server.workflow_seconds = 30.0
+
+    def interrupt(call: ChatCompletionMessageToolCall, progress: ToolProgress) -> None:
+        if progress.status == "queued":  # the workflow exists and is waiting to run
+            raise error
+
+    with pytest.raises(error):
+        client.chat.completions.create(
+            messages=say('call generate_video({"prompt": "a long film"})'),
+            sogni_tools=True,
+            auto_execute_tools=True,
+            on_tool_progress=interrupt,
+        )
+    assert cancels(server) == ["/v1/creative-agent/workflows/wf_1/cancel"]
+    assert server.workflow("wf_1")["status"] == "cancelled"
+
+
+def test_409_waits_for_capacity(server: LocalSogniServer) -> None:
+    """With the one active slot taken, the start waits for it instead of failing."""
+    server.max_active_workflows = 1
+    server.workflow_seconds = 0.8
+    requests.post(
+        f"{server.base_url}/creative-agent/workflows",
+        json={"input": {"steps": [{"toolName": "generate_image", "arguments": {}}]}},
+        headers={"Authorization": "Bearer k"},
+        timeout=10,
+    )
+    progress = Progress()
+    with server.client() as client:
+        answer = client.chat.completions.create(
+            messages=say('call generate_image({"prompt": "a"})'),
+            sogni_tools=True,
+            auto_execute_tools=True,
+            on_tool_progress=progress,
+        )
+    assert answer.tool_history[0].tool_results[0].success is True
+    starts = [r for r in server.requests if r.path == "/v1/creative-agent/workflows"]
+    assert len(starts) >= 3  # ours, refused at least once, then accepted
+    keys = {r.headers["Idempotency-Key"] for r in starts[1:]}
+    assert len(keys) == 1  # every attempt is the same start
+    assert progress.statuses[:2] == ["creating", "queued"]
+
+
+@pytest.mark.parametrize("scale", ["fraction", "percent"])
+def test_progress_on_either_scale_is_a_percentage(scale: str) -> None:
+    """0-1 fractions and 0-100 percentages both reach the callback as 0-100, with the ETA."""
+    progress = Progress()
+    emulator = LocalSogniServer(workflow_seconds=0.3, progress_scale=scale)  # type: ignore[arg-type]
+    with emulator as server, server.client() as client:
+        client.chat.completions.create(
+            messages=say('call generate_image({"prompt": "a"})'),
+            sogni_tools=True,
+            auto_execute_tools=True,
+            on_tool_progress=progress,
+        )
+    percents = [p for _, status, p, *_ in progress.reports if status == "processing"]
+    assert percents[-3:] == [25.0, 50.0, 75.0]
+    etas = [eta for *_, eta, _ in progress.reports if eta is not None]
+    assert etas
+    assert all(0 <= eta <= 0.3 for eta in etas)
+    assert progress.reports[-1][1:3] == ("completed", 100.0)
+
+
+def test_settings_are_forwarded_to_workflows_and_tool_runs(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """billing, filter, references, capacity and cost settings reach the hosted tool requests."""
+    song = "https://cdn.test/song.mp3"
+    client.chat.completions.create(
+        messages=say(
+            'call enhance_prompt({"prompt": "a"}) '
+            'call stitch_video({"videoIndices": [], "audioIndex": -1})'
+        ),
+        sogni_tools=True,
+        auto_execute_tools=True,
+        billingMode="subscription",
+        safe_content_filter=False,
+        token_type="spark",
+        app_source="tests",
+        media_references=[{"kind": "audio", "url": song}],
+        max_estimated_capacity_units=50,
+        confirm_cost=True,
+    )
+    (chat, *_) = [r.json for r in server.requests if r.path == "/v1/chat/completions"]
+    assert chat["billing_mode"] == "subscription"
+    (execute,) = [r.json for r in server.requests if r.path.endswith("tools/execute")]
+    assert execute["billing_mode"] == "subscription"
+    assert execute["safe_content_filter"] is False
+    assert execute["token_type"] == "spark"
+    assert "confirm_cost" not in execute
+    (start,) = workflow_starts(server)
+    expected = {
+        "billing_mode": "subscription",
+        "safe_content_filter": False,
+        "token_type": "spark",
+        "app_source": "tests",
+        "max_estimated_capacity_units": 50,
+        "confirm_cost": True,
+        "media_references": [{"kind": "audio", "url": song}],
+    }
+    assert {key: start[key] for key in expected} == expected
+
+
+def test_control_tool_ends_the_loop(server: LocalSogniServer, client: OpenAI) -> None:
+    """ask_clarifying_question is not run: the loop stops and hands the question back."""
+    answer = client.chat.completions.create(
+        messages=say('call ask_clarifying_question({"question": "Cat or dog?"})'),
+        sogni_tools="creative-agent",
+        auto_execute_tools=True,
+    )
+    assert answer.tool_handoff is not None
+    assert answer.tool_handoff.name == "ask_clarifying_question"
+    assert answer.tool_handoff.text == "Cat or dog?"
+    assert answer.choices[0].message.content == "Cat or dog?"
+    assert answer.choices[0].finish_reason == "tool_calls"
+    assert answer.tool_history == []
+    assert len([r for r in server.requests if r.path == "/v1/chat/completions"]) == 1
+
+
+def test_server_side_execution_runs_only_the_callers_tools(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """sogni_tool_execution=True: Sogni runs hosted tools, the loop only the caller's own."""
+    seen: list[str] = []
+
+    def get_weather(city: str) -> str:
+        seen.append(city)
+        return "sunny"
+
+    answer = client.chat.completions.create(
+        messages=say('call get_weather({"city": "Oslo"}) then call image_to_3d({})'),
+        tools=[WEATHER_TOOL],
+        sogni_tools=True,
+        sogni_tool_execution=True,
+        auto_execute_tools=True,
+        tool_handlers={"get_weather": get_weather},
+    )
+    assert seen == ["Oslo"]
+    chats = [r.json for r in server.requests if r.path == "/v1/chat/completions"]
+    assert [c["sogni_tool_execution"] for c in chats] == [True, True]
+    assert answer.creative_workflows  # the server ran image_to_3d itself
+    assert workflow_starts(server) == []
+
+
+def test_emulator_rate_limit_answers_429(server: LocalSogniServer) -> None:
+    """With rate_limit set, the request over it gets 429 with Retry-After and retryAfter."""
+    server.rate_limit = 2
+    headers = {"Authorization": "Bearer k"}
+    codes = [
+        requests.get(f"{server.base_url}/models", headers=headers, timeout=10) for _ in range(3)
+    ]
+    assert [c.status_code for c in codes] == [200, 200, 429]
+    assert int(codes[2].headers["Retry-After"]) >= 1
+    assert codes[2].json()["errorCode"] == 126
+
+
+def test_cancel_of_a_running_workflow_ends_its_stream(server: LocalSogniServer) -> None:
+    """A cancel ends the event stream with a cancelled event."""
+    server.workflow_seconds = 30.0
+    headers = {"Authorization": "Bearer k"}
+    started = requests.post(
+        f"{server.base_url}/creative-agent/workflows",
+        json={"input": {"steps": [{"toolName": "generate_image", "arguments": {}}]}},
+        headers=headers,
+        timeout=10,
+    ).json()["data"]["workflow"]
+    url = f"{server.base_url}/creative-agent/workflows/{started['workflowId']}"
+    timer = threading.Timer(
+        0.3, lambda: requests.post(f"{url}/cancel", json={}, headers=headers, timeout=10)
+    )
+    timer.start()
+    body = requests.get(f"{url}/events/stream", headers=headers, timeout=10).text
+    timer.join()
+    assert "workflow.cancelled" in body
+    assert requests.post(f"{url}/cancel", json={}, headers=headers, timeout=10).status_code == 409
