@@ -435,3 +435,17 @@ def test_cancel_of_a_running_workflow_ends_its_stream(server: LocalSogniServer) 
     timer.join()
     assert "workflow.cancelled" in body
     assert requests.post(f"{url}/cancel", json={}, headers=headers, timeout=10).status_code == 409
+
+
+def test_genuine_openai_types_keep_the_media_view(server: LocalSogniServer) -> None:
+    """With response_types="openai" the completion still carries tool_history and media."""
+    with server.client(response_types="openai") as client:
+        answer = client.chat.completions.create(
+            messages=say('call generate_image({"prompt": "a"})'),
+            sogni_tools=True,
+            auto_execute_tools=True,
+        )
+    assert type(answer).__module__.startswith("openai.")
+    assert len(answer.tool_history) == 1
+    assert answer.media.urls == answer.tool_history[0].tool_results[0].result_urls
+    assert answer.tool_handoff is None

@@ -1,0 +1,210 @@
+"""Hosted-tool details on the wire, at the transport boundary: uploads, 409, scales, cancel."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+import responses
+
+from sogni_compat import ChatCompletion, OpenAI
+
+from ._helpers import BASE_URL, CHAT_URL, USER, completion, sent_json
+from ._tooling import Progress, asks_for
+
+ROOT = BASE_URL.removesuffix("/v1")
+WORKFLOWS_URL = f"{BASE_URL}/creative-agent/workflows"
+WORKFLOW_URL = f"{WORKFLOWS_URL}/wf_1"
+EVENTS_URL = f"{WORKFLOW_URL}/events/stream"
+CANCEL_URL = f"{WORKFLOW_URL}/cancel"
+PUT_URL = "https://uploads.test/presigned?sig=abc"
+CLIP_URL = "https://cdn.test/clip.mp4"
+VIDEO_DATA = "data:video/mp4;base64,AAAAGGZ0eXBtcDQy"
+
+
+def started(status: str = "queued") -> dict[str, Any]:
+    """The 201 answer to starting a workflow."""
+    return {"status": "success", "data": {"workflow": {"workflowId": "wf_1", "status": status}}}
+
+
+def snapshot(status: str, artifacts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The answer to GET creative-agent/workflows/wf_1."""
+    workflow = {"workflowId": "wf_1", "status": status, "artifacts": artifacts or []}
+    return {"status": "success", "data": {"workflow": workflow}}
+
+
+def run(client: OpenAI, **kwargs: Any) -> ChatCompletion:
+    """One loop call with Sogni's hosted tools on."""
+    kwargs.setdefault("sogni_tools", True)
+    answer = client.chat.completions.create(messages=USER, auto_execute_tools=True, **kwargs)
+    assert isinstance(answer, ChatCompletion)
+    return answer
+
+
+def tool_content(mock: responses.RequestsMock) -> Any:
+    """The content of the last tool message sent."""
+    chats = [c for c in mock.calls if c.request.url == CHAT_URL]
+    messages = sent_json(chats[-1])["messages"]
+    return json.loads([m for m in messages if m["role"] == "tool"][-1]["content"])
+
+
+def test_data_uri_reference_is_uploaded_and_kept_numbered(
+    client: OpenAI, ordered: responses.RequestsMock
+) -> None:
+    """A data-URI video reference is uploaded (v1 PUT) and an uploads-only index stays as is."""
+    ordered.post(
+        CHAT_URL, json=asks_for(("video_to_video", {"prompt": "p", "videoSourceIndex": 0}))
+    )
+    ordered.get(f"{ROOT}/v1/media/uploadUrl", json={"data": {"uploadUrl": PUT_URL}})
+    ordered.put(PUT_URL, status=200)
+    ordered.get(f"{ROOT}/v1/media/downloadUrl", json={"data": {"downloadUrl": CLIP_URL}})
+    ordered.post(WORKFLOWS_URL, status=201, json=started("completed"))
+    ordered.get(WORKFLOW_URL, json=snapshot("completed", [{"url": CLIP_URL, "kind": "video"}]))
+    ordered.post(CHAT_URL, json=completion("done"))
+    run(client, media_references=[{"kind": "video", "value": VIDEO_DATA}])
+    ask = str(ordered.calls[1].request.url)
+    assert "type=referenceVideo" in ask
+    assert "contentType=video%2Fmp4" in ask
+    put = ordered.calls[2].request
+    assert put.body == b"\x00\x00\x00\x18ftypmp42"
+    assert "Authorization" not in put.headers
+    start = sent_json(ordered.calls[4])
+    assert start["media_references"] == [{"kind": "video", "url": CLIP_URL}]
+    assert start["input"]["steps"][0]["arguments"]["videoSourceIndex"] == 0
+
+
+def test_upload_answer_without_url_fails_the_tool(
+    client: OpenAI, ordered: responses.RequestsMock
+) -> None:
+    """An upload-URL answer without an http(s) uploadUrl fails the tool with a clear message."""
+    ordered.post(CHAT_URL, json=asks_for(("edit_image", {"prompt": "p", "sourceImageIndex": -1})))
+    ordered.get(f"{ROOT}/v1/image/uploadUrl", json={"data": {"uploadUrl": "file:///etc/passwd"}})
+    ordered.post(CHAT_URL, json=completion("sorry"))
+    png = "data:image/png;base64,iVBORw0KGgo="
+    run(client, media_references=[{"kind": "image", "url": png}])
+    assert "upload answer has no http(s) 'uploadUrl'" in tool_content(ordered)["error"]
+
+
+def test_409_honours_retry_after(
+    client: OpenAI, ordered: responses.RequestsMock, sleeps: list[float]
+) -> None:
+    """409 on start waits (Retry-After, else 0.5 s doubling) with one Idempotency-Key."""
+    ordered.post(CHAT_URL, json=asks_for(("generate_image", {"prompt": "p"})))
+    busy = {"status": "error", "message": "Too many active workflows", "errorCode": 409}
+    ordered.post(WORKFLOWS_URL, status=409, json=busy, headers={"Retry-After": "3"})
+    ordered.post(WORKFLOWS_URL, status=409, json=busy)
+    ordered.post(WORKFLOWS_URL, status=409, json=busy)
+    ordered.post(WORKFLOWS_URL, status=201, json=started("completed"))
+    ordered.get(WORKFLOW_URL, json=snapshot("completed", [{"url": CLIP_URL}]))
+    ordered.post(CHAT_URL, json=completion("ok"))
+    run(client)
+    assert sleeps == [3.0, 1.0, 2.0]
+    starts = [c.request for c in ordered.calls if c.request.url == WORKFLOWS_URL]
+    assert len({r.headers["Idempotency-Key"] for r in starts}) == 1
+
+
+def test_409_until_the_deadline_fails_the_tool(ordered: responses.RequestsMock) -> None:
+    """A 409 that would outlast tool_timeout becomes a failed result saying so."""
+    client = OpenAI(api_key="k", base_url=BASE_URL, sleep=lambda _: None, tool_timeout=5)
+    ordered.post(CHAT_URL, json=asks_for(("generate_image", {"prompt": "p"})))
+    busy = {"status": "error", "message": "Too many active workflows", "errorCode": 409}
+    ordered.post(WORKFLOWS_URL, status=409, json=busy, headers={"Retry-After": "30"})
+    ordered.post(CHAT_URL, json=completion("ok"))
+    run(client)
+    error = tool_content(ordered)["error"]
+    assert "no room for another workflow" in error
+    assert "tool_timeout=5 s" in error
+
+
+def sse(*events: dict[str, Any]) -> str:
+    """An SSE body of data events numbered from 1."""
+    return "".join(f"id: {i}\ndata: {json.dumps(e)}\n\n" for i, e in enumerate(events, 1))
+
+
+@pytest.mark.parametrize(
+    ("values", "percents"),
+    [
+        ([0.1, 0.5, 0.9], [10.0, 50.0, 90.0]),  # the documented 0-1 fraction
+        ([0.5, 40, 80], [50.0, 40.0, 80.0]),  # a value above 1 shows percentages
+        ([40, 1, 80], [40.0, 1.0, 80.0]),  # ...and stays so: 1 is then 1 %
+    ],
+)
+def test_progress_scale(
+    client: OpenAI, ordered: responses.RequestsMock, values: list[float], percents: list[float]
+) -> None:
+    """Progress is read as a fraction until a value above 1 shows the workflow counts percent."""
+    ordered.post(CHAT_URL, json=asks_for(("generate_image", {"prompt": "p"})))
+    ordered.post(WORKFLOWS_URL, status=201, json=started())
+    body = sse(*({"status": "running", "progress": v, "etaSeconds": 5} for v in values))
+    body += sse({"status": "completed"}).replace("id: 1", "id: 9")
+    ordered.get(EVENTS_URL, body=body, content_type="text/event-stream")
+    ordered.get(WORKFLOW_URL, json=snapshot("completed", [{"url": CLIP_URL}]))
+    ordered.post(CHAT_URL, json=completion("ok"))
+    progress = Progress()
+    run(client, on_tool_progress=progress)
+    assert [p for _, s, p, *_ in progress.reports if s == "processing"] == percents
+    assert {o.eta_seconds for o in progress.objects if o.status == "processing"} == {5.0}
+
+
+def test_cancel_that_fails_is_logged_not_raised(
+    client: OpenAI, ordered: responses.RequestsMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """If the cancel itself fails, the original exception still propagates; a warning says so."""
+    ordered.post(CHAT_URL, json=asks_for(("generate_image", {"prompt": "p"})))
+    ordered.post(WORKFLOWS_URL, status=201, json=started())
+    ordered.post(CANCEL_URL, status=500, json={"message": "down"})
+
+    def interrupt(call: Any, progress: Any) -> None:
+        if progress.status == "queued":
+            raise KeyboardInterrupt
+
+    with caplog.at_level(logging.WARNING, "sogni_compat"), pytest.raises(KeyboardInterrupt):
+        run(client, on_tool_progress=interrupt)
+    assert sent_json(ordered.calls[-1]) == {"reason": "interrupted by the user"}
+    assert "could not cancel workflow wf_1" in caplog.text
+
+
+def test_finished_workflow_is_not_cancelled(
+    client: OpenAI, ordered: responses.RequestsMock
+) -> None:
+    """A callback error after the workflow finished cancels nothing (there is nothing to stop)."""
+    ordered.post(CHAT_URL, json=asks_for(("generate_image", {"prompt": "p"})))
+    ordered.post(WORKFLOWS_URL, status=201, json=started("completed"))
+    ordered.get(WORKFLOW_URL, json=snapshot("completed", [{"url": CLIP_URL}]))
+
+    def broken(call: Any, progress: Any) -> None:
+        if progress.status == "completed":
+            raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        run(client, on_tool_progress=broken)
+    assert not any(c.request.url == CANCEL_URL for c in ordered.calls)
+
+
+def test_finalize_response_hands_back_the_answer(
+    client: OpenAI, ordered: responses.RequestsMock
+) -> None:
+    """finalize_response ends the loop; its text becomes the message content, other calls wait."""
+    ordered.post(
+        CHAT_URL,
+        json=asks_for(
+            ("generate_image", {"prompt": "p"}),
+            ("finalize_response", {"response": "All done: here is your cat."}),
+        ),
+    )
+    answer = run(client, sogni_tools="creative-agent")
+    assert answer.tool_handoff is not None
+    assert answer.tool_handoff.arguments == {"response": "All done: here is your cat."}
+    assert answer.choices[0].message.content == "All done: here is your cat."
+    assert len(ordered.calls) == 1  # nothing else was run or sent
+
+
+def test_handler_overrides_a_control_tool(client: OpenAI, ordered: responses.RequestsMock) -> None:
+    """A caller's own handler for a control tool runs it like any tool instead of stopping."""
+    ordered.post(CHAT_URL, json=asks_for(("ask_clarifying_question", {"question": "Cat?"})))
+    ordered.post(CHAT_URL, json=completion("fine"))
+    answer = run(client, tool_handlers={"ask_clarifying_question": lambda question: "Cat."})
+    assert answer.tool_handoff is None
+    assert answer.tool_history[0].tool_results[0].content == "Cat."
