@@ -117,14 +117,24 @@ class MediaContext:
     # -- what the model and the caller see ----------------------------------------------------
 
     def add_results(
-        self, kind: MediaKind, urls: Sequence[str], tool_name: str, tool_call_id: str
+        self,
+        kind: MediaKind,
+        urls: Sequence[str],
+        tool_name: str,
+        tool_call_id: str,
+        workflow_id: str | None = None,
     ) -> list[int]:
         """Append a tool's ``urls`` of ``kind``; returns their indices."""
         results = self._results[kind]
         start = len(results)
         results.extend(
             MediaItem(
-                index=start + i, kind=kind, url=url, tool_name=tool_name, tool_call_id=tool_call_id
+                index=start + i,
+                kind=kind,
+                url=url,
+                tool_name=tool_name,
+                tool_call_id=tool_call_id,
+                workflow_id=workflow_id,
             )
             for i, url in enumerate(urls)
         )

@@ -791,7 +791,7 @@ class _Executor:
         made = []
         for kind in dict.fromkeys(kind for kind, _ in media):
             indices = self.media.add_results(
-                kind, [url for k, url in media if k == kind], tool.name, call.id
+                kind, [url for k, url in media if k == kind], tool.name, call.id, state.workflow_id
             )
             made.append({"kind": kind, "startIndex": indices[0], "indices": indices})
         if made:

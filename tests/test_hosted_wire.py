@@ -208,3 +208,17 @@ def test_handler_overrides_a_control_tool(client: OpenAI, ordered: responses.Req
     answer = run(client, tool_handlers={"ask_clarifying_question": lambda question: "Cat."})
     assert answer.tool_handoff is None
     assert answer.tool_history[0].tool_results[0].content == "Cat."
+
+
+def test_stream_end_without_a_status_checks_the_snapshot(
+    client: OpenAI, ordered: responses.RequestsMock, sleeps: list[float]
+) -> None:
+    """A stream that ends on an event without a status is followed by a snapshot, which ends it."""
+    ordered.post(CHAT_URL, json=asks_for(("generate_image", {"prompt": "p"})))
+    ordered.post(WORKFLOWS_URL, status=201, json=started())
+    ordered.get(EVENTS_URL, body=sse({"progress": 1.0}), content_type="text/event-stream")
+    ordered.get(WORKFLOW_URL, json=snapshot("completed", [{"url": CLIP_URL}]))
+    ordered.post(CHAT_URL, json=completion("ok"))
+    run(client)
+    assert tool_content(ordered)["urls"] == [CLIP_URL]
+    assert sleeps == []  # no reconnect was needed

@@ -84,7 +84,8 @@ class MediaItem(BaseObject):
 
     ``index`` is how tool arguments name it: uploads count -1, -2, ... (the user's vision inputs,
     then ``media_references``), results 0, 1, ... per ``kind`` (``image``, ``video`` or
-    ``audio``). ``tool_name`` and ``tool_call_id`` say which call made a result.
+    ``audio``). ``tool_name``, ``tool_call_id`` and ``workflow_id`` say which call (and which
+    Sogni workflow) made a result.
     """
 
     index: int = 0
@@ -92,6 +93,7 @@ class MediaItem(BaseObject):
     url: str = ""
     tool_name: str | None = None
     tool_call_id: str | None = None
+    workflow_id: str | None = None
 
 
 @response_type
