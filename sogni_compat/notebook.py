@@ -33,9 +33,9 @@ def _media_links(completion: ChatCompletion) -> list[str]:
             for url in urls if isinstance(urls, list) else ():
                 if isinstance(url, str):
                     found.append((str(result.get("tool", "media")), url, kind))
-    for entry in completion.tool_history:
-        for tool_result in entry.tool_results:
-            found.extend((tool_result.tool_name, url, None) for url in tool_result.result_urls)
+    media = completion.media
+    for item in (*media.images, *media.videos, *media.audio):
+        found.append((item.tool_name or "media", item.url, item.kind))
     lines = []
     for tool, url, kind in found:
         is_image = kind == "image" or url.lower().split("?")[0].endswith(_IMAGE_EXTENSIONS)
