@@ -54,7 +54,7 @@ def completion(ours: ChatCompletion, *, parsed: bool = False, response: Any = No
     else:
         theirs = _validated(OpenAIChatCompletion, data, "answer", response)
     theirs._request_id = ours._request_id
-    if ours.tool_history or ours._media is not None or ours.tool_handoff is not None:
+    if ours._loop is not None:
         # Not wire fields: kept out of model_dump(), readable as attributes.
         object.__setattr__(theirs, "tool_history", ours.tool_history)
         object.__setattr__(theirs, "media", ours.media)

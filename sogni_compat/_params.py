@@ -293,7 +293,14 @@ def check_timeout(value: object, name: str = "timeout") -> Timeout | None:
 
 
 def _opt(*validators: Any, default: Any = None) -> Any:
-    return attrs.field(default=default, validator=list(validators))
+    """An optional field: ``validators`` run only when a value is given (not ``None``)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            for validator in validators:
+                validator(instance, attribute, value)
+
+    return attrs.field(default=default, validator=check)
 
 
 @attrs.frozen(kw_only=True)

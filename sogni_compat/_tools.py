@@ -106,16 +106,14 @@ def run_tool_loop(
         requested = _requested_calls(completion, number)
         handoff = executor.handoff(requested)
         if not requested or handoff is not None:
-            completion._tool_history = history
-            completion._media = executor.media.view()
+            completion._loop = (history, executor.media.view(), handoff)
             if handoff is not None:
-                completion._handoff = handoff
                 message = completion.choices[0].message
                 if not message.content and handoff.text:
                     message.content = handoff.text
             return completion
         if number == loop.max_tool_rounds - 1:
-            completion._media = executor.media.view()
+            completion._loop = (history, executor.media.view(), None)
             raise ToolRoundsExceededError(
                 tool_history=history, completion=completion, max_tool_rounds=loop.max_tool_rounds
             )

@@ -165,29 +165,33 @@ class ChatCompletion(BaseObject):
     service_tier: str | None = None
     sogni_tool_results: list[dict[str, Any]] | None = None
     creative_workflows: list[dict[str, Any]] | None = None
-    _tool_history: list[Any] = attrs.field(factory=list, init=False, eq=False)
-    _media: Any = attrs.field(default=None, init=False, eq=False)
-    _handoff: Any = attrs.field(default=None, init=False, eq=False)
+    #: What the auto-tool loop recorded: ``(tool_history, media, tool_handoff)``, or ``None``.
+    _loop: tuple[Any, Any, Any] | None = attrs.field(default=None, init=False, eq=False)
 
     @property
     def tool_history(self) -> list[ToolRound]:
         """The rounds of ``auto_execute_tools`` that ran tools, in order (empty otherwise)."""
-        return self._tool_history
+        if self._loop is None:
+            self._loop = ([], None, None)
+        history: list[ToolRound] = self._loop[0]
+        return history
 
     @property
     def media(self) -> MediaView:
         """Every media URL the auto-tool loop used or made, by kind and index."""
-        if self._media is None:
+        history, media, handoff = self._loop or ([], None, None)
+        if media is None:
             from .tools import MediaView  # noqa: PLC0415 - tools imports this module
 
-            self._media = MediaView()
-        media: MediaView = self._media
-        return media
+            media = MediaView()
+            self._loop = (history, media, handoff)
+        view: MediaView = media
+        return view
 
     @property
     def tool_handoff(self) -> ToolHandoff | None:
         """The control tool (a question, a final answer) the auto-tool loop stopped on."""
-        handoff: ToolHandoff | None = self._handoff
+        handoff: ToolHandoff | None = self._loop[2] if self._loop is not None else None
         return handoff
 
     def _repr_markdown_(self) -> str:
