@@ -10,7 +10,7 @@ import pytest
 
 from sogni_compat import ChatCompletion, OpenAI
 from sogni_compat._convert import converter
-from sogni_compat.notebook import completion_markdown, show
+from sogni_compat.notebook import completion_markdown, completion_text, show
 from sogni_compat.testing import LocalSogniServer, MockSogni
 
 from ._helpers import completion
@@ -101,3 +101,47 @@ def test_example_notebook_runs_headless() -> None:
     live = [out for out in code[2].outputs if out.get("output_type") == "display_data"]
     assert "Streaming into one cell, piece by piece" in live[0]["data"]["text/markdown"]
     assert code[2].outputs[-1]["data"]["text/plain"] == "7"
+
+
+@pytest.mark.optional
+def test_show_with_ipython_installed_but_no_kernel_prints_text(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """IPython imported in a plain process (no kernel): show() prints text, never a repr."""
+    pytest.importorskip("IPython")
+    import IPython  # noqa: F401 - imported as a user's script might have done
+
+    with MockSogni() as sogni:
+        sogni.add_stream("Hel", "lo")
+        sogni.add_completion("Done.")
+        client = OpenAI(api_key="k")
+        streamed = show(
+            client.chat.completions.create(
+                messages=[{"role": "user", "content": "hi"}], stream=True
+            )
+        )
+        whole = show(client.chat.completions.create(messages=[{"role": "user", "content": "hi"}]))
+    out = capsys.readouterr().out
+    assert out.startswith("Hello\n")
+    assert "Done." in out
+    assert "IPython" not in out
+    assert "<sub>" not in out
+    assert streamed.choices[0].message.content == "Hello"
+    assert whole.choices[0].message.content == "Done."
+
+
+def test_plain_text_rendering_of_a_completion(monkeypatch: pytest.MonkeyPatch) -> None:
+    """completion_text shows the answer, tool calls, media and usage without Markdown or HTML."""
+    monkeypatch.setitem(sys.modules, "IPython", None)
+    with LocalSogniServer(workflow_seconds=0.05) as server, server.client() as client:
+        answer = client.chat.completions.create(
+            messages=[{"role": "user", "content": 'call generate_image({"prompt": "fox"})'}],
+            sogni_tools=True,
+            auto_execute_tools=True,
+        )
+    text = completion_text(answer)
+    (url,) = answer.media.urls
+    assert f"generate_image: {url}" in text
+    assert "completion tokens)" in text
+    assert "<sub>" not in text
+    assert "![" not in text
