@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 import attrs
 import requests
 
+from .._awaited import refuse_await
 from .._config import MODEL_LOOKUP_TIMEOUT, is_absent
 from .._convert import converter
 from .._errors import APIResponseValidationError, NotFoundError, OpenAIError
@@ -129,6 +130,7 @@ class Completions(Resource):
         the tools each answer asks for (``tool_handlers``, Sogni's hosted tools, ``on_tool_call``)
         and returns the first answer that asks for none, with ``tool_history`` set.
         """
+        refuse_await("chat.completions.create")
         result: ChatCompletion | Stream = self._create(kwargs, "parsed")
         return result
 
@@ -145,6 +147,7 @@ class Completions(Resource):
         :class:`ContentFilterFinishReasonError` when the answer was cut off, and
         :class:`APIResponseValidationError` (naming the field) when it does not fit.
         """
+        refuse_await("chat.completions.parse")
         result: ChatCompletion = self._create(kwargs, "parsed", parsing=True)
         return result
 

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import requests
 
+from .._awaited import refuse_await
 from .._convert import converter
 from .._errors import APIResponseValidationError
 from .._params import RequestOptions, request_options
@@ -42,6 +43,7 @@ class Models(Resource):
         timeout: Any = None,
     ) -> ModelsPage:
         """All models; the page's ``.data`` holds them and iterating the page yields them."""
+        refuse_await("models.list")
         options = request_options(
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -61,6 +63,7 @@ class Models(Resource):
         timeout: Any = None,
     ) -> Model:
         """One model by id."""
+        refuse_await("models.retrieve")
         if not isinstance(model, str) or not model:
             raise ValueError(f"model must be a non-empty string; got {model!r}")
         options = request_options(
