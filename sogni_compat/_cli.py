@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
+import math
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from ._client import OpenAI
 from ._config import ENV_API_KEY
@@ -34,9 +36,57 @@ class _UsageError(Exception):
     """Bad command-line input: printed and exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, plus a "did you mean" for a misspelt option."""
+
+    def error(self, message: str) -> NoReturn:
+        """Exit with status 2 and ``message``, suggesting the option a misspelt one meant."""
+        if message.startswith("unrecognized arguments:"):
+            known = [
+                option
+                for action in self._all_actions()
+                for option in action.option_strings
+                if option.startswith("--")
+            ]
+            for word in message.split(":", 1)[1].split():
+                close = difflib.get_close_matches(word.split("=", 1)[0], known, n=1)
+                if word.startswith("-") and close:
+                    message += f" (did you mean {close[0]}?)"
+                    break
+        super().error(message)
+
+    def _all_actions(self) -> list[argparse.Action]:
+        actions = list(self._actions)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for parser in action.choices.values():
+                    actions.extend(parser._actions)
+        return actions
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1; got {value}")
+    return value
+
+
+def _finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number; got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number; got {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     # ``--offline`` and ``--base-url`` are accepted before or after the command.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--offline",
         action="store_true",
@@ -48,14 +98,16 @@ def _parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="API base URL (default: $SOGNI_BASE_URL, then https://api.sogni.ai/v1)",
     )
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=_PROG,
         description="Chat with Sogni's LLMs from the command line (OpenAI-compatible API).",
         parents=[common],
         epilog=f"The API key is read from ${ENV_API_KEY}.",
     )
     parser.add_argument("--version", action="version", version=f"{_PROG} {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
 
     chat = commands.add_parser(
         "chat", parents=[common], help="send one prompt and print the answer as it arrives"
@@ -72,8 +124,10 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--task-profile", choices=("general", "coding", "reasoning"), help="sampling preset"
     )
-    chat.add_argument("--max-tokens", type=int, metavar="N", help="longest answer, in tokens")
-    chat.add_argument("--temperature", type=float, metavar="T", help="sampling temperature")
+    chat.add_argument(
+        "--max-tokens", type=_positive_int, metavar="N", help="longest answer, in tokens"
+    )
+    chat.add_argument("--temperature", type=_finite_float, metavar="T", help="sampling temperature")
     chat.add_argument("--no-stream", action="store_true", help="print the answer when complete")
     chat.add_argument(
         "--json", action="store_true", help="print the whole completion object as JSON"
@@ -135,17 +189,21 @@ def _chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> 
                 return 0
             message = completion.choices[0].message if completion.choices else None
             if message is not None and message.reasoning_content:
-                err.write(message.reasoning_content + "\n")
+                prefix = "Thinking: " if _isatty(err) else ""
+                err.write(prefix + message.reasoning_content + "\n")
             text = (message.content or "") if message is not None else ""
             out.write(text + "\n")
             return 0
         thinking = False
+        label = _isatty(err)  # on a terminal, say which text is the model's thinking
         with client.chat.completions.create(messages=messages, stream=True, **options) as stream:
             for chunk in stream:
                 for choice in chunk.choices:
                     delta = choice.delta
                     reasoning = getattr(delta, "reasoning_content", None)
                     if reasoning:
+                        if not thinking and label:
+                            err.write("Thinking: ")
                         thinking = True
                         err.write(reasoning)
                         err.flush()
@@ -178,8 +236,8 @@ def main(
 ) -> int:
     """Run the command line; returns the exit status."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
-    args = _parser().parse_args(argv)
     try:
+        args = _parser().parse_args(argv)
         status: int = args.run(args, out, err, stdin or sys.stdin)
     except KeyboardInterrupt:
         err.write("\n")
@@ -189,6 +247,10 @@ def main(
         return 2
     except APIError as exc:
         err.write(f"{_PROG}: {exc.message}\n")
+        wait = getattr(exc, "retry_after", None)
+        if getattr(exc, "status_code", None) == 429:
+            when = f"in {wait:g} s" if wait is not None else "in a minute (60 requests a minute)"
+            err.write(f"{_PROG}: rate limited by Sogni: try again {when}\n")
         return 1
     except OpenAIError as exc:
         err.write(f"{_PROG}: {exc}\n")
@@ -199,11 +261,19 @@ def main(
     return status
 
 
+def _isatty(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty()) if callable(isatty) else False
+
+
 def console() -> None:
     """Entry point of the ``sogni-compat`` script."""
     try:
         code = main()
         sys.stdout.flush()
+    except KeyboardInterrupt:  # e.g. between main() returning and the flush
+        sys.stderr.write("\n")
+        code = 130
     except BrokenPipeError:
         # The reader went away (e.g. ``| head``): stop quietly, as other tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -158,11 +158,75 @@ def test_empty_prompt_is_a_usage_error() -> None:
     assert "prompt is empty" in err
 
 
-def test_bad_option_values_exit_2() -> None:
-    """Values the client refuses (here max tokens of 0) exit 2 with the client's message."""
-    status, _, err = run_main("chat", "--offline", "--max-tokens", "0", "hi")
-    assert status == 2
-    assert "max_tokens must be at least 1" in err
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--max-tokens", "0"), "argument --max-tokens: must be at least 1; got 0"),
+        (("--max-tokens", "1.5"), "argument --max-tokens: expected a whole number; got '1.5'"),
+        (("--temperature", "nan"), "argument --temperature: must be a finite number; got 'nan'"),
+        (("--temperature", "hot"), "argument --temperature: expected a number; got 'hot'"),
+    ],
+)
+def test_bad_option_values_exit_2(
+    args: tuple[str, ...], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Numbers are checked as the library checks them, before anything starts; exit 2."""
+    with pytest.raises(SystemExit) as exited:
+        main(["chat", "--offline", *args, "hi"])
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (("chat", "--offline", "--temprature", "1", "hi"), "(did you mean --temperature?)"),
+        (("--ofline", "models"), "(did you mean --offline?)"),
+        (("chat", "--offline", "--max-tokns=3", "hi"), "(did you mean --max-tokens?)"),
+    ],
+)
+def test_misspelt_option_gets_a_hint(
+    args: tuple[str, ...], hint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A misspelt option exits 2 and names the option it probably meant."""
+    with pytest.raises(SystemExit) as exited:
+        main(list(args))
+    assert exited.value.code == 2
+    assert hint in capsys.readouterr().err
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("stream", [[], ["--no-stream"]])
+def test_thinking_is_labelled_on_a_terminal(stream: list[str]) -> None:
+    """On a terminal the thinking starts with "Thinking: "; piped, it stays bare."""
+    out, err = io.StringIO(), _Terminal()
+    status = main(["chat", "--offline", "--think", *stream, "a b c"], stdout=out, stderr=err)
+    assert status == 0
+    assert err.getvalue() == "Thinking: The user wrote 3 tokens; I echo them.\n"
+    assert out.getvalue() == "a b c\n"
+
+
+@pytest.mark.parametrize(
+    ("headers", "when"), [({"Retry-After": "90"}, "in 90 s"), ({}, "in a minute")]
+)
+def test_rate_limit_says_when_to_retry(
+    server: LocalSogniServer, headers: dict[str, str], when: str
+) -> None:
+    """A 429 that outlasts the retries prints when to try again, and exits 1."""
+    server.fail_next(3, status=429, headers=headers, body={"error": {"message": "Slow down"}})
+    env = {"SOGNI_API_KEY": "cli-key", "SOGNI_BASE_URL": server.base_url}
+    result = cli("models", env=env)
+    assert result.returncode == 1
+    assert "Slow down" in result.stderr
+    assert f"rate limited by Sogni: try again {when}" in result.stderr
 
 
 def test_ctrl_c_exits_130_quietly() -> None:
