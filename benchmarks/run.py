@@ -9,9 +9,10 @@ Run from the repository root (``pip install -e ".[bench]"`` adds openai and matp
 
 The project's ``LocalSogniServer`` runs in a separate process, so its CPU is not counted; every
 measurement runs in a fresh interpreter; the contenders alternate run by run and the medians
-are compared as ratios. Results go to ``benchmarks/RESULTS.md`` and, with matplotlib,
-``benchmarks/results.png``. The ``openai`` contender is skipped, with a note, when the package
-is not installed.
+are compared as ratios. Results go to ``benchmarks/out/`` (``RESULTS.md``, ``results.json``
+and, with matplotlib, ``results.png``), which git ignores; ``--update`` writes the committed
+copies in ``benchmarks/`` instead. The ``openai`` contender is skipped, with a note, when the
+package is not installed.
 """
 
 from __future__ import annotations
@@ -119,7 +120,14 @@ def main() -> None:
     """Measure, print, and write RESULTS.md (and results.png with matplotlib)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer and shorter runs")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="write the committed results in benchmarks/ instead of benchmarks/out/",
+    )
     options = parser.parse_args()
+    out = HERE if options.update else HERE / "out"
+    out.mkdir(exist_ok=True)
     runs = 3 if options.quick else 5
     calls = 100 if options.quick else 300
     chunks = 2_000 if options.quick else 10_000
@@ -191,9 +199,10 @@ def main() -> None:
     results["long_stream"] = long_stream
     results["machine"] = machine()
     results["notes"] = notes
-    (HERE / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    charted = draw(results)
-    print(write_results(results, have_openai, charted))
+    (out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    charted = draw(results, out)
+    print(write_results(results, have_openai, charted, out))
+    print(f"results: {out}")
 
 
 def ratios(results: dict[str, Any], have_openai: bool) -> dict[str, float]:
@@ -218,8 +227,8 @@ def ratios(results: dict[str, Any], have_openai: bool) -> dict[str, float]:
     return out
 
 
-def write_results(results: dict[str, Any], have_openai: bool, charted: bool) -> str:
-    """Write benchmarks/RESULTS.md; returns its text."""
+def write_results(results: dict[str, Any], have_openai: bool, charted: bool, out: Path) -> str:
+    """Write ``out/RESULTS.md``; returns its text."""
     contenders = ["sogni_compat", *(["openai"] if have_openai else []), "requests"]
 
     def row(label: str, key: str, fmt: str) -> str:
@@ -272,12 +281,12 @@ def write_results(results: dict[str, Any], have_openai: bool, charted: bool) -> 
     if charted:
         lines += ["", "![benchmark chart](results.png)"]
     text = "\n".join(lines).rstrip() + "\n"
-    (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
+    (out / "RESULTS.md").write_text(text, encoding="utf-8")
     return text
 
 
-def draw(results: dict[str, Any]) -> bool:
-    """Draw results.png (one panel per measurement, one bar per contender) if matplotlib is."""
+def draw(results: dict[str, Any], out: Path) -> bool:
+    """Draw ``out/results.png`` (a panel per measurement, a bar per contender) with matplotlib."""
     try:
         import matplotlib
 
@@ -306,8 +315,8 @@ def draw(results: dict[str, Any]) -> bool:
         axis.spines[["top", "right"]].set_visible(False)
     figure.suptitle("sogni_compat vs openai vs raw requests (lower is better)", fontsize=10)
     figure.tight_layout()
-    figure.savefig(HERE / "results.png", dpi=110)
-    print(f"chart: {HERE / 'results.png'}")
+    figure.savefig(out / "results.png", dpi=110)
+    print(f"chart: {out / 'results.png'}")
     return True
 
 
