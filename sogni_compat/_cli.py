@@ -130,6 +130,13 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--temperature", type=_finite_float, metavar="T", help="sampling temperature")
     chat.add_argument("--no-stream", action="store_true", help="print the answer when complete")
     chat.add_argument(
+        "--sogni-tools",
+        action="store_true",
+        help="let the model use Sogni's hosted media tools (images, video, music), run here "
+        "with a progress bar on stderr when it is a terminal; media URLs are printed after "
+        "the answer",
+    )
+    chat.add_argument(
         "--json", action="store_true", help="print the whole completion object as JSON"
     )
     chat.set_defaults(run=_chat)
@@ -182,6 +189,23 @@ def _chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> 
         "temperature": args.temperature,
     }
     with _client(args) as client:
+        if args.sogni_tools:
+            from .progress import ProgressBar  # noqa: PLC0415 - only with hosted tools
+
+            completion = client.chat.completions.create(
+                messages=messages,
+                sogni_tools=True,
+                auto_execute_tools=True,
+                on_tool_progress=ProgressBar(file=err),
+                **options,
+            )
+            if args.json:
+                out.write(completion.to_json() + "\n")
+                return 0
+            text = completion.choices[0].message.content if completion.choices else None
+            out.write((text or "") + "\n")
+            out.writelines(url + "\n" for url in completion.media.urls)
+            return 0
         if args.json or args.no_stream:
             completion = client.chat.completions.create(messages=messages, **options)
             if args.json:

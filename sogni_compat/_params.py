@@ -424,6 +424,20 @@ def _callable(_: object, attribute: attrs.Attribute[Any], value: object) -> None
         raise TypeError(f"{attribute.name} must be a function; got {value!r} ({_type_name(value)})")
 
 
+def _progress_display(value: Any) -> Any:
+    """``"bar"`` becomes a :class:`~sogni_compat.progress.ProgressBar`; anything else stays."""
+    if isinstance(value, str):
+        if value != "bar":
+            raise ValueError(
+                f"on_tool_progress must be a function or 'bar' (a ready progress display); "
+                f"got {value!r}"
+            )
+        from .progress import ProgressBar  # noqa: PLC0415 - only when asked for
+
+        return ProgressBar()
+    return value
+
+
 def _check_handlers(_: object, __: attrs.Attribute[Any], handlers: object) -> None:
     if not isinstance(handlers, Mapping):
         raise TypeError(
@@ -444,9 +458,10 @@ class ToolLoopOptions:
 
     #: Called as ``on_tool_call(tool_call)`` for tools without a handler; returns the result.
     on_tool_call: Callable[[Any], Any] | None = attrs.field(default=None, validator=_callable)
-    #: Called as ``on_tool_progress(tool_call, progress)`` while a Sogni hosted tool runs.
+    #: Called as ``on_tool_progress(tool_call, progress)`` while a Sogni hosted tool runs;
+    #: ``"bar"`` draws a ready progress display (:class:`sogni_compat.progress.ProgressBar`).
     on_tool_progress: Callable[[Any, Any], Any] | None = attrs.field(
-        default=None, validator=_callable
+        default=None, converter=_progress_display, validator=_callable
     )
     #: Tool name -> function called with the model's arguments as keyword arguments.
     tool_handlers: Mapping[str, Callable[..., Any]] = attrs.field(

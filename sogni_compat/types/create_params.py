@@ -78,8 +78,12 @@ class CompletionCreateParamsBase(TypedDict, total=False):
     autoExecuteTools: bool | None
     on_tool_call: Callable[[ChatCompletionMessageToolCall], Any] | None
     onToolCall: Callable[[ChatCompletionMessageToolCall], Any] | None
-    on_tool_progress: Callable[[ChatCompletionMessageToolCall, ToolProgress], Any] | None
-    onToolProgress: Callable[[ChatCompletionMessageToolCall, ToolProgress], Any] | None
+    on_tool_progress: (
+        Callable[[ChatCompletionMessageToolCall, ToolProgress], Any] | Literal["bar"] | None
+    )
+    onToolProgress: (
+        Callable[[ChatCompletionMessageToolCall, ToolProgress], Any] | Literal["bar"] | None
+    )
     tool_handlers: Mapping[str, Callable[..., Any]] | None
     max_tool_rounds: int | None
     maxToolRounds: int | None
