@@ -158,12 +158,18 @@ def test_tool_call_convention(client: OpenAI) -> None:
     ("tool_choice", "expected"),
     [
         ("none", None),
-        ("required", [("get_weather", {})]),
-        ({"type": "function", "function": {"name": "get_weather"}}, [("get_weather", {})]),
+        ("required", [("get_weather", {"city": "just chatting"})]),
+        (
+            {"type": "function", "function": {"name": "get_weather"}},
+            [("get_weather", {"city": "just chatting"})],
+        ),
     ],
 )
 def test_tool_choice(client: OpenAI, tool_choice: Any, expected: Any) -> None:
-    """tool_choice 'none' disables calls; 'required' or a named function forces one."""
+    """tool_choice 'none' disables calls; 'required' or a named function forces one.
+
+    The forced call's required arguments are made up from the prompt.
+    """
     answer = client.chat.completions.create(
         messages=say("just chatting"), tools=[WEATHER_TOOL], tool_choice=tool_choice
     )
@@ -555,3 +561,55 @@ def test_stamped_chunks_carry_their_send_time() -> None:
     stamps = [chunk.sent_at for chunk in chunks]
     assert stamps == sorted(stamps)
     assert before <= stamps[0] <= stamps[-1] <= after
+
+
+def test_prose_prompt_naming_a_tool_calls_it(client: OpenAI) -> None:
+    """A prompt that says a telling word of a tool's name calls it, arguments from the prompt."""
+    answer = client.chat.completions.create(
+        messages=say("What's the weather in Paris?"), tools=[WEATHER_TOOL]
+    )
+    (call,) = answer.choices[0].message.tool_calls or []
+    assert call.function.name == "get_weather"
+    assert json.loads(call.function.arguments) == {"city": "Paris"}
+    chat = client.chat.completions.create(messages=say("Tell me a joke"), tools=[WEATHER_TOOL])
+    assert chat.choices[0].message.tool_calls is None
+
+
+def test_prose_prompt_asking_for_a_picture_uses_the_hosted_tool(client: OpenAI) -> None:
+    """With sogni_tools on, "paint"/"image"/"video"/"song" pick Sogni's generation tools."""
+    answer = client.chat.completions.create(
+        messages=say("Paint a red fox in the snow at dawn."),
+        sogni_tools=True,
+        sogni_tool_execution=False,  # the raw call, not the server running it
+    )
+    (call,) = answer.choices[0].message.tool_calls or []
+    assert call.function.name == "generate_image"
+    assert json.loads(call.function.arguments) == {"prompt": "Paint a red fox in the snow at dawn."}
+    plain = client.chat.completions.create(messages=say("Paint a red fox in the snow at dawn."))
+    assert plain.choices[0].message.tool_calls is None
+
+
+def test_json_schema_from_prose_is_made_up_from_the_prompt(client: OpenAI) -> None:
+    """Without JSON in the prompt, a json_schema answer fits the schema with the prompt's words."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string"},
+            "year": {"type": "integer"},
+            "genres": {"type": "array", "items": {"type": "string", "enum": ["crime", "drama"]}},
+            "rating": {"anyOf": [{"type": "null"}, {"type": "number"}]},
+        },
+        "required": ["title", "year", "genres", "rating"],
+    }
+    answer = client.chat.completions.create(
+        messages=say("Extract the movie: the film Heat came out in 1995, rated 8.3"),
+        response_format={"type": "json_schema", "json_schema": {"name": "M", "schema": schema}},
+    )
+    content = answer.choices[0].message.content
+    assert content is not None
+    assert json.loads(content) == {
+        "title": "Heat",
+        "year": 1995,
+        "genres": ["crime"],
+        "rating": 1995.0,
+    }

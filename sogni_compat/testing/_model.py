@@ -111,6 +111,131 @@ def _first_json_object(text: str) -> Any:
     return {}
 
 
+# -- natural prompts: picking a tool and making up its arguments, deterministically ----------
+
+#: Words of a tool name too common to pick a tool by.
+_GENERIC = frozenset(
+    {
+        "get", "set", "make", "create", "fetch", "find", "call", "tool", "with", "from",
+        "data", "info", "current", "list", "run", "do", "the", "for", "and", "new", "add",
+        "use",
+    }
+)  # fmt: skip
+#: Words that pick one of Sogni's hosted tools when its name is not written out.
+_HOSTED_WORDS = (
+    (("image", "picture", "photo", "paint", "painting", "draw", "drawing"), "generate_image"),
+    (("video", "film", "clip", "movie"), "generate_video"),
+    (("music", "song", "melody", "tune"), "generate_music"),
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+)([A-Z][\w'-]*)")
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower().rstrip("s") for w in _WORD.findall(text)}
+
+
+def _name_words(name: str) -> list[str]:
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").replace("-", " ")
+    return [w.lower().rstrip("s") for w in spaced.split()]
+
+
+def _tool_schemas(body: Mapping[str, Any]) -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    for tool in body.get("tools") or ():
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if isinstance(function, dict) and isinstance(function.get("name"), str):
+            schemas[function["name"]] = function.get("parameters") or {}
+    return schemas
+
+
+def _picked_tool(text: str, body: Mapping[str, Any], available: Sequence[str]) -> str | None:
+    """The tool a prompt in prose asks for: one whose name (or a telling word of it) it says."""
+    words = _words(text)
+    lowered = text.lower()
+    for name in _tool_schemas(body):
+        if name not in available:
+            continue
+        telling = [w for w in _name_words(name) if len(w) >= 4 and w not in _GENERIC]
+        if name.lower() in lowered or any(w in words for w in telling):
+            return name
+    for triggers, name in _HOSTED_WORDS:
+        if name in available and any(t.rstrip("s") in words for t in triggers):
+            return name
+    return None
+
+
+def _proper_noun(text: str) -> str | None:
+    """The first capitalised word that does not start a sentence (``Paris``, ``Heat``)."""
+    starts = {m.start(1) for m in _SENTENCE_START.finditer(text)}
+    for match in re.finditer(r"\b[A-Z][\w'-]*", text):
+        if match.start() not in starts and match.group() != "I":
+            return re.sub(r"'s?$", "", match.group())
+    return None
+
+
+def _resolve(schema: Any, root: Mapping[str, Any]) -> Any:
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        return target
+    return schema
+
+
+def _value_for(schema: Any, name: str, text: str, root: Mapping[str, Any], depth: int = 0) -> Any:
+    """A value fitting ``schema`` for property ``name``, made up from the prompt ``text``."""
+    schema = _resolve(schema, root)
+    if not isinstance(schema, dict) or depth > 8:
+        return None
+    for key in ("anyOf", "oneOf"):
+        options = schema.get(key)
+        if isinstance(options, list):
+            usable = [o for o in options if _resolve(o, root).get("type") != "null"]
+            return _value_for(usable[0] if usable else {}, name, text, root, depth + 1)
+    if schema.get("enum"):
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    if kind == "object" or "properties" in schema:
+        return _object_for(schema, text, root, depth + 1)
+    if kind == "array":
+        return [_value_for(schema.get("items", {}), name, text, root, depth + 1)]
+    if kind in ("integer", "number"):
+        numbers = _NUMBER.findall(text)
+        if "year" in name.lower():
+            numbers = [n for n in numbers if len(n) == 4] or numbers
+        value = float(numbers[0]) if numbers else 1.0
+        return int(value) if kind == "integer" else value
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    whole = name.lower() in ("prompt", "query", "text", "description", "question", "content")
+    noun = None if whole else _proper_noun(text)
+    return noun if noun is not None else text.strip()[:200]
+
+
+def _object_for(schema: Mapping[str, Any], text: str, root: Mapping[str, Any], depth: int) -> Any:
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return {}
+    required = schema.get("required")
+    names = [n for n in properties if not isinstance(required, list) or n in required]
+    return {n: _value_for(properties[n], n, text, root, depth) for n in names}
+
+
+def made_up_arguments(schema: Any, text: str) -> Any:
+    """An object fitting a JSON schema, its values taken from the prompt where they can be."""
+    root = schema if isinstance(schema, dict) else {}
+    return _object_for(_resolve(root, root), text, root, 0)
+
+
 class Answer:
     """What the model says: text or tool calls, plus the bookkeeping of a completion."""
 
@@ -194,6 +319,14 @@ def _limit(text: str, stop: object, max_tokens: object) -> tuple[str, str]:
     return text, finish
 
 
+def _arguments(name: str, schemas: Mapping[str, Any], text: str) -> dict[str, Any]:
+    """Arguments for a call of ``name`` the prompt did not spell out."""
+    if name in schemas:
+        made = made_up_arguments(schemas[name], text)
+        return made if isinstance(made, dict) else {}
+    return {"prompt": text.strip()} if text.strip() else {}
+
+
 def answer_for(body: Mapping[str, Any], hosted: frozenset[str] = frozenset()) -> Answer:
     """Decide the answer to a ``chat/completions`` body (assumed already validated)."""
     messages: list[Mapping[str, Any]] = [m for m in body["messages"] if isinstance(m, dict)]
@@ -218,11 +351,18 @@ def answer_for(body: Mapping[str, Any], hosted: frozenset[str] = frozenset()) ->
     if (done < len(rounds) or not done) and choice != "none" and available:
         group = rounds[done] if done < len(rounds) else []
         calls = [(name, args) for name, args in group if name in available]
+        schemas = _tool_schemas(body)
         forced = choice.get("function", {}).get("name") if isinstance(choice, dict) else None
+        if not rounds and forced is None:
+            picked = _picked_tool(user_text, body, available)
+            if picked is None and choice == "required":
+                picked = available[0]
+            if picked is not None:
+                calls = [(picked, _arguments(picked, schemas, user_text))]
         if forced is not None:
-            calls = [c for c in calls if c[0] == forced] or [(forced, {})]
-        elif choice == "required" and not calls:
-            calls = [(available[0], {})]
+            calls = [c for c in calls if c[0] == forced] or [
+                (forced, _arguments(forced, schemas, user_text))
+            ]
         if body.get("parallel_tool_calls") is False:
             calls = calls[:1]
     if calls:
@@ -248,7 +388,12 @@ def answer_for(body: Mapping[str, Any], hosted: frozenset[str] = frozenset()) ->
         "json_object",
         "json_schema",
     ):
-        said = json.dumps(_first_json_object(said))
+        found = _first_json_object(said)
+        spec = response_format.get("json_schema")
+        schema = spec.get("schema") if isinstance(spec, dict) else None
+        if not found and isinstance(schema, dict):
+            found = made_up_arguments(schema, user_text)
+        said = json.dumps(found)
     text, finish = _limit(said, body.get("stop"), body.get("max_tokens"))
     return Answer(
         content=text, finish_reason=finish, reasoning=reasoning, prompt_tokens=prompt_tokens
