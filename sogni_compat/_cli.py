@@ -6,6 +6,7 @@
     echo "Hello" | sogni-compat chat -                 # the prompt from stdin
     sogni-compat chat --offline "Hello"                # no key, no network: a local emulator
     sogni-compat models
+    sogni-compat serve --port 8765                     # the emulator, until Ctrl-C
 
 Exit status: 0 on success, 1 when the API answers with an error (its message is printed),
 2 for a usage error such as a missing ``SOGNI_API_KEY``, 130 after Ctrl-C.
@@ -19,6 +20,7 @@ import difflib
 import math
 import os
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn, TextIO
 
@@ -143,6 +145,19 @@ def _parser() -> argparse.ArgumentParser:
 
     models = commands.add_parser("models", parents=[common], help="list the available model ids")
     models.set_defaults(run=_models)
+
+    serve = commands.add_parser(
+        "serve", help="run the local emulator of Sogni's API until Ctrl-C (for offline trials)"
+    )
+    serve.add_argument("--port", type=int, default=0, help="port to listen on (default: free)")
+    serve.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="serve this model id too (repeatable), e.g. gpt-4o-mini for OpenAI code",
+    )
+    serve.set_defaults(run=_serve)
     return parser
 
 
@@ -249,6 +264,22 @@ def _models(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
         for model in client.models.list():
             out.write(model.id + "\n")
     return 0
+
+
+def _serve(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    del stdin
+    from .testing import MODELS, LocalSogniServer  # noqa: PLC0415 - only this command
+
+    if not 0 <= args.port <= 65535:
+        raise _UsageError(f"--port must be between 0 and 65535; got {args.port}")
+    models = (*MODELS, *(m for m in args.model if m not in MODELS))
+    with LocalSogniServer(port=args.port, models=models) as server:
+        out.write(f"export SOGNI_BASE_URL={server.base_url} SOGNI_API_KEY=any\n")
+        out.flush()
+        err.write(f"{_PROG}: serving {', '.join(models)} at {server.base_url}; Ctrl-C stops\n")
+        err.flush()
+        threading.Event().wait()
+    return 0  # pragma: no cover - only Ctrl-C ends the wait
 
 
 def main(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -256,3 +257,29 @@ def test_offline_and_base_url_conflict() -> None:
     status, out, err = run_main("chat", "--offline", "--base-url", "http://127.0.0.1:9/v1", "hi")
     assert (status, out) == (2, "")
     assert "--offline or --base-url, not both" in err
+
+
+def test_serve_runs_the_emulator_until_ctrl_c() -> None:
+    """`serve` prints the settings to export, serves extra model ids, and Ctrl-C exits 130."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SOGNI_", "OPENAI_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sogni_compat", "serve", "--model", "gpt-4o-mini"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("export SOGNI_BASE_URL=http://127.0.0.1:")
+        base_url = line.split()[1].split("=", 1)[1]
+        from sogni_compat import OpenAI
+
+        with OpenAI(api_key="any", base_url=base_url) as client:
+            assert "gpt-4o-mini" in [m.id for m in client.models.list()]
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=TIMEOUT)
+    assert process.returncode == 130
+    assert "Traceback" not in err

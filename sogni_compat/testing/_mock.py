@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import itertools
 import json
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "(or use LocalSogniServer, which needs nothing)"
     ) from exc
 
-from .._config import DEFAULT_BASE_URL
+from .._config import DEFAULT_BASE_URL, ENV_BASE_URL
 from ._model import MODELS, Answer, chunks_for, completion_for, tokens
 
 __all__ = ["MockSogni", "MockSogniError"]
@@ -66,6 +67,8 @@ class MockSogni:
                 assert greet(client, "Ada") == "Hello, Ada!"
                 assert sogni.bodies[0]["messages"][-1]["content"] == "Greet Ada"
 
+    It intercepts ``base_url``, by default the one a client given no ``base_url`` uses
+    (``$SOGNI_BASE_URL``, else Sogni's), so a test passes whether or not that variable is set.
     Every queued answer is served as JSON, or as an SSE stream when the request asks for one.
     ``models`` and ``models/{id}`` answer from ``models``. A request with nothing queued raises
     :class:`MockSogniError`; so does leaving the block with answers unused (unless
@@ -74,12 +77,14 @@ class MockSogni:
 
     def __init__(
         self,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         *,
         models: Sequence[str] = MODELS,
         assert_all_used: bool = True,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        # By default the URL a client without base_url resolves: $SOGNI_BASE_URL, else Sogni's.
+        resolved = base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
+        self.base_url = resolved.rstrip("/")
         self.models = tuple(models)
         self.assert_all_used = assert_all_used
         self._queue: collections.deque[_Queued] = collections.deque()
