@@ -602,3 +602,9 @@ class Stream:
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return f"<Stream {state} status={self.response.status_code}>"
+
+    def _ipython_display_(self) -> None:
+        """Jupyter: a stream left as a cell's last expression renders live (``show()``)."""
+        from .notebook import show  # noqa: PLC0415 - only in notebooks
+
+        show(self)

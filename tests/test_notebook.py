@@ -87,20 +87,31 @@ def test_show_without_ipython_prints_as_it_arrives(
 
 
 @pytest.mark.optional
-def test_example_notebook_runs_headless() -> None:
-    """examples/notebook.ipynb runs in a kernel against the emulator and renders Markdown."""
+def test_example_notebook_runs_headless(monkeypatch: pytest.MonkeyPatch) -> None:
+    """examples/notebook.ipynb runs in a kernel offline: Markdown, live streams, a progress bar."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
+    monkeypatch.delenv("SOGNI_API_KEY", raising=False)  # offline: the emulator
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    for cell in code:
+        assert not [out for out in cell.outputs if out.get("output_type") == "error"], cell
     rendered = code[1].outputs[0]["data"]["text/markdown"]
     assert rendered.startswith("**Hello** from a notebook")
     assert "completion tokens" in rendered
     live = [out for out in code[2].outputs if out.get("output_type") == "display_data"]
     assert "Streaming into one cell, piece by piece" in live[0]["data"]["text/markdown"]
-    assert code[2].outputs[-1]["data"]["text/plain"] == "7"
+    shown = [out for out in code[3].outputs if out.get("output_type") == "display_data"]
+    assert "Shown live, then kept" in shown[0]["data"]["text/markdown"]
+    assert code[3].outputs[-1]["data"]["text/plain"] == "4"
+    bar = [
+        out["data"]["text/html"] for out in code[4].outputs if "text/html" in out.get("data", {})
+    ]
+    assert 'completed <progress value="100"' in bar[0]
+    picture = code[4].outputs[-1]["data"]["text/markdown"]
+    assert "![generate_image](http://127.0.0.1:" in picture
 
 
 @pytest.mark.optional
