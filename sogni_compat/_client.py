@@ -37,6 +37,7 @@ from ._convert import json_default
 from ._errors import (
     TRANSPORT_ERRORS,
     APIResponseValidationError,
+    APIStatusError,
     APITimeoutError,
     OpenAIError,
     error_from_response,
@@ -822,6 +823,14 @@ class OpenAI:
             raise
         finally:
             DEADLINE.reset(token)
+        if 300 <= response.status_code < 400:
+            where = response.headers.get("location")
+            raise APIStatusError(
+                f"Error code: {response.status_code} - the presigned upload URL redirected "
+                f"{'to ' + repr(where[:200]) if where else 'without a Location'}; uploads do "
+                "not follow redirects",
+                response=response,
+            )
         if response.status_code >= 300:
             raise error_from_response(response)
 

@@ -1,23 +1,25 @@
 """The media context of one auto-tool loop, kept as Sogni's own SDK loop keeps it.
 
 Hosted tools name media by index, per kind (image, video, audio): negative indices are the
-*uploads* (-1 the first), non-negative ones the *results* made so far in this loop (0 the
-first). The uploads are the user's vision inputs (``image_url`` parts of user messages, in
-order), then the call's ``media_references``; every successful hosted tool appends its media
-to the results, and its result tells the model the ``startIndex`` and ``indices`` it got.
+*uploads* (-1 the first), non-negative ones the *results* made so far (0 the first). The uploads
+are the user's vision inputs (``image_url`` parts of user messages, in order, taken from the
+messages as the caller gave them, so a file or bytes are uploaded at full size and an http(s)
+URL is passed as it is), then the call's ``media_references``; the results are those of a
+previous answer passed as ``media_context``, then each successful hosted tool's media, and the
+tool's result tells the model the ``startIndex`` and ``indices`` it got.
 
-A workflow step only sees what its request carries, so :meth:`MediaContext.step` turns the
-loop's indices into the step's own: the step's ``media_references`` list every upload of each
-kind it refers to (so upload indices keep their meaning), then the results it refers to, and
-each result index is rewritten to the upload slot holding that result. Data URIs are uploaded
-(``GET image/uploadUrl``, ``PUT``, ``GET image/downloadUrl`` at the API root) the first time a
-step needs them; workflows accept media only as http(s) URLs.
+A workflow step only sees what its request carries, so :meth:`MediaContext.step` gives every
+step all the uploads (so upload indices, and tools that work on "the original", keep their
+meaning) followed by the results the step refers to, each result index rewritten to the slot
+holding it. Data URIs, files and bytes are uploaded (``GET image/uploadUrl``, ``PUT``, ``GET
+image/downloadUrl`` at the API root) the first time a step needs them, once per loop.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -26,11 +28,12 @@ import attrs
 from .hosted_tools import HostedTool, MediaKind, MediaParameter, media_kind_of_argument
 from .types.tools import MediaItem, MediaView
 
-__all__ = ["MediaContext", "MediaError", "StepMedia"]
+__all__ = ["MediaContext", "MediaError", "StepMedia", "check_media_context"]
 
 KINDS: tuple[MediaKind, ...] = ("image", "video", "audio")
-#: Largest upload (decoded data URI) sent for a workflow step.
+#: Largest upload sent for a workflow step (Sogni's presigned uploads take 100 MB).
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+_VIEW_FIELDS = {"image": "images", "video": "videos", "audio": "audio"}
 
 
 class MediaError(Exception):
@@ -39,11 +42,12 @@ class MediaError(Exception):
 
 @attrs.define
 class _Upload:
-    """One upload: an http(s) URL, or a data URI still to upload (then its URL)."""
+    """One upload: an http(s) URL, or something still to upload (then its URL)."""
 
     kind: MediaKind
     url: str = ""
-    data_uri: str = ""
+    #: Reads the bytes and their content type, the first time a step needs them.
+    load: Callable[[], tuple[bytes, str]] | None = None
 
 
 @attrs.frozen
@@ -58,61 +62,136 @@ class StepMedia:
 Uploader = Callable[[MediaKind, bytes, str], str]
 
 
-def _data_uri_parts(uri: str) -> tuple[bytes, str]:
-    head, _, payload = uri.partition(",")
-    content_type = head[5:].split(";", 1)[0].strip().lower() or "application/octet-stream"
-    if ";base64" not in head.lower():
-        raise MediaError("a data URI to upload must be base64-encoded")
-    if len(payload) > MAX_UPLOAD_BYTES * 4 // 3 + 4:
-        raise MediaError(f"an upload is larger than {MAX_UPLOAD_BYTES:,} bytes")
-    try:
-        return base64.b64decode(payload, validate=True), content_type
-    except (binascii.Error, ValueError) as exc:
-        raise MediaError(f"a data URI to upload is not valid base64: {exc}") from None
+def _content_type(data: bytes) -> str:
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    return "application/octet-stream"
 
 
-def _vision_urls(messages: Sequence[Any]) -> list[str]:
+def _from_data_uri(uri: str) -> Callable[[], tuple[bytes, str]]:
+    def load() -> tuple[bytes, str]:
+        head, _, payload = uri.partition(",")
+        content_type = head[5:].split(";", 1)[0].strip().lower() or "application/octet-stream"
+        if ";base64" not in head.lower():
+            raise MediaError("a data URI to upload must be base64-encoded")
+        if len(payload) > MAX_UPLOAD_BYTES * 4 // 3 + 4:
+            raise MediaError(f"an upload is larger than {MAX_UPLOAD_BYTES:,} bytes")
+        try:
+            return base64.b64decode(payload, validate=True), content_type
+        except (binascii.Error, ValueError) as exc:
+            raise MediaError(f"a data URI to upload is not valid base64: {exc}") from None
+
+    return load
+
+
+def _from_bytes(data: bytes) -> Callable[[], tuple[bytes, str]]:
+    return lambda: (data, _content_type(data))
+
+
+def _from_file(path: str, where: str) -> Callable[[], tuple[bytes, str]]:
+    def load() -> tuple[bytes, str]:
+        from ._vision import _read_file  # noqa: PLC0415 - the same checks as for the chat
+
+        try:
+            data = _read_file(path, where)
+        except (OSError, ValueError) as exc:
+            raise MediaError(str(exc)) from None
+        return data, _content_type(data)
+
+    return load
+
+
+def _vision_sources(messages: Sequence[Any], allow_local_files: bool) -> list[_Upload]:
+    """The image inputs of the user messages, as the caller gave them."""
     found = []
-    for message in messages:
+    for i, message in enumerate(messages):
         if not isinstance(message, Mapping) or message.get("role") != "user":
             continue
         content = message.get("content")
         if not isinstance(content, list):
             continue
-        for part in content:
-            if isinstance(part, Mapping) and part.get("type") == "image_url":
-                image = part.get("image_url")
-                url = image.get("url") if isinstance(image, Mapping) else image
-                if isinstance(url, str) and url:
-                    found.append(url)
+        for j, part in enumerate(content):
+            if not isinstance(part, Mapping) or part.get("type") != "image_url":
+                continue
+            image = part.get("image_url")
+            source = image.get("url") if isinstance(image, Mapping) else image
+            upload = _source(source, f"messages[{i}].content[{j}]", allow_local_files)
+            if upload is not None:
+                found.append(upload)
     return found
+
+
+def _source(source: object, where: str, allow_local_files: bool) -> _Upload | None:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return _Upload("image", load=_from_bytes(bytes(source)))
+    if isinstance(source, str):
+        if source[:5].lower() == "data:":
+            return _Upload("image", load=_from_data_uri(source))
+        if source[:8].lower().startswith(("http://", "https://")):
+            return _Upload("image", url=source)
+        if not allow_local_files:
+            return None  # the chat call refused it already
+    if isinstance(source, str | os.PathLike):
+        return _Upload("image", load=_from_file(os.fspath(source), where))
+    return None
+
+
+def check_media_context(value: object) -> None:
+    """A ``media_context`` must be a previous answer's ``media`` or a dict of URL lists."""
+    if value is None or isinstance(value, MediaView):
+        return
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            "media_context must be a previous answer's .media, or a dict such as "
+            f"{{'images': [url, ...], 'videos': [...], 'audio': [...]}}; got "
+            f"{type(value).__name__}"
+        )
+    for field in value:
+        if field not in _VIEW_FIELDS.values():
+            raise ValueError(
+                f"media_context has no field {field!r}; use 'images', 'videos' and 'audio'"
+            )
+        urls = value[field]
+        if not isinstance(urls, list | tuple) or not all(
+            isinstance(u, str) and u.lower().startswith(("https://", "http://")) for u in urls
+        ):
+            raise ValueError(f"media_context[{field!r}] must be a list of http(s) URLs")
 
 
 class MediaContext:
     """Uploads and results of one loop; resolves index arguments for workflow steps."""
 
     def __init__(
-        self, messages: Sequence[Any], media_references: Sequence[Mapping[str, Any]] | None
+        self,
+        messages: Sequence[Any],
+        media_references: Sequence[Mapping[str, Any]] | None,
+        *,
+        allow_local_files: bool = False,
+        seed: MediaView | Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self._uploads: dict[MediaKind, list[_Upload]] = {kind: [] for kind in KINDS}
         self._results: dict[MediaKind, list[MediaItem]] = {kind: [] for kind in KINDS}
-        self._explicit: set[int] = set()
-        for url in _vision_urls(messages):
-            self._add_upload("image", url)
+        for upload in _vision_sources(messages, allow_local_files):
+            self._uploads[upload.kind].append(upload)
         for reference in media_references or ():
             kind = reference.get("kind")
             value = reference.get("url") or reference.get("value")
             if kind in KINDS and isinstance(value, str):
-                self._explicit.add(id(self._add_upload(kind, value)))
-
-    def _add_upload(self, kind: MediaKind, value: str) -> _Upload:
-        upload = (
-            _Upload(kind, data_uri=value)
-            if value[:5].lower() == "data:"
-            else _Upload(kind, url=value)
-        )
-        self._uploads[kind].append(upload)
-        return upload
+                upload = (
+                    _Upload(kind, load=_from_data_uri(value))
+                    if value[:5].lower() == "data:"
+                    else _Upload(kind, url=value)
+                )
+                self._uploads[kind].append(upload)
+        for kind in KINDS:
+            for item in _seeded(seed, kind):
+                self._results[kind].append(attrs.evolve(item, index=len(self._results[kind])))
 
     # -- what the model and the caller see ----------------------------------------------------
 
@@ -156,7 +235,9 @@ class MediaContext:
 
     # -- one workflow step --------------------------------------------------------------------
 
-    def _parameters(self, tool: HostedTool | None, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    def _parameters(
+        self, tool: HostedTool | None, arguments: Mapping[str, Any]
+    ) -> dict[str, MediaParameter]:
         """Every index argument of the call, with how it is numbered."""
         described = {p.name: p for p in tool.media_parameters} if tool is not None else {}
         found: dict[str, MediaParameter] = {}
@@ -167,43 +248,56 @@ class MediaContext:
             elif kind is not None:
                 found[name] = MediaParameter(name, kind, many=name.lower().endswith("indices"))
         for name, parameter in described.items():
-            if name not in arguments and parameter.omit_means_latest and not parameter.many:
-                found[name] = parameter
+            if name in arguments or not parameter.omit_means_latest or parameter.many:
+                continue
+            if parameter.relevant_when is not None and arguments.get(parameter.relevant_when) in (
+                None,
+                "",
+            ):
+                continue  # "only relevant when X is set", and X is not
+            found[name] = parameter
         return found
 
     def _pick(self, parameter: MediaParameter, value: object) -> tuple[str, int]:
         """``("upload"|"result", position)`` of one index value, or :class:`MediaError`."""
-        if isinstance(value, float) and value.is_integer():
+        if isinstance(value, float) and value.is_integer() and abs(value) < 2**31:
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise MediaError(f"{parameter.name} must be an integer index; got {value!r}")
+            shown = repr(value)
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            raise MediaError(f"{parameter.name} must be an integer index; got {shown}")
         kind = parameter.kind
         uploads, results = len(self._uploads[kind]), len(self._results[kind])
+        if parameter.minus_one_latest and value == -1 and results:
+            return "result", results - 1  # "-1: the most recent video"
         if parameter.uploads_only and value >= 0:
             where, position = "upload", value
         elif value < 0:
             where, position = "upload", -value - 1
         else:
             where, position = "result", value
-        if position < (uploads if where == "upload" else results):
+        if 0 <= position < (uploads if where == "upload" else results):
             return where, position
+        number = str(value) if abs(value) < 10**6 else f"{str(value)[:8]}..."
+        have = []
+        if uploads:
+            have.append(f"{uploads} uploaded {kind}(s) (indices -1 to -{uploads})")
+        if results:
+            have.append(f"{results} generated {kind}(s) (indices 0 to {results - 1})")
         raise MediaError(
-            f"{parameter.name}={value} names no {kind}: this conversation has {uploads} "
-            f"uploaded {kind}(s) (indices -1 to -{uploads}) and {results} generated {kind}(s) "
-            f"(indices 0 to {results - 1})"
-            if uploads or results
-            else f"{parameter.name}={value} names no {kind}: this conversation has no {kind} yet"
+            f"{parameter.name}={number} names no {kind}: this conversation has "
+            + (" and ".join(have) if have else f"no {kind} yet")
         )
 
     def step(
         self, tool: HostedTool | None, arguments: Mapping[str, Any], upload: Uploader
     ) -> StepMedia:
         """The step's arguments with indices rewritten, and the media it must carry."""
-        parameters = self._parameters(tool, arguments)
-        rewritten = dict(arguments)
+        rewritten = {k: v for k, v in arguments.items() if v is not None or not _is_index(k)}
+        parameters = self._parameters(tool, rewritten)
         picks: dict[str, list[tuple[str, int]]] = {}
         for name, parameter in parameters.items():
-            if name not in arguments:  # omitted: the manifest says "the latest result"
+            if name not in rewritten:  # omitted: the manifest says "the latest result"
                 results = len(self._results[parameter.kind])
                 if not results:
                     continue
@@ -211,15 +305,14 @@ class MediaContext:
             value = rewritten[name]
             if parameter.many:
                 if not isinstance(value, list):
-                    raise MediaError(f"{name} must be a list of indices; got {value!r}")
+                    raise MediaError(f"{name} must be a list of indices; got {value!r}"[:120])
                 picks[name] = [self._pick(parameter, item) for item in value]
             else:
                 picks[name] = [self._pick(parameter, value)]
-        used = {parameters[name].kind for name in picks}
         references: list[dict[str, str]] = []
         slot: dict[tuple[MediaKind, int], int] = {}  # (kind, result) -> index in the step
         for kind in KINDS:
-            uploads = [u for u in self._uploads[kind] if kind in used or id(u) in self._explicit]
+            uploads = self._uploads[kind]
             references.extend({"kind": kind, "url": self._url(u, upload)} for u in uploads)
             wanted = sorted(
                 {
@@ -234,23 +327,35 @@ class MediaContext:
                 slot[kind, position] = -(len(uploads) + number + 1)
                 references.append({"kind": kind, "url": self._results[kind][position].url})
         for name, chosen in picks.items():
-            kind = parameters[name].kind
+            parameter = parameters[name]
             mapped = [
-                slot[kind, position] if where == "result" else rewritten_value
-                for (where, position), rewritten_value in zip(
-                    chosen, _as_list(rewritten[name]), strict=True
-                )
+                slot[parameter.kind, position]
+                if where == "result"
+                else (position if parameter.uploads_only else -(position + 1))
+                for where, position in chosen
             ]
-            rewritten[name] = mapped if parameters[name].many else mapped[0]
+            rewritten[name] = mapped if parameter.many else mapped[0]
         return StepMedia(rewritten, references)
 
     def _url(self, item: _Upload, upload: Uploader) -> str:
-        if not item.url:
-            data, content_type = _data_uri_parts(item.data_uri)
+        if not item.url and item.load is not None:
+            data, content_type = item.load()
+            if len(data) > MAX_UPLOAD_BYTES:
+                raise MediaError(f"an upload is larger than {MAX_UPLOAD_BYTES:,} bytes")
             item.url = upload(item.kind, data, content_type)
-            item.data_uri = ""
+            item.load = None
         return item.url
 
 
-def _as_list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else [value]
+def _is_index(name: str) -> bool:
+    return media_kind_of_argument(name) is not None
+
+
+def _seeded(seed: MediaView | Mapping[str, Sequence[str]] | None, kind: MediaKind) -> list[Any]:
+    field = _VIEW_FIELDS[kind]
+    if seed is None:
+        return []
+    if isinstance(seed, MediaView):
+        items: list[Any] = list(getattr(seed, field))
+        return items
+    return [MediaItem(kind=kind, url=url) for url in seed.get(field, ())]

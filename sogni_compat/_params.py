@@ -424,6 +424,13 @@ def _callable(_: object, attribute: attrs.Attribute[Any], value: object) -> None
         raise TypeError(f"{attribute.name} must be a function; got {value!r} ({_type_name(value)})")
 
 
+def _check_media_context(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    from ._media import check_media_context  # noqa: PLC0415 - only when given
+
+    if value is not None:
+        check_media_context(value)
+
+
 def _progress_display(value: Any) -> Any:
     """``"bar"`` becomes a :class:`~sogni_compat.progress.ProgressBar`; anything else stays."""
     if isinstance(value, str):
@@ -473,6 +480,8 @@ class ToolLoopOptions:
     max_tool_calls_per_round: int = attrs.field(
         default=DEFAULT_MAX_TOOL_CALLS_PER_ROUND, validator=[_integer, _positive]
     )
+    #: Results of earlier answers to keep numbering from: a previous answer's ``.media``.
+    media_context: Any = attrs.field(default=None, validator=_check_media_context)
 
 
 def sogni_tools_enabled(value: object) -> bool:
@@ -497,6 +506,7 @@ ALIASES = {
     "mediaReferences": "media_references",
     "maxEstimatedCapacityUnits": "max_estimated_capacity_units",
     "confirmCost": "confirm_cost",
+    "mediaContext": "media_context",
 }
 _INPUT_ONLY = frozenset(
     {"think", "reasoning_effort", "max_completion_tokens", "functions", "function_call"}
@@ -672,11 +682,13 @@ def chat_request(
             if name in REFUSED_KEYWORDS:
                 continue
             raise _unexpected(key, function)
-        if name in spelled:
+        if is_absent(value):  # None (or NOT_GIVEN) is left out, in either spelling
+            spelled.setdefault(name, key)
+            continue
+        if name in given:
             raise TypeError(f"pass {spelled[name]!r} or {key!r}, not both")
         spelled[name] = key
-        if not is_absent(value):
-            given[name] = value
+        given[name] = value
     if "messages" not in given:
         raise TypeError(f"{function}() missing required keyword argument 'messages'")
 

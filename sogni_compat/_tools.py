@@ -31,7 +31,7 @@ import mimetypes
 import time
 import typing
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -47,7 +47,7 @@ from ._media import MediaContext, MediaError
 from ._params import RequestOptions, ToolLoopOptions, sogni_tools_enabled
 from ._retry import backoff as retry_backoff
 from ._retry import retry_decision
-from ._secrets import excerpt
+from ._secrets import excerpt, mask
 from ._workflow import (
     FINAL_STATUSES,
     WorkflowFailedError,
@@ -89,13 +89,17 @@ def run_tool_loop(
     options: RequestOptions,
     loop: ToolLoopOptions,
     send: Callable[[dict[str, Any]], ChatCompletion],
+    *,
+    originals: Sequence[Any] | None = None,
 ) -> ChatCompletion:
     """Run completions and tools in turn; return the first answer that asks for no tools.
 
-    ``send`` requests one completion for a body. Raises :class:`ToolRoundsExceededError` when
-    the ``max_tool_rounds``-th completion still asks for tools (those are not executed).
+    ``send`` requests one completion for a body; ``originals`` are the messages as the caller
+    gave them (before images were inlined), the media context's sources. Raises
+    :class:`ToolRoundsExceededError` when the ``max_tool_rounds``-th completion still asks for
+    tools (those are not executed).
     """
-    executor = _Executor(client, body, options, loop)
+    executor = _Executor(client, body, options, loop, originals)
     messages = list(body["messages"])
     history: list[ToolRound] = []
     round_body = dict(body)
@@ -341,6 +345,7 @@ class _Executor:
         body: Mapping[str, Any],
         options: RequestOptions,
         loop: ToolLoopOptions,
+        originals: Sequence[Any] | None = None,
     ) -> None:
         self._client = client
         self._loop = loop
@@ -356,7 +361,12 @@ class _Executor:
         self._headers = options.extra_headers
         self._timeout = options.timeout or client.timeout
         self._specs: dict[int, _HandlerSpec] = {}
-        self.media = MediaContext(body["messages"], body.get("media_references"))
+        self.media = MediaContext(
+            body["messages"] if originals is None else originals,
+            body.get("media_references"),
+            allow_local_files=client.allow_local_files,
+            seed=loop.media_context,
+        )
 
     def _hosted_tool(self, name: str) -> HostedTool | None:
         if self._catalog is None or name in self._loop.tool_handlers:
@@ -488,7 +498,8 @@ class _Executor:
 
     @staticmethod
     def failed(call: ChatCompletionMessageToolCall, error: str) -> ToolResult:
-        """A result telling the model the call failed, and why."""
+        """A result telling the model the call failed, and why (keys masked: it is sent on)."""
+        error = mask(error)
         return ToolResult(
             tool_call_id=call.id,
             tool_name=call.function.name,
@@ -578,7 +589,7 @@ class _Executor:
             "message": data.get("message"),
             "result": data.get("result"),
         }
-        return self._succeeded(call, _result_text(content, name))
+        return self._succeeded(call, mask(_result_text(content, name)))
 
     def _upload(self, kind: MediaKind, data: bytes, content_type: str, deadline: float) -> str:
         """Upload media for a workflow step; returns the URL the step may use."""
@@ -629,11 +640,16 @@ class _Executor:
                 "media only as http(s) URLs"
             )
         self._progress(call, "creating", 0.0, state=state)
-        step = self.media.step(
-            tool,
-            arguments,
-            lambda kind, data, content_type: self._upload(kind, data, content_type, deadline),
-        )
+
+        def upload(kind: MediaKind, data: bytes, content_type: str) -> str:
+            try:
+                return self._upload(kind, data, content_type, deadline)
+            except APIError as exc:
+                raise MediaError(
+                    f"uploading media ({kind}) for tool {name!r} failed: {exc.message}"
+                ) from exc
+
+        step = self.media.step(tool, arguments, upload)
         body: dict[str, Any] = {
             "input": {"steps": [{"toolName": name, "arguments": step.arguments}]},
             **self._labels,
@@ -757,7 +773,8 @@ class _Executor:
         percent = _percent(data, state)
         if percent is None and status is None:
             return False  # e.g. a heartbeat
-        percent = state.percent if percent is None else percent
+        # Never backwards: a late or differently scaled value does not undo shown progress.
+        percent = state.percent if percent is None else max(percent, state.percent)
         eta = _eta(data)
         self._progress(
             call, "queued" if status == "queued" else "processing", percent, state=state, eta=eta
@@ -777,12 +794,19 @@ class _Executor:
         media = [
             (_artifact_kind(a, tool.name), a["url"])
             for a in artifacts
-            if isinstance(a.get("url"), str) and a["url"]
+            if isinstance(a.get("url"), str) and a["url"][:8].lower().startswith(_WEB)
         ]
+        if len(media) < len(artifacts):
+            logger.debug("workflow %s: ignored artifacts without an http(s) url", state.workflow_id)
         urls = [url for _, url in media]
         output = _step_output(workflow)
         if not (status == "completed" or (status == "partial_failure" and (urls or output))):
             raise _ToolFailedError(_workflow_error(state.workflow_id, status, workflow))
+        if not urls and output is None and tool.family == "generation":
+            raise _ToolFailedError(
+                f"workflow {state.workflow_id} {status} without any media (no artifact with "
+                "an http(s) url)"
+            )
         self._progress(call, "completed", 100.0, state=state, urls=urls)
         content: dict[str, Any] = {"success": True, "tool": tool.name}
         content["workflowId"] = state.workflow_id
@@ -802,7 +826,7 @@ class _Executor:
             content["result"] = output
         if status == "partial_failure":
             content["status"] = status
-        return self._succeeded(call, _result_text(content, tool.name), urls)
+        return self._succeeded(call, mask(_result_text(content, tool.name)), urls)
 
 
 # -- wire helpers ----------------------------------------------------------------------------
@@ -859,7 +883,7 @@ def _percent(data: Mapping[str, Any], state: _WorkflowState) -> float | None:
 def _eta(data: Mapping[str, Any]) -> float | None:
     for key in ("etaSeconds", "eta_seconds", "eta"):
         value = _number(data.get(key))
-        if value is not None:
+        if value is not None and math.isfinite(value):
             return max(0.0, value)
     return None
 
@@ -881,6 +905,7 @@ def _find_data_uri(value: object, path: str = "") -> str | None:
 
 
 _KIND_WORDS: dict[str, MediaKind] = {"image": "image", "video": "video", "audio": "audio"}
+_WEB = ("https://", "http://")
 
 
 def _artifact_kind(artifact: Mapping[str, Any], tool: str) -> MediaKind:

@@ -50,7 +50,7 @@ class MediaParameter:
     marks the few arguments numbered 0, 1, ... over uploads only (``video_to_video``'s
     ``videoSourceIndex``); every other one follows Sogni's common rule: negative indices are
     uploads (-1 the first), non-negative ones results. ``omit_means_latest``: the manifest says
-    an omitted value selects the latest result.
+    an omitted value selects the latest result. All of it is read from the manifest's words.
     """
 
     name: str
@@ -58,6 +58,10 @@ class MediaParameter:
     many: bool = False
     uploads_only: bool = False
     omit_means_latest: bool = False
+    #: -1 selects the most recent result (else the first upload), as a few video tools say.
+    minus_one_latest: bool = False
+    #: The argument matters only when this other argument is given ("Only relevant when ...").
+    relevant_when: str | None = None
 
 
 @attrs.frozen
@@ -96,6 +100,8 @@ def _media_parameters(definition: Mapping[str, Any] | None) -> tuple[MediaParame
             continue
         text = str(schema.get("description", ""))
         head = text[:200]
+        minus_one = bool(re.search(r"-1 \(most recent|-1 = most recent", text))
+        condition = re.search(r"Only relevant when (\w+) is set", text)
         found.append(
             MediaParameter(
                 name=name,
@@ -106,9 +112,12 @@ def _media_parameters(definition: Mapping[str, Any] | None) -> tuple[MediaParame
                     and re.search(r"(?i)upload", head)
                     and not re.search(r"(?i)generated|result|negative", head)
                 ),
-                omit_means_latest=bool(
+                omit_means_latest=minus_one
+                or bool(
                     re.search(r"(?i)\bomit", text) and re.search(r"(?i)latest|most recent", text)
                 ),
+                minus_one_latest=minus_one,
+                relevant_when=condition.group(1) if condition else None,
             )
         )
     return tuple(found)
@@ -130,6 +139,10 @@ class HostedToolCatalog:
     def get(self, name: str) -> HostedTool | None:
         """The tool called ``name``, or ``None`` when Sogni does not host one by that name."""
         return self.tools.get(name)
+
+    def __getitem__(self, name: str) -> HostedTool:
+        """The tool called ``name``; ``KeyError`` when Sogni does not host one by that name."""
+        return self.tools[name]
 
     def __contains__(self, name: object) -> bool:
         return name in self.tools

@@ -8,6 +8,7 @@ import pytest
 import responses
 
 from sogni_compat import OpenAI
+from sogni_compat._params import chat_request
 
 from ._helpers import USER
 
@@ -169,3 +170,14 @@ def test_retrieve_needs_a_model_id(client: OpenAI, mock: responses.RequestsMock)
     with pytest.raises(ValueError, match="model"):
         client.models.retrieve("")
     assert len(mock.calls) == 0
+
+
+def test_none_in_one_spelling_does_not_clash_with_the_other() -> None:
+    """A keyword given as None in one spelling is absent, so the other spelling is used."""
+    refs = [{"kind": "image", "url": "https://cdn.test/a.png"}]
+    params, _, _ = chat_request(
+        {"messages": USER, "mediaReferences": None, "media_references": refs}
+    )
+    assert params.media_references == refs
+    params, _, _ = chat_request({"messages": USER, "billing_mode": "tokens", "billingMode": None})
+    assert params.billing_mode == "tokens"

@@ -127,14 +127,15 @@ def sse(*events: dict[str, Any]) -> str:
     ("values", "percents"),
     [
         ([0.1, 0.5, 0.9], [10.0, 50.0, 90.0]),  # the documented 0-1 fraction
-        ([0.5, 40, 80], [50.0, 40.0, 80.0]),  # a value above 1 shows percentages
-        ([40, 1, 80], [40.0, 1.0, 80.0]),  # ...and stays so: 1 is then 1 %
+        ([0.2, 40, 80], [20.0, 40.0, 80.0]),  # a value above 1 shows percentages
+        ([40, 1, 80], [40.0, 80.0]),  # ...and stays so: 1 is then 1 %, never shown backwards
+        ([0.5, 0.3, float("inf")], [50.0, 100.0]),  # never backwards; inf is clamped
     ],
 )
 def test_progress_scale(
     client: OpenAI, ordered: responses.RequestsMock, values: list[float], percents: list[float]
 ) -> None:
-    """Progress is read as a fraction until a value above 1 shows the workflow counts percent."""
+    """Progress is a fraction until a value above 1 shows percentages; it never goes back."""
     ordered.post(CHAT_URL, json=asks_for(("generate_image", {"prompt": "p"})))
     ordered.post(WORKFLOWS_URL, status=201, json=started())
     body = sse(*({"status": "running", "progress": v, "etaSeconds": 5} for v in values))
@@ -222,3 +223,50 @@ def test_stream_end_without_a_status_checks_the_snapshot(
     run(client)
     assert tool_content(ordered)["urls"] == [CLIP_URL]
     assert sleeps == []  # no reconnect was needed
+
+
+def test_key_echoed_in_a_workflow_failure_is_masked(ordered: responses.RequestsMock) -> None:
+    """A failure reason that echoes the key reaches the model and the history masked."""
+    key = "sk-sogni-echoed-secret-0123456789"
+    client = OpenAI(api_key=key, base_url=BASE_URL, sleep=lambda _: None)
+    ordered.post(CHAT_URL, json=asks_for(("generate_image", {"prompt": "p"})))
+    ordered.post(WORKFLOWS_URL, status=201, json=started("failed"))
+    failed = {"workflowId": "wf_1", "status": "failed", "error": {"message": f"bad token {key}"}}
+    ordered.get(WORKFLOW_URL, json={"status": "success", "data": {"workflow": failed}})
+    ordered.post(CHAT_URL, json=completion("sorry"))
+    answer = run(client)
+    result = answer.tool_history[0].tool_results[0]
+    assert key not in (result.error or "")
+    assert "bad token ***" in (result.error or "")
+    assert key not in str(ordered.calls[-1].request.body)
+
+
+def test_artifacts_without_http_urls_are_not_media(
+    client: OpenAI, ordered: responses.RequestsMock
+) -> None:
+    """ftp:// or javascript: artifacts are dropped; a generation with none left has failed."""
+    ordered.post(CHAT_URL, json=asks_for(("generate_image", {"prompt": "p"})))
+    ordered.post(WORKFLOWS_URL, status=201, json=started("completed"))
+    odd = [{"url": "javascript:alert(1)", "kind": "image"}, {"url": "ftp://x/a.png"}]
+    ordered.get(WORKFLOW_URL, json=snapshot("completed", odd))
+    ordered.post(CHAT_URL, json=completion("ok"))
+    answer = run(client)
+    result = answer.tool_history[0].tool_results[0]
+    assert result.success is False
+    assert "without any media" in (result.error or "")
+    assert answer.media.urls == []
+
+
+def test_presigned_put_redirect_is_refused_with_a_clear_message(
+    client: OpenAI, ordered: responses.RequestsMock
+) -> None:
+    """A redirecting presigned PUT is not followed; the model hears the upload failed."""
+    ordered.post(CHAT_URL, json=asks_for(("edit_image", {"prompt": "p", "sourceImageIndex": -1})))
+    ordered.get(f"{ROOT}/v1/image/uploadUrl", json={"data": {"uploadUrl": PUT_URL}})
+    ordered.put(PUT_URL, status=307, headers={"Location": "https://elsewhere.test/"})
+    ordered.post(CHAT_URL, json=completion("sorry"))
+    png = "data:image/png;base64,iVBORw0KGgo="
+    run(client, media_references=[{"kind": "image", "url": png}])
+    error = tool_content(ordered)["error"]
+    assert "uploading media (image) for tool 'edit_image' failed" in error
+    assert "presigned upload URL redirected to 'https://elsewhere.test/'" in error

@@ -449,3 +449,117 @@ def test_genuine_openai_types_keep_the_media_view(server: LocalSogniServer) -> N
     assert len(answer.tool_history) == 1
     assert answer.media.urls == answer.tool_history[0].tool_results[0].result_urls
     assert answer.tool_handoff is None
+
+
+def test_tools_on_the_original_get_the_uploads(server: LocalSogniServer, client: OpenAI) -> None:
+    """restore_photo (no index argument) works on the vision input: every step carries uploads."""
+    answer = client.chat.completions.create(
+        messages=say('call restore_photo({"prompt": "fix the scratches"})', PHOTO),
+        sogni_tools=True,
+        auto_execute_tools=True,
+    )
+    result = answer.tool_history[0].tool_results[0]
+    assert result.success is True, result.error
+    (start,) = workflow_starts(server)
+    (reference,) = start["media_references"]
+    workflow = server.workflow(tool_json(result.content)["workflowId"])
+    assert workflow["steps"][0]["resolvedMedia"] == {"source": reference["url"]}
+
+
+def test_emulator_fails_a_tool_with_nothing_to_work_on(client: OpenAI) -> None:
+    """Without any image, restore_photo fails, as the service would."""
+    answer = client.chat.completions.create(
+        messages=say('call restore_photo({"prompt": "fix"})'),
+        sogni_tools=True,
+        auto_execute_tools=True,
+    )
+    result = answer.tool_history[0].tool_results[0]
+    assert result.success is False
+    assert "restore_photo needs an image: none was uploaded or made" in (result.error or "")
+
+
+def test_minus_one_means_the_latest_video_where_the_manifest_says_so(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """extend_video's videoIndex -1 is "the most recent video": the one just generated."""
+    answer = client.chat.completions.create(
+        messages=say(
+            'call generate_video({"prompt": "waves"}) then '
+            'call extend_video({"duration": 5, "videoIndex": -1})'
+        ),
+        sogni_tools=True,
+        auto_execute_tools=True,
+    )
+    made, extended = (r.tool_results[0] for r in answer.tool_history)
+    assert extended.success is True, extended.error
+    step = server.workflow(tool_json(extended.content)["workflowId"])["steps"][0]
+    assert step["resolvedMedia"] == {"videoIndex": made.result_urls[0]}
+
+
+def test_http_vision_url_is_passed_as_it_is(server: LocalSogniServer, client: OpenAI) -> None:
+    """An http(s) image URL in the chat goes to the workflow unchanged, with no upload."""
+    url = f"{server.root_url}/media/wf_0/photo.png"
+    client.chat.completions.create(
+        messages=say('call edit_image({"prompt": "a hat", "sourceImageIndex": -1})', url),
+        sogni_tools=True,
+        auto_execute_tools=True,
+    )
+    (start,) = workflow_starts(server)
+    assert start["media_references"] == [{"kind": "image", "url": url}]
+    assert not [r for r in server.requests if r.method == "PUT"]
+
+
+def test_file_given_as_a_path_is_uploaded_as_read(
+    server: LocalSogniServer, client: OpenAI, tmp_path: Any
+) -> None:
+    """A Path vision input is uploaded from the file itself (not the chat's inlined copy)."""
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(PNG)
+    messages = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": 'call upscale_image({"sourceImageIndex": -1})'},
+                {"type": "image_url", "image_url": photo},
+            ],
+        }
+    ]
+    client.chat.completions.create(messages=messages, sogni_tools=True, auto_execute_tools=True)
+    (put,) = [r for r in server.requests if r.method == "PUT"]
+    assert put.body == PNG
+
+
+def test_media_context_carries_results_into_the_next_call(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """media_context=answer.media keeps numbering: the next call's index 0 is the earlier cat."""
+    first = client.chat.completions.create(
+        messages=say('call generate_image({"prompt": "a cat"})'),
+        sogni_tools=True,
+        auto_execute_tools=True,
+    )
+    (cat,) = first.media.urls
+    second = client.chat.completions.create(
+        messages=say('call animate_photo({"prompt": "walk", "sourceImageIndex": 0})'),
+        sogni_tools=True,
+        auto_execute_tools=True,
+        media_context=first.media,
+    )
+    clip = second.tool_history[0].tool_results[0]
+    assert clip.success is True, clip.error
+    assert [i.url for i in second.media.images] == [cat]
+    step = server.workflow(tool_json(clip.content)["workflowId"])["steps"][0]
+    assert step["resolvedMedia"] == {"sourceImageIndex": cat}
+    with pytest.raises(ValueError, match="list of http"):
+        client.chat.completions.create(
+            messages=say("x"),
+            sogni_tools=True,
+            auto_execute_tools=True,
+            media_context={"images": ["file:///etc/passwd"]},
+        )
+
+
+def test_unknown_workflow_is_a_key_error(server: LocalSogniServer) -> None:
+    """server.workflow() of an id never started raises KeyError."""
+    with pytest.raises(KeyError, match="wf_9"):
+        server.workflow("wf_9")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import attrs
@@ -116,7 +116,7 @@ class Completions(Resource):
     ) -> ChatCompletion: ...
     @overload
     def create(
-        self, *, stream: bool | None = None, **kwargs: Unpack[CompletionCreateParamsBase]
+        self, *, stream: bool, **kwargs: Unpack[CompletionCreateParamsBase]
     ) -> ChatCompletion | Stream: ...
 
     def create(self, **kwargs: Any) -> ChatCompletion | Stream:
@@ -224,6 +224,7 @@ class Completions(Resource):
                 "auto_execute_tools=True runs several requests, so it works with create() "
                 "only, not parse() or with_raw_response/with_streaming_response"
             )
+        originals = params.messages  # as given: the tool loop uploads full-size sources
         if any(
             isinstance(m, Mapping) and isinstance(m.get("content"), list) for m in params.messages
         ):
@@ -243,7 +244,7 @@ class Completions(Resource):
         if options.extra_body:
             body.update(options.extra_body)
         if loop is not None:
-            return self._tool_loop(body, options, loop)
+            return self._tool_loop(body, options, loop, originals)
         stream = bool(body.get("stream"))
         parse: Callable[[requests.Response], Any] = (
             _streamer(client, options.timeout, legacy=options.legacy_functions)
@@ -326,7 +327,11 @@ class Completions(Resource):
         )
 
     def _tool_loop(
-        self, body: dict[str, Any], options: RequestOptions, loop: ToolLoopOptions
+        self,
+        body: dict[str, Any],
+        options: RequestOptions,
+        loop: ToolLoopOptions,
+        originals: Sequence[Any],
     ) -> ChatCompletion:
         from .._tools import run_tool_loop  # noqa: PLC0415 - imported on first use
 
@@ -336,7 +341,7 @@ class Completions(Resource):
             )
             return completion
 
-        final = run_tool_loop(self._client, body, options, loop, send)
+        final = run_tool_loop(self._client, body, options, loop, send, originals=originals)
         if self._client.response_types == "openai":
             from .. import _openai_types  # noqa: PLC0415 - only in this mode
 

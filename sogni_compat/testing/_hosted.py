@@ -35,6 +35,29 @@ _DATA = Path(__file__).resolve().parent.parent / "data"
 _INDEX_ARGUMENT = re.compile(r"(?i)(image|video|audio|voice)\w*?(index|indices)$")
 _EXTENSIONS = {"image": "png", "video": "mp4", "audio": "mp3"}
 _FINAL = ("completed", "failed", "cancelled")
+#: The emulator's own reading of which tools work on existing media, and of which kind. When
+#: a step names none (no index argument), it takes the workflow's latest result of that kind,
+#: else its first upload, as the manifest's descriptions say ("omit for the latest result",
+#: "or the original"), and fails when there is neither.
+_WORKS_ON = {
+    "edit_image": "image",
+    "restore_photo": "image",
+    "apply_style": "image",
+    "refine_result": "image",
+    "change_angle": "image",
+    "upscale_image": "image",
+    "animate_photo": "image",
+    "orbit_video": "image",
+    "dance_montage": "image",
+    "analyze_image": "image",
+    "upscale_video": "video",
+    "video_to_video": "video",
+    "extend_video": "video",
+    "replace_video_segment": "video",
+    "overlay_video": "video",
+    "add_subtitles": "video",
+    "analyze_video": "video",
+}
 #: Words in a tool's name that say it looks at media instead of making some.
 _LOOKING = ("analyze", "extract", "inspect", "label", "map_assets", "validate", "asset_manifest")
 
@@ -144,6 +167,13 @@ class Workflow:
             tool, arguments = step["toolName"], step["arguments"]
             try:
                 step["resolvedMedia"] = _resolve(arguments, self.uploads, results)
+                needs = _WORKS_ON.get(tool)
+                if needs is not None and not step["resolvedMedia"]:
+                    made, given = results[needs], self.uploads.get(needs, [])
+                    source = made[-1] if made else given[0] if given else None
+                    if source is None:
+                        raise StepFailed(f"{tool} needs an {needs}: none was uploaded or made")
+                    step["resolvedMedia"] = {"source": source}
             except StepFailed as exc:
                 self.error = f"step {step['id']} ({tool}): {exc}"
                 step["status"] = "failed"

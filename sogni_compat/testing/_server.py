@@ -317,8 +317,12 @@ class LocalSogniServer:
         return not self._stopping.wait(seconds) if seconds > 0 else not self._stopping.is_set()
 
     def workflow(self, workflow_id: str) -> dict[str, Any]:
-        """A workflow as ``GET creative-agent/workflows/{id}`` shows it now."""
-        return self._workflow(workflow_id).snapshot(time.monotonic())
+        """A workflow as ``GET creative-agent/workflows/{id}`` shows it now (``KeyError``)."""
+        with self._lock:
+            workflow = self._workflows.get(workflow_id)
+        if workflow is None:
+            raise KeyError(f"no workflow {workflow_id!r} was started on this server")
+        return workflow.snapshot(time.monotonic())
 
     def _workflow(self, workflow_id: str) -> Workflow:
         with self._lock:

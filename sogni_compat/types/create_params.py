@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 if TYPE_CHECKING:
     from .chat import ChatCompletionMessageToolCall
-    from .tools import ToolProgress
+    from .tools import MediaView, ToolProgress
 
 __all__ = ["CompletionCreateParams", "CompletionCreateParamsBase"]
 
@@ -88,6 +88,8 @@ class CompletionCreateParamsBase(TypedDict, total=False):
     max_tool_rounds: int | None
     maxToolRounds: int | None
     max_tool_calls_per_round: int | None
+    media_context: MediaView | Mapping[str, Sequence[str]] | None
+    mediaContext: MediaView | Mapping[str, Sequence[str]] | None
     # request options
     extra_headers: Mapping[str, str | None] | None
     extra_query: Mapping[str, Any] | None

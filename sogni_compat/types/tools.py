@@ -89,7 +89,7 @@ class MediaItem(BaseObject):
     """
 
     index: int = 0
-    kind: str = "image"
+    kind: Literal["image", "video", "audio"] = "image"
     url: str = ""
     tool_name: str | None = None
     tool_call_id: str | None = None
