@@ -1,4 +1,6 @@
-"""Every Python example in the README runs as written, offline, so a broken one fails the tests.
+"""Every Python example in the README and the docs runs as written, offline.
+
+A broken example fails the tests.
 
 Each block runs on its own (nothing carries over from the block before) in a fresh working
 directory, with ``SOGNI_BASE_URL``/``SOGNI_API_KEY`` and ``OPENAI_BASE_URL``/``OPENAI_API_KEY``
@@ -19,7 +21,7 @@ import pytest
 from sogni_compat.testing import MODELS, LocalSogniServer
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCUMENTS = [ROOT / "README.md"]
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs" / "pages").glob("*.md"))]
 #: Packages of the optional ``integrations`` group.
 OPTIONAL = ("langchain_openai", "instructor", "outlines", "haystack", "smolagents", "IPython")
 
@@ -33,7 +35,8 @@ def _blocks() -> list[Any]:
             code = match.group(1)
             optional = any(re.search(rf"^\s*(from|import) {p}\b", code, re.M) for p in OPTIONAL)
             marks = [pytest.mark.optional] if optional else []
-            params.append(pytest.param(code, id=f"{document.name}:{line}", marks=marks))
+            name = document.relative_to(ROOT).as_posix()
+            params.append(pytest.param(code, id=f"{name}:{line}", marks=marks))
     return params
 
 
@@ -62,8 +65,11 @@ def test_example_runs_offline(
 
 
 def test_documents_have_examples() -> None:
-    """The README holds examples to run (a change of fence style must not silence this test)."""
-    assert len(_blocks()) >= 15
+    """The README and docs hold examples to run (a fence change must not silence this test)."""
+    names = {p.id.split(":")[0] for p in _blocks()}
+    assert "README.md" in names
+    assert "docs/pages/tools.md" in names
+    assert len(_blocks()) >= 25
 
 
 OUTPUTS = {
@@ -80,3 +86,12 @@ def test_example_prints_what_the_readme_says(
     (code,) = [p.values[0] for p in _blocks() if marker in p.values[0]]
     exec(compile(code, "README example", "exec"), {"__name__": "__readme__"})
     assert capsys.readouterr().out.startswith(OUTPUTS[marker])
+
+
+def test_readme_links_point_at_files() -> None:
+    """Every relative link in the README names a file of the repository."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+    local = [link for link in links if "://" not in link]
+    assert local
+    assert [link for link in local if not (ROOT / link).exists()] == []
