@@ -52,6 +52,9 @@ def test_example_runs_offline(
     code: str, server: LocalSogniServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The block runs without an error against the emulator, and its own tests pass."""
+    for package in OPTIONAL:
+        if re.search(rf"^\s*(from|import) {package}\b", code, re.M):
+            pytest.importorskip(package)  # installed by the optional group, which runs it
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SOGNI_API_KEY", "readme-key")
     monkeypatch.setenv("SOGNI_BASE_URL", server.base_url)

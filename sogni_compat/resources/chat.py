@@ -124,11 +124,37 @@ class Completions(Resource):
 
         With ``stream=True`` returns a :class:`Stream` of chunks, else a :class:`ChatCompletion`.
         Bad input raises ``TypeError``/``ValueError`` naming the parameter before anything is
-        sent. See the README for every keyword and what it puts on the wire.
+        sent; a keyword given as ``None`` is left out.
+
+        Keywords (camelCase spellings in brackets):
+
+        - OpenAI's: ``messages`` (required), ``model`` (default: Sogni's, today
+          ``qwen3.6-35b-a3b-gguf-iq4xs``), ``stream``, ``stream_options``, ``temperature``,
+          ``top_p``, ``max_tokens``, ``max_completion_tokens``, ``stop``, ``n``, ``seed``,
+          ``frequency_penalty``, ``presence_penalty``, ``logit_bias``, ``logprobs``,
+          ``top_logprobs``, ``user``, ``tools``, ``tool_choice``, ``parallel_tool_calls``,
+          ``response_format``, ``functions``, ``function_call``, ``reasoning_effort``,
+          ``metadata``, ``store``, ``service_tier``, ``prompt_cache_key``,
+          ``prompt_cache_retention``, ``safety_identifier``, ``verbosity``, ``prediction``,
+          ``modalities``.
+        - Sogni's: ``think``, ``task_profile`` (``taskProfile``), ``token_type``
+          (``tokenType``), ``app_source`` (``appSource``), ``top_k``, ``min_p``,
+          ``repetition_penalty``, ``sogni_tools`` (``sogniTools``), ``sogni_tool_execution``
+          (``sogniToolExecution``), ``chat_template_kwargs``, ``safe_content_filter``
+          (``safeContentFilter``), ``billing_mode`` (``billingMode``), ``media_references``
+          (``mediaReferences``), ``max_estimated_capacity_units``
+          (``maxEstimatedCapacityUnits``), ``confirm_cost`` (``confirmCost``).
+        - The auto-tool loop (never sent): ``auto_execute_tools`` (``autoExecuteTools``),
+          ``tool_handlers``, ``on_tool_call`` (``onToolCall``), ``on_tool_progress``
+          (``onToolProgress``; ``"bar"`` for a ready display), ``max_tool_rounds``
+          (``maxToolRounds``), ``max_tool_calls_per_round``, ``media_context``
+          (``mediaContext``).
+        - Request options: ``extra_headers``, ``extra_query``, ``extra_body``, ``timeout``.
 
         With ``auto_execute_tools=True`` the call runs the whole tool conversation: it executes
         the tools each answer asks for (``tool_handlers``, Sogni's hosted tools, ``on_tool_call``)
-        and returns the first answer that asks for none, with ``tool_history`` set.
+        and returns the first answer that asks for none, with ``tool_history`` set. The docs
+        page "The client and create()" says what each keyword puts on the wire.
         """
         refuse_await("chat.completions.create")
         result: ChatCompletion | Stream = self._create(kwargs, "parsed")
