@@ -70,3 +70,21 @@ def chunk(ours: ChatCompletionChunk, *, response: Any = None) -> Any:
 def model(ours: Model, *, response: Any = None) -> Any:
     """An ``openai.types.Model``."""
     return _validated(OpenAIModel, ours.to_dict(), "model", response)
+
+
+def response(ours: Any) -> Any:
+    """An ``openai.types.responses.Response`` (``ParsedResponse`` when it has ``output_parsed``)."""
+    from openai.types.responses import Response as OpenAIResponse  # noqa: PLC0415
+
+    data = ours.to_dict()
+    parsed = ours.output_parsed
+    data.pop("output_parsed", None)
+    data.pop("store", None)
+    for item in data.get("output", ()):
+        if item.get("type") == "function_call":
+            item.pop("parsed_arguments", None)
+    theirs: Any = _validated(OpenAIResponse, data, "response", None)
+    if parsed is not None or ours.tool_history:
+        object.__setattr__(theirs, "output_parsed", parsed)
+        object.__setattr__(theirs, "tool_history", ours.tool_history)
+    return theirs

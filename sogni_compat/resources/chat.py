@@ -225,8 +225,12 @@ class Completions(Resource):
 
     # -- the one path ----------------------------------------------------------------------
 
-    def _create(self, kwargs: dict[str, Any], mode: _Mode, parsing: bool = False) -> Any:
+    def _create(
+        self, kwargs: dict[str, Any], mode: _Mode, parsing: bool = False, native: bool = False
+    ) -> Any:
+        """One call; ``native``: answer with this package's types whatever ``response_types``."""
         client = self._client
+        to_openai = client.response_types == "openai" and not native
         if client.response_types == "sogni" and sys.modules.get("openai") is not None:
             _refuse_openai_only_caller(bool(kwargs.get("stream")))
         spec = None
@@ -270,7 +274,7 @@ class Completions(Resource):
         if options.extra_body:
             body.update(options.extra_body)
         if loop is not None:
-            return self._tool_loop(body, options, loop, originals)
+            return self._tool_loop(body, options, loop, originals, to_openai)
         stream = bool(body.get("stream"))
         parse: Callable[[requests.Response], Any] = (
             _streamer(client, options.timeout, legacy=options.legacy_functions)
@@ -281,7 +285,7 @@ class Completions(Resource):
         )
         if spec is not None:
             parse = _parser_for(spec)
-        if client.response_types == "openai":
+        if to_openai:
             parse = _as_openai(parse, parsed=spec is not None)
         return self._send(body, options, stream=stream, parse=parse, mode=mode)
 
@@ -358,6 +362,7 @@ class Completions(Resource):
         options: RequestOptions,
         loop: ToolLoopOptions,
         originals: Sequence[Any],
+        to_openai: bool,
     ) -> ChatCompletion:
         from .._tools import run_tool_loop  # noqa: PLC0415 - imported on first use
 
@@ -368,7 +373,7 @@ class Completions(Resource):
             return completion
 
         final = run_tool_loop(self._client, body, options, loop, send, originals=originals)
-        if self._client.response_types == "openai":
+        if to_openai:
             from .. import _openai_types  # noqa: PLC0415 - only in this mode
 
             converted: ChatCompletion = _openai_types.completion(final)

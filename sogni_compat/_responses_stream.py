@@ -1,0 +1,301 @@
+"""A streamed Response: the Responses event sequence, built from a streamed chat completion.
+
+Events, each with a ``sequence_number`` counting from 0: ``response.created``,
+``response.in_progress``; for the model's thinking ``response.output_item.added`` (a
+``reasoning`` item), ``response.reasoning_text.delta``...; for text
+``response.output_item.added`` (a ``message``), ``response.content_part.added``,
+``response.output_text.delta``...; for each tool call ``response.output_item.added`` (a
+``function_call``) and ``response.function_call_arguments.delta``...; then, once the chat stream
+ends, the ``.done`` events of each part and item, and ``response.completed`` (or
+``response.incomplete``) carrying the whole :class:`Response`.
+
+Per chunk the work is one event object per delta: no copies of the text so far (the final
+texts come from the chat stream's own accumulation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .types.responses import (
+    Response,
+    ResponseFunctionToolCall,
+    ResponseOutputMessage,
+    ResponseOutputText,
+    ResponseReasoningItem,
+    ResponseStreamEvent,
+)
+
+if TYPE_CHECKING:
+    from ._streaming import Stream
+    from .types import ChatCompletion
+
+__all__ = ["ResponseStream", "events"]
+
+
+def _event(kind: str, number: int, fields: dict[str, Any]) -> ResponseStreamEvent:
+    event = ResponseStreamEvent(type=kind, sequence_number=number)
+    event._extra = fields
+    return event
+
+
+class ResponseStream:
+    """The events of a streamed response: iterate it, or use it in a ``with`` block.
+
+    ``get_final_response()`` reads what is left and returns the :class:`Response`; ``close()``
+    drops the connection. With ``response_types="openai"`` the events and the final response
+    are the openai package's own types.
+    """
+
+    def __init__(
+        self,
+        chat: Stream,
+        request: Mapping[str, Any],
+        previous: str | None,
+        keep: Callable[[Response, ChatCompletion], None],
+        convert: bool,
+    ) -> None:
+        self._chat = chat
+        self._events = self._generate(request, previous, keep)
+        self._final: Any = None
+        self._convert = convert
+        self._adapter: Any = None
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        event = next(self._events)
+        if self._convert:
+            return self._openai(event)
+        return event
+
+    def __enter__(self) -> ResponseStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection; events not read yet are dropped."""
+        self._chat.close()
+
+    def until_done(self) -> ResponseStream:
+        """Read every remaining event; returns the stream."""
+        for _ in self:
+            pass
+        return self
+
+    def get_final_response(self) -> Any:
+        """The whole response, once the stream has ended (reading what is left)."""
+        self.until_done()
+        return self._final
+
+    def _openai(self, event: ResponseStreamEvent) -> Any:
+        if self._adapter is None:
+            from openai.types.responses import (  # noqa: PLC0415 - openai mode only
+                ResponseStreamEvent as OpenAIEvent,
+            )
+            from pydantic import TypeAdapter  # noqa: PLC0415 - openai mode only
+
+            self._adapter = TypeAdapter(OpenAIEvent)
+        return self._adapter.validate_python(event.to_dict())
+
+    def _generate(
+        self,
+        request: Mapping[str, Any],
+        previous: str | None,
+        keep: Callable[[Response, ChatCompletion], None],
+    ) -> Iterator[ResponseStreamEvent]:
+        from .resources.responses import _new_id, response_from  # noqa: PLC0415 - a cycle
+
+        number = 0
+        shell = Response(id=_new_id("resp"), status="in_progress", model="", created_at=0)
+        yield _event("response.created", number, {"response": shell.to_dict()})
+        number += 1
+        yield _event("response.in_progress", number, {"response": shell.to_dict()})
+        number += 1
+        items: list[Any] = []  # output items in order
+        text_item: ResponseOutputMessage | None = None
+        reasoning_item: ResponseReasoningItem | None = None
+        calls: dict[int, ResponseFunctionToolCall] = {}
+        index_of: dict[int, int] = {}  # id(item) -> output index
+        for chunk in self._chat.accumulate():
+            if not chunk.choices:
+                continue
+            choice = chunk.choices[0]
+            if choice.index != 0:
+                continue
+            delta = choice.delta
+            thinking = getattr(delta, "reasoning_content", None)
+            if thinking:
+                if reasoning_item is None:
+                    reasoning_item = ResponseReasoningItem(id=_new_id("rs"), status="in_progress")
+                    index_of[id(reasoning_item)] = len(items)
+                    items.append(reasoning_item)
+                    yield _event(
+                        "response.output_item.added",
+                        number,
+                        {"output_index": len(items) - 1, "item": reasoning_item.to_dict()},
+                    )
+                    number += 1
+                yield _event(
+                    "response.reasoning_text.delta",
+                    number,
+                    {
+                        "item_id": reasoning_item.id,
+                        "output_index": index_of[id(reasoning_item)],
+                        "content_index": 0,
+                        "delta": thinking,
+                    },
+                )
+                number += 1
+            content = delta.content
+            if content:
+                if text_item is None:
+                    text_item = ResponseOutputMessage(id=_new_id("msg"), status="in_progress")
+                    index_of[id(text_item)] = len(items)
+                    items.append(text_item)
+                    yield _event(
+                        "response.output_item.added",
+                        number,
+                        {"output_index": len(items) - 1, "item": text_item.to_dict()},
+                    )
+                    number += 1
+                    yield _event(
+                        "response.content_part.added",
+                        number,
+                        {
+                            "item_id": text_item.id,
+                            "output_index": len(items) - 1,
+                            "content_index": 0,
+                            "part": {"type": "output_text", "text": "", "annotations": []},
+                        },
+                    )
+                    number += 1
+                yield _event(
+                    "response.output_text.delta",
+                    number,
+                    {
+                        "item_id": text_item.id,
+                        "output_index": index_of[id(text_item)],
+                        "content_index": 0,
+                        "delta": content,
+                        "logprobs": [],
+                    },
+                )
+                number += 1
+            for piece in delta.tool_calls or ():
+                position = piece.index if isinstance(piece.index, int) else 0
+                call = calls.get(position)
+                function = piece.function
+                if call is None:
+                    call = calls[position] = ResponseFunctionToolCall(
+                        id=_new_id("fc"),
+                        call_id=piece.id or "",
+                        name=(function.name if function is not None else None) or "",
+                        status="in_progress",
+                    )
+                    index_of[id(call)] = len(items)
+                    items.append(call)
+                    yield _event(
+                        "response.output_item.added",
+                        number,
+                        {"output_index": len(items) - 1, "item": call.to_dict()},
+                    )
+                    number += 1
+                fragment = function.arguments if function is not None else None
+                if fragment:
+                    yield _event(
+                        "response.function_call_arguments.delta",
+                        number,
+                        {
+                            "item_id": call.id,
+                            "output_index": index_of[id(call)],
+                            "delta": fragment,
+                        },
+                    )
+                    number += 1
+        completion = self._chat.get_final_completion()
+        final = response_from(completion, request, previous)
+        final.id = shell.id
+        # The streamed items keep their ids: match them to the final output by type and order.
+        done_items = _matched(items, final.output)
+        final.output = done_items
+        for position, item in enumerate(done_items):
+            if isinstance(item, ResponseReasoningItem):
+                text = "".join(part.get("text", "") for part in item.content or ())
+                yield _event(
+                    "response.reasoning_text.done",
+                    number,
+                    {
+                        "item_id": item.id,
+                        "output_index": position,
+                        "content_index": 0,
+                        "text": text,
+                    },
+                )
+                number += 1
+            elif isinstance(item, ResponseOutputMessage):
+                text = "".join(p.text for p in item.content if isinstance(p, ResponseOutputText))
+                common = {"item_id": item.id, "output_index": position, "content_index": 0}
+                yield _event(
+                    "response.output_text.done", number, {**common, "text": text, "logprobs": []}
+                )
+                number += 1
+                part = {"type": "output_text", "text": text, "annotations": []}
+                yield _event("response.content_part.done", number, {**common, "part": part})
+                number += 1
+            elif isinstance(item, ResponseFunctionToolCall):
+                yield _event(
+                    "response.function_call_arguments.done",
+                    number,
+                    {
+                        "item_id": item.id,
+                        "output_index": position,
+                        "name": item.name,
+                        "arguments": item.arguments,
+                    },
+                )
+                number += 1
+            yield _event(
+                "response.output_item.done",
+                number,
+                {"output_index": position, "item": item.to_dict()},
+            )
+            number += 1
+        keep(final, completion)
+        kind = "response.completed" if final.status == "completed" else "response.incomplete"
+        yield _event(kind, number, {"response": final.to_dict()})
+        if self._convert:
+            from . import _openai_types  # noqa: PLC0415 - openai mode only
+
+            self._final = _openai_types.response(final)
+        else:
+            self._final = final
+
+
+def _matched(streamed: list[Any], final: list[Any]) -> list[Any]:
+    """The final items, each taking the id of the streamed item of its type and position."""
+    by_type: dict[type, list[Any]] = {}
+    for item in streamed:
+        by_type.setdefault(type(item), []).append(item)
+    out = []
+    for item in final:
+        same = by_type.get(type(item))
+        if same:
+            item.id = same.pop(0).id
+        out.append(item)
+    return out
+
+
+def events(
+    chat: Stream,
+    request: Mapping[str, Any],
+    previous: str | None,
+    keep: Callable[[Response, ChatCompletion], None],
+    convert: bool = False,
+) -> ResponseStream:
+    """A :class:`ResponseStream` over a streamed chat completion."""
+    return ResponseStream(chat, request, previous, keep, convert)

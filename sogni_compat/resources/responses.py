@@ -1,0 +1,473 @@
+"""``client.responses``: the Responses API, translated to one chat completion (or a tool loop).
+
+Sogni serves only ``chat/completions``; this resource turns a Responses request into chat
+keywords (``input`` items to messages, ``instructions`` to a system message, function tools,
+``text.format`` to ``response_format``, ``reasoning.effort``, ``max_output_tokens``), sends it
+through ``chat.completions`` (so every check, Sogni keyword, bound and the auto-tool loop
+apply), and turns the answer back into a :class:`Response`.
+
+``store=True`` (the default, as in openai's API) keeps the conversation of each response this
+client made in memory, at most :data:`STORE_LIMIT` responses (least recently used dropped
+first), so ``previous_response_id`` continues it and ``retrieve``/``delete`` find it.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .._errors import NotFoundError
+from ..types.responses import (
+    Response,
+    ResponseFunctionToolCall,
+    ResponseIncompleteDetails,
+    ResponseOutputMessage,
+    ResponseOutputText,
+    ResponseReasoningItem,
+    ResponseUsage,
+)
+from ._base import Resource
+
+if TYPE_CHECKING:
+    from .._client import OpenAI
+    from ..types import ChatCompletion
+
+__all__ = ["STORE_LIMIT", "Responses"]
+
+#: Responses kept for ``previous_response_id``/``retrieve`` per client (least recently used
+#: dropped first).
+STORE_LIMIT = 256
+#: Built-in tools of OpenAI's Responses API that Sogni cannot run.
+_BUILT_IN = frozenset(
+    {
+        "web_search",
+        "web_search_preview",
+        "web_search_2025_08_26",
+        "web_search_preview_2025_03_11",
+        "file_search",
+        "code_interpreter",
+        "computer_use",
+        "computer_use_preview",
+        "image_generation",
+        "mcp",
+        "local_shell",
+        "shell",
+        "apply_patch",
+        "custom",
+    }
+)
+
+
+class _Store:
+    """Conversations of recent responses: id -> (messages after it, the response)."""
+
+    def __init__(self, limit: int = STORE_LIMIT) -> None:
+        self._limit = limit
+        self._items: collections.OrderedDict[str, tuple[list[Any], Response]] = (
+            collections.OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    def put(self, response: Response, messages: list[Any]) -> None:
+        with self._lock:
+            self._items[response.id] = (messages, response)
+            self._items.move_to_end(response.id)
+            while len(self._items) > self._limit:
+                self._items.popitem(last=False)
+
+    def get(self, response_id: str) -> tuple[list[Any], Response]:
+        with self._lock:
+            found = self._items.get(response_id)
+            if found is not None:
+                self._items.move_to_end(response_id)
+        if found is None:
+            raise _not_found(response_id, self._limit)
+        return found
+
+    def delete(self, response_id: str) -> None:
+        with self._lock:
+            if self._items.pop(response_id, None) is None:
+                raise _not_found(response_id, self._limit)
+
+
+def _not_found(response_id: str, limit: int) -> NotFoundError:
+    import requests  # noqa: PLC0415 - only for the error's response object
+
+    response = requests.Response()
+    response.status_code = 404
+    return NotFoundError(
+        f"No response {response_id!r} in this client's store: Sogni keeps no responses, so "
+        "previous_response_id, retrieve() and delete() work on the ones this client made with "
+        f"store=True (the {limit} most recently used)",
+        response=response,
+        body=None,
+    )
+
+
+def _text_part(part: Any, where: str) -> dict[str, Any]:
+    if not isinstance(part, Mapping):
+        raise TypeError(f"{where} must be a dict; got {type(part).__name__}")
+    kind = part.get("type")
+    if kind in ("input_text", "output_text", "text"):
+        return {"type": "text", "text": part.get("text", "")}
+    if kind == "input_image":
+        url = part.get("image_url")
+        if url is None:
+            raise ValueError(
+                f"{where}: input_image needs image_url (a URL, a data URI, a Path or bytes); "
+                "file_id refers to OpenAI's file store, which Sogni does not have"
+            )
+        image: dict[str, Any] = {"url": url}
+        if part.get("detail") is not None:
+            image["detail"] = part["detail"]
+        return {"type": "image_url", "image_url": image}
+    raise ValueError(
+        f"{where}: content part type {kind!r} is not supported here (use input_text or input_image)"
+    )
+
+
+def _messages(input: Any) -> list[dict[str, Any]]:
+    """Chat messages for a Responses ``input``."""
+    if isinstance(input, str):
+        return [{"role": "user", "content": input}]
+    if not isinstance(input, list | tuple):
+        raise TypeError(f"input must be a string or a list of items; got {type(input).__name__}")
+    messages: list[dict[str, Any]] = []
+    for i, given in enumerate(input):
+        where = f"input[{i}]"
+        dump = getattr(given, "model_dump", None)  # an openai (pydantic) item, or ours
+        item = given if isinstance(given, Mapping) or not callable(dump) else dump()
+        if not isinstance(item, Mapping):
+            raise TypeError(f"{where} must be a dict; got {type(item).__name__}")
+        kind = item.get("type", "message")
+        if kind == "message":
+            role = item.get("role")
+            if role not in ("user", "assistant", "system", "developer"):
+                raise ValueError(f"{where}.role must be user, assistant, system or developer")
+            content = item.get("content")
+            if isinstance(content, list):
+                parts = [_text_part(p, f"{where}.content[{j}]") for j, p in enumerate(content)]
+                if role == "assistant":
+                    content = "".join(p.get("text", "") for p in parts)
+                else:
+                    content = parts
+            messages.append({"role": role, "content": content})
+        elif kind == "function_call":
+            call = {
+                "id": item.get("call_id") or item.get("id"),
+                "type": "function",
+                "function": {"name": item.get("name"), "arguments": item.get("arguments", "")},
+            }
+            last = messages[-1] if messages else None
+            if last is not None and last.get("role") == "assistant" and "tool_calls" in last:
+                last["tool_calls"].append(call)
+            else:
+                messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
+        elif kind == "function_call_output":
+            output = item.get("output")
+            if not isinstance(output, str):
+                output = json.dumps(output, ensure_ascii=False)
+            messages.append(
+                {"role": "tool", "tool_call_id": item.get("call_id"), "content": output}
+            )
+        elif kind == "reasoning":
+            continue  # the model's own thinking is not sent back
+        else:
+            raise ValueError(
+                f"{where}: item type {kind!r} is not supported here (message, function_call, "
+                "function_call_output and reasoning items are)"
+            )
+    return messages
+
+
+def _tools(tools: Any) -> list[dict[str, Any]] | None:
+    if tools is None:
+        return None
+    if not isinstance(tools, list | tuple):
+        raise TypeError(f"tools must be a list; got {type(tools).__name__}")
+    out = []
+    for i, tool in enumerate(tools):
+        kind = tool.get("type") if isinstance(tool, Mapping) else None
+        if kind in _BUILT_IN:
+            raise ValueError(
+                f"tools[{i}] is OpenAI's built-in {kind!r} tool, which Sogni cannot run; pass "
+                "function tools (Sogni's own media tools come with sogni_tools=True)"
+            )
+        if kind != "function" or not isinstance(tool.get("name"), str):
+            raise ValueError(
+                f"tools[{i}] must be a function tool {{'type': 'function', 'name': ..., "
+                f"'parameters': ...}}; got type {kind!r}"
+            )
+        function = {
+            k: tool[k] for k in ("name", "description", "parameters", "strict") if k in tool
+        }
+        out.append({"type": "function", "function": function})
+    return out
+
+
+def _tool_choice(choice: Any) -> Any:
+    if choice is None or isinstance(choice, str):
+        return choice
+    if isinstance(choice, Mapping):
+        if choice.get("type") == "function" and isinstance(choice.get("name"), str):
+            return {"type": "function", "function": {"name": choice["name"]}}
+        if choice.get("type") in _BUILT_IN or str(choice.get("type", "")).startswith("web_search"):
+            raise ValueError(
+                f"tool_choice forces OpenAI's built-in {choice.get('type')!r} tool, which "
+                "Sogni cannot run"
+            )
+    raise ValueError(
+        f"tool_choice must be 'auto', 'none', 'required' or {{'type': 'function', 'name': ...}}; "
+        f"got {choice!r}"
+    )
+
+
+def _response_format(text: Any) -> tuple[Any, Any]:
+    """``(response_format, verbosity)`` for a Responses ``text`` setting."""
+    if text is None:
+        return None, None
+    if not isinstance(text, Mapping):
+        raise TypeError(f"text must be a dict such as {{'format': {{...}}}}; got {text!r}")
+    fmt = text.get("format")
+    verbosity = text.get("verbosity")
+    if fmt is None or (isinstance(fmt, Mapping) and fmt.get("type") == "text"):
+        return None, verbosity
+    if isinstance(fmt, Mapping) and fmt.get("type") == "json_object":
+        return {"type": "json_object"}, verbosity
+    if isinstance(fmt, Mapping) and fmt.get("type") == "json_schema":
+        spec = {k: fmt[k] for k in ("name", "schema", "strict", "description") if k in fmt}
+        return {"type": "json_schema", "json_schema": spec}, verbosity
+    raise ValueError(f"text.format must be text, json_object or json_schema; got {fmt!r}")
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+def response_from(
+    completion: ChatCompletion, request: Mapping[str, Any], previous: str | None
+) -> Response:
+    """The :class:`Response` of one chat completion."""
+    output: list[Any] = []
+    status, incomplete = "completed", None
+    choice = completion.choices[0] if completion.choices else None
+    if choice is not None:
+        message = choice.message
+        reasoning = message.reasoning_content
+        if reasoning:
+            output.append(
+                ResponseReasoningItem(
+                    id=_new_id("rs"), content=[{"type": "reasoning_text", "text": reasoning}]
+                )
+            )
+        if message.content:
+            output.append(
+                ResponseOutputMessage(
+                    id=_new_id("msg"), content=[ResponseOutputText(text=message.content)]
+                )
+            )
+        for call in message.tool_calls or ():
+            output.append(
+                ResponseFunctionToolCall(
+                    id=_new_id("fc"),
+                    call_id=call.id,
+                    name=call.function.name,
+                    arguments=call.function.arguments or "",
+                    parsed_arguments=call.function.parsed_arguments,
+                )
+            )
+        if choice.finish_reason in ("length", "content_filter"):
+            status = "incomplete"
+            reason = "max_output_tokens" if choice.finish_reason == "length" else "content_filter"
+            incomplete = ResponseIncompleteDetails(reason=reason)
+            for item in output:
+                if isinstance(item, ResponseOutputMessage):
+                    item.status = "incomplete"
+    usage = None
+    if completion.usage is not None:
+        details = completion.usage.completion_tokens_details
+        reasoning_tokens = getattr(details, "reasoning_tokens", None) or 0
+        usage = ResponseUsage(
+            input_tokens=completion.usage.prompt_tokens,
+            output_tokens=completion.usage.completion_tokens,
+            total_tokens=completion.usage.total_tokens,
+            output_tokens_details={"reasoning_tokens": reasoning_tokens},
+        )
+    response = Response(
+        id=_new_id("resp"),
+        created_at=float(completion.created or time.time()),
+        model=completion.model,
+        status=status,
+        output=output,
+        usage=usage,
+        incomplete_details=incomplete,
+        instructions=request.get("instructions"),
+        metadata=request.get("metadata"),
+        parallel_tool_calls=request.get("parallel_tool_calls", True) is not False,
+        temperature=request.get("temperature"),
+        top_p=request.get("top_p"),
+        tool_choice=request.get("tool_choice") or "auto",
+        tools=list(request.get("tools") or ()),
+        max_output_tokens=request.get("max_output_tokens"),
+        previous_response_id=previous,
+        reasoning=request.get("reasoning"),
+        text=request.get("text") or {"format": {"type": "text"}},
+        truncation=request.get("truncation") or "disabled",
+        store=request.get("store", True),
+        user=request.get("user"),
+    )
+    response._tool_history = completion.tool_history
+    parsed = choice.message.parsed if choice is not None else None
+    response.output_parsed = parsed
+    return response
+
+
+class Responses(Resource):
+    """``client.responses``: ``create``, ``stream``, ``parse``, ``retrieve`` and ``delete``."""
+
+    def __init__(self, client: OpenAI) -> None:
+        super().__init__(client)
+        self._store = _Store()
+
+    def create(self, **kwargs: Any) -> Any:
+        """Create a model response (keyword-only, as the openai package's ``responses.create``).
+
+        ``input`` (a string or a list of items), ``instructions``, ``tools`` (function tools),
+        ``tool_choice``, ``text={"format": ...}``, ``reasoning={"effort": ...}``,
+        ``max_output_tokens``, ``temperature``, ``top_p``, ``parallel_tool_calls``,
+        ``metadata``, ``user``, ``stream``, ``previous_response_id``, ``store``, ``truncation``,
+        ``include``, plus every Sogni keyword and tool-loop keyword ``chat.completions.create``
+        takes. Returns a :class:`Response`, or with ``stream=True`` an iterator of
+        :class:`ResponseStreamEvent`. OpenAI's built-in tools are refused before sending.
+        """
+        return self._create(kwargs)
+
+    def parse(self, **kwargs: Any) -> Any:
+        """Like :meth:`create`, with ``text_format`` parsed into ``output_parsed``.
+
+        ``text_format`` is a pydantic model, an attrs class or a dataclass (a strict JSON schema
+        built from it is sent); strict function tools get ``parsed_arguments``.
+        """
+        if kwargs.get("stream"):
+            raise ValueError("parse() does not stream; use stream() for a streamed response")
+        return self._create(kwargs, parsing=True)
+
+    def stream(self, **kwargs: Any) -> Any:
+        """A streamed response in a ``with`` block, as the openai package's ``responses.stream``.
+
+        Iterate the events, then call ``get_final_response()``.
+        """
+        if kwargs.get("stream") is not None:
+            raise TypeError("stream() always streams: leave the stream keyword out")
+        kwargs["stream"] = True
+        return self._create(kwargs)
+
+    def retrieve(self, response_id: str, **_: Any) -> Response:
+        """A response this client made with ``store=True`` (``NotFoundError`` otherwise)."""
+        return self._store.get(response_id)[1]
+
+    def delete(self, response_id: str, **_: Any) -> None:
+        """Forget a stored response (``NotFoundError`` if this client has no such response)."""
+        self._store.delete(response_id)
+
+    def _chat_kwargs(self, kwargs: dict[str, Any]) -> tuple[dict[str, Any], list[Any], str | None]:
+        """Chat keywords, the conversation (without instructions), the previous response's id."""
+        request = dict(kwargs)
+        previous = request.pop("previous_response_id", None)
+        history: list[Any] = []
+        if previous is not None:
+            history = list(self._store.get(previous)[0])
+        if "input" not in request:
+            raise TypeError("create() missing required keyword argument 'input'")
+        # As in openai's API, instructions apply to this response only: a stored conversation
+        # keeps the input and the answers, not the instructions.
+        conversation = history + _messages(request.pop("input"))
+        instructions = request.pop("instructions", None)
+        messages = list(conversation)
+        if instructions is not None:
+            if not isinstance(instructions, str):
+                raise TypeError("instructions must be a string")
+            messages.insert(0, {"role": "system", "content": instructions})
+        for key in ("store", "truncation", "include"):
+            request.pop(key, None)
+        chat: dict[str, Any] = {"messages": messages}
+        tools = _tools(request.pop("tools", None))
+        if tools is not None:
+            chat["tools"] = tools
+        if "tool_choice" in request:
+            chat["tool_choice"] = _tool_choice(request.pop("tool_choice"))
+        response_format, verbosity = _response_format(request.pop("text", None))
+        if response_format is not None:
+            chat["response_format"] = response_format
+        if verbosity is not None:
+            chat["verbosity"] = verbosity
+        reasoning = request.pop("reasoning", None)
+        if isinstance(reasoning, Mapping) and reasoning.get("effort") is not None:
+            chat["reasoning_effort"] = reasoning["effort"]
+        if request.get("max_output_tokens") is not None:
+            chat["max_tokens"] = request.pop("max_output_tokens")
+        request.pop("max_output_tokens", None)
+        chat.update(request)  # Sogni and loop keywords, request options, passed keywords
+        return chat, conversation, previous
+
+    def _create(self, kwargs: dict[str, Any], *, parsing: bool = False) -> Any:
+        request = dict(kwargs)
+        text_format = request.pop("text_format", None) if parsing else None
+        chat, messages, previous = self._chat_kwargs(request)
+        completions = self._client.chat.completions
+        if parsing and text_format is not None:
+            chat["response_format"] = text_format
+        # This package's own types, converted at the end for response_types="openai".
+        completion = completions._create(chat, "parsed", parsing=parsing, native=True)
+        to_openai = self._client.response_types == "openai"
+        if chat.get("stream"):
+            from .._responses_stream import events  # noqa: PLC0415 - only for streams
+
+            keep = self._finish(request, messages)
+            return events(completion, request, previous, keep, convert=to_openai)
+        response = response_from(completion, request, previous)
+        self._keep(request, messages, response, completion)
+        if to_openai:
+            from .. import _openai_types  # noqa: PLC0415 - only in this mode
+
+            return _openai_types.response(response)
+        return response
+
+    def _finish(self, request: Mapping[str, Any], messages: list[Any]) -> Any:
+        def keep(response: Response, completion: ChatCompletion) -> None:
+            self._keep(request, messages, response, completion)
+
+        return keep
+
+    def _keep(
+        self,
+        request: Mapping[str, Any],
+        messages: list[Any],
+        response: Response,
+        completion: ChatCompletion,
+    ) -> None:
+        if request.get("store", True) is False:
+            return
+        conversation = list(messages)  # a tool loop's own rounds stay in its tool_history
+        if completion.choices:
+            message = completion.choices[0].message
+            said: dict[str, Any] = {"role": "assistant", "content": message.content}
+            if message.tool_calls:
+                said["tool_calls"] = [
+                    {
+                        "id": call.id,
+                        "type": "function",
+                        "function": {
+                            "name": call.function.name,
+                            "arguments": call.function.arguments,
+                        },
+                    }
+                    for call in message.tool_calls
+                ]
+            conversation.append(said)
+        self._store.put(response, conversation)

@@ -1,0 +1,273 @@
+"""client.responses: the openai package's Responses examples, with the import swapped."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from sogni_compat import NotFoundError, OpenAI
+from sogni_compat.testing import LocalSogniServer
+from sogni_compat.types.responses import Response
+
+WEATHER = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Get the current weather in a given location",
+    "parameters": {
+        "type": "object",
+        "properties": {"location": {"type": "string"}},
+        "required": ["location"],
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LocalSogniServer]:
+    """One emulator for the module."""
+    with LocalSogniServer() as running:
+        yield running
+
+
+@pytest.fixture
+def client(server: LocalSogniServer) -> Iterator[OpenAI]:
+    """A client of the emulator."""
+    with server.client() as c:
+        yield c
+
+
+def last_body(server: LocalSogniServer) -> Any:
+    """The JSON body of the last chat request."""
+    return [r for r in server.requests if r.path == "/v1/chat/completions"][-1].json
+
+
+def test_text_with_instructions(server: LocalSogniServer, client: OpenAI) -> None:
+    """The README example of the openai package: instructions become a system message."""
+    response = client.responses.create(
+        model="qwen3.6-35b-a3b-gguf-iq4xs",
+        instructions="You are a coding assistant that talks like a pirate.",
+        input="How do I check if a Python object is an instance of a class?",
+    )
+    assert isinstance(response, Response)
+    assert response.output_text == "How do I check if a Python object is an instance of a class?"
+    assert response.status == "completed"
+    assert response.id.startswith("resp_")
+    assert response.usage is not None
+    assert response.usage.total_tokens == response.usage.input_tokens + response.usage.output_tokens
+    body = last_body(server)
+    assert body["messages"] == [
+        {"role": "system", "content": "You are a coding assistant that talks like a pirate."},
+        {"role": "user", "content": "How do I check if a Python object is an instance of a class?"},
+    ]
+    assert body["model"] == "qwen3.6-35b-a3b-gguf-iq4xs"
+    assert body["sogni_tools"] is False
+
+
+def test_request_keywords_map_to_chat(server: LocalSogniServer, client: OpenAI) -> None:
+    """max_output_tokens, reasoning, text.format and Sogni's keywords reach the chat body."""
+    response = client.responses.create(
+        input=[{"role": "user", "content": [{"type": "input_text", "text": "one two three"}]}],
+        max_output_tokens=2,
+        reasoning={"effort": "low"},
+        text={"format": {"type": "json_schema", "name": "N", "schema": {"type": "object"}}},
+        temperature=0.2,
+        metadata={"k": "v"},
+        taskProfile="coding",
+    )
+    body = last_body(server)
+    assert body["max_tokens"] == 2
+    assert body["chat_template_kwargs"] == {"enable_thinking": True}
+    assert body["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {"name": "N", "schema": {"type": "object"}},
+    }
+    assert body["task_profile"] == "coding"
+    assert body["messages"] == [
+        {"role": "user", "content": [{"type": "text", "text": "one two three"}]}
+    ]
+    assert response.metadata == {"k": "v"}
+    assert response.temperature == 0.2
+
+
+def test_length_stop_is_incomplete(client: OpenAI) -> None:
+    """A cut-off answer is status incomplete with reason max_output_tokens."""
+    response = client.responses.create(input="one two three four", max_output_tokens=2)
+    assert response.status == "incomplete"
+    assert response.incomplete_details is not None
+    assert response.incomplete_details.reason == "max_output_tokens"
+    assert response.output_text == "one two"
+
+
+def test_streaming_event_sequence(client: OpenAI) -> None:
+    """stream=True yields openai's event sequence with increasing sequence numbers."""
+    stream = client.responses.create(input="stream me please", stream=True)
+    events = list(stream)
+    kinds = [e.type for e in events]
+    assert kinds == [
+        "response.created",
+        "response.in_progress",
+        "response.output_item.added",
+        "response.content_part.added",
+        "response.output_text.delta",
+        "response.output_text.delta",
+        "response.output_text.delta",
+        "response.output_text.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "response.completed",
+    ]
+    assert [e.sequence_number for e in events] == list(range(len(events)))
+    assert "".join(e.delta for e in events if e.type == "response.output_text.delta") == (
+        "stream me please"
+    )
+    assert events[-1].response["output"][0]["content"][0]["text"] == "stream me please"
+    ids = {e.item_id for e in events if hasattr(e, "item_id")}
+    assert len(ids) == 1
+
+
+def test_stream_context_manager_and_final_response(client: OpenAI) -> None:
+    """responses.stream(...) gives the events and get_final_response()."""
+    with client.responses.stream(input="final please") as stream:
+        deltas = [e.delta for e in stream if e.type == "response.output_text.delta"]
+        final = stream.get_final_response()
+    assert "".join(deltas) == "final please"
+    assert final.output_text == "final please"
+
+
+def test_function_calling_round_trip(server: LocalSogniServer, client: OpenAI) -> None:
+    """The openai example: the call, then function_call_output, then the answer."""
+    tools = [WEATHER]
+    input_list: list[Any] = [{"role": "user", "content": "What's the weather like in Paris today?"}]
+    response = client.responses.create(tools=tools, input=input_list)
+    (call,) = [item for item in response.output if item.type == "function_call"]
+    assert call.name == "get_weather"
+    assert json.loads(call.arguments) == {"location": "Paris"}
+    input_list += response.output
+    input_list.append(
+        {"type": "function_call_output", "call_id": call.call_id, "output": '{"temp": 21}'}
+    )
+    final = client.responses.create(tools=tools, input=input_list)
+    assert final.output_text == 'Tool results: get_weather: {"temp": 21}'
+    body = last_body(server)
+    assert body["tools"] == [
+        {
+            "type": "function",
+            "function": {k: WEATHER[k] for k in ("name", "description", "parameters")},
+        }
+    ]
+    assert body["messages"][1]["tool_calls"][0]["id"] == call.call_id
+    assert body["messages"][2] == {
+        "role": "tool",
+        "tool_call_id": call.call_id,
+        "content": '{"temp": 21}',
+    }
+
+
+def test_streaming_tool_call_events(client: OpenAI) -> None:
+    """A streamed tool call has function_call_arguments delta/done events."""
+    events = list(
+        client.responses.create(
+            input="What's the weather like in Paris today?", tools=[WEATHER], stream=True
+        )
+    )
+    kinds = [e.type for e in events]
+    assert "response.function_call_arguments.delta" in kinds
+    (done,) = [e for e in events if e.type == "response.function_call_arguments.done"]
+    assert json.loads(done.arguments) == {"location": "Paris"}
+    assert done.name == "get_weather"
+
+
+class CalendarEvent(BaseModel):
+    """The openai parse example's model."""
+
+    name: str
+    date: str
+    participants: list[str]
+
+
+def test_parse_with_text_format(client: OpenAI) -> None:
+    """responses.parse(text_format=Model) gives output_parsed."""
+    response = client.responses.parse(
+        input=[
+            {"role": "system", "content": "Extract the event information."},
+            {"role": "user", "content": "Alice and Bob are going to a Science Fair on Friday."},
+        ],
+        text_format=CalendarEvent,
+    )
+    event = response.output_parsed
+    assert isinstance(event, CalendarEvent)
+    assert all(isinstance(p, str) for p in event.participants)
+    assert json.loads(response.output_text) == event.model_dump()
+
+
+def test_previous_response_id_sends_the_history(server: LocalSogniServer, client: OpenAI) -> None:
+    """A follow-up continues the stored conversation; instructions are not carried over."""
+    first = client.responses.create(instructions="Be brief.", input="Hello there")
+    second = client.responses.create(previous_response_id=first.id, input="And now?")
+    assert second.previous_response_id == first.id
+    assert last_body(server)["messages"] == [
+        {"role": "user", "content": "Hello there"},
+        {"role": "assistant", "content": "Hello there"},
+        {"role": "user", "content": "And now?"},
+    ]
+    assert client.responses.retrieve(first.id).id == first.id
+    client.responses.delete(first.id)
+    with pytest.raises(NotFoundError, match="store=True"):
+        client.responses.retrieve(first.id)
+    with pytest.raises(NotFoundError, match=r"256 most recently used"):
+        client.responses.create(previous_response_id="resp_unknown", input="x")
+    unstored = client.responses.create(input="not kept", store=False)
+    with pytest.raises(NotFoundError):
+        client.responses.retrieve(unstored.id)
+
+
+@pytest.mark.parametrize(
+    ("tools", "message"),
+    [
+        ([{"type": "web_search"}], "built-in 'web_search'"),
+        ([{"type": "file_search", "vector_store_ids": ["v"]}], "built-in 'file_search'"),
+        ([{"type": "code_interpreter", "container": {}}], "built-in 'code_interpreter'"),
+        ([{"type": "computer_use_preview"}], "built-in 'computer_use_preview'"),
+    ],
+)
+def test_built_in_tools_are_refused_before_sending(
+    server: LocalSogniServer, client: OpenAI, tools: list[Any], message: str
+) -> None:
+    """OpenAI's built-in tools fail with a clear error and no request."""
+    before = len(server.requests)
+    with pytest.raises(ValueError, match=message):
+        client.responses.create(input="hi", tools=tools)
+    assert len(server.requests) == before
+
+
+def test_auto_tool_loop_works_with_responses(client: OpenAI) -> None:
+    """auto_execute_tools runs the caller's tools, as for chat; the history is kept."""
+    response = client.responses.create(
+        input="What's the weather like in Paris today?",
+        tools=[WEATHER],
+        auto_execute_tools=True,
+        tool_handlers={"get_weather": lambda location: {"location": location, "temp": 21}},
+    )
+    assert response.output_text == ('Tool results: get_weather: {"location": "Paris", "temp": 21}')
+    assert len(response.tool_history) == 1
+
+
+def test_openai_types_field_by_field(server: LocalSogniServer) -> None:
+    """With response_types="openai" responses and events are openai.types.responses objects."""
+    from openai.types import responses as types
+
+    with server.client(response_types="openai") as client:
+        response = client.responses.create(instructions="x", input="hello", tools=[WEATHER])
+        assert isinstance(response, types.Response)
+        assert response.output_text == "hello"
+        assert response.usage is not None
+        assert isinstance(response.output[0], types.ResponseOutputMessage)
+        events = list(client.responses.create(input="hi there", stream=True))
+        assert isinstance(events[0], types.ResponseCreatedEvent)
+        assert isinstance(events[4], types.ResponseTextDeltaEvent)
+        assert isinstance(events[-1], types.ResponseCompletedEvent)
+        called = client.responses.create(input="What's the weather in Paris?", tools=[WEATHER])
+        assert isinstance(called.output[0], types.ResponseFunctionToolCall)
