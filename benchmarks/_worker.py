@@ -2,7 +2,7 @@
 
 Usage: ``python _worker.py TASK CONTENDER [BASE_URL [N]]`` where TASK is ``import``,
 ``call``, ``chunk``, ``first`` or ``memory`` and CONTENDER is ``sogni_compat``, ``openai`` or
-``requests`` (import and call only).
+``requests`` (import and call only), or ``responses`` (chunk only: a Responses stream's events).
 """
 
 from __future__ import annotations
@@ -75,9 +75,16 @@ def measure_call(contender: str, url: str, calls: int) -> dict[str, Any]:
 
 
 def stream_of(contender: str, url: str, words: int) -> Iterator[Any]:
-    """The chunks of one streamed answer of ``words`` tokens (the emulator echoes)."""
-    client = client_for(contender, url)
+    """The chunks of one streamed answer of ``words`` tokens (the emulator echoes).
+
+    The ``responses`` contender is sogni_compat's ``responses.create(stream=True)``: its events.
+    """
     prompt = " ".join(["w"] * words)
+    if contender == "responses":
+        ours = client_for("sogni_compat", url)
+        yield from ours.responses.create(model=MODEL, input=prompt, stream=True)
+        return
+    client = client_for(contender, url)
     stream = client.chat.completions.create(
         model=MODEL, messages=[{"role": "user", "content": prompt}], stream=True
     )

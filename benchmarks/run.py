@@ -42,6 +42,7 @@ TARGETS = {
     "call_vs_requests": ("CPU per call vs raw requests", 1.15),
     "call_vs_openai": ("CPU per call vs openai", 0.65),
     "chunk_vs_openai": ("CPU per streamed chunk vs openai", 0.50),
+    "response_event_vs_chunk": ("CPU per Responses stream event vs per chat chunk", 1.50),
 }
 FIRST_CHUNK_LIMIT_MS = 20.0
 #: Growth allowed between a tenth of the stream and its end for memory to count as flat.
@@ -168,7 +169,9 @@ def main() -> None:
 
         print(f"3/5 CPU per streamed chunk ({chunks:,} chunks) ...", flush=True)
         results["cpu_per_chunk_us"] = interleaved(
-            runs, clients, lambda c: worker("chunk", c, url, chunks)["cpu_per_chunk"] * 1e6
+            runs,
+            [*clients, "responses"],
+            lambda c: worker("chunk", c, url, chunks)["cpu_per_chunk"] * 1e6,
         )
 
         print("4/5 first-chunk latency ...", flush=True)
@@ -207,9 +210,11 @@ def main() -> None:
 
 def ratios(results: dict[str, Any], have_openai: bool) -> dict[str, float]:
     """The ratios the targets are about."""
+    per_chunk = results["cpu_per_chunk_us"]
     out = {
         "call_vs_requests": results["cpu_per_call_us"]["sogni_compat"]
-        / results["cpu_per_call_us"]["requests"]
+        / results["cpu_per_call_us"]["requests"],
+        "response_event_vs_chunk": per_chunk["responses"] / per_chunk["sogni_compat"],
     }
     if have_openai:
         out["import_time"] = (

@@ -271,3 +271,46 @@ def test_openai_types_field_by_field(server: LocalSogniServer) -> None:
         assert isinstance(events[-1], types.ResponseCompletedEvent)
         called = client.responses.create(input="What's the weather in Paris?", tools=[WEATHER])
         assert isinstance(called.output[0], types.ResponseFunctionToolCall)
+
+
+class GetWeather(BaseModel):
+    """Get the weather of a city."""
+
+    city: str
+
+
+def test_parse_tools_built_from_models(client: OpenAI) -> None:
+    """responses.parse(tools=[function_tool(Model)]) gives parsed_arguments instances."""
+    from sogni_compat import function_tool
+
+    response = client.responses.parse(
+        input="What's the weather in Paris?", tools=[function_tool(GetWeather)]
+    )
+    (call,) = [item for item in response.output if item.type == "function_call"]
+    assert call.parsed_arguments == GetWeather(city="Paris")
+    assert response.tools[0]["name"] == "GetWeather"
+
+
+def test_reasoning_item_when_the_model_thinks(client: OpenAI) -> None:
+    """With thinking on, the output starts with a reasoning item holding the thinking."""
+    response = client.responses.create(input="a b c", reasoning={"effort": "high"})
+    assert [item.type for item in response.output] == ["reasoning", "message"]
+    assert response.output[0].content == [
+        {"type": "reasoning_text", "text": "The user wrote 3 tokens; I echo them."}
+    ]
+
+
+def test_openai_mode_validates_every_event_of_a_tool_stream(server: LocalSogniServer) -> None:
+    """Each event of a streamed tool call is a valid openai.types.responses event."""
+    from openai.types import responses as types
+
+    with server.client(response_types="openai") as client:
+        events = list(
+            client.responses.create(
+                input="What's the weather in Paris?", tools=[WEATHER], stream=True, think=True
+            )
+        )
+    kinds = {type(e).__name__ for e in events}
+    assert {"ResponseFunctionCallArgumentsDeltaEvent", "ResponseReasoningTextDeltaEvent"} <= kinds
+    assert isinstance(events[-1], types.ResponseCompletedEvent)
+    assert events[-1].response.output[-1].type == "function_call"

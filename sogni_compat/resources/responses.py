@@ -193,6 +193,11 @@ def _tools(tools: Any) -> list[dict[str, Any]] | None:
     out = []
     for i, tool in enumerate(tools):
         kind = tool.get("type") if isinstance(tool, Mapping) else None
+        if kind == "function" and isinstance(tool.get("function"), Mapping):
+            # A chat-shaped tool, as openai.pydantic_function_tool() or function_tool() make
+            # for responses.parse(): kept as is, so its class still parses the arguments.
+            out.append(dict(tool))
+            continue
         if kind in _BUILT_IN:
             raise ValueError(
                 f"tools[{i}] is OpenAI's built-in {kind!r} tool, which Sogni cannot run; pass "
@@ -208,6 +213,15 @@ def _tools(tools: Any) -> list[dict[str, Any]] | None:
         }
         out.append({"type": "function", "function": function})
     return out
+
+
+def _flat(tool: Any) -> Any:
+    """A tool as the Responses API shows it (a chat-shaped function tool flattened)."""
+    function = tool.get("function") if isinstance(tool, Mapping) else None
+    if not isinstance(function, Mapping):
+        return tool
+    keys = ("name", "description", "parameters", "strict")
+    return {"type": "function", **{k: function[k] for k in keys if k in function}}
 
 
 def _tool_choice(choice: Any) -> Any:
@@ -312,7 +326,7 @@ def response_from(
         temperature=request.get("temperature"),
         top_p=request.get("top_p"),
         tool_choice=request.get("tool_choice") or "auto",
-        tools=list(request.get("tools") or ()),
+        tools=[_flat(tool) for tool in request.get("tools") or ()],
         max_output_tokens=request.get("max_output_tokens"),
         previous_response_id=previous,
         reasoning=request.get("reasoning"),
