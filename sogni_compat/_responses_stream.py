@@ -110,17 +110,29 @@ class ResponseStream:
     ) -> Iterator[ResponseStreamEvent]:
         from .resources.responses import _new_id, response_from  # noqa: PLC0415 - a cycle
 
-        number = 0
-        shell = Response(id=_new_id("resp"), status="in_progress", model="", created_at=0)
-        yield _event("response.created", number, {"response": shell.to_dict()})
-        number += 1
-        yield _event("response.in_progress", number, {"response": shell.to_dict()})
-        number += 1
+        number = -1
         items: list[Any] = []  # output items in order
+        index_of: dict[int, int] = {}  # id(item) -> output index
+
+        def emit(kind: str, fields: dict[str, Any]) -> ResponseStreamEvent:
+            nonlocal number
+            number += 1
+            return _event(kind, number, fields)
+
+        def opened(item: Any) -> ResponseStreamEvent:
+            index_of[id(item)] = len(items)
+            items.append(item)
+            return emit(
+                "response.output_item.added",
+                {"output_index": len(items) - 1, "item": item.to_dict()},
+            )
+
+        shell = Response(id=_new_id("resp"), status="in_progress", model="", created_at=0)
+        yield emit("response.created", {"response": shell.to_dict()})
+        yield emit("response.in_progress", {"response": shell.to_dict()})
         text_item: ResponseOutputMessage | None = None
         reasoning_item: ResponseReasoningItem | None = None
         calls: dict[int, ResponseFunctionToolCall] = {}
-        index_of: dict[int, int] = {}  # id(item) -> output index
         for chunk in self._chat.accumulate():
             if not chunk.choices:
                 continue
@@ -132,17 +144,9 @@ class ResponseStream:
             if thinking:
                 if reasoning_item is None:
                     reasoning_item = ResponseReasoningItem(id=_new_id("rs"), status="in_progress")
-                    index_of[id(reasoning_item)] = len(items)
-                    items.append(reasoning_item)
-                    yield _event(
-                        "response.output_item.added",
-                        number,
-                        {"output_index": len(items) - 1, "item": reasoning_item.to_dict()},
-                    )
-                    number += 1
-                yield _event(
+                    yield opened(reasoning_item)
+                yield emit(
                     "response.reasoning_text.delta",
-                    number,
                     {
                         "item_id": reasoning_item.id,
                         "output_index": index_of[id(reasoning_item)],
@@ -150,33 +154,22 @@ class ResponseStream:
                         "delta": thinking,
                     },
                 )
-                number += 1
             content = delta.content
             if content:
                 if text_item is None:
                     text_item = ResponseOutputMessage(id=_new_id("msg"), status="in_progress")
-                    index_of[id(text_item)] = len(items)
-                    items.append(text_item)
-                    yield _event(
-                        "response.output_item.added",
-                        number,
-                        {"output_index": len(items) - 1, "item": text_item.to_dict()},
-                    )
-                    number += 1
-                    yield _event(
+                    yield opened(text_item)
+                    yield emit(
                         "response.content_part.added",
-                        number,
                         {
                             "item_id": text_item.id,
-                            "output_index": len(items) - 1,
+                            "output_index": index_of[id(text_item)],
                             "content_index": 0,
                             "part": {"type": "output_text", "text": "", "annotations": []},
                         },
                     )
-                    number += 1
-                yield _event(
+                yield emit(
                     "response.output_text.delta",
-                    number,
                     {
                         "item_id": text_item.id,
                         "output_index": index_of[id(text_item)],
@@ -185,7 +178,6 @@ class ResponseStream:
                         "logprobs": [],
                     },
                 )
-                number += 1
             for piece in delta.tool_calls or ():
                 position = piece.index if isinstance(piece.index, int) else 0
                 call = calls.get(position)
@@ -197,26 +189,13 @@ class ResponseStream:
                         name=(function.name if function is not None else None) or "",
                         status="in_progress",
                     )
-                    index_of[id(call)] = len(items)
-                    items.append(call)
-                    yield _event(
-                        "response.output_item.added",
-                        number,
-                        {"output_index": len(items) - 1, "item": call.to_dict()},
-                    )
-                    number += 1
+                    yield opened(call)
                 fragment = function.arguments if function is not None else None
                 if fragment:
-                    yield _event(
+                    yield emit(
                         "response.function_call_arguments.delta",
-                        number,
-                        {
-                            "item_id": call.id,
-                            "output_index": index_of[id(call)],
-                            "delta": fragment,
-                        },
+                        {"item_id": call.id, "output_index": index_of[id(call)], "delta": fragment},
                     )
-                    number += 1
         completion = self._chat.get_final_completion()
         final = response_from(completion, request, previous)
         final.id = shell.id
@@ -226,9 +205,8 @@ class ResponseStream:
         for position, item in enumerate(done_items):
             if isinstance(item, ResponseReasoningItem):
                 text = "".join(part.get("text", "") for part in item.content or ())
-                yield _event(
+                yield emit(
                     "response.reasoning_text.done",
-                    number,
                     {
                         "item_id": item.id,
                         "output_index": position,
@@ -236,21 +214,15 @@ class ResponseStream:
                         "text": text,
                     },
                 )
-                number += 1
             elif isinstance(item, ResponseOutputMessage):
                 text = "".join(p.text for p in item.content if isinstance(p, ResponseOutputText))
                 common = {"item_id": item.id, "output_index": position, "content_index": 0}
-                yield _event(
-                    "response.output_text.done", number, {**common, "text": text, "logprobs": []}
-                )
-                number += 1
+                yield emit("response.output_text.done", {**common, "text": text, "logprobs": []})
                 part = {"type": "output_text", "text": text, "annotations": []}
-                yield _event("response.content_part.done", number, {**common, "part": part})
-                number += 1
+                yield emit("response.content_part.done", {**common, "part": part})
             elif isinstance(item, ResponseFunctionToolCall):
-                yield _event(
+                yield emit(
                     "response.function_call_arguments.done",
-                    number,
                     {
                         "item_id": item.id,
                         "output_index": position,
@@ -258,16 +230,13 @@ class ResponseStream:
                         "arguments": item.arguments,
                     },
                 )
-                number += 1
-            yield _event(
+            yield emit(
                 "response.output_item.done",
-                number,
                 {"output_index": position, "item": item.to_dict()},
             )
-            number += 1
         keep(final, completion)
         kind = "response.completed" if final.status == "completed" else "response.incomplete"
-        yield _event(kind, number, {"response": final.to_dict()})
+        yield emit(kind, {"response": final.to_dict()})
         if self._convert:
             from . import _openai_types  # noqa: PLC0415 - openai mode only
 
