@@ -152,8 +152,6 @@ _UNSUPPORTED = ("admin_api_key", "workload_identity", "provider", "data_residenc
 _NOT_ON_SOGNI = "Sogni serves no such endpoint (only chat completions and models)"
 #: The openai SDK's resources that are not here, and why (see the README's compatibility table).
 _NOT_SERVED = {
-    "images": "images.generate/edit are not available in this version; use chat.completions "
-    "with sogni_tools=True and auto_execute_tools=True to make images with Sogni's tools",
     **dict.fromkeys(
         (
             "completions",
@@ -608,12 +606,16 @@ class OpenAI:
     def __getattr__(self, name: str) -> Any:
         # Only for names normal lookup misses: the Responses resource, made on first use, and
         # why an openai resource is not here.
-        if name == "responses" and not name.startswith("__"):
+        if name == "responses":
             from .resources.responses import Responses  # noqa: PLC0415 - on first use
 
-            resource = Responses(self)
-            self.__dict__["responses"] = resource
+            self.__dict__["responses"] = resource = Responses(self)
             return resource
+        if name == "images":
+            from .resources.images import Images  # noqa: PLC0415 - on first use
+
+            self.__dict__["images"] = images = Images(self)
+            return images
         reason = _NOT_SERVED.get(name)
         if reason is None:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")

@@ -73,18 +73,27 @@ def model(ours: Model, *, response: Any = None) -> Any:
 
 
 def response(ours: Any) -> Any:
-    """An ``openai.types.responses.Response`` (``ParsedResponse`` when it has ``output_parsed``)."""
+    """An ``openai.types.responses.Response``; loop results and parsed values as attributes."""
     from openai.types.responses import Response as OpenAIResponse  # noqa: PLC0415
 
     data = ours.to_dict()
-    parsed = ours.output_parsed
-    data.pop("output_parsed", None)
     data.pop("store", None)
-    for item in data.get("output", ()):
-        if item.get("type") == "function_call":
-            item.pop("parsed_arguments", None)
     theirs: Any = _validated(OpenAIResponse, data, "response", None)
-    if parsed is not None or ours.tool_history:
-        object.__setattr__(theirs, "output_parsed", parsed)
-        object.__setattr__(theirs, "tool_history", ours.tool_history)
+    object.__setattr__(theirs, "output_parsed", ours.output_parsed)
+    object.__setattr__(theirs, "tool_history", ours.tool_history)
+    object.__setattr__(theirs, "media", ours.media)
+    for mine, item in zip(ours.output, theirs.output, strict=False):
+        if getattr(mine, "parsed_arguments", None) is not None:
+            object.__setattr__(item, "parsed_arguments", mine.parsed_arguments)
+    return theirs
+
+
+def images(ours: Any) -> Any:
+    """An ``openai.types.ImagesResponse``."""
+    from openai.types import ImagesResponse as OpenAIImages  # noqa: PLC0415
+
+    data = ours.to_dict()
+    workflow = data.pop("workflow_id", None)
+    theirs: Any = _validated(OpenAIImages, data, "images answer", None)
+    object.__setattr__(theirs, "workflow_id", workflow)
     return theirs

@@ -15,8 +15,11 @@ texts come from the chat stream's own accumulation).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from .types.responses import (
     Response,
@@ -124,12 +127,17 @@ class ResponseStream:
             items.append(item)
             return emit(
                 "response.output_item.added",
-                {"output_index": len(items) - 1, "item": item.to_dict()},
+                {"output_index": len(items) - 1, "item": attrs.evolve(item)},
             )
 
-        shell = Response(id=_new_id("resp"), status="in_progress", model="", created_at=0)
-        yield emit("response.created", {"response": shell.to_dict()})
-        yield emit("response.in_progress", {"response": shell.to_dict()})
+        shell = Response(
+            id=_new_id("resp"),
+            status="in_progress",
+            model=str(request.get("model") or ""),
+            created_at=float(int(time.time())),
+        )
+        yield emit("response.created", {"response": shell})
+        yield emit("response.in_progress", {"response": attrs.evolve(shell)})
         text_item: ResponseOutputMessage | None = None
         reasoning_item: ResponseReasoningItem | None = None
         calls: dict[int, ResponseFunctionToolCall] = {}
@@ -165,7 +173,7 @@ class ResponseStream:
                             "item_id": text_item.id,
                             "output_index": index_of[id(text_item)],
                             "content_index": 0,
-                            "part": {"type": "output_text", "text": "", "annotations": []},
+                            "part": ResponseOutputText(),
                         },
                     )
                 yield emit(
@@ -199,12 +207,12 @@ class ResponseStream:
         completion = self._chat.get_final_completion()
         final = response_from(completion, request, previous)
         final.id = shell.id
-        # The streamed items keep their ids: match them to the final output by type and order.
+        # The streamed items keep their ids and positions: the final output is in stream order.
         done_items = _matched(items, final.output)
         final.output = done_items
         for position, item in enumerate(done_items):
             if isinstance(item, ResponseReasoningItem):
-                text = "".join(part.get("text", "") for part in item.content or ())
+                text = "".join(getattr(part, "text", "") for part in item.content or ())
                 yield emit(
                     "response.reasoning_text.done",
                     {
@@ -218,7 +226,7 @@ class ResponseStream:
                 text = "".join(p.text for p in item.content if isinstance(p, ResponseOutputText))
                 common = {"item_id": item.id, "output_index": position, "content_index": 0}
                 yield emit("response.output_text.done", {**common, "text": text, "logprobs": []})
-                part = {"type": "output_text", "text": text, "annotations": []}
+                part = ResponseOutputText(text=text)
                 yield emit("response.content_part.done", {**common, "part": part})
             elif isinstance(item, ResponseFunctionToolCall):
                 yield emit(
@@ -232,11 +240,11 @@ class ResponseStream:
                 )
             yield emit(
                 "response.output_item.done",
-                {"output_index": position, "item": item.to_dict()},
+                {"output_index": position, "item": item},
             )
         keep(final, completion)
         kind = "response.completed" if final.status == "completed" else "response.incomplete"
-        yield emit(kind, {"response": final.to_dict()})
+        yield emit(kind, {"response": final})
         if self._convert:
             from . import _openai_types  # noqa: PLC0415 - openai mode only
 
@@ -246,16 +254,21 @@ class ResponseStream:
 
 
 def _matched(streamed: list[Any], final: list[Any]) -> list[Any]:
-    """The final items, each taking the id of the streamed item of its type and position."""
+    """The final items in the order they streamed, each keeping its streamed id.
+
+    A final item that never streamed (none should) goes after them.
+    """
     by_type: dict[type, list[Any]] = {}
-    for item in streamed:
+    for item in final:
         by_type.setdefault(type(item), []).append(item)
     out = []
-    for item in final:
+    for item in streamed:
         same = by_type.get(type(item))
         if same:
-            item.id = same.pop(0).id
-        out.append(item)
+            done = same.pop(0)
+            done.id = item.id
+            out.append(done)
+    out.extend(item for items in by_type.values() for item in items)
     return out
 
 

@@ -114,6 +114,10 @@ def show(answer: Stream | ChatCompletion, *, refresh: float = 0.1) -> ChatComple
     """
     from .types import ChatCompletion  # noqa: PLC0415 - keeps import sogni_compat light
 
+    if not isinstance(answer, ChatCompletion) and not callable(getattr(answer, "accumulate", None)):
+        raise TypeError(
+            f"show() takes a chat completion or a chat Stream; got {type(answer).__name__}"
+        )
     if not _in_notebook():
         return _print_instead(answer)
     from IPython.display import Markdown, display  # noqa: PLC0415 - only in a notebook

@@ -144,7 +144,7 @@ def test_with_options_set_default_headers_replaces(mock: responses.RequestsMock)
         client.with_options(default_headers={"a": "b"}, set_default_headers={"c": "d"})
 
 
-@pytest.mark.parametrize("name", ["embeddings", "audio", "images", "files"])
+@pytest.mark.parametrize("name", ["embeddings", "audio", "files"])
 def test_resources_sogni_does_not_serve_say_so(name: str) -> None:
     """An openai resource that is not here is an AttributeError that says why."""
     client = OpenAI(api_key=API_KEY)

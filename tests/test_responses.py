@@ -123,7 +123,10 @@ def test_streaming_event_sequence(client: OpenAI) -> None:
     assert "".join(e.delta for e in events if e.type == "response.output_text.delta") == (
         "stream me please"
     )
-    assert events[-1].response["output"][0]["content"][0]["text"] == "stream me please"
+    assert events[-1].response.output[0].content[0].text == "stream me please"
+    assert events[2].item.type == "message"
+    assert events[3].part.type == "output_text"
+    assert events[-1].response.usage.output_tokens_details.reasoning_tokens == 0
     ids = {e.item_id for e in events if hasattr(e, "item_id")}
     assert len(ids) == 1
 
@@ -295,7 +298,8 @@ def test_reasoning_item_when_the_model_thinks(client: OpenAI) -> None:
     """With thinking on, the output starts with a reasoning item holding the thinking."""
     response = client.responses.create(input="a b c", reasoning={"effort": "high"})
     assert [item.type for item in response.output] == ["reasoning", "message"]
-    assert response.output[0].content == [
+    assert response.output[0].content[0].text == "The user wrote 3 tokens; I echo them."
+    assert response.output[0].to_dict()["content"] == [
         {"type": "reasoning_text", "text": "The user wrote 3 tokens; I echo them."}
     ]
 
@@ -314,3 +318,144 @@ def test_openai_mode_validates_every_event_of_a_tool_stream(server: LocalSogniSe
     assert {"ResponseFunctionCallArgumentsDeltaEvent", "ResponseReasoningTextDeltaEvent"} <= kinds
     assert isinstance(events[-1], types.ResponseCompletedEvent)
     assert events[-1].response.output[-1].type == "function_call"
+
+
+def test_parsed_results_serialise(client: OpenAI) -> None:
+    """A parsed response dumps to JSON; parsed values stay attributes (content[0].parsed too)."""
+    response = client.responses.parse(
+        input="Alice and Bob meet on Friday at the Science Fair.", text_format=CalendarEvent
+    )
+    dumped = json.loads(response.to_json())
+    assert "output_parsed" not in dumped
+    assert response.output[0].content[0].parsed == response.output_parsed
+    assert response.text is not None
+    assert response.text.format.type == "json_schema"
+
+
+def test_stream_positions_hold_when_a_call_comes_before_text(hostile_stream: Any) -> None:
+    """Each item keeps its output_index from added to done, in stream order."""
+    events = hostile_stream
+    added = {e.item.id: e.output_index for e in events if e.type == "response.output_item.added"}
+    done = {e.item.id: e.output_index for e in events if e.type == "response.output_item.done"}
+    assert added == done
+    final = events[-1].response
+    assert [item.id for item in final.output] == sorted(added, key=added.__getitem__)
+    assert [item.type for item in final.output] == ["function_call", "message"]
+
+
+@pytest.fixture
+def hostile_stream() -> list[Any]:
+    """The events of a chat stream that sends a tool call first and text after it."""
+    import responses as mock_library
+
+    from ._helpers import BASE_URL
+
+    chunks = [
+        {
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {
+                        "tool_calls": [
+                            {
+                                "index": 0,
+                                "id": "call_1",
+                                "type": "function",
+                                "function": {
+                                    "name": "get_weather",
+                                    "arguments": '{"location": "Paris"}',
+                                },
+                            }
+                        ]
+                    },
+                }
+            ]
+        },
+        {"choices": [{"index": 0, "delta": {"content": "Checking."}}]},
+        {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
+    ]
+    base = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+    body = "".join(f"data: {json.dumps({**base, **c})}\n\n" for c in chunks) + "data: [DONE]\n\n"
+    with mock_library.RequestsMock() as mock:
+        mock.post(f"{BASE_URL}/chat/completions", body=body, content_type="text/event-stream")
+        client = OpenAI(api_key="k", base_url=BASE_URL)
+        return list(client.responses.create(input="x", tools=[WEATHER], stream=True))
+
+
+def test_bad_input_is_refused_before_sending(server: LocalSogniServer, client: OpenAI) -> None:
+    """Items and settings the translation cannot honour raise, and nothing is sent."""
+    before = len(server.requests)
+    bad: list[tuple[dict[str, Any], type[Exception], str]] = [
+        ({"input": "x", "messages": []}, TypeError, "not messages="),
+        ({"input": [{"type": "function_call", "call_id": "c"}]}, ValueError, "needs a name"),
+        (
+            {"input": [{"type": "function_call_output", "call_id": "nope", "output": "x"}]},
+            ValueError,
+            "call_id of a function_call",
+        ),
+        ({"input": [{"role": "user", "content": 5}]}, TypeError, "content must be a string"),
+        ({"input": "x", "reasoning": "high"}, TypeError, "reasoning must be a dict"),
+        ({"input": "x", "truncation": "sometimes"}, ValueError, "truncation"),
+        ({"input": "x", "store": "no"}, TypeError, "store must be"),
+        ({"input": "x", "text": {"fmt": {}}}, ValueError, "text takes"),
+        ({"input": "x", "max_tool_calls": 3}, ValueError, "max_tool_calls_per_round"),
+    ]
+    for kwargs, error, message in bad:
+        with pytest.raises(error, match=message):
+            client.responses.create(**kwargs)
+    assert len(server.requests) == before
+
+
+def test_text_and_call_round_trip_is_one_assistant_turn(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """An answer's text and its call go back as one assistant message."""
+    items: list[Any] = [
+        {"role": "user", "content": "weather?"},
+        {
+            "type": "message",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": "Let me check."}],
+        },
+        {"type": "function_call", "call_id": "c1", "name": "get_weather", "arguments": "{}"},
+        {"type": "function_call_output", "call_id": "c1", "output": "sunny"},
+    ]
+    client.responses.create(input=items, tools=[WEATHER])
+    assert last_body(server)["messages"][1] == {
+        "role": "assistant",
+        "content": "Let me check.",
+        "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
+        ],
+    }
+
+
+def test_follow_up_after_a_tool_loop_keeps_the_rounds_and_media(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """previous_response_id after a hosted-tool loop: the turns and the media numbering carry on."""
+    first = client.responses.create(
+        input='call generate_image({"prompt": "a cat"})', sogni_tools=True, auto_execute_tools=True
+    )
+    (cat,) = first.media.urls
+    second = client.responses.create(
+        previous_response_id=first.id,
+        input='call animate_photo({"prompt": "walk", "sourceImageIndex": 0})',
+        sogni_tools=True,
+        auto_execute_tools=True,
+    )
+    result = second.tool_history[0].tool_results[0]
+    assert result.success is True, result.error
+    roles = [m["role"] for m in last_body(server)["messages"]]
+    assert roles[:4] == ["user", "assistant", "tool", "assistant"]
+    assert second.media.images[0].url == cat
+
+
+def test_retrieve_in_openai_mode_is_openai_type(server: LocalSogniServer) -> None:
+    """retrieve() answers with the same type create() does."""
+    from openai.types.responses import Response as OpenAIResponse
+
+    with server.client(response_types="openai") as client:
+        made = client.responses.create(input="keep me")
+        assert isinstance(client.responses.retrieve(made.id), OpenAIResponse)
+        assert made.output_parsed is None

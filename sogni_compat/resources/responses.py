@@ -23,12 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import NotFoundError
 from ..types.responses import (
+    OutputTokensDetails,
     Response,
     ResponseFunctionToolCall,
     ResponseIncompleteDetails,
     ResponseOutputMessage,
     ResponseOutputText,
     ResponseReasoningItem,
+    ResponseReasoningText,
+    ResponseTextConfig,
+    ResponseTextFormat,
     ResponseUsage,
 )
 from ._base import Resource
@@ -150,6 +154,11 @@ def _messages(input: Any) -> list[dict[str, Any]]:
             if role not in ("user", "assistant", "system", "developer"):
                 raise ValueError(f"{where}.role must be user, assistant, system or developer")
             content = item.get("content")
+            if not isinstance(content, str | list):
+                raise TypeError(
+                    f"{where}.content must be a string or a list of parts; got "
+                    f"{type(content).__name__}"
+                )
             if isinstance(content, list):
                 parts = [_text_part(p, f"{where}.content[{j}]") for j, p in enumerate(content)]
                 if role == "assistant":
@@ -158,19 +167,37 @@ def _messages(input: Any) -> list[dict[str, Any]]:
                     content = parts
             messages.append({"role": role, "content": content})
         elif kind == "function_call":
+            name, call_id = item.get("name"), item.get("call_id") or item.get("id")
+            if not isinstance(name, str) or not name or not isinstance(call_id, str):
+                raise ValueError(f"{where}: a function_call item needs a name and a call_id")
             call = {
-                "id": item.get("call_id") or item.get("id"),
+                "id": call_id,
                 "type": "function",
-                "function": {"name": item.get("name"), "arguments": item.get("arguments", "")},
+                "function": {"name": name, "arguments": item.get("arguments") or "{}"},
             }
             last = messages[-1] if messages else None
-            if last is not None and last.get("role") == "assistant" and "tool_calls" in last:
-                last["tool_calls"].append(call)
+            if last is not None and last.get("role") == "assistant":
+                # The answer's text and its calls are one assistant turn.
+                last.setdefault("tool_calls", []).append(call)
             else:
                 messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
         elif kind == "function_call_output":
+            call_id = item.get("call_id")
+            asked = {
+                call["id"]
+                for message in messages
+                for call in message.get("tool_calls") or ()
+                if isinstance(call, Mapping)
+            }
+            if not isinstance(call_id, str) or call_id not in asked:
+                raise ValueError(
+                    f"{where}: function_call_output needs the call_id of a function_call "
+                    f"before it; got {call_id!r}"
+                )
             output = item.get("output")
-            if not isinstance(output, str):
+            if isinstance(output, list):  # input_text parts
+                output = "".join(p.get("text", "") for p in output if isinstance(p, Mapping))
+            elif not isinstance(output, str):
                 output = json.dumps(output, ensure_ascii=False)
             messages.append(
                 {"role": "tool", "tool_call_id": item.get("call_id"), "content": output}
@@ -247,6 +274,9 @@ def _response_format(text: Any) -> tuple[Any, Any]:
         return None, None
     if not isinstance(text, Mapping):
         raise TypeError(f"text must be a dict such as {{'format': {{...}}}}; got {text!r}")
+    unknown = set(text) - {"format", "verbosity"}
+    if unknown:
+        raise ValueError(f"text takes 'format' and 'verbosity'; got {sorted(unknown)}")
     fmt = text.get("format")
     verbosity = text.get("verbosity")
     if fmt is None or (isinstance(fmt, Mapping) and fmt.get("type") == "text"):
@@ -254,6 +284,8 @@ def _response_format(text: Any) -> tuple[Any, Any]:
     if isinstance(fmt, Mapping) and fmt.get("type") == "json_object":
         return {"type": "json_object"}, verbosity
     if isinstance(fmt, Mapping) and fmt.get("type") == "json_schema":
+        if not isinstance(fmt.get("name"), str) or not isinstance(fmt.get("schema"), Mapping):
+            raise ValueError("text.format of type json_schema needs a 'name' and a 'schema'")
         spec = {k: fmt[k] for k in ("name", "schema", "strict", "description") if k in fmt}
         return {"type": "json_schema", "json_schema": spec}, verbosity
     raise ValueError(f"text.format must be text, json_object or json_schema; got {fmt!r}")
@@ -263,6 +295,23 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex}"
 
 
+def _text_config(request: Mapping[str, Any]) -> ResponseTextConfig:
+    """The response's ``text`` setting, as asked (``text_format`` shows as its schema)."""
+    text = request.get("text")
+    fmt = text.get("format") if isinstance(text, Mapping) else None
+    config = ResponseTextConfig()
+    if isinstance(fmt, Mapping):
+        config.format = ResponseTextFormat(type=str(fmt.get("type", "text")))
+        config.format._extra = {k: v for k, v in fmt.items() if k != "type"}
+    elif request.get("text_format") is not None:
+        model = request["text_format"]
+        config.format = ResponseTextFormat(type="json_schema")
+        config.format._extra = {"name": getattr(model, "__name__", "output"), "strict": True}
+    if isinstance(text, Mapping) and text.get("verbosity") is not None:
+        config._extra = {"verbosity": text["verbosity"]}
+    return config
+
+
 def response_from(
     completion: ChatCompletion, request: Mapping[str, Any], previous: str | None
 ) -> Response:
@@ -270,38 +319,37 @@ def response_from(
     output: list[Any] = []
     status, incomplete = "completed", None
     choice = completion.choices[0] if completion.choices else None
+    parsed = None
     if choice is not None:
         message = choice.message
+        parsed = message.parsed
         reasoning = message.reasoning_content
         if reasoning:
             output.append(
                 ResponseReasoningItem(
-                    id=_new_id("rs"), content=[{"type": "reasoning_text", "text": reasoning}]
+                    id=_new_id("rs"), content=[ResponseReasoningText(text=reasoning)]
                 )
             )
         if message.content:
-            output.append(
-                ResponseOutputMessage(
-                    id=_new_id("msg"), content=[ResponseOutputText(text=message.content)]
-                )
-            )
+            part = ResponseOutputText(text=message.content)
+            part._parsed = parsed
+            output.append(ResponseOutputMessage(id=_new_id("msg"), content=[part]))
         for call in message.tool_calls or ():
-            output.append(
-                ResponseFunctionToolCall(
-                    id=_new_id("fc"),
-                    call_id=call.id,
-                    name=call.function.name,
-                    arguments=call.function.arguments or "",
-                    parsed_arguments=call.function.parsed_arguments,
-                )
+            item = ResponseFunctionToolCall(
+                id=_new_id("fc"),
+                call_id=call.id,
+                name=call.function.name,
+                arguments=call.function.arguments or "",
             )
+            item._parsed_arguments = call.function.parsed_arguments
+            output.append(item)
         if choice.finish_reason in ("length", "content_filter"):
             status = "incomplete"
             reason = "max_output_tokens" if choice.finish_reason == "length" else "content_filter"
             incomplete = ResponseIncompleteDetails(reason=reason)
-            for item in output:
-                if isinstance(item, ResponseOutputMessage):
-                    item.status = "incomplete"
+            for entry in output:
+                if isinstance(entry, ResponseOutputMessage):
+                    entry.status = "incomplete"
     usage = None
     if completion.usage is not None:
         details = completion.usage.completion_tokens_details
@@ -310,7 +358,7 @@ def response_from(
             input_tokens=completion.usage.prompt_tokens,
             output_tokens=completion.usage.completion_tokens,
             total_tokens=completion.usage.total_tokens,
-            output_tokens_details={"reasoning_tokens": reasoning_tokens},
+            output_tokens_details=OutputTokensDetails(reasoning_tokens=reasoning_tokens),
         )
     response = Response(
         id=_new_id("resp"),
@@ -330,15 +378,44 @@ def response_from(
         max_output_tokens=request.get("max_output_tokens"),
         previous_response_id=previous,
         reasoning=request.get("reasoning"),
-        text=request.get("text") or {"format": {"type": "text"}},
+        text=_text_config(request),
         truncation=request.get("truncation") or "disabled",
         store=request.get("store", True),
         user=request.get("user"),
     )
-    response._tool_history = completion.tool_history
-    parsed = choice.message.parsed if choice is not None else None
-    response.output_parsed = parsed
+    response._loop = completion
+    response._output_parsed = parsed
     return response
+
+
+def _check_request(request: Mapping[str, Any]) -> None:
+    """Refuse, before sending, Responses settings this translation cannot honour."""
+    if "messages" in request:
+        raise TypeError("responses take input=, not messages= (that is chat.completions)")
+    for key, why in _REFUSED.items():
+        if request.get(key) is not None:
+            raise ValueError(f"{key}: {why}")
+    reasoning = request.get("reasoning")
+    if reasoning is not None and not isinstance(reasoning, Mapping):
+        raise TypeError(f"reasoning must be a dict such as {{'effort': 'low'}}; got {reasoning!r}")
+    if request.get("truncation") not in (None, "auto", "disabled"):
+        raise ValueError(f"truncation must be 'auto' or 'disabled'; got {request['truncation']!r}")
+    include = request.get("include")
+    if include is not None and (
+        not isinstance(include, list | tuple) or not all(isinstance(i, str) for i in include)
+    ):
+        raise TypeError("include must be a list of strings")
+    if request.get("store") is not None and not isinstance(request["store"], bool):
+        raise TypeError(f"store must be True or False; got {request['store']!r}")
+
+
+#: Responses keywords this translation refuses, and why.
+_REFUSED = {
+    "max_tool_calls": "not supported here; the auto-tool loop has max_tool_calls_per_round",
+    "background": "background responses need OpenAI's server; Sogni has no such mode",
+    "conversation": "OpenAI's conversations are not served by Sogni; use previous_response_id",
+    "prompt": "OpenAI's stored prompts are not served by Sogni; pass instructions",
+}
 
 
 class Responses(Resource):
@@ -381,9 +458,14 @@ class Responses(Resource):
         kwargs["stream"] = True
         return self._create(kwargs)
 
-    def retrieve(self, response_id: str, **_: Any) -> Response:
+    def retrieve(self, response_id: str, **_: Any) -> Any:
         """A response this client made with ``store=True`` (``NotFoundError`` otherwise)."""
-        return self._store.get(response_id)[1]
+        response = self._store.get(response_id)[1]
+        if self._client.response_types == "openai":
+            from .. import _openai_types  # noqa: PLC0415 - only in this mode
+
+            return _openai_types.response(response)
+        return response
 
     def delete(self, response_id: str, **_: Any) -> None:
         """Forget a stored response (``NotFoundError`` if this client has no such response)."""
@@ -391,11 +473,17 @@ class Responses(Resource):
 
     def _chat_kwargs(self, kwargs: dict[str, Any]) -> tuple[dict[str, Any], list[Any], str | None]:
         """Chat keywords, the conversation (without instructions), the previous response's id."""
+        _check_request(kwargs)
         request = dict(kwargs)
         previous = request.pop("previous_response_id", None)
         history: list[Any] = []
         if previous is not None:
-            history = list(self._store.get(previous)[0])
+            stored, earlier = self._store.get(previous)
+            history = list(stored)
+            looping = request.get("auto_execute_tools") or request.get("autoExecuteTools")
+            if looping and "media_context" not in request and "mediaContext" not in request:
+                # Hosted tools' indices go on numbering from the earlier responses' media.
+                request["media_context"] = earlier.media
         if "input" not in request:
             raise TypeError("create() missing required keyword argument 'input'")
         # As in openai's API, instructions apply to this response only: a stored conversation
@@ -433,6 +521,8 @@ class Responses(Resource):
         request = dict(kwargs)
         text_format = request.pop("text_format", None) if parsing else None
         chat, messages, previous = self._chat_kwargs(request)
+        if text_format is not None:
+            request["text_format"] = text_format
         completions = self._client.chat.completions
         if parsing and text_format is not None:
             chat["response_format"] = text_format
@@ -467,7 +557,30 @@ class Responses(Resource):
     ) -> None:
         if request.get("store", True) is False:
             return
-        conversation = list(messages)  # a tool loop's own rounds stay in its tool_history
+        conversation = list(messages)
+        for entry in completion.tool_history:  # a loop's rounds stay in the conversation
+            asked = entry.completion.choices[0].message if entry.completion else None
+            conversation.append(
+                {
+                    "role": "assistant",
+                    "content": asked.content if asked is not None else None,
+                    "tool_calls": [
+                        {
+                            "id": call.id,
+                            "type": "function",
+                            "function": {
+                                "name": call.function.name,
+                                "arguments": call.function.arguments,
+                            },
+                        }
+                        for call in entry.tool_calls
+                    ],
+                }
+            )
+            conversation.extend(
+                {"role": "tool", "tool_call_id": result.tool_call_id, "content": result.content}
+                for result in entry.tool_results
+            )
         if completion.choices:
             message = completion.choices[0].message
             said: dict[str, Any] = {"role": "assistant", "content": message.content}

@@ -6,6 +6,8 @@ The rules (documented in the README):
 - ``stop`` cuts the answer before the first stop string (``finish_reason: "stop"``);
   ``max_tokens`` keeps that many tokens (``finish_reason: "length"``). A token is a run of
   non-space characters with the spaces before it.
+- Prose picks a tool when it says the tool's name or a telling word of it; asking for a
+  picture, video or song picks Sogni's generation tool when the request set ``sogni_tools``.
 - A user message containing ``call NAME({...JSON...})`` (or ``call NAME()``) asks for a tool
   call when ``NAME`` is one of the request's ``tools`` or, with ``sogni_tools`` on, one of
   Sogni's hosted tools. Several such phrases give several calls in one answer; the word
@@ -160,6 +162,10 @@ def _picked_tool(text: str, body: Mapping[str, Any], available: Sequence[str]) -
         telling = [w for w in _name_words(name) if len(w) >= 4 and w not in _GENERIC]
         if name.lower() in lowered or any(w in words for w in telling):
             return name
+    if body.get("sogni_tools") in (None, False, "none"):
+        # Sogni injects its tools when sogni_tools is omitted, but a model does not reach for
+        # them on every mention of a picture: only a request that turned them on does here.
+        return None
     for triggers, name in _HOSTED_WORDS:
         if name in available and any(t.rstrip("s") in words for t in triggers):
             return name

@@ -9,6 +9,8 @@ import attrs
 from ._base import BaseObject, response_type
 
 __all__ = [
+    "InputTokensDetails",
+    "OutputTokensDetails",
     "Response",
     "ResponseError",
     "ResponseFunctionToolCall",
@@ -16,7 +18,10 @@ __all__ = [
     "ResponseOutputMessage",
     "ResponseOutputText",
     "ResponseReasoningItem",
+    "ResponseReasoningText",
     "ResponseStreamEvent",
+    "ResponseTextConfig",
+    "ResponseTextFormat",
     "ResponseUsage",
 ]
 
@@ -28,6 +33,12 @@ class ResponseOutputText(BaseObject):
     type: str = "output_text"
     text: str = ""
     annotations: list[Any] = attrs.field(factory=list)
+    _parsed: Any = attrs.field(default=None, init=False, eq=False)
+
+    @property
+    def parsed(self) -> Any:
+        """``responses.parse(text_format=...)``: this text parsed (not part of dumps)."""
+        return self._parsed
 
 
 @response_type
@@ -51,8 +62,20 @@ class ResponseFunctionToolCall(BaseObject):
     name: str = ""
     arguments: str = ""
     status: str = "completed"
-    #: For ``responses.parse()`` with tools built from classes: the arguments as an instance.
-    parsed_arguments: Any = None
+    _parsed_arguments: Any = attrs.field(default=None, init=False, eq=False)
+
+    @property
+    def parsed_arguments(self) -> Any:
+        """``responses.parse()`` with strict tools: the arguments, parsed (not in dumps)."""
+        return self._parsed_arguments
+
+
+@response_type
+class ResponseReasoningText(BaseObject):
+    """One piece of the model's thinking (``type == "reasoning_text"``)."""
+
+    type: str = "reasoning_text"
+    text: str = ""
 
 
 @response_type
@@ -67,16 +90,43 @@ class ResponseReasoningItem(BaseObject):
 
 
 @response_type
+class InputTokensDetails(BaseObject):
+    """Input tokens served from a cache (Sogni reports none)."""
+
+    cached_tokens: int = 0
+    cache_write_tokens: int = 0
+
+
+@response_type
+class OutputTokensDetails(BaseObject):
+    """Output tokens spent thinking, when the server says."""
+
+    reasoning_tokens: int = 0
+
+
+@response_type
 class ResponseUsage(BaseObject):
     """Tokens used: ``input_tokens``, ``output_tokens`` and ``total_tokens``."""
 
     input_tokens: int = 0
     output_tokens: int = 0
     total_tokens: int = 0
-    input_tokens_details: dict[str, Any] = attrs.field(
-        factory=lambda: {"cached_tokens": 0, "cache_write_tokens": 0}
-    )
-    output_tokens_details: dict[str, Any] = attrs.field(factory=lambda: {"reasoning_tokens": 0})
+    input_tokens_details: InputTokensDetails = attrs.field(factory=InputTokensDetails)
+    output_tokens_details: OutputTokensDetails = attrs.field(factory=OutputTokensDetails)
+
+
+@response_type
+class ResponseTextFormat(BaseObject):
+    """The ``text.format`` a response was asked for: ``type`` and, for a schema, its fields."""
+
+    type: str = "text"
+
+
+@response_type
+class ResponseTextConfig(BaseObject):
+    """The ``text`` setting of a response: its ``format`` (and ``verbosity`` when given)."""
+
+    format: ResponseTextFormat = attrs.field(factory=ResponseTextFormat)
 
 
 @response_type
@@ -122,13 +172,18 @@ class Response(BaseObject):
     max_output_tokens: int | None = None
     previous_response_id: str | None = None
     reasoning: dict[str, Any] | None = None
-    text: dict[str, Any] | None = None
+    text: ResponseTextConfig | None = None
     truncation: str | None = "disabled"
     store: bool | None = None
     user: str | None = None
-    #: ``responses.parse()``: the first message's text parsed as ``text_format``.
-    output_parsed: Any = None
-    _tool_history: list[Any] = attrs.field(factory=list, init=False, eq=False)
+    _output_parsed: Any = attrs.field(default=None, init=False, eq=False)
+    #: What the auto-tool loop recorded (the chat completion's), or ``None``.
+    _loop: Any = attrs.field(default=None, init=False, eq=False)
+
+    @property
+    def output_parsed(self) -> Any:
+        """``responses.parse()``: the answer's text parsed as ``text_format`` (not in dumps)."""
+        return self._output_parsed
 
     @property
     def output_text(self) -> str:
@@ -144,7 +199,22 @@ class Response(BaseObject):
     @property
     def tool_history(self) -> list[Any]:
         """The rounds of ``auto_execute_tools`` that ran tools, as for chat completions."""
-        return self._tool_history
+        history: list[Any] = self._loop.tool_history if self._loop is not None else []
+        return history
+
+    @property
+    def media(self) -> Any:
+        """The auto-tool loop's media view (``MediaView``), as ``ChatCompletion.media``."""
+        if self._loop is None:
+            from .tools import MediaView  # noqa: PLC0415
+
+            return MediaView()
+        return self._loop.media
+
+    @property
+    def tool_handoff(self) -> Any:
+        """The control tool the auto-tool loop stopped on, as ``ChatCompletion.tool_handoff``."""
+        return self._loop.tool_handoff if self._loop is not None else None
 
 
 @response_type
