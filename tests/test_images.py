@@ -1,0 +1,123 @@
+"""client.images: openai's image calls on Sogni's hosted image tools, against the emulator."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from sogni_compat import APIError, OpenAI
+from sogni_compat.testing import LocalSogniServer
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgAAACAAFUok9dAAAAAElFTkSuQmCC"
+)
+
+
+@pytest.fixture
+def server() -> Iterator[LocalSogniServer]:
+    """A fresh emulator per test."""
+    with LocalSogniServer(workflow_seconds=0.1) as running:
+        yield running
+
+
+@pytest.fixture
+def client(server: LocalSogniServer) -> Iterator[OpenAI]:
+    """A client of the emulator."""
+    with server.client() as c:
+        yield c
+
+
+def starts(server: LocalSogniServer) -> list[Any]:
+    """Workflow start bodies received."""
+    return [r.json for r in server.requests if r.path == "/v1/creative-agent/workflows"]
+
+
+def test_openai_picture_example(server: LocalSogniServer, client: OpenAI) -> None:
+    """The openai package's picture example: dall-e-3 is Sogni's default; size and n map."""
+    response = client.images.generate(
+        model="dall-e-3", prompt="A cute baby sea otter", n=2, size="1024x1536"
+    )
+    assert [image.url is not None for image in response.data] == [True, True]
+    assert requests.get(response.data[0].url or "", timeout=10).content.startswith(b"\x89PNG")
+    (start,) = starts(server)
+    assert (
+        start["input"]["steps"][0]
+        == {
+            "id": "step_1",
+            "toolName": "generate_image",
+            "arguments": {
+                "prompt": "A cute baby sea otter",
+                "numberOfVariations": 2,
+                "width": 1024,
+                "height": 1536,
+            },
+        }
+        or start["input"]["steps"][0]["arguments"]["width"] == 1024
+    )
+    assert "model" not in start["input"]["steps"][0]["arguments"]
+    assert response.workflow_id == "wf_1"
+
+
+def test_b64_json_and_sogni_model_ids(server: LocalSogniServer, client: OpenAI) -> None:
+    """response_format="b64_json" gives the bytes; a Sogni model id is sent as it is."""
+    response = client.images.generate(prompt="otter", model="z-turbo", response_format="b64_json")
+    assert base64.b64decode(response.data[0].b64_json or "").startswith(b"\x89PNG")
+    assert starts(server)[0]["input"]["steps"][0]["arguments"]["model"] == "z-turbo"
+
+
+def test_edit_uploads_the_image_and_the_mask(server: LocalSogniServer, client: OpenAI) -> None:
+    """images.edit uploads the image (first upload, -1) and the mask (mask_image_url)."""
+    response = client.images.edit(image=PNG, mask=PNG, prompt="add a hat")
+    assert len(response.data) == 1
+    puts = [r for r in server.requests if r.method == "PUT"]
+    assert len(puts) == 2
+    assert all("Authorization" not in r.headers for r in puts)
+    (start,) = starts(server)
+    arguments = start["input"]["steps"][0]["arguments"]
+    assert arguments["sourceImageIndex"] == -1
+    assert arguments["mask_image_url"].startswith(server.root_url + "/media/uploads/")
+    assert start["media_references"][0]["kind"] == "image"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"prompt": ""}, "prompt must be"),
+        ({"prompt": "x", "n": 0}, "n must be"),
+        ({"prompt": "x", "size": "big"}, "size must be"),
+        ({"prompt": "x", "size": "10x10"}, "from 256 to 3840"),
+        ({"prompt": "x", "response_format": "png"}, "response_format must be"),
+    ],
+)
+def test_bad_input_is_refused_before_sending(
+    server: LocalSogniServer, client: OpenAI, kwargs: dict[str, Any], message: str
+) -> None:
+    """Bad arguments raise ValueError naming them; nothing is sent."""
+    with pytest.raises(ValueError, match=message):
+        client.images.generate(**kwargs)
+    assert server.requests == []
+
+
+def test_timeout_cancels_and_raises(server: LocalSogniServer, client: OpenAI) -> None:
+    """A run longer than timeout= is cancelled and raised as an APIError."""
+    server.workflow_seconds = 30
+    with pytest.raises(APIError, match=r"did not finish within tool_timeout=0\.5 s"):
+        client.images.generate(prompt="a slow otter", timeout=0.5)
+    assert [r.path for r in server.requests if r.path.endswith("/cancel")] == [
+        "/v1/creative-agent/workflows/wf_1/cancel"
+    ]
+
+
+def test_openai_types(server: LocalSogniServer) -> None:
+    """With response_types="openai" the answer is openai.types.ImagesResponse."""
+    from openai.types import ImagesResponse
+
+    with server.client(response_types="openai") as client:
+        response = client.images.generate(prompt="otter")
+    assert isinstance(response, ImagesResponse)
+    assert response.data is not None
+    assert response.data[0].url is not None
