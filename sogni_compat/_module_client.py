@@ -3,10 +3,10 @@
 As the openai package does, the package itself works as a client configured by module
 attributes (``api_key``, ``base_url``, ``timeout``, ``max_retries``, ``default_headers``,
 ``default_query``, ``http_client``, ``app_source``; ``organization`` and ``project`` are accepted
-and, set, warned about as the constructor does). ``sogni_compat.chat``, ``.models`` and
-``.beta`` are proxies that find the client when used, so a reference taken before a setting
-changed still follows it; the client is made on first use and made again when a setting has
-changed since.
+and, set, warned about as the constructor does). ``sogni_compat.chat``, ``.models``,
+``.beta``, ``.responses`` and ``.images`` are proxies that find the client when used, so a
+reference taken before a setting changed still follows it; the client is made on first use
+and made again when a setting has changed since.
 """
 
 from __future__ import annotations

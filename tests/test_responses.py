@@ -459,3 +459,13 @@ def test_retrieve_in_openai_mode_is_openai_type(server: LocalSogniServer) -> Non
         made = client.responses.create(input="keep me")
         assert isinstance(client.responses.retrieve(made.id), OpenAIResponse)
         assert made.output_parsed is None
+
+
+def test_module_level_responses(server: LocalSogniServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The module as a client: openai.responses.create() uses the module-level client."""
+    import sogni_compat as openai
+
+    monkeypatch.setattr(openai, "api_key", "module-key", raising=False)
+    monkeypatch.setattr(openai, "base_url", server.base_url, raising=False)
+    response = openai.responses.create(input="from the module")
+    assert response.output_text == "from the module"
