@@ -32,6 +32,7 @@ from .types.responses import (
 
 if TYPE_CHECKING:
     from ._streaming import Stream
+    from ._structured import ParseSpec
     from .types import ChatCompletion
 
 __all__ = ["ResponseStream", "events"]
@@ -57,9 +58,12 @@ class ResponseStream:
         request: Mapping[str, Any],
         previous: str | None,
         keep: Callable[[Response, ChatCompletion], None],
+        *,
         convert: bool,
+        spec: ParseSpec | None = None,
     ) -> None:
         self._chat = chat
+        self._spec = spec
         self._events = self._generate(request, previous, keep)
         self._final: Any = None
         self._convert = convert
@@ -205,6 +209,10 @@ class ResponseStream:
                         {"item_id": call.id, "output_index": index_of[id(call)], "delta": fragment},
                     )
         completion = self._chat.get_final_completion()
+        if self._spec is not None:
+            from ._structured import parse_completion  # noqa: PLC0415 - only when parsing
+
+            parse_completion(completion, self._spec, self._chat.response)
         final = response_from(completion, request, previous)
         final.id = shell.id
         # The streamed items keep their ids and positions: the final output is in stream order.
@@ -277,7 +285,9 @@ def events(
     request: Mapping[str, Any],
     previous: str | None,
     keep: Callable[[Response, ChatCompletion], None],
+    *,
     convert: bool = False,
+    spec: ParseSpec | None = None,
 ) -> ResponseStream:
-    """A :class:`ResponseStream` over a streamed chat completion."""
-    return ResponseStream(chat, request, previous, keep, convert)
+    """A :class:`ResponseStream` over a streamed chat completion (``spec``: parse the end)."""
+    return ResponseStream(chat, request, previous, keep, convert=convert, spec=spec)

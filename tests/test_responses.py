@@ -469,3 +469,14 @@ def test_module_level_responses(server: LocalSogniServer, monkeypatch: pytest.Mo
     monkeypatch.setattr(openai, "base_url", server.base_url, raising=False)
     response = openai.responses.create(input="from the module")
     assert response.output_text == "from the module"
+
+
+def test_stream_with_text_format_parses_the_end(client: OpenAI) -> None:
+    """responses.stream(text_format=Model): the final response has output_parsed."""
+    with client.responses.stream(
+        input="Alice meets Bob on Friday at the Science Fair.", text_format=CalendarEvent
+    ) as stream:
+        kinds = [event.type for event in stream]
+        final = stream.get_final_response()
+    assert kinds[-1] == "response.completed"
+    assert isinstance(final.output_parsed, CalendarEvent)

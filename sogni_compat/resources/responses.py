@@ -456,7 +456,7 @@ class Responses(Resource):
         if kwargs.get("stream") is not None:
             raise TypeError("stream() always streams: leave the stream keyword out")
         kwargs["stream"] = True
-        return self._create(kwargs)
+        return self._create(kwargs, parsing="text_format" in kwargs)
 
     def retrieve(self, response_id: str, **_: Any) -> Any:
         """A response this client made with ``store=True`` (``NotFoundError`` otherwise)."""
@@ -524,16 +524,24 @@ class Responses(Resource):
         if text_format is not None:
             request["text_format"] = text_format
         completions = self._client.chat.completions
-        if parsing and text_format is not None:
-            chat["response_format"] = text_format
-        # This package's own types, converted at the end for response_types="openai".
-        completion = completions._create(chat, "parsed", parsing=parsing, native=True)
         to_openai = self._client.response_types == "openai"
         if chat.get("stream"):
             from .._responses_stream import events  # noqa: PLC0415 - only for streams
 
+            spec = None
+            if parsing:
+                from .._structured import parse_spec  # noqa: PLC0415 - only when parsing
+
+                spec = parse_spec(text_format, chat.get("tools"))
+                if spec.response_format is not None:
+                    chat["response_format"] = spec.response_format
+            streamed = completions._create(chat, "parsed", native=True)
             keep = self._finish(request, messages)
-            return events(completion, request, previous, keep, convert=to_openai)
+            return events(streamed, request, previous, keep, convert=to_openai, spec=spec)
+        if parsing and text_format is not None:
+            chat["response_format"] = text_format
+        # This package's own types, converted at the end for response_types="openai".
+        completion = completions._create(chat, "parsed", parsing=parsing, native=True)
         response = response_from(completion, request, previous)
         self._keep(request, messages, response, completion)
         if to_openai:
