@@ -125,7 +125,7 @@ organization: str | None = None
 project: str | None = None
 
 #: The resources the module serves from its module-level client.
-_MODULE_RESOURCES = frozenset({"chat", "models", "beta", "responses", "images"})
+_MODULE_RESOURCES = frozenset({"chat", "models", "beta", "responses", "images", "media"})
 
 #: Imported on first use, so ``import sogni_compat`` stays light: streaming and the tool loop.
 _lazy_getattr, __dir__ = _lazy_exports(

@@ -611,6 +611,11 @@ class OpenAI:
 
             self.__dict__["responses"] = resource = Responses(self)
             return resource
+        if name == "media":
+            from .resources.media import Media  # noqa: PLC0415 - on first use
+
+            self.__dict__["media"] = media = Media(self)
+            return media
         if name == "images":
             from .resources.images import Images  # noqa: PLC0415 - on first use
 

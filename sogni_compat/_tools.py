@@ -593,35 +593,14 @@ class _Executor:
 
     def _upload(self, kind: MediaKind, data: bytes, content_type: str, deadline: float) -> str:
         """Upload media for a workflow step; returns the URL the step may use."""
-        group = "image" if kind == "image" else "media"
-        query = {
-            "jobId": uuid.uuid4().hex,
-            "type": f"reference{kind.capitalize()}",
-            "contentType": content_type,
-        }
-        options = attrs.evolve(self._options(deadline), extra_query=query)
-        target = self._client._request(
-            "GET",
-            f"/v1/{group}/uploadUrl",
-            options=options,
-            parse=lambda response: _url_field(response, "uploadUrl"),
-            deadline=deadline,
-        )
-        connect, read = self._timeout
-        self._client._put_presigned(
-            target,
+        return upload_media(
+            self._client,
+            kind,
             data,
             content_type,
-            (connect, min(read, max(deadline - time.monotonic(), 0.001))),
-            deadline,
-        )
-        del query["contentType"]
-        return self._client._request(
-            "GET",
-            f"/v1/{group}/downloadUrl",
-            options=attrs.evolve(self._options(deadline), extra_query=query),
-            parse=lambda response: _url_field(response, "downloadUrl"),
             deadline=deadline,
+            timeout=self._timeout,
+            headers=self._headers,
         )
 
     def _run_workflow(
@@ -827,6 +806,56 @@ class _Executor:
         if status == "partial_failure":
             content["status"] = status
         return self._succeeded(call, mask(_result_text(content, tool.name)), urls)
+
+
+def upload_media(
+    client: OpenAI,
+    kind: MediaKind,
+    data: bytes,
+    content_type: str,
+    *,
+    deadline: float,
+    timeout: Any,
+    headers: Mapping[str, str | None] | None = None,
+) -> str:
+    """Upload ``data`` through Sogni's upload-URL routes; returns its download URL.
+
+    ``GET /v1/{image|media}/uploadUrl`` at the API root, a ``PUT`` of the bytes to the
+    presigned URL (without the key, no redirects), then ``GET .../downloadUrl``; everything by
+    ``deadline``.
+    """
+    group = "image" if kind == "image" else "media"
+    query = {
+        "jobId": uuid.uuid4().hex,
+        "type": f"reference{kind.capitalize()}",
+        "contentType": content_type,
+    }
+    connect, read = timeout
+
+    def options() -> RequestOptions:
+        remaining = max(deadline - time.monotonic(), 0.001)
+        return RequestOptions(
+            extra_headers=headers, extra_query=dict(query), timeout=(connect, min(read, remaining))
+        )
+
+    target = client._request(
+        "GET",
+        f"/v1/{group}/uploadUrl",
+        options=options(),
+        parse=lambda response: _url_field(response, "uploadUrl"),
+        deadline=deadline,
+    )
+    remaining = max(deadline - time.monotonic(), 0.001)
+    client._put_presigned(target, data, content_type, (connect, min(read, remaining)), deadline)
+    del query["contentType"]
+    url: str = client._request(
+        "GET",
+        f"/v1/{group}/downloadUrl",
+        options=options(),
+        parse=lambda response: _url_field(response, "downloadUrl"),
+        deadline=deadline,
+    )
+    return url
 
 
 # -- wire helpers ----------------------------------------------------------------------------

@@ -1,0 +1,133 @@
+"""``client.media.upload(...)``: put a local file on Sogni, get an https URL for its tools.
+
+Workflows, durable runs and ``media_references`` take media only as http(s) URLs; this uploads
+bytes or a file through Sogni's upload-URL routes (the presigned ``PUT`` carries no key) and
+returns the download URL. The type and size are checked before anything is sent.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import stat
+import time
+from typing import Any, Literal
+
+from ._base import Resource
+
+__all__ = ["MAX_MEDIA_BYTES", "Media"]
+
+#: Largest upload (Sogni's presigned uploads take 100 MB).
+MAX_MEDIA_BYTES = 100 * 1024 * 1024
+MediaKindName = Literal["image", "video", "audio"]
+#: Content types Sogni's upload routes accept, per kind.
+ALLOWED = {
+    "image": ("image/png", "image/jpeg", "image/webp", "image/gif"),
+    "video": ("video/mp4", "video/webm", "video/quicktime"),
+    "audio": ("audio/mpeg", "audio/wav", "audio/x-wav", "audio/ogg", "audio/mp4", "audio/flac"),
+}
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"ID3", "audio/mpeg"),
+    (b"\xff\xfb", "audio/mpeg"),
+    (b"OggS", "audio/ogg"),
+    (b"fLaC", "audio/flac"),
+    (b"\x1aE\xdf\xa3", "video/webm"),
+)
+
+
+def _sniff(data: bytes, name: str | None) -> str | None:
+    """The content type the bytes (or, failing that, the file name) show."""
+    for magic, content_type in _MAGIC:
+        if data.startswith(magic):
+            return content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "audio/wav"
+    if data[4:8] == b"ftyp":
+        return "video/quicktime" if data[8:10] == b"qt" else "video/mp4"
+    return mimetypes.guess_type(name)[0] if name else None
+
+
+class Media(Resource):
+    """``client.media.upload(file, kind=...)``."""
+
+    def upload(
+        self,
+        file: Any,
+        *,
+        kind: MediaKindName | None = None,
+        content_type: str | None = None,
+        timeout: float | None = None,
+    ) -> str:
+        """Upload ``file`` (bytes, a path, or a binary file object); returns its https URL.
+
+        ``kind`` (``image``, ``video``, ``audio``) and ``content_type`` are read from the bytes
+        (or the file name) when not given; a type Sogni does not take, a file over 100 MB or a
+        kind that does not match the type is a ``ValueError`` before anything is sent.
+        ``timeout`` bounds the whole upload (default: the client's connect + read timeout).
+        """
+        name: str | None = None
+        if isinstance(file, bytes | bytearray | memoryview):
+            data = bytes(file)
+        elif isinstance(file, str | os.PathLike):
+            name = os.fspath(file)
+            info = os.stat(name)
+            if not stat.S_ISREG(info.st_mode):
+                raise ValueError(f"{name} is not a regular file")
+            if info.st_size > MAX_MEDIA_BYTES:
+                raise ValueError(
+                    f"{name} is {info.st_size:,} bytes; uploads take at most {MAX_MEDIA_BYTES:,}"
+                )
+            data = _whole(name)
+        elif callable(getattr(file, "read", None)):
+            data = file.read(MAX_MEDIA_BYTES + 1)
+            given = getattr(file, "name", None)
+            name = given if isinstance(given, str) else None
+            if not isinstance(data, bytes):
+                raise TypeError("file must be opened in binary mode")
+        else:
+            raise TypeError(
+                f"file must be bytes, a path or a binary file; got {type(file).__name__}"
+            )
+        if not data:
+            raise ValueError("the file is empty")
+        if len(data) > MAX_MEDIA_BYTES:
+            raise ValueError(f"the file is over {MAX_MEDIA_BYTES:,} bytes, Sogni's upload limit")
+        found = content_type or _sniff(data, name)
+        kinds = [k for k, types in ALLOWED.items() if found in types]
+        if not kinds:
+            raise ValueError(
+                f"content type {found!r} is not one Sogni's uploads take "
+                f"({', '.join(t for types in ALLOWED.values() for t in types)}); pass "
+                "content_type= if the file was not recognised"
+            )
+        if kind is not None and kind not in kinds:
+            raise ValueError(f"kind={kind!r} does not match the file's type {found!r}")
+        chosen = kind or kinds[0]
+        from .._tools import upload_media  # noqa: PLC0415 - shares the tool loop's upload
+
+        client = self._client
+        connect, read = client.timeout
+        budget = timeout if timeout is not None else connect + read
+        assert found is not None
+        return upload_media(
+            client,
+            chosen,  # type: ignore[arg-type]
+            data,
+            found,
+            deadline=time.monotonic() + budget,
+            timeout=client.timeout,
+        )
+
+
+def _whole(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_MEDIA_BYTES + 1)
+    if len(data) > MAX_MEDIA_BYTES:
+        raise ValueError(f"{path} grew over {MAX_MEDIA_BYTES:,} bytes while being read")
+    return data
