@@ -28,6 +28,7 @@ from ._client import OpenAI
 from ._config import ENV_API_KEY
 from ._errors import APIError, OpenAIError
 from ._version import __version__
+from .progress import is_terminal
 
 __all__ = ["main"]
 
@@ -228,13 +229,13 @@ def _chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> 
                 return 0
             message = completion.choices[0].message if completion.choices else None
             if message is not None and message.reasoning_content:
-                prefix = "Thinking: " if _isatty(err) else ""
+                prefix = "Thinking: " if is_terminal(err) else ""
                 err.write(prefix + message.reasoning_content + "\n")
             text = (message.content or "") if message is not None else ""
             out.write(text + "\n")
             return 0
         thinking = False
-        label = _isatty(err)  # on a terminal, say which text is the model's thinking
+        label = is_terminal(err)  # on a terminal, say which text is the model's thinking
         with client.chat.completions.create(messages=messages, stream=True, **options) as stream:
             for chunk in stream:
                 for choice in chunk.choices:
@@ -314,11 +315,6 @@ def main(
         err.write(f"{_PROG}: {exc}\n")
         return 2
     return status
-
-
-def _isatty(stream: TextIO) -> bool:
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty()) if callable(isatty) else False
 
 
 def console() -> None:

@@ -28,7 +28,13 @@ import attrs
 from .hosted_tools import HostedTool, MediaKind, MediaParameter, media_kind_of_argument
 from .types.tools import MediaItem, MediaView
 
-__all__ = ["MediaContext", "MediaError", "StepMedia", "check_media_context"]
+__all__ = [
+    "MediaContext",
+    "MediaError",
+    "StepMedia",
+    "check_media_context",
+    "sniff_content_type",
+]
 
 KINDS: tuple[MediaKind, ...] = ("image", "video", "audio")
 #: Largest upload sent for a workflow step (Sogni's presigned uploads take 100 MB).
@@ -62,16 +68,39 @@ class StepMedia:
 Uploader = Callable[[MediaKind, bytes, str], str]
 
 
-def _content_type(data: bytes) -> str:
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"ID3", "audio/mpeg"),
+    (b"\xff\xfb", "audio/mpeg"),
+    (b"OggS", "audio/ogg"),
+    (b"fLaC", "audio/flac"),
+    (b"\x1aE\xdf\xa3", "video/webm"),
+)
+
+
+def sniff_content_type(data: bytes, name: str | None = None) -> str | None:
+    """The content type the bytes (or, failing that, a file name) show, if any."""
+    for magic, content_type in _MAGIC:
+        if data.startswith(magic):
+            return content_type
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    return "application/octet-stream"
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "audio/wav"
+    if data[4:8] == b"ftyp":
+        return "video/quicktime" if data[8:10] == b"qt" else "video/mp4"
+    if name:
+        import mimetypes  # noqa: PLC0415 - only for a name the bytes did not settle
+
+        return mimetypes.guess_type(name)[0]
+    return None
+
+
+def _content_type(data: bytes) -> str:
+    return sniff_content_type(data) or "application/octet-stream"
 
 
 def _from_data_uri(uri: str) -> Callable[[], tuple[bytes, str]]:

@@ -21,12 +21,13 @@ from .notebook import _in_notebook
 if TYPE_CHECKING:
     from .types import ChatCompletionMessageToolCall, ToolProgress
 
-__all__ = ["ProgressBar"]
+__all__ = ["ProgressBar", "is_terminal"]
 
 _WIDTH = 30
 
 
-def _isatty(stream: TextIO) -> bool:
+def is_terminal(stream: TextIO) -> bool:
+    """Whether ``stream`` says it is a terminal (a closed or odd stream is not)."""
     isatty = getattr(stream, "isatty", None)
     try:
         return bool(isatty()) if callable(isatty) else False
@@ -55,7 +56,7 @@ class ProgressBar:
             self._notebook(tool_call, progress)
             return
         stream = self._file if self._file is not None else sys.stderr
-        if self._always or _isatty(stream):
+        if self._always or is_terminal(stream):
             stream.write(self.line(tool_call, progress))
             stream.flush()
 

@@ -121,3 +121,20 @@ def test_openai_types(server: LocalSogniServer) -> None:
     assert isinstance(response, ImagesResponse)
     assert response.data is not None
     assert response.data[0].url is not None
+
+
+def test_failure_reason_is_masked(ordered: Any) -> None:
+    """A failure reason from Sogni that echoes the key reaches the caller with the key masked."""
+    from ._helpers import BASE_URL
+
+    key = "sk-images-echo-0123456789abcdef"
+    workflows = f"{BASE_URL}/creative-agent/workflows"
+    failed = {"workflowId": "wf_1", "status": "failed", "error": {"message": f"bad token {key}"}}
+    ordered.post(workflows, status=201, json={"status": "success", "data": {"workflow": failed}})
+    ordered.get(f"{workflows}/wf_1", json={"status": "success", "data": {"workflow": failed}})
+    client = OpenAI(api_key=key, base_url=BASE_URL)
+    with pytest.raises(APIError) as raised:
+        client.images.generate(prompt="an otter")
+    assert "bad token ***" in str(raised.value)
+    assert key not in str(raised.value)
+    assert raised.value.__cause__ is None

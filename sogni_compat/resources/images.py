@@ -164,21 +164,14 @@ class Images(Resource):
         sogni: Mapping[str, Any],
         mask: bytes | None = None,
     ) -> ImagesResponse:
-        from .._tools import _Executor  # noqa: PLC0415 - the loop's executor, on first use
+        from .._tools import _Executor, _ToolFailedError  # noqa: PLC0415 - on first use
         from ..hosted_tools import catalog  # noqa: PLC0415
         from ..types import ChatCompletionMessageToolCall, Function  # noqa: PLC0415
 
         client = self._client
         runner = client if timeout is None else client.with_options(tool_timeout=timeout)
-        parts = [
-            {
-                "type": "image_url",
-                "image_url": {
-                    "url": "data:image/png;base64," + base64.b64encode(data).decode("ascii")
-                },
-            }
-            for data in images
-        ]
+        # The image as an upload of the step: the media context uploads bytes as they are.
+        parts = [{"type": "image_url", "image_url": data} for data in images]
         body: dict[str, Any] = {
             "messages": [{"role": "user", "content": parts}] if parts else [],
             "sogni_tools": True,
@@ -198,8 +191,10 @@ class Images(Resource):
         tool = catalog()[tool_name]
         try:
             result = executor._run_hosted(call, tool, arguments)
-        except Exception as exc:  # the executor's failure: what the model would be told
-            raise APIError(f"images.{'edit' if images else 'generate'}: {exc}", body=None) from exc
+        except _ToolFailedError as exc:  # what the tool loop would tell the model
+            what = "edit" if images else "generate"
+            # APIError masks the key in its message; the unmasked cause is not chained.
+            raise APIError(f"images.{what}: {exc}", body=None) from None
         content = json.loads(result.content)
         data = [Image(url=url) for url in result.result_urls]
         if response_format == "b64_json":

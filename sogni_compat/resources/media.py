@@ -7,12 +7,12 @@ returns the download URL. The type and size are checked before anything is sent.
 
 from __future__ import annotations
 
-import mimetypes
 import os
 import stat
 import time
 from typing import Any, Literal
 
+from .._media import sniff_content_type
 from ._base import Resource
 
 __all__ = ["MAX_MEDIA_BYTES", "Media"]
@@ -26,31 +26,6 @@ ALLOWED = {
     "video": ("video/mp4", "video/webm", "video/quicktime"),
     "audio": ("audio/mpeg", "audio/wav", "audio/x-wav", "audio/ogg", "audio/mp4", "audio/flac"),
 }
-_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"ID3", "audio/mpeg"),
-    (b"\xff\xfb", "audio/mpeg"),
-    (b"OggS", "audio/ogg"),
-    (b"fLaC", "audio/flac"),
-    (b"\x1aE\xdf\xa3", "video/webm"),
-)
-
-
-def _sniff(data: bytes, name: str | None) -> str | None:
-    """The content type the bytes (or, failing that, the file name) show."""
-    for magic, content_type in _MAGIC:
-        if data.startswith(magic):
-            return content_type
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
-        return "audio/wav"
-    if data[4:8] == b"ftyp":
-        return "video/quicktime" if data[8:10] == b"qt" else "video/mp4"
-    return mimetypes.guess_type(name)[0] if name else None
 
 
 class Media(Resource):
@@ -98,7 +73,7 @@ class Media(Resource):
             raise ValueError("the file is empty")
         if len(data) > MAX_MEDIA_BYTES:
             raise ValueError(f"the file is over {MAX_MEDIA_BYTES:,} bytes, Sogni's upload limit")
-        found = content_type or _sniff(data, name)
+        found = content_type or sniff_content_type(data, name)
         kinds = [k for k, types in ALLOWED.items() if found in types]
         if not kinds:
             raise ValueError(
