@@ -14,7 +14,14 @@ What it does, following Sogni's documentation (``docs/sogni-api.md`` sections 7-
   ``audioIndex``) are resolved against that context; an index that names nothing fails the
   workflow at that step, as the service does;
 - progress is a 0-1 fraction with ``etaSeconds`` (or 0-100 with ``eta``, to test the other
-  scale); artifacts carry ``kind``; ``cancel`` stops a workflow that has not finished.
+  scale); artifacts carry ``kind``; ``cancel`` stops a workflow that has not finished;
+- ``dependsOn`` (where Sogni's material is silent, the emulator's reading): a list of step ids
+  the step waits for, or objects ``{"sourceStepId", "targetArgument"}`` that also put the
+  source's first media URL into that argument; ``"$input_media"`` names the uploads. Unknown
+  ids and cycles refuse the start; steps run in dependency order;
+- every workflow has a ``billingPreview`` (:func:`capacity_units` per step); when it exceeds a
+  start's ``max_estimated_capacity_units`` and ``confirm_cost`` is not true, the workflow waits
+  (``waiting_for_user``, ``waitingReason: cost_approval_required``) until ``resume``.
 """
 
 from __future__ import annotations
@@ -27,9 +34,21 @@ from typing import Any, Literal
 
 import attrs
 
-__all__ = ["ProgressScale", "SogniCatalog", "Workflow", "compose", "load_catalog", "output_kind"]
+__all__ = [
+    "INPUT_MEDIA",
+    "ProgressScale",
+    "SogniCatalog",
+    "Workflow",
+    "billing_preview",
+    "capacity_units",
+    "compose",
+    "load_catalog",
+    "output_kind",
+]
 
 ProgressScale = Literal["fraction", "percent"]
+#: The ``sourceStepId`` that names a workflow's uploads (its ``media_references``).
+INPUT_MEDIA = "$input_media"
 
 _DATA = Path(__file__).resolve().parent.parent / "data"
 _INDEX_ARGUMENT = re.compile(r"(?i)(image|video|audio|voice)\w*?(index|indices)$")
@@ -110,6 +129,27 @@ def output_kind(tool: str) -> str | None:
     return "image"
 
 
+#: Capacity units per result of each kind (the emulator's price list).
+_UNITS = {"image": 1.0, "video": 8.0, "audio": 4.0, None: 0.5}
+
+
+def capacity_units(tool: str, arguments: Mapping[str, Any]) -> float:
+    """The emulator's estimate for one step: units per result times the variations asked."""
+    count = arguments.get("numberOfVariations", 1)
+    count = count if isinstance(count, int) and 1 <= count <= 16 else 1
+    return _UNITS[output_kind(tool)] * count
+
+
+def billing_preview(units: float) -> dict[str, Any]:
+    """A ``billingPreview`` for ``units`` capacity units (fixed exchange rates)."""
+    return {
+        "estimatedCapacityUnits": units,
+        "costInUSD": round(units * 0.01, 6),
+        "costInSpark": round(units * 1.0, 6),
+        "costInSogni": round(units * 0.2, 6),
+    }
+
+
 class StepFailed(Exception):
     """A step cannot run; the message is the workflow's error."""
 
@@ -155,6 +195,11 @@ class Workflow:
     root_url: str
     uploads: dict[str, list[str]]
     scale: ProgressScale = "fraction"
+    #: Media made before the workflow (a durable run's earlier tools), per kind.
+    earlier: dict[str, list[str]] = attrs.field(factory=dict)
+    #: Paused for cost approval until :attr:`resumed_at`.
+    needs_approval: bool = False
+    resumed_at: float | None = None
     cancelled_at: float | None = None
     cancel_reason: str | None = None
     error: str | None = None
@@ -162,10 +207,12 @@ class Workflow:
 
     def plan(self) -> None:
         """Run the steps in order against the workflow's media context."""
-        results: dict[str, list[str]] = {kind: [] for kind in _EXTENSIONS}
+        results = {kind: list(self.earlier.get(kind, [])) for kind in _EXTENSIONS}
+        by_step: dict[str, list[str]] = {}
         for number, step in enumerate(self.steps):
             tool, arguments = step["toolName"], step["arguments"]
             try:
+                arguments = step["arguments"] = self._bind(step, by_step)
                 step["resolvedMedia"] = _resolve(arguments, self.uploads, results)
                 needs = _WORKS_ON.get(tool)
                 if needs is not None and not step["resolvedMedia"]:
@@ -196,7 +243,30 @@ class Workflow:
                     f"{_EXTENSIONS[kind]}"
                 )
                 results[kind].append(url)
+                by_step.setdefault(step["id"], []).append(url)
                 self.artifacts.append({"url": url, "kind": kind, "stepId": step["id"]})
+
+    def _bind(self, step: Mapping[str, Any], made: Mapping[str, list[str]]) -> dict[str, Any]:
+        """The step's arguments with each ``dependsOn`` binding's URL put in its argument."""
+        arguments = dict(step["arguments"])
+        for dependency in step.get("dependsOn", ()):
+            if not isinstance(dependency, dict) or "targetArgument" not in dependency:
+                continue
+            source = dependency["sourceStepId"]
+            if source == INPUT_MEDIA:
+                kind = dependency.get("kind", "image")
+                urls = self.uploads.get(kind, [])
+            else:
+                urls = made.get(source, [])
+            if not urls:
+                raise StepFailed(f"dependency {source!r} made no media for {step['id']!r}")
+            arguments[dependency["targetArgument"]] = urls[0]
+        return arguments
+
+    @property
+    def units(self) -> float:
+        """The workflow's estimated capacity units."""
+        return sum(capacity_units(s["toolName"], s["arguments"]) for s in self.steps)
 
     @property
     def fails(self) -> bool:
@@ -213,16 +283,40 @@ class Workflow:
         d = self.duration
         timeline: list[tuple[float, str, dict[str, Any]]] = [
             (0.0, "workflow.queued", {"status": "queued", **self._progress(0.0, d)}),
-            (0.2 * d, "step.started", {"status": "running", **self._progress(0.0, 0.8 * d)}),
         ]
-        for i, fraction in enumerate((0.25, 0.5, 0.75), start=2):
-            eta = round(d * (1 - i / 5), 3)
-            timeline.append((i / 5 * d, "step.progress", {**self._progress(fraction, eta)}))
-        if self.fails:
-            timeline.append((d, "workflow.failed", {"status": "failed", "error": self.error}))
-        else:
-            done = {"status": "completed", **self._progress(1.0, 0.0)}
-            timeline.append((d, "workflow.completed", done))
+        shift = 0.0
+        if self.needs_approval:
+            waiting = {
+                "status": "waiting_for_user",
+                "waitingReason": "cost_approval_required",
+                "awaitingCostApproval": True,
+                "billingPreview": billing_preview(self.units),
+            }
+            timeline.append((0.0, "workflow.waiting_for_user", waiting))
+            if self.resumed_at is None:
+                shift = float("inf")
+            else:
+                shift = self.resumed_at - self.created
+                timeline.append((shift, "workflow.resumed", {"status": "queued"}))
+        if shift != float("inf"):
+            timeline.append(
+                (
+                    shift + 0.2 * d,
+                    "step.started",
+                    {"status": "running", **self._progress(0.0, 0.8 * d)},
+                )
+            )
+            for i, fraction in enumerate((0.25, 0.5, 0.75), start=2):
+                eta = round(d * (1 - i / 5), 3)
+                timeline.append(
+                    (shift + i / 5 * d, "step.progress", {**self._progress(fraction, eta)})
+                )
+            if self.fails:
+                failed = {"status": "failed", "error": self.error}
+                timeline.append((shift + d, "workflow.failed", failed))
+            else:
+                done = {"status": "completed", **self._progress(1.0, 0.0)}
+                timeline.append((shift + d, "workflow.completed", done))
         if self.cancelled_at is not None:
             at = self.cancelled_at - self.created
             timeline = [entry for entry in timeline if entry[0] < at]
@@ -254,7 +348,12 @@ class Workflow:
                 for step in self.steps
             ],
             "artifacts": list(self.artifacts) if status == "completed" else [],
+            "billingPreview": billing_preview(self.units),
+            "createdAt": self.created,
         }
+        if status == "waiting_for_user":
+            workflow["waitingReason"] = "cost_approval_required"
+            workflow["awaitingCostApproval"] = True
         if status == "failed":
             workflow["error"] = {"message": self.error}
         if status == "cancelled":
@@ -305,8 +404,55 @@ def normalize_steps(steps: object, catalog: SogniCatalog) -> list[dict[str, Any]
         if "data:" in json.dumps(arguments):
             raise StepFailed("workflow arguments accept media only as http(s) URLs")
         step_id = step.get("id") if isinstance(step.get("id"), str) else f"step_{index + 1}"
-        normalized.append({"id": step_id, "toolName": name, "arguments": arguments})
-    return normalized
+        entry: dict[str, Any] = {"id": step_id, "toolName": name, "arguments": arguments}
+        if step.get("dependsOn") is not None:
+            entry["dependsOn"] = step["dependsOn"]
+        normalized.append(entry)
+    return _in_dependency_order(normalized)
+
+
+def _sources(step: Mapping[str, Any]) -> list[str]:
+    """The step ids (or ``$input_media``) a step's ``dependsOn`` names; StepFailed if bad."""
+    depends = step.get("dependsOn", [])
+    if not isinstance(depends, list):
+        raise StepFailed(f"Workflow step {step['id']} dependsOn must be a list")
+    sources = []
+    for item in depends:
+        source = item.get("sourceStepId") if isinstance(item, dict) else item
+        if not isinstance(source, str):
+            raise StepFailed(
+                f"Workflow step {step['id']} dependsOn entries must be step ids or objects "
+                "with a sourceStepId"
+            )
+        target = item.get("targetArgument") if isinstance(item, dict) else None
+        if isinstance(item, dict) and target is not None and not isinstance(target, str):
+            raise StepFailed(f"Workflow step {step['id']} targetArgument must be a string")
+        sources.append(source)
+    return sources
+
+
+def _in_dependency_order(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The steps ordered so each comes after what it depends on; StepFailed on a cycle."""
+    ids = [step["id"] for step in steps]
+    if len(set(ids)) != len(ids):
+        raise StepFailed("Workflow step ids must be unique")
+    waiting = {step["id"]: set(_sources(step)) - {INPUT_MEDIA} for step in steps}
+    for step_id, sources in waiting.items():
+        unknown = sources - set(ids)
+        if unknown:
+            raise StepFailed(
+                f"Workflow step {step_id} depends on unknown step(s): {', '.join(sorted(unknown))}"
+            )
+    ordered: list[dict[str, Any]] = []
+    done: set[str] = set()
+    while len(ordered) < len(steps):
+        ready = [s for s in steps if s["id"] not in done and waiting[s["id"]] <= done]
+        if not ready:
+            stuck = sorted(set(ids) - done)
+            raise StepFailed(f"Workflow steps depend on each other in a cycle: {', '.join(stuck)}")
+        ordered.extend(ready)
+        done.update(s["id"] for s in ready)
+    return ordered
 
 
 def compose(tool: str, arguments: Mapping[str, Any], tokens: Any) -> tuple[dict[str, Any], Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import socket
@@ -30,6 +31,7 @@ from ._hosted import (
     vision_uploads,
 )
 from ._model import MODELS, Answer, answer_for, chunks_for, completion_for, tokens
+from ._runs import TERMINAL_RUN_EVENTS, ChatRun, plan_steps
 
 __all__ = ["DropPoint", "LocalSogniServer", "RecordedRequest"]
 
@@ -153,6 +155,8 @@ class LocalSogniServer:
         self._requests: list[RecordedRequest] = []
         self._faults: list[_Fault] = []
         self._workflows: dict[str, Workflow] = {}
+        self._templates: dict[str, list[dict[str, Any]]] = {}
+        self._runs: dict[str, ChatRun] = {}
         self._by_key: dict[str, str] = {}
         self._uploads: dict[str, tuple[str, bytes]] = {}
         self._recent: list[float] = []
@@ -324,6 +328,14 @@ class LocalSogniServer:
             raise KeyError(f"no workflow {workflow_id!r} was started on this server")
         return workflow.snapshot(time.monotonic())
 
+    def add_template(self, template_id: str, steps: Sequence[Mapping[str, Any]]) -> None:
+        """Save a workflow template: a start with ``workflow_id=template_id`` runs ``steps``.
+
+        A string argument written ``"{{name}}"`` is replaced by the start's ``inputs[name]``.
+        """
+        with self._lock:
+            self._templates[template_id] = [dict(step) for step in steps]
+
     def _workflow(self, workflow_id: str) -> Workflow:
         with self._lock:
             workflow = self._workflows.get(workflow_id)
@@ -343,6 +355,13 @@ class LocalSogniServer:
             self._recent.append(now)
         return None
 
+    def _run(self, run_id: str) -> ChatRun:
+        with self._lock:
+            run = self._runs.get(run_id)
+        if run is None:
+            raise _Reply(404, _sogni_error(f"Chat run {run_id} not found", 404))
+        return run
+
     def _start_workflow(
         self,
         steps: list[dict[str, Any]],
@@ -350,6 +369,8 @@ class LocalSogniServer:
         key: str | None,
         *,
         finished: bool = False,
+        ceiling: float | None = None,
+        earlier: Mapping[str, list[str]] | None = None,
     ) -> Workflow:
         with self._lock:
             if key is not None and key in self._by_key:
@@ -358,7 +379,7 @@ class LocalSogniServer:
             active = sum(
                 1
                 for workflow in self._workflows.values()
-                if workflow.status(now) not in ("completed", "failed", "cancelled")
+                if workflow.status(now) in ("queued", "running")
             )
             if not finished and active >= self.max_active_workflows:
                 raise _Reply(
@@ -376,8 +397,10 @@ class LocalSogniServer:
                 root_url=self.root_url,
                 uploads=uploads,
                 scale=self.progress_scale,
+                earlier=dict(earlier or {}),
             )
             workflow.plan()
+            workflow.needs_approval = ceiling is not None and workflow.units > ceiling
             self._workflows[workflow_id] = workflow
             if key is not None:
                 self._by_key[key] = workflow_id
@@ -582,6 +605,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/_upload/") and self.command == "PUT":
             self._receive_upload(path, request)
             return
+        if path.startswith("/api/v1/job-llm/estimate/") and self.command == "GET":
+            self._estimate(path[len("/api/v1/job-llm/estimate/") :].split("/"))
+            return
         if not path.startswith("/v1/"):
             raise _Reply(404, _openai_error(f"Unknown route: {path}", "invalid_request_error"))
         self._check_key()
@@ -609,16 +635,24 @@ class _Handler(BaseHTTPRequestHandler):
             self._execute_tool(self._json_body(request))
         elif method == "POST" and parts == ["creative-agent", "workflows"]:
             self._create_workflow(self._json_body(request))
+        elif method == "GET" and parts == ["creative-agent", "workflows"]:
+            self._list_workflows(query)
         elif method == "GET" and len(parts) == 3 and workflows:
-            workflow = self.emulator._workflow(parts[2])
-            snapshot = workflow.snapshot(time.monotonic())
-            self._send_json(200, {"status": "success", "data": {"workflow": snapshot}})
+            self._send_workflow(self.emulator._workflow(parts[2]))
         elif method == "POST" and len(parts) == 4 and workflows and parts[3] == "cancel":
             self._cancel(self.emulator._workflow(parts[2]), request)
+        elif method == "POST" and len(parts) == 4 and workflows and parts[3] == "resume":
+            self._resume(self.emulator._workflow(parts[2]))
+        elif method == "POST" and len(parts) == 4 and workflows and parts[3] == "reseed":
+            self._reseed(self.emulator._workflow(parts[2]))
+        elif method == "GET" and len(parts) == 4 and workflows and parts[3] == "events":
+            self._workflow_event_list(self.emulator._workflow(parts[2]), query.get("after"))
         elif method == "GET" and len(parts) == 5 and workflows:
             if parts[3:] != ["events", "stream"]:
                 raise _Reply(404, _sogni_error(f"Unknown route: {path}", 404))
             self._workflow_events(self.emulator._workflow(parts[2]), query.get("after"))
+        elif parts[:2] == ["chat", "runs"]:
+            self._runs_route(method, parts[2:], request, query)
         else:
             raise _Reply(
                 404, _openai_error(f"Unknown route: {method} {path}", "invalid_request_error")
@@ -746,18 +780,101 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _create_workflow(self, body: dict[str, Any]) -> None:
         plan = body.get("input")
+        template_id = body.get("workflow_id")
         try:
-            steps = normalize_steps(
-                plan.get("steps") if isinstance(plan, dict) else None, self.emulator.catalog
+            if (plan is None) == (template_id is None):
+                raise StepFailed("Give either input (an inline plan) or workflow_id (a template)")
+            raw_steps = (
+                self._template_steps(template_id, body.get("inputs"))
+                if template_id is not None
+                else plan.get("steps")
+                if isinstance(plan, dict)
+                else None
             )
+            steps = normalize_steps(raw_steps, self.emulator.catalog)
             uploads = check_media_references(body.get("media_references"))
         except StepFailed as exc:
             raise _Reply(400, _sogni_error(str(exc), 400)) from None
+        ceiling = body.get("max_estimated_capacity_units")
+        if body.get("confirm_cost") is True or not isinstance(ceiling, int | float):
+            ceiling = None
         workflow = self.emulator._start_workflow(
-            steps, uploads, self.headers.get("Idempotency-Key")
+            steps, uploads, self.headers.get("Idempotency-Key"), ceiling=ceiling
         )
         snapshot = workflow.snapshot(time.monotonic())
         self._send_json(201, {"status": "success", "data": {"workflow": snapshot}})
+
+    def _template_steps(self, template_id: object, inputs: object) -> list[dict[str, Any]]:
+        with self.emulator._lock:
+            template = self.emulator._templates.get(str(template_id))
+        if template is None:
+            raise _Reply(404, _sogni_error(f"Workflow template {template_id} not found", 404))
+        values = inputs if isinstance(inputs, dict) else {}
+
+        def fill(value: Any) -> Any:
+            if isinstance(value, str) and value.startswith("{{") and value.endswith("}}"):
+                name = value[2:-2].strip()
+                if name not in values:
+                    raise StepFailed(f"template {template_id} needs input {name!r}")
+                return values[name]
+            if isinstance(value, dict):
+                return {key: fill(item) for key, item in value.items()}
+            if isinstance(value, list):
+                return [fill(item) for item in value]
+            return value
+
+        return [fill(json.loads(json.dumps(step))) for step in template]
+
+    def _send_workflow(self, workflow: Workflow, status: int = 200, **extra: Any) -> None:
+        snapshot = workflow.snapshot(time.monotonic())
+        self._send_json(status, {"status": "success", "data": {"workflow": snapshot, **extra}})
+
+    def _list_workflows(self, query: Mapping[str, str]) -> None:
+        try:
+            limit = max(1, min(100, int(query.get("limit", 20))))
+            offset = max(0, int(query.get("offset", 0)))
+        except ValueError:
+            raise _Reply(400, _sogni_error("limit and offset must be integers", 400)) from None
+        with self.emulator._lock:
+            found = list(self.emulator._workflows.values())
+        found.reverse()  # newest first
+        now = time.monotonic()
+        page = [w.snapshot(now) for w in found[offset : offset + limit]]
+        data = {"workflows": page, "total": len(found), "limit": limit, "offset": offset}
+        self._send_json(200, {"status": "success", "data": data})
+
+    def _workflow_event_list(self, workflow: Workflow, after_query: str | None) -> None:
+        after = _sequence(after_query)
+        elapsed = time.monotonic() - workflow.created
+        events = [
+            {"id": str(n), "sequence": n, "type": name, "at": t, "data": data}
+            for n, t, name, data in workflow.events()
+            if n > after and t <= elapsed
+        ]
+        self._send_json(200, {"status": "success", "data": {"events": events}})
+
+    def _resume(self, workflow: Workflow) -> None:
+        now = time.monotonic()
+        if workflow.status(now) != "waiting_for_user":
+            raise _Reply(409, _sogni_error(f"Workflow {workflow.workflow_id} is not waiting", 409))
+        with self.emulator._lock:
+            workflow.resumed_at = now
+        self._send_workflow(workflow, resumed=True)
+
+    def _reseed(self, workflow: Workflow) -> None:
+        steps = [
+            {**step, "arguments": {**step["arguments"], "seed": 1000 + n}}
+            for n, step in enumerate(workflow.steps)
+        ]
+        fresh = [
+            {k: step[k] for k in ("id", "toolName", "arguments", "dependsOn") if k in step}
+            for step in steps
+        ]
+        taken = self.emulator._start_workflow(
+            fresh, workflow.uploads, self.headers.get("Idempotency-Key")
+        )
+        reseed = {"cloned_from_run_id": workflow.workflow_id, "steps": [s["id"] for s in fresh]}
+        self._send_workflow(taken, 201, reseed=reseed)
 
     def _cancel(self, workflow: Workflow, request: RecordedRequest) -> None:
         now = time.monotonic()
@@ -773,10 +890,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(200, {"status": "success", "data": {"workflow": snapshot}})
 
     def _workflow_events(self, workflow: Workflow, after_query: str | None) -> None:
-        try:
-            after = int(self.headers.get("Last-Event-ID") or after_query or 0)
-        except ValueError:
-            after = 0
+        after = _sequence(self.headers.get("Last-Event-ID") or after_query)
         emulator = self.emulator
 
         def event(number: int, at: float) -> Callable[[], bytes | None]:
@@ -798,6 +912,186 @@ class _Handler(BaseHTTPRequestHandler):
         count = len(workflow.events()) + 1  # a cancel adds one event
         pending = [event(n, 0.0) for n in range(after + 1, count + 1)]
         self._stream([lambda: b": connected\n\n", *pending])
+
+    # -- durable chat runs -------------------------------------------------------------------
+
+    def _runs_route(
+        self, method: str, rest: list[str], request: RecordedRequest, query: Mapping[str, str]
+    ) -> None:
+        emulator = self.emulator
+        if method == "POST" and not rest:
+            self._create_run(self._json_body(request))
+        elif method == "GET" and len(rest) == 1:
+            self._send_run(emulator._run(rest[0]))
+        elif method == "GET" and rest[1:] == ["events"]:
+            run = emulator._run(rest[0])
+            after = _sequence(query.get("after"))
+            events = [
+                _run_event(n, kind, payload, moment)
+                for n, moment, kind, payload in run.events(time.monotonic())
+                if n > after
+            ]
+            self._send_json(200, {"status": "success", "data": {"events": events}})
+        elif method == "GET" and rest[1:] == ["events", "stream"]:
+            after = _sequence(self.headers.get("Last-Event-ID") or query.get("after"))
+            self._run_events(emulator._run(rest[0]), after)
+        elif method == "POST" and rest[1:] == ["cancel"]:
+            run = emulator._run(rest[0])
+            now = time.monotonic()
+            if run.status(now) in ("completed", "failed", "cancelled"):
+                raise _Reply(409, _sogni_error(f"Chat run {run.run_id} has already finished", 409))
+            reason = request.json.get("reason") if isinstance(request.json, dict) else None
+            with emulator._lock:
+                run.cancel(now, reason if isinstance(reason, str) else None)
+            self._send_run(run)
+        elif method == "POST" and rest[1:] == ["confirm-cost"]:
+            self._confirm_cost(emulator._run(rest[0]), self._json_body(request))
+        else:
+            raise _Reply(404, _sogni_error(f"Unknown route: {method} {request.path}", 404))
+
+    def _send_run(self, run: ChatRun, status: int = 200) -> None:
+        snapshot = run.snapshot(time.monotonic())
+        self._send_json(status, {"status": "success", "data": {"run": snapshot}})
+
+    def _create_run(self, body: dict[str, Any]) -> None:
+        emulator = self.emulator
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            raise _Reply(400, _sogni_error("messages must be a non-empty list", 400))
+        offending = _inline_media(body)
+        if offending:
+            raise _Reply(
+                400,
+                _sogni_error(
+                    "Durable chat runs do not support inline base64/data URI media. Upload "
+                    "media first and pass HTTP(S) URLs instead. Offending field(s): "
+                    + ", ".join(offending),
+                    400,
+                ),
+            )
+        model = body.get("model") or emulator.models[0]
+        if model not in emulator.models:
+            raise _Reply(404, self._unknown_model(model))
+        key = self.headers.get("Idempotency-Key")
+        with emulator._lock:
+            known = emulator._by_key.get(f"run:{key}") if key else None
+        if known is not None:
+            self._send_run(emulator._run(known), 201)
+            return
+        catalog = emulator.catalog
+        hosted = frozenset(catalog.injected(body.get("sogni_tools", "creative-tools")))
+        answer = answer_for({**body, "sogni_tools": "creative-tools"}, hosted)
+        try:
+            uploads = check_media_references(body.get("media_references"))
+        except StepFailed as exc:
+            raise _Reply(400, _sogni_error(str(exc), 400)) from None
+        uploads["image"] = vision_uploads(messages) + uploads["image"]
+        made: dict[str, list[str]] = {"image": [], "video": [], "audio": []}
+
+        def run_media(name: str, arguments: dict[str, Any]) -> tuple[list[Any], str | None]:
+            step = {"id": "step_1", "toolName": name, "arguments": arguments}
+            workflow = emulator._start_workflow([step], uploads, None, finished=True, earlier=made)
+            media = [(a["kind"], a["url"]) for a in workflow.artifacts]
+            for kind, url in media:
+                made[kind].append(url)
+            return media, workflow.error
+
+        steps = plan_steps(
+            list(answer.tool_calls),
+            hosted,
+            catalog.composition,
+            run_media,
+            lambda name, arguments: json.dumps(compose(name, arguments, tokens)[0]),
+        )
+        if steps:
+            lines = [
+                f"{s.name}: {' '.join(url for _, url in s.media) or s.text or 'done'}"
+                for s in steps
+            ]
+            final = "Tool results: " + "; ".join(lines)
+        else:
+            final = answer.content or ""
+        ceiling = body.get("max_estimated_capacity_units")
+        if body.get("confirm_cost") is True or not isinstance(ceiling, int | float):
+            ceiling = None
+        now = time.monotonic()
+        with emulator._lock:
+            run_id = f"run_{len(emulator._runs) + 1}"
+            run = ChatRun(
+                run_id=run_id,
+                created=now,
+                model=model,
+                messages=list(messages),
+                steps=steps,
+                final_text=final,
+                uploads=uploads,
+                duration=emulator.workflow_seconds,
+                ceiling=ceiling,
+            )
+            run.start(now)
+            emulator._runs[run_id] = run
+            if key:
+                emulator._by_key[f"run:{key}"] = run_id
+        self._send_run(run, 201)
+
+    def _confirm_cost(self, run: ChatRun, body: dict[str, Any]) -> None:
+        now = time.monotonic()
+        decision = body.get("decision")
+        if decision not in ("confirm", "cancel"):
+            raise _Reply(400, _sogni_error("decision must be 'confirm' or 'cancel'", 400))
+        if run.status(now) != "waiting_for_user" or run.preview is None:
+            raise _Reply(409, _sogni_error(f"Chat run {run.run_id} is not awaiting cost", 409))
+        if body.get("tool_call_id") != run.preview["toolCallId"]:
+            raise _Reply(400, _sogni_error("tool_call_id does not name the paused tool call", 400))
+        if decision == "confirm":
+            accepted = body.get("acceptedCostPreview")
+            if accepted is None:
+                raise _Reply(400, _sogni_error("acceptedCostPreview is required to confirm", 400))
+            if accepted != run.preview:
+                raise _Reply(409, _sogni_error("The cost preview changed or expired", 409))
+        with self.emulator._lock:
+            run.confirm(now, decision)
+        self._send_run(run)
+
+    def _run_events(self, run: ChatRun, after: int) -> None:
+        emulator = self.emulator
+
+        def frames() -> Iterable[Callable[[], bytes | None]]:
+            status = json.dumps({"status": run.status(time.monotonic())})
+            yield f"event: run_status\ndata: {status}\n\n".encode
+            number = after + 1
+            while True:
+                yield functools.partial(_next_run_event, emulator, run, number)
+                entry = run.pending(number)
+                if entry is not None and entry[1] in TERMINAL_RUN_EVENTS:
+                    return
+                if entry is None and run.status(time.monotonic()) == "waiting_for_user":
+                    return
+                number += 1
+
+        self._stream(frames())
+
+    def _estimate(self, parts: list[str]) -> None:
+        if len(parts) != 4:
+            raise _Reply(404, _sogni_error("estimate/{tokenType}/{model}/{input}/{output}", 404))
+        token_type, model, given_in, given_out = parts
+        if model not in self.emulator.models:
+            raise _Reply(404, _sogni_error(f"Unknown model {model}", 404))
+        try:
+            input_tokens, output_tokens = int(given_in), int(given_out)
+        except ValueError:
+            raise _Reply(400, _sogni_error("token counts must be integers", 400)) from None
+        usd = round((input_tokens * 0.15 + output_tokens * 0.6) / 1_000_000, 8)
+        quote = {
+            "costInUSD": usd,
+            "costInSogni": round(usd * 20, 8),
+            "costInSpark": round(usd * 100, 8),
+            "costInToken": round(usd * (100 if token_type == "spark" else 20), 8),
+            "inputTokens": input_tokens,
+            "outputTokens": output_tokens,
+            "tokenType": token_type,
+        }
+        self._send_json(200, {"quote": quote})
 
     def _upload_url(self, group: str, action: str, query: Mapping[str, str]) -> None:
         job, kind = query.get("jobId"), query.get("type")
@@ -833,6 +1127,53 @@ class _Handler(BaseHTTPRequestHandler):
         ext = path.rsplit(".", 1)[-1]
         content_type = next((t for e, t in _MEDIA.values() if e == ext), "application/octet-stream")
         self._send(200, _PNG if ext == "png" else b"\0" * 16, content_type)
+
+
+def _run_event(number: int, kind: str, payload: dict[str, Any], moment: float) -> dict[str, Any]:
+    return {"sequence": number, "type": kind, "at": moment, "payload": payload}
+
+
+def _next_run_event(emulator: LocalSogniServer, run: ChatRun, number: int) -> bytes | None:
+    """Event ``number`` of ``run`` when its time comes (``b""``: none; ``None``: stopping)."""
+    while True:
+        entry = run.pending(number)
+        if entry is None:
+            if run.status(time.monotonic()) == "waiting_for_user":
+                return b""
+            if not emulator._wait(0.05):
+                return None
+            continue
+        moment, kind, payload = entry
+        if not emulator._wait(min(moment - time.monotonic(), 0.05)):
+            return None
+        if time.monotonic() >= moment:
+            data = json.dumps(_run_event(number, kind, payload, moment))
+            return f"id: {number}\nevent: {kind}\ndata: {data}\n\n".encode()
+
+
+def _inline_media(body: Mapping[str, Any]) -> list[str]:
+    """Where a run's body holds media that is not an http(s) URL."""
+    found = []
+    for m, message in enumerate(body.get("messages") or ()):
+        content = message.get("content") if isinstance(message, dict) else None
+        for p, part in enumerate(content if isinstance(content, list) else ()):
+            image = part.get("image_url") if isinstance(part, dict) else None
+            url = image.get("url") if isinstance(image, dict) else image
+            if isinstance(url, str) and not url.lower().startswith(("http://", "https://")):
+                found.append(f"messages[{m}].content[{p}].image_url.url")
+    for r, reference in enumerate(body.get("media_references") or ()):
+        url = reference.get("url") if isinstance(reference, dict) else None
+        if isinstance(url, str) and not url.lower().startswith(("http://", "https://")):
+            found.append(f"mediaReferences[{r}].url")
+    return found
+
+
+def _sequence(value: str | None) -> int:
+    """An ``after``/``Last-Event-ID`` value as a sequence number (0 when absent or bad)."""
+    try:
+        return max(0, int(value or 0))
+    except ValueError:
+        return 0
 
 
 def _data_event(data: dict[str, Any], stamp: bool) -> Callable[[], bytes | None]:
