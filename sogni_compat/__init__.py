@@ -19,6 +19,7 @@ from ._errors import (
     BadRequestError,
     ConflictError,
     ContentFilterFinishReasonError,
+    CostApprovalRequiredError,
     InternalServerError,
     LengthFinishReasonError,
     NotFoundError,
@@ -28,6 +29,7 @@ from ._errors import (
     RateLimitError,
     ToolRoundsExceededError,
     UnprocessableEntityError,
+    WaitTimeoutError,
 )
 from ._lazy import lazy_exports as _lazy_exports
 from ._secrets import MaskingFilter as _MaskingFilter
@@ -67,6 +69,7 @@ __all__ = [
     "CompletionUsage",
     "ConflictError",
     "ContentFilterFinishReasonError",
+    "CostApprovalRequiredError",
     "HTTPAdapter",
     "InternalServerError",
     "LengthFinishReasonError",
@@ -85,6 +88,7 @@ __all__ = [
     "ToolRound",
     "ToolRoundsExceededError",
     "UnprocessableEntityError",
+    "WaitTimeoutError",
     "__version__",
     "function_tool",
     "pydantic_function_tool",

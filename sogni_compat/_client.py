@@ -13,7 +13,7 @@ import uuid
 import warnings
 import weakref
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import requests
 
@@ -59,6 +59,12 @@ from ._transport import (
 from ._version import __version__
 from .resources.chat import Beta, Chat
 from .resources.models import Models
+
+if TYPE_CHECKING:
+    from .resources.images import Images
+    from .resources.media import Media
+    from .resources.responses import Responses
+    from .resources.workflows import Workflows
 
 __all__ = ["OpenAI", "Sogni"]
 
@@ -263,6 +269,11 @@ class OpenAI:
     chat: Chat
     beta: Beta
     models: Models
+    if TYPE_CHECKING:  # made on first use (see __getattr__), typed for checkers and IDEs
+        responses: Responses
+        images: Images
+        media: Media
+        workflows: Workflows
 
     def __init__(
         self,
@@ -621,6 +632,11 @@ class OpenAI:
 
             self.__dict__["images"] = images = Images(self)
             return images
+        if name == "workflows":
+            from .resources.workflows import Workflows  # noqa: PLC0415 - on first use
+
+            self.__dict__["workflows"] = workflows = Workflows(self)
+            return workflows
         reason = _NOT_SERVED.get(name)
         if reason is None:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")

@@ -16,8 +16,10 @@
         │   └── InternalServerError       >= 500
         ├── APIConnectionError          "Connection error."
         │   └── APITimeoutError         "Request timed out."
+        │       └── WaitTimeoutError    wait()/images: the job outlived its timeout (cancelled)
         └── APIResponseValidationError  a 2xx body that is not what was promised
     ToolRoundsExceededError (also a RuntimeError)  the auto-tool loop ran out of rounds
+    CostApprovalRequiredError       a durable run waits for its cost to be approved
     LengthFinishReasonError         parse(): the answer was cut off at the length limit
     ContentFilterFinishReasonError  parse(): the content filter stopped the answer
 
@@ -65,6 +67,7 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "ContentFilterFinishReasonError",
+    "CostApprovalRequiredError",
     "InternalServerError",
     "LengthFinishReasonError",
     "NotFoundError",
@@ -74,6 +77,7 @@ __all__ = [
     "RateLimitError",
     "ToolRoundsExceededError",
     "UnprocessableEntityError",
+    "WaitTimeoutError",
     "error_from_response",
     "parse_retry_after",
     "translate_error",
@@ -304,6 +308,21 @@ class APITimeoutError(APIConnectionError):
         super().__init__(message, request)
 
 
+class WaitTimeoutError(APITimeoutError):
+    """A workflow or durable run did not settle within the ``timeout`` a wait was given.
+
+    ``job_id`` names it; ``cancelled`` says whether it was cancelled (so it stops billing).
+    """
+
+    job_id: str
+    cancelled: bool
+
+    def __init__(self, message: str, *, job_id: str, cancelled: bool) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+        self.cancelled = cancelled
+
+
 class APIResponseValidationError(APIError):
     """A successful (2xx) answer whose body is not what the endpoint promises."""
 
@@ -342,6 +361,24 @@ class ToolRoundsExceededError(OpenAIError, RuntimeError):
         self.tool_history = tool_history
         self.completion = completion
         self.max_tool_rounds = max_tool_rounds
+
+
+class CostApprovalRequiredError(OpenAIError):
+    """A durable chat run stopped before a tool whose cost needs the caller's approval.
+
+    ``run`` is the waiting :class:`~sogni_compat.types.ChatRun`; approve with
+    ``client.chat.runs.confirm_cost(run.id, tool_call_id=run.waiting.tool_call_id,
+    decision="confirm", accepted_cost_preview=run.waiting.cost_approval_preview)`` and wait
+    again, or pass ``approve_cost=`` to decide while waiting.
+    """
+
+    run: Any
+
+    def __init__(self, *, run: Any) -> None:
+        waiting = getattr(run, "waiting", None)
+        message = getattr(waiting, "message", None) or "the run waits for cost approval"
+        Exception.__init__(self, f"Chat run {getattr(run, 'id', '?')}: {message}")
+        self.run = run
 
 
 class LengthFinishReasonError(OpenAIError):

@@ -33,7 +33,7 @@ import typing
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import attrs
 import cattrs
@@ -51,8 +51,8 @@ from ._secrets import excerpt, mask
 from ._workflow import (
     FINAL_STATUSES,
     WorkflowFailedError,
-    WorkflowFollower,
     WorkflowTimeoutError,
+    follow_workflow,
     status_of,
     success_data,
     workflow_of,
@@ -527,24 +527,9 @@ class _Executor:
         urls: list[str] | None = None,
     ) -> None:
         """Report progress once per change; the callback's own exceptions propagate."""
-        report = self._loop.on_tool_progress
-        key = (status, percent, eta)
-        if state is not None:
-            state.percent = percent
-            if state.reported == key:
-                return
-            state.reported = key
-        if report is not None:
-            report(
-                call,
-                ToolProgress(
-                    status=status,
-                    percent=percent,
-                    eta_seconds=eta,
-                    result_urls=urls or [],
-                    workflow_id=state.workflow_id or None if state is not None else None,
-                ),
-            )
+        emit_progress(
+            self._loop.on_tool_progress, call, status, percent, state=state, eta=eta, urls=urls
+        )
 
     def _run_hosted(
         self, call: ChatCompletionMessageToolCall, tool: HostedTool, arguments: dict[str, Any]
@@ -644,15 +629,13 @@ class _Executor:
         try:
             status = status_of(workflow)
             state.final = self._report_status(call, state, status, workflow)
-            follower = WorkflowFollower(
-                client=self._client,
-                workflow_id=workflow_id,
-                deadline=deadline,
-                on_event=lambda data: self._report_status(call, state, status_of(data), data),
-                timeout=self._timeout,
-                headers=self._headers,
+            follower = follow_workflow(
+                self._client, workflow_id, deadline, self._timeout, self._headers
             )
-            final = follower.run(status)
+            for event in follower.events(done=state.final):
+                self._report_status(call, state, status_of(event.data), event.data)
+            final = follower.final
+            assert final is not None
             state.final = True
         except BaseException as exc:
             if not state.final:
@@ -719,25 +702,8 @@ class _Executor:
             reason = f"tool_timeout={self._client.tool_timeout:g} s passed"
         else:
             reason = f"the client stopped following it: {type(why).__name__}"
-        connect, read = self._timeout
-        deadline = time.monotonic() + CANCEL_TIMEOUT
-        try:
-            self._client._request(
-                "POST",
-                f"creative-agent/workflows/{quote(workflow_id, safe='')}/cancel",
-                body={"reason": reason},
-                options=RequestOptions(
-                    extra_headers=self._headers,
-                    timeout=(min(connect, CANCEL_TIMEOUT), min(read, CANCEL_TIMEOUT)),
-                ),
-                parse=_ignore,
-                deadline=deadline,
-                retries=0,
-            )
-        except APIError as exc:
-            logger.warning("could not cancel workflow %s: %s", workflow_id, exc.message)
-        else:
-            logger.info("cancelled workflow %s: %s", workflow_id, reason)
+        path = f"creative-agent/workflows/{quote(workflow_id, safe='')}/cancel"
+        cancel_quietly(self._client, path, reason, self._timeout, self._headers)
 
     def _report_status(
         self,
@@ -747,18 +713,7 @@ class _Executor:
         data: Mapping[str, Any],
     ) -> bool:
         """Report one workflow status; ``True`` when it is final."""
-        if status in FINAL_STATUSES:
-            return True
-        percent = _percent(data, state)
-        if percent is None and status is None:
-            return False  # e.g. a heartbeat
-        # Never backwards: a late or differently scaled value does not undo shown progress.
-        percent = state.percent if percent is None else max(percent, state.percent)
-        eta = _eta(data)
-        self._progress(
-            call, "queued" if status == "queued" else "processing", percent, state=state, eta=eta
-        )
-        return False
+        return report_workflow_event(self._loop.on_tool_progress, call, state, status, data)
 
     def _workflow_result(
         self,
@@ -806,6 +761,97 @@ class _Executor:
         if status == "partial_failure":
             content["status"] = status
         return self._succeeded(call, mask(_result_text(content, tool.name)), urls)
+
+
+def emit_progress(
+    report: Callable[[Any, Any], Any] | None,
+    call: ChatCompletionMessageToolCall,
+    status: ToolProgressStatus,
+    percent: float,
+    *,
+    state: _WorkflowState | None = None,
+    eta: float | None = None,
+    urls: list[str] | None = None,
+) -> None:
+    """Hand ``report`` one :class:`ToolProgress`, once per change (``state`` remembers)."""
+    key = (status, percent, eta)
+    if state is not None:
+        state.percent = percent
+        if state.reported == key:
+            return
+        state.reported = key
+    if report is not None:
+        report(
+            call,
+            ToolProgress(
+                status=status,
+                percent=percent,
+                eta_seconds=eta,
+                result_urls=urls or [],
+                workflow_id=state.workflow_id or None if state is not None else None,
+            ),
+        )
+
+
+def report_workflow_event(
+    report: Callable[[Any, Any], Any] | None,
+    call: ChatCompletionMessageToolCall,
+    state: _WorkflowState,
+    status: object,
+    data: Mapping[str, Any],
+) -> bool:
+    """Report one workflow event or snapshot as progress; ``True`` when its status is final."""
+    if status in FINAL_STATUSES:
+        return True
+    percent = _percent(data, state)
+    if percent is None and status is None:
+        return False  # e.g. a heartbeat
+    # Never backwards: a late or differently scaled value does not undo shown progress.
+    percent = state.percent if percent is None else max(percent, state.percent)
+    eta = _eta(data)
+    queued = status in ("queued", "waiting_for_user")
+    emit_progress(report, call, "queued" if queued else "processing", percent, state=state, eta=eta)
+    return False
+
+
+def cancel_quietly(
+    client: OpenAI,
+    path: str,
+    reason: str,
+    timeout: Any,
+    headers: Mapping[str, str | None] | None = None,
+) -> bool:
+    """``POST path`` with ``{"reason"}``: stop a job nobody follows any more (it would bill).
+
+    One attempt, at most :data:`CANCEL_TIMEOUT` seconds; a failure is logged, not raised.
+    Returns whether the server accepted it.
+    """
+    connect, read = timeout
+    deadline = time.monotonic() + CANCEL_TIMEOUT
+    try:
+        client._request(
+            "POST",
+            path,
+            body={"reason": reason},
+            options=RequestOptions(
+                extra_headers=headers,
+                timeout=(min(connect, CANCEL_TIMEOUT), min(read, CANCEL_TIMEOUT)),
+            ),
+            parse=_ignore,
+            deadline=deadline,
+            retries=0,
+        )
+    except APIError as exc:
+        logger.warning("could not cancel %s: %s", _job(path), exc.message)
+        return False
+    logger.info("cancelled %s: %s", _job(path), reason)
+    return True
+
+
+def _job(path: str) -> str:
+    """``workflow ID`` / ``run ID`` for a ``.../{kind}s/{id}/cancel`` path, for log lines."""
+    parts = path.split("/")
+    return f"{parts[-3].rstrip('s')} {unquote(parts[-2])}" if len(parts) >= 3 else path
 
 
 def upload_media(

@@ -1,11 +1,12 @@
-"""Following one Sogni workflow to its end: its event stream, resumed, within one deadline.
+"""Following one Sogni workflow or durable chat run to its end, within one deadline.
 
-:class:`WorkflowFollower` reads ``GET creative-agent/workflows/{id}/events/stream`` and hands
-each JSON event to a callback. After every end of the stream (a final status, a drop, an idle
-gap) it fetches the workflow's snapshot: a final status there ends the wait; otherwise it
-reconnects with ``Last-Event-ID`` after a backoff of 0.5 s doubling to 30 s (never less than
-the stream's ``retry:`` or a 429/503's ``Retry-After``; a connection that stayed open 30 s
-resets it), at most :data:`MAX_WORKFLOW_RECONNECTS` times.
+:class:`Follower` reads ``GET {resource}/events/stream`` and yields each JSON event once, in
+order. After every end of the stream (a final event, a drop, an idle gap) it fetches the
+resource's snapshot: a final status there ends the wait; otherwise it reconnects with
+``Last-Event-ID`` (the last event it yielded, so nothing is lost or repeated) after a backoff of
+0.5 s doubling to 30 s (never less than the stream's ``retry:`` or a 429/503's ``Retry-After``;
+a connection that stayed open 30 s resets it), at most :data:`MAX_WORKFLOW_RECONNECTS` times.
+:func:`follow_workflow` makes the workflow flavour the tool loop uses.
 
 Everything, the requests, the reads and the waits, ends by ``deadline``: a stream that keeps
 sending heartbeats cannot hold the caller past it. Each read also ends after the read timeout
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -47,7 +48,14 @@ from .resources._base import decode_json
 if TYPE_CHECKING:
     from ._client import OpenAI
 
-__all__ = ["FINAL_STATUSES", "WorkflowFailedError", "WorkflowFollower", "success_data"]
+__all__ = [
+    "FINAL_STATUSES",
+    "FollowedEvent",
+    "Follower",
+    "WorkflowFailedError",
+    "follow_workflow",
+    "success_data",
+]
 
 logger = logging.getLogger("sogni_compat")
 
@@ -98,6 +106,17 @@ def status_of(data: Mapping[str, Any]) -> str | None:
     return status if isinstance(status, str) else None
 
 
+def run_of(response: requests.Response) -> dict[str, Any]:
+    """The run object of a durable chat run answer (``data.run``)."""
+    data = success_data(response)
+    run = data.get("run", data)
+    if not isinstance(run, dict):
+        raise APIResponseValidationError(
+            "Sogni's answer has no 'run' object", response=response, body=data
+        )
+    return run
+
+
 def _opened(response: requests.Response) -> requests.Response:
     return response
 
@@ -110,29 +129,57 @@ def _transient(error: APIError) -> bool:
     return isinstance(status, int) and (status in _PASSING or status >= 500)
 
 
+@attrs.frozen
+class FollowedEvent:
+    """One event of a followed stream: its ``id:``, ``event:`` name and JSON ``data``."""
+
+    id: str | None
+    event: str | None
+    data: dict[str, Any]
+
+
+def _workflow_final_event(event: FollowedEvent) -> bool:
+    return status_of(event.data) in FINAL_STATUSES
+
+
+def _workflow_final_snapshot(snapshot: Mapping[str, Any]) -> bool:
+    return status_of(snapshot) in FINAL_STATUSES
+
+
 @attrs.define
-class WorkflowFollower:
-    """Follows one workflow until a snapshot reports a final status, or the deadline."""
+class Follower:
+    """Follows one resource's event stream until its snapshot is final, or the deadline.
+
+    ``path`` is the resource (``creative-agent/workflows/ID``); ``snapshot`` parses its
+    ``GET``; ``final_event`` says an event ends the stream, ``final_snapshot`` that the
+    resource is done; events named in ``skip`` are read but not yielded. ``what`` names the
+    resource in errors; ``budget`` is how the deadline was set, for the timeout message.
+    """
 
     client: OpenAI
-    workflow_id: str
+    path: str
     deadline: float
-    #: Called with every JSON object event; returns ``True`` when it reports a final status.
-    on_event: Callable[[dict[str, Any]], bool]
     timeout: Timeout
+    snapshot: Callable[[requests.Response], dict[str, Any]] = workflow_of
+    final_event: Callable[[FollowedEvent], bool] = _workflow_final_event
+    final_snapshot: Callable[[Mapping[str, Any]], bool] = _workflow_final_snapshot
+    skip: frozenset[str] = frozenset()
+    what: str = "workflow"
+    budget: str = ""
     headers: Mapping[str, str | None] | None = None
     last_event_id: str | None = None
     reconnects: int = 0
+    #: The final snapshot, once :meth:`events` has finished.
+    final: dict[str, Any] | None = None
     #: Consecutive short connections: the exponent of the backoff.
     _streak: int = 0
     _retry_hint: float = 0.0
+    _problem: str = ""
+    _wait: float = 0.0
 
     def timed_out(self) -> WorkflowTimeoutError:
         """The error for a deadline that passed."""
-        return WorkflowTimeoutError(
-            f"workflow {self.workflow_id} did not finish within tool_timeout="
-            f"{self.client.tool_timeout:g} s"
-        )
+        return WorkflowTimeoutError(f"{self.what} did not finish within {self.budget}")
 
     def _options(self, extra: Mapping[str, str] | None = None) -> RequestOptions:
         connect, read = self.timeout
@@ -144,63 +191,69 @@ class WorkflowFollower:
             timeout=(connect, min(read, remaining)),
         )
 
-    def _path(self, suffix: str = "") -> str:
-        return f"creative-agent/workflows/{quote(self.workflow_id, safe='')}{suffix}"
+    def fetch(self) -> dict[str, Any]:
+        """The resource's snapshot now (one ``GET``, within the deadline)."""
+        return self.client._request(
+            "GET", self.path, options=self._options(), parse=self.snapshot, deadline=self.deadline
+        )
 
-    def run(self, status: object) -> dict[str, Any]:
-        """Follow the workflow (last known ``status``) and return its final snapshot."""
+    def events(self, done: bool = False) -> Iterator[FollowedEvent]:
+        """Yield every event until a snapshot is final (``done``: it is known to be already).
+
+        Afterwards :attr:`final` holds that snapshot.
+        """
         while True:
-            problem, wait = "", 0.0
-            if status not in FINAL_STATUSES:
-                problem, wait = self._listen()
+            self._problem, self._wait = "", 0.0
+            if not done:
+                yield from self._listen()
             try:
                 snapshot = self.client._request(
                     "GET",
-                    self._path(),
+                    self.path,
                     options=self._options(),
-                    parse=workflow_of,
+                    parse=self.snapshot,
                     deadline=self.deadline,
                 )
             except APIError as exc:
                 if not _transient(exc):
                     raise WorkflowFailedError(exc.message) from exc
-                problem, wait = exc.message, max(wait, getattr(exc, "retry_after", None) or 0.0)
+                self._problem = exc.message
+                self._wait = max(self._wait, getattr(exc, "retry_after", None) or 0.0)
             else:
-                status = status_of(snapshot)
-                if status in FINAL_STATUSES:
-                    return snapshot
-                problem = problem or f"the workflow still reports status {status!r}"
-            self._pause(problem, wait)
+                if self.final_snapshot(snapshot):
+                    self.final = snapshot
+                    return
+                status = snapshot.get("status")
+                self._problem = self._problem or f"the {self.what} still reports status {status!r}"
+            done = False
+            self._pause()
 
-    def _pause(self, problem: str, wait: float) -> None:
+    def _pause(self) -> None:
         """Wait before the next reconnect, or fail when there may be none."""
         self.reconnects += 1
         if self.reconnects > MAX_WORKFLOW_RECONNECTS:
             raise WorkflowFailedError(
-                f"lost the event stream of workflow {self.workflow_id} after "
-                f"{MAX_WORKFLOW_RECONNECTS} reconnects: {problem}"
+                f"lost the event stream of {self.what} after {MAX_WORKFLOW_RECONNECTS} "
+                f"reconnects: {self._problem}"
             )
         delay = min(
             WORKFLOW_RECONNECT_DELAY * 2.0 ** min(self._streak, 32), WORKFLOW_RECONNECT_MAX_DELAY
         )
-        delay = max(delay, wait, self._retry_hint)
+        delay = max(delay, self._wait, self._retry_hint)
         self._streak += 1
         if time.monotonic() + delay >= self.deadline:
             raise self.timed_out()
-        logger.debug("reconnecting to workflow %s in %.2fs: %s", self.workflow_id, delay, problem)
+        logger.debug("reconnecting to %s in %.2fs: %s", self.what, delay, self._problem)
         self.client._sleep(delay)
 
-    def _listen(self) -> tuple[str, float]:
-        """Read the event stream until it ends; ``(why it ended, seconds asked to wait)``.
-
-        Returns early, with an empty reason, after an event that reports a final status.
-        """
+    def _listen(self) -> Iterator[FollowedEvent]:
+        """Yield the events of one connection; sets why it ended and how long to wait."""
         resume = {"Last-Event-ID": self.last_event_id} if self.last_event_id else None
         opened = time.monotonic()
         try:
             response = self.client._request(
                 "GET",
-                self._path("/events/stream"),
+                f"{self.path}/events/stream",
                 options=self._options(resume),
                 stream=True,
                 parse=_opened,
@@ -211,17 +264,17 @@ class WorkflowFollower:
                 raise self.timed_out() from exc
             if not _transient(exc):
                 raise WorkflowFailedError(exc.message) from exc
-            return exc.message, (
-                exc.retry_after if isinstance(exc, APIStatusError) else None
-            ) or 0.0
+            self._problem = exc.message
+            self._wait = (exc.retry_after if isinstance(exc, APIStatusError) else None) or 0.0
+            return
         try:
-            return self._read(response), 0.0
+            yield from self._read(response)
         finally:
             response.close()
             if time.monotonic() - opened >= WORKFLOW_RECONNECT_MAX_DELAY:
                 self._streak = 0  # a healthy, long connection: start the backoff over
 
-    def _read(self, response: requests.Response) -> str:
+    def _read(self, response: requests.Response) -> Iterator[FollowedEvent]:
         decoder = SSEDecoder(self.client.max_event_bytes)
         idle = self.timeout[1]
         due = min(time.monotonic() + idle, self.deadline)
@@ -236,21 +289,30 @@ class WorkflowFollower:
                         raise self.timed_out() from exc
                     error = translate_error(exc, response.request)
                     if isinstance(error, APITimeoutError):
-                        return f"no event for {idle:g} s"
-                    return f"the event stream failed: {error}"
+                        self._problem = f"no event for {idle:g} s"
+                    else:
+                        self._problem = f"the event stream failed: {error}"
+                    return
                 if data is None:
-                    return "the event stream ended before the workflow finished"
+                    self._problem = f"the event stream ended before the {self.what} finished"
+                    return
                 try:
                     events = decoder.feed(data)
                 except EventTooLargeError as exc:
-                    raise WorkflowFailedError(f"workflow {self.workflow_id}: {exc}") from None
+                    raise WorkflowFailedError(f"{self.what}: {exc}") from None
                 for event in events:
-                    if event.id:
-                        self.last_event_id = event.id
                     if event.retry is not None:
                         self._retry_hint = min(event.retry / 1000, WORKFLOW_RECONNECT_MAX_DELAY)
-                    if self._dispatch(event.data):
-                        return ""
+                    followed = self._decode(event.id or None, event.event or None, event.data)
+                    if event.id:
+                        self.last_event_id = event.id
+                    if followed is None:
+                        continue
+                    # The id is recorded before the consumer sees the event: a consumer that
+                    # stops here and follows again later resumes after it.
+                    yield followed
+                    if self.final_event(followed):
+                        return
                 if events:
                     due = min(time.monotonic() + idle, self.deadline)
                     DEADLINE.set(due)
@@ -259,12 +321,33 @@ class WorkflowFollower:
         finally:
             DEADLINE.reset(token)
 
-    def _dispatch(self, text: str) -> bool:
+    def _decode(self, event_id: str | None, name: str | None, text: str) -> FollowedEvent | None:
+        if name is not None and name in self.skip:
+            return None
         try:
             data = loads(text)
         except ValueError:
-            logger.debug("skipping a workflow event that is not JSON: %r", excerpt(text, 200))
-            return False
+            logger.debug("skipping an event that is not JSON: %r", excerpt(text, 200))
+            return None
         if not isinstance(data, dict):
-            return False
-        return self.on_event(data)
+            return None
+        return FollowedEvent(id=event_id, event=name, data=data)
+
+
+def follow_workflow(
+    client: OpenAI,
+    workflow_id: str,
+    deadline: float,
+    timeout: Timeout,
+    headers: Mapping[str, str | None] | None = None,
+) -> Follower:
+    """A :class:`Follower` of one workflow, bounded by the client's ``tool_timeout``."""
+    return Follower(
+        client=client,
+        path=f"creative-agent/workflows/{quote(workflow_id, safe='')}",
+        deadline=deadline,
+        timeout=timeout,
+        what=f"workflow {workflow_id}",
+        budget=f"tool_timeout={client.tool_timeout:g} s",
+        headers=headers,
+    )

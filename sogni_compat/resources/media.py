@@ -15,7 +15,7 @@ from typing import Any, Literal
 from .._media import sniff_content_type
 from ._base import Resource
 
-__all__ = ["MAX_MEDIA_BYTES", "Media"]
+__all__ = ["MAX_MEDIA_BYTES", "Media", "kind_and_bytes"]
 
 #: Largest upload (Sogni's presigned uploads take 100 MB).
 MAX_MEDIA_BYTES = 100 * 1024 * 1024
@@ -46,58 +46,64 @@ class Media(Resource):
         kind that does not match the type is a ``ValueError`` before anything is sent.
         ``timeout`` bounds the whole upload (default: the client's connect + read timeout).
         """
-        name: str | None = None
-        if isinstance(file, bytes | bytearray | memoryview):
-            data = bytes(file)
-        elif isinstance(file, str | os.PathLike):
-            name = os.fspath(file)
-            info = os.stat(name)
-            if not stat.S_ISREG(info.st_mode):
-                raise ValueError(f"{name} is not a regular file")
-            if info.st_size > MAX_MEDIA_BYTES:
-                raise ValueError(
-                    f"{name} is {info.st_size:,} bytes; uploads take at most {MAX_MEDIA_BYTES:,}"
-                )
-            data = _whole(name)
-        elif callable(getattr(file, "read", None)):
-            data = file.read(MAX_MEDIA_BYTES + 1)
-            given = getattr(file, "name", None)
-            name = given if isinstance(given, str) else None
-            if not isinstance(data, bytes):
-                raise TypeError("file must be opened in binary mode")
-        else:
-            raise TypeError(
-                f"file must be bytes, a path or a binary file; got {type(file).__name__}"
-            )
-        if not data:
-            raise ValueError("the file is empty")
-        if len(data) > MAX_MEDIA_BYTES:
-            raise ValueError(f"the file is over {MAX_MEDIA_BYTES:,} bytes, Sogni's upload limit")
-        found = content_type or sniff_content_type(data, name)
-        kinds = [k for k, types in ALLOWED.items() if found in types]
-        if not kinds:
-            raise ValueError(
-                f"content type {found!r} is not one Sogni's uploads take "
-                f"({', '.join(t for types in ALLOWED.values() for t in types)}); pass "
-                "content_type= if the file was not recognised"
-            )
-        if kind is not None and kind not in kinds:
-            raise ValueError(f"kind={kind!r} does not match the file's type {found!r}")
-        chosen = kind or kinds[0]
+        chosen, data, found = kind_and_bytes(file, kind, content_type)
         from .._tools import upload_media  # noqa: PLC0415 - shares the tool loop's upload
 
         client = self._client
         connect, read = client.timeout
         budget = timeout if timeout is not None else connect + read
-        assert found is not None
         return upload_media(
             client,
-            chosen,  # type: ignore[arg-type]
+            chosen,
             data,
             found,
             deadline=time.monotonic() + budget,
             timeout=client.timeout,
         )
+
+
+def kind_and_bytes(
+    file: Any, kind: MediaKindName | None = None, content_type: str | None = None
+) -> tuple[MediaKindName, bytes, str]:
+    """``(kind, bytes, content type)`` of an upload, checked as :meth:`Media.upload` says."""
+    name: str | None = None
+    if isinstance(file, bytes | bytearray | memoryview):
+        data = bytes(file)
+    elif isinstance(file, str | os.PathLike):
+        name = os.fspath(file)
+        info = os.stat(name)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{name} is not a regular file")
+        if info.st_size > MAX_MEDIA_BYTES:
+            raise ValueError(
+                f"{name} is {info.st_size:,} bytes; uploads take at most {MAX_MEDIA_BYTES:,}"
+            )
+        data = _whole(name)
+    elif callable(getattr(file, "read", None)):
+        data = file.read(MAX_MEDIA_BYTES + 1)
+        given = getattr(file, "name", None)
+        name = given if isinstance(given, str) else None
+        if not isinstance(data, bytes):
+            raise TypeError("file must be opened in binary mode")
+    else:
+        raise TypeError(f"file must be bytes, a path or a binary file; got {type(file).__name__}")
+    if not data:
+        raise ValueError("the file is empty")
+    if len(data) > MAX_MEDIA_BYTES:
+        raise ValueError(f"the file is over {MAX_MEDIA_BYTES:,} bytes, Sogni's upload limit")
+    found = content_type or sniff_content_type(data, name)
+    kinds = [k for k, types in ALLOWED.items() if found in types]
+    if not kinds:
+        raise ValueError(
+            f"content type {found!r} is not one Sogni's uploads take "
+            f"({', '.join(t for types in ALLOWED.values() for t in types)}); pass "
+            "content_type= if the file was not recognised"
+        )
+    if kind is not None and kind not in kinds:
+        raise ValueError(f"kind={kind!r} does not match the file's type {found!r}")
+    chosen: MediaKindName = kind or kinds[0]  # type: ignore[assignment]
+    assert found is not None
+    return chosen, data, found
 
 
 def _whole(path: str) -> bytes:

@@ -866,7 +866,7 @@ class _Handler(BaseHTTPRequestHandler):
             {**step, "arguments": {**step["arguments"], "seed": 1000 + n}}
             for n, step in enumerate(workflow.steps)
         ]
-        fresh = [
+        fresh: list[dict[str, Any]] = [
             {k: step[k] for k in ("id", "toolName", "arguments", "dependsOn") if k in step}
             for step in steps
         ]

@@ -1,0 +1,281 @@
+"""What ``client.workflows`` and ``client.chat.runs`` share: following, waiting, uploading.
+
+Both are durable server-side jobs with a snapshot (``GET .../{id}``), an event list and a
+resumable event stream. :func:`follow` turns the stream into a blocking iterator that resumes
+after a drop without losing or repeating an event, within a deadline; :func:`settle` maps the
+internal follow errors onto the public ones; :func:`upload_sources` turns local media into the
+https URLs durable jobs require.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from .._errors import APIConnectionError, APIError, WaitTimeoutError
+from .._params import Timeout
+from .._workflow import Follower, WorkflowFailedError, WorkflowTimeoutError
+
+if TYPE_CHECKING:
+    from .._client import OpenAI
+    from ..types import ChatCompletionMessageToolCall
+
+__all__ = ["check_id", "follow", "progress_callback", "settle", "tool_call", "upload_sources"]
+
+#: Most items ``list()`` yields unless told otherwise (a server that never ends a listing).
+MAX_LISTED = 10_000
+
+
+def check_id(value: object, what: str) -> str:
+    """``value`` as a job id, or a ``ValueError``/``TypeError`` that names ``what``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a string; got {type(value).__name__}")
+    if not value.strip():
+        raise ValueError(f"{what} must not be empty")
+    return value
+
+
+def path_of(collection: str, job_id: str) -> str:
+    """``collection/<id>`` with the id escaped."""
+    return f"{collection}/{quote(job_id, safe='')}"
+
+
+def wait_budget(client: OpenAI, timeout: float | None) -> float:
+    """The seconds a wait may take: ``timeout``, else the client's ``tool_timeout``."""
+    if timeout is None:
+        return client.tool_timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}")
+    return float(timeout)
+
+
+def follow(
+    client: OpenAI,
+    path: str,
+    *,
+    what: str,
+    seconds: float,
+    after: object = None,
+    **behaviour: Any,
+) -> Follower:
+    """A :class:`Follower` of ``path`` for ``seconds``, resuming after event id ``after``."""
+    if after is not None and (isinstance(after, bool) or not isinstance(after, int | str)):
+        raise TypeError(f"after must be an event id (int or str); got {type(after).__name__}")
+    timeout: Timeout = client.timeout
+    return Follower(
+        client=client,
+        path=path,
+        deadline=time.monotonic() + seconds,
+        timeout=timeout,
+        what=what,
+        budget=f"timeout={seconds:g} s",
+        last_event_id=None if after is None else str(after),
+        **behaviour,
+    )
+
+
+@contextlib.contextmanager
+def settle(job_id: str, cancel: Callable[[str], bool] | None = None) -> Iterator[None]:
+    """Translate the follower's errors into the public ones.
+
+    A timeout cancels the job (when ``cancel`` is given) and raises :class:`WaitTimeoutError`;
+    a refusal re-raises the server's error; a lost stream is an :class:`APIConnectionError`.
+    """
+    try:
+        yield
+    except WorkflowTimeoutError as exc:
+        cancelled = cancel(f"the caller's timeout passed ({exc})") if cancel else False
+        note = "; it was cancelled" if cancelled else ""
+        raise WaitTimeoutError(f"{exc}{note}", job_id=job_id, cancelled=cancelled) from None
+    except WorkflowFailedError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, APIError):
+            raise cause from None
+        raise APIConnectionError(str(exc)) from None
+
+
+def progress_callback(value: object) -> Callable[[Any, Any], Any] | None:
+    """An ``on_progress`` argument: a function, ``"bar"`` (a ready display) or ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if value != "bar":
+            raise ValueError(
+                f"on_progress must be a function or 'bar' (a ready progress display); got {value!r}"
+            )
+        from ..progress import ProgressBar  # noqa: PLC0415 - only when asked for
+
+        return ProgressBar()
+    if not callable(value):
+        raise TypeError(f"on_progress must be a function or 'bar'; got {type(value).__name__}")
+    return value
+
+
+def tool_call(call_id: str, name: str) -> ChatCompletionMessageToolCall:
+    """A tool call object naming a job, for ``on_progress(tool_call, progress)``."""
+    from ..types import ChatCompletionMessageToolCall, Function  # noqa: PLC0415
+
+    return ChatCompletionMessageToolCall(id=call_id, function=Function(name=name, arguments="{}"))
+
+
+def upload_sources(
+    client: OpenAI, sources: Sequence[Any], seconds: float | None = None
+) -> list[dict[str, str]]:
+    """``media_references`` for ``sources``: http(s) URLs kept, files and bytes uploaded.
+
+    Each source is an http(s) URL, a path, bytes, or a binary file; its kind is read from
+    its content. Everything is checked before the first upload starts.
+    """
+    from .media import Media, kind_and_bytes  # noqa: PLC0415
+
+    if isinstance(sources, str | bytes) or not isinstance(sources, Sequence):
+        raise TypeError("media must be a list of URLs, paths, bytes or files")
+    prepared: list[tuple[str, str | None, bytes, str | None]] = []
+    for index, source in enumerate(sources):
+        if isinstance(source, str) and source[:8].lower().startswith(("https://", "http://")):
+            kind = _kind_of_url(source, index)
+            prepared.append((kind, source, b"", None))
+            continue
+        try:
+            kind, data, found = kind_and_bytes(source)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"media[{index}]: {exc}") from None
+        prepared.append((kind, None, data, found))
+    uploader = Media(client)
+    references = []
+    for kind, given, data, content_type in prepared:
+        url = given or uploader.upload(
+            data,
+            kind=kind,  # type: ignore[arg-type]
+            content_type=content_type,
+            timeout=seconds,
+        )
+        references.append({"kind": kind, "url": url})
+    return references
+
+
+def _kind_of_url(url: str, index: int) -> str:
+    import mimetypes  # noqa: PLC0415
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    guessed = (mimetypes.guess_type(urlsplit(url).path)[0] or "").split("/", 1)[0]
+    if guessed not in ("image", "video", "audio"):
+        raise ValueError(
+            f"media[{index}]: cannot tell whether {url!r} is an image, a video or audio from "
+            "its name; pass media_references=[{'kind': ..., 'url': ...}] instead"
+        )
+    return guessed
+
+
+def media_references(value: object) -> list[dict[str, Any]] | None:
+    """A ``media_references`` argument checked: dicts with a kind and an http(s) url."""
+    if value is None:
+        return None
+    if not isinstance(value, Sequence) or isinstance(value, str | bytes):
+        raise TypeError("media_references must be a list of {'kind', 'url'} dicts")
+    checked = []
+    for index, reference in enumerate(value):
+        if not isinstance(reference, Mapping):
+            raise TypeError(f"media_references[{index}] must be a dict with 'kind' and 'url'")
+        kind, url = reference.get("kind"), reference.get("url")
+        if kind not in ("image", "video", "audio"):
+            raise ValueError(
+                f"media_references[{index}].kind must be 'image', 'video' or 'audio'; got {kind!r}"
+            )
+        if not isinstance(url, str) or not url[:8].lower().startswith(("https://", "http://")):
+            raise ValueError(
+                f"media_references[{index}].url must be an http(s) URL (Sogni's durable jobs "
+                "take no inline media); upload files with client.media.upload() or pass "
+                "media=[...]"
+            )
+        checked.append(dict(reference))
+    return checked
+
+
+#: camelCase spellings the Sogni SDKs use, for the settings durable jobs share.
+SETTING_ALIASES = {
+    "tokenType": "token_type",
+    "billingMode": "billing_mode",
+    "appSource": "app_source",
+    "safeContentFilter": "safe_content_filter",
+    "maxEstimatedCapacityUnits": "max_estimated_capacity_units",
+    "confirmCost": "confirm_cost",
+    "mediaReferences": "media_references",
+    "idempotencyKey": "idempotency_key",
+}
+_CHOICES = {
+    "token_type": ("sogni", "spark", "auto"),
+    "billing_mode": ("auto", "subscription", "tokens"),
+}
+
+
+def keywords(
+    given: Mapping[str, Any], known: Sequence[str], function: str, aliases: Mapping[str, str]
+) -> dict[str, Any]:
+    """``given`` with camelCase names made snake_case and ``None`` values dropped.
+
+    An unknown name is a ``TypeError`` with a did-you-mean hint; a name given in both
+    spellings is a ``TypeError`` too.
+    """
+    import difflib  # noqa: PLC0415 - only for the error message
+
+    found: dict[str, Any] = {}
+    for key, value in given.items():
+        name = aliases.get(key, key)
+        if name not in known:
+            close = difflib.get_close_matches(key, [*known, *aliases], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise TypeError(f"{function}() got an unexpected keyword argument {key!r}{hint}")
+        if value is None:
+            continue
+        if name in found:
+            raise TypeError(f"{function}(): pass {name!r} once (it was given in two spellings)")
+        found[name] = value
+    return found
+
+
+def settings(given: Mapping[str, Any], client: OpenAI) -> dict[str, Any]:
+    """The billing and labelling fields of a durable job's body, checked."""
+    from .._config import MAX_APP_SOURCE_LENGTH  # noqa: PLC0415
+
+    body: dict[str, Any] = {}
+    for name, choices in _CHOICES.items():
+        value = given.get(name)
+        if value is not None:
+            if value not in choices:
+                raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+            body[name] = value
+    app_source = given.get("app_source", client.app_source)
+    if app_source is not None:
+        if not isinstance(app_source, str) or not app_source.strip():
+            raise ValueError("app_source must be a non-empty string")
+        if len(app_source) > MAX_APP_SOURCE_LENGTH:
+            raise ValueError(f"app_source must be at most {MAX_APP_SOURCE_LENGTH} characters")
+        body["app_source"] = app_source
+    for name in ("safe_content_filter", "confirm_cost"):
+        value = given.get(name)
+        if value is not None:
+            if not isinstance(value, bool):
+                raise TypeError(f"{name} must be True or False; got {value!r}")
+            body[name] = value
+    units = given.get("max_estimated_capacity_units")
+    if units is not None:
+        if isinstance(units, bool) or not isinstance(units, int | float) or not units > 0:
+            raise ValueError(
+                f"max_estimated_capacity_units must be a positive number; got {units!r}"
+            )
+        body["max_estimated_capacity_units"] = units
+    return body
+
+
+def idempotency_headers(given: Mapping[str, Any]) -> dict[str, str] | None:
+    """The ``Idempotency-Key`` header for a caller's ``idempotency_key``, if any."""
+    key = given.get("idempotency_key")
+    if key is None:
+        return None
+    if not isinstance(key, str) or not key.strip() or len(key) > 255:
+        raise ValueError("idempotency_key must be a non-empty string of at most 255 characters")
+    return {"Idempotency-Key": key}

@@ -1,0 +1,435 @@
+"""``client.workflows``: Sogni's durable creative workflows from a blocking client.
+
+A workflow is a list of hosted-tool steps Sogni runs server-side and keeps: start it with
+:meth:`Workflows.create`, then :meth:`~Workflows.wait` for it (with progress), iterate its
+events with :meth:`~Workflows.stream` (a dropped stream resumes where it stopped), or come back
+later with :meth:`~Workflows.retrieve`. Steps may depend on each other (``depends_on``) and bind
+an earlier step's media (or the uploads, ``"$input_media"``) into an argument.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from .._convert import converter
+from .._params import RequestOptions
+from .._workflow import status_of, success_data, workflow_of
+from ..types.durable import Workflow, WorkflowEvent
+from ._base import Resource
+from ._durable import (
+    MAX_LISTED,
+    SETTING_ALIASES,
+    check_id,
+    follow,
+    idempotency_headers,
+    keywords,
+    media_references,
+    path_of,
+    progress_callback,
+    settings,
+    settle,
+    tool_call,
+    upload_sources,
+    wait_budget,
+)
+
+__all__ = ["INPUT_MEDIA", "Workflows"]
+
+#: The ``source_step_id`` that names a workflow's uploads (its ``media``).
+INPUT_MEDIA = "$input_media"
+_CREATE_KEYWORDS = (
+    "steps",
+    "workflow_id",
+    "inputs",
+    "media",
+    "media_references",
+    "token_type",
+    "billing_mode",
+    "app_source",
+    "safe_content_filter",
+    "max_estimated_capacity_units",
+    "confirm_cost",
+    "idempotency_key",
+    "extra_body",
+    "timeout",
+)
+_CREATE_ALIASES = {**SETTING_ALIASES, "workflowId": "workflow_id"}
+_STEP_KEYS = {"toolName": "toolName", "tool": "toolName", "tool_name": "toolName"}
+_DEPENDS = ("dependsOn", "depends_on")
+
+
+def _as_workflow(data: Mapping[str, Any]) -> Workflow:
+    workflow: Workflow = converter.structure(dict(data), Workflow)
+    return workflow
+
+
+def _event(item: Any) -> WorkflowEvent | None:
+    """One item of an ``events`` listing (lenient about the field names)."""
+    if not isinstance(item, dict):
+        return None
+    number = item.get("id", item.get("sequence"))
+    name = item.get("event", item.get("type"))
+    data = item.get("data", item.get("payload", item))
+    return WorkflowEvent(
+        id=None if number is None else str(number),
+        event=name if isinstance(name, str) else None,
+        data=data if isinstance(data, dict) else {"value": data},
+    )
+
+
+def check_steps(steps: object, has_media: bool) -> list[dict[str, Any]]:
+    """``steps`` as the wire wants them, or an error naming the first problem.
+
+    Each step is a dict with ``toolName`` (or ``tool``) naming a tool on Sogni's workflow-step
+    allow-list, ``arguments`` (a dict, no inline ``data:`` media), an optional unique ``id``
+    and an optional ``depends_on``/``dependsOn`` list of step ids or ``{"sourceStepId",
+    "targetArgument"}`` bindings; dependencies must name known steps and form no cycle.
+    """
+    from .._tools import _find_data_uri  # noqa: PLC0415
+    from ..hosted_tools import catalog  # noqa: PLC0415
+
+    tools = catalog()
+    allowed = tools.names("workflow") | tools.names("control")
+    if not isinstance(steps, Sequence) or isinstance(steps, str | bytes) or not steps:
+        raise ValueError("steps must be a non-empty list of step dicts")
+    if len(steps) > tools.max_workflow_steps:
+        raise ValueError(
+            f"a workflow takes at most {tools.max_workflow_steps} steps; got {len(steps)}"
+        )
+    checked: list[dict[str, Any]] = []
+    for index, step in enumerate(steps):
+        where = f"steps[{index}]"
+        if not isinstance(step, Mapping):
+            raise TypeError(f"{where} must be a dict with 'toolName' and 'arguments'")
+        wire: dict[str, Any] = {}
+        for key, value in step.items():
+            name = _STEP_KEYS.get(key) or ("dependsOn" if key in _DEPENDS else key)
+            if name in wire:
+                raise TypeError(f"{where}: give {name!r} once")
+            wire[name] = value
+        tool = wire.get("toolName")
+        if tool not in allowed:
+            import difflib  # noqa: PLC0415 - only for the message
+
+            close = difflib.get_close_matches(str(tool), sorted(allowed), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"{where}: {tool!r} is not a tool Sogni runs as a workflow step (catalogue "
+                f"{tools.version}){hint}"
+            )
+        arguments = wire.setdefault("arguments", {})
+        if not isinstance(arguments, Mapping):
+            raise TypeError(f"{where}.arguments must be a dict")
+        inline = _find_data_uri(arguments)
+        if inline is not None:
+            raise ValueError(
+                f"{where}.arguments.{inline} is a data URI; workflows take media only as "
+                "http(s) URLs: pass the file in media=[...] and bind it with "
+                f"depends_on=[{{'sourceStepId': '{INPUT_MEDIA}', 'targetArgument': ...}}]"
+            )
+        wire["arguments"] = dict(arguments)
+        step_id = wire.setdefault("id", f"step_{index + 1}")
+        if not isinstance(step_id, str) or not step_id:
+            raise TypeError(f"{where}.id must be a non-empty string")
+        checked.append(wire)
+    _check_dependencies(checked, has_media)
+    return checked
+
+
+def _check_dependencies(steps: list[dict[str, Any]], has_media: bool) -> None:
+    ids = [step["id"] for step in steps]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ValueError(f"step ids must be unique; repeated: {', '.join(duplicates)}")
+    needs: dict[str, set[str]] = {}
+    for step in steps:
+        depends = step.get("dependsOn", [])
+        where = f"step {step['id']!r}"
+        if not isinstance(depends, Sequence) or isinstance(depends, str | bytes):
+            raise TypeError(f"{where}: depends_on must be a list")
+        sources = set()
+        for item in depends:
+            source = item.get("sourceStepId") if isinstance(item, Mapping) else item
+            if not isinstance(source, str):
+                raise TypeError(
+                    f"{where}: depends_on items are step ids or dicts with 'sourceStepId'"
+                )
+            if isinstance(item, Mapping) and not isinstance(item.get("targetArgument", ""), str):
+                raise TypeError(f"{where}: targetArgument must be an argument name")
+            if source == INPUT_MEDIA:
+                if not has_media:
+                    raise ValueError(
+                        f"{where} depends on {INPUT_MEDIA!r} but the workflow has no media; "
+                        "pass media=[...] or media_references=[...]"
+                    )
+                continue
+            if source not in ids:
+                raise ValueError(f"{where} depends on unknown step {source!r}")
+            if source == step["id"]:
+                raise ValueError(f"{where} depends on itself")
+            sources.add(source)
+        needs[step["id"]] = sources
+    done: set[str] = set()
+    while len(done) < len(ids):
+        ready = {i for i in ids if i not in done and needs[i] <= done}
+        if not ready:
+            raise ValueError(
+                f"steps depend on each other in a cycle: {', '.join(sorted(set(ids) - done))}"
+            )
+        done |= ready
+
+
+class Workflows(Resource):
+    """``client.workflows``: create, follow and manage Sogni's durable creative workflows."""
+
+    def create(self, **kwargs: Any) -> Workflow:
+        """Start a workflow; returns it as Sogni reports it at once (usually ``queued``).
+
+        Give ``steps=[{"id", "toolName", "arguments", "depends_on"}...]`` (see
+        :func:`check_steps`), or ``workflow_id=`` a saved template with its ``inputs=``.
+        ``media=[path, bytes, file or URL...]`` uploads local media first and sends it as the
+        workflow's ``media_references`` (steps bind it with ``"$input_media"``); or pass
+        ``media_references=[{"kind", "url"}]`` yourself. Billing and labels:
+        ``token_type``, ``billing_mode``, ``app_source``, ``safe_content_filter``;
+        ``max_estimated_capacity_units`` makes Sogni pause a workflow estimated above it
+        (``waiting_for_user``, ``awaiting_cost_approval``) until :meth:`resume`, unless
+        ``confirm_cost=True``. ``idempotency_key`` makes a repeated start return the first.
+        camelCase spellings are accepted. Everything is checked before anything is sent.
+        """
+        given = keywords(kwargs, _CREATE_KEYWORDS, "workflows.create", _CREATE_ALIASES)
+        client = self._client
+        references = media_references(given.get("media_references"))
+        media = given.get("media")
+        has_media = bool(references) or bool(media)
+        body: dict[str, Any] = {}
+        template = given.get("workflow_id")
+        if (given.get("steps") is None) == (template is None):
+            raise TypeError("workflows.create() takes steps=[...] or workflow_id=, not both")
+        if template is not None:
+            body["workflow_id"] = check_id(template, "workflow_id")
+            inputs = given.get("inputs")
+            if inputs is not None:
+                if not isinstance(inputs, Mapping):
+                    raise TypeError("inputs must be a dict of template input values")
+                body["inputs"] = dict(inputs)
+        else:
+            if given.get("inputs") is not None:
+                raise TypeError("inputs= goes with workflow_id= (a template), not with steps=")
+            body["input"] = {"steps": check_steps(given["steps"], has_media)}
+        body.update(settings(given, client))
+        headers = idempotency_headers(given)
+        extra = given.get("extra_body")
+        if extra is not None and not isinstance(extra, Mapping):
+            raise TypeError("extra_body must be a dict")
+        timeout = given.get("timeout")
+        seconds = None if timeout is None else wait_budget(client, timeout)
+        if media is not None:
+            references = (references or []) + upload_sources(client, media, seconds)
+        if references:
+            body["media_references"] = references
+        body.update(extra or {})
+        workflow = client._request(
+            "POST",
+            "creative-agent/workflows",
+            body=body,
+            options=self._options(headers, seconds),
+            parse=workflow_of,
+        )
+        return _as_workflow(workflow)
+
+    def retrieve(self, workflow_id: str) -> Workflow:
+        """The workflow as Sogni shows it now (``NotFoundError`` when there is none)."""
+        path = path_of("creative-agent/workflows", check_id(workflow_id, "workflow_id"))
+        return _as_workflow(self._client._request("GET", path, parse=workflow_of))
+
+    def list(
+        self, *, limit: int = 20, offset: int = 0, max_items: int = MAX_LISTED
+    ) -> Iterator[Workflow]:
+        """Every workflow of the account, newest first, fetched ``limit`` at a time.
+
+        An iterator: pages are requested as it advances, and it stops at a short page or
+        after ``max_items`` (a bound against a server that never ends a listing).
+        """
+        for name, value, low, high in (
+            ("limit", limit, 1, 100),
+            ("offset", offset, 0, None),
+            ("max_items", max_items, 1, None),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be a whole number >= {low}; got {value!r}")
+            if high is not None and value > high:
+                raise ValueError(f"{name} must be at most {high}; got {value!r}")
+        return self._pages(limit, offset, max_items)
+
+    def _pages(self, limit: int, offset: int, max_items: int) -> Iterator[Workflow]:
+        yielded = 0
+        while yielded < max_items:
+            options = RequestOptions(extra_query={"limit": str(limit), "offset": str(offset)})
+            data = self._client._request(
+                "GET", "creative-agent/workflows", options=options, parse=success_data
+            )
+            page = data.get("workflows")
+            items = (
+                [item for item in page if isinstance(item, dict)] if isinstance(page, list) else []
+            )
+            for item in items[: max_items - yielded]:
+                yield _as_workflow(item)
+                yielded += 1
+            if len(items) < limit:
+                return
+            offset += len(items)
+
+    def events(
+        self, workflow_id: str, *, after: int | str | None = None
+    ) -> builtins.list[WorkflowEvent]:
+        """The workflow's events so far (after event id ``after``), as one list."""
+        path = path_of("creative-agent/workflows", check_id(workflow_id, "workflow_id"))
+        query = None if after is None else {"after": str(after)}
+        data = self._client._request(
+            "GET",
+            f"{path}/events",
+            options=RequestOptions(extra_query=query),
+            parse=success_data,
+        )
+        found = data.get("events")
+        events = [_event(item) for item in found] if isinstance(found, list) else []
+        return [event for event in events if event is not None]
+
+    def stream(
+        self,
+        workflow_id: str,
+        *,
+        after: int | str | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[WorkflowEvent]:
+        """Iterate the workflow's events as they happen, until it settles.
+
+        Starts after event id ``after`` (from the beginning when not given). A dropped
+        connection is resumed with ``Last-Event-ID`` after a backoff, so no event is lost or
+        repeated; it ends when the workflow's snapshot shows a settled status (finished, or
+        ``waiting_for_user``). ``timeout`` (default: the client's ``tool_timeout``) bounds
+        the whole iteration: past it, :class:`~sogni_compat.WaitTimeoutError` (the workflow
+        is left running). Leaving the loop early closes the connection.
+        """
+        job = check_id(workflow_id, "workflow_id")
+        follower = follow(
+            self._client,
+            path_of("creative-agent/workflows", job),
+            what=f"workflow {job}",
+            seconds=wait_budget(self._client, timeout),
+            after=after,
+        )
+
+        def events() -> Iterator[WorkflowEvent]:
+            with settle(job):
+                for event in follower.events():
+                    yield WorkflowEvent(id=event.id, event=event.event, data=event.data)
+
+        return events()
+
+    def wait(
+        self,
+        workflow_id: str,
+        *,
+        on_progress: Any = None,
+        timeout: float | None = None,
+    ) -> Workflow:
+        """Block until the workflow settles; returns its final snapshot with its artifacts.
+
+        ``on_progress`` is called as ``on_progress(tool_call, progress)`` like the tool loop's
+        ``on_tool_progress`` (``tool_call.id`` is the workflow id, ``progress`` a
+        :class:`~sogni_compat.ToolProgress` with ``percent`` 0-100 and ``eta_seconds``), or
+        ``"bar"`` for a ready display. A workflow that waits for the caller (cost approval)
+        is returned as it is: check ``status``. Past ``timeout`` seconds (default: the
+        client's ``tool_timeout``) the workflow is cancelled, so it stops billing, and
+        :class:`~sogni_compat.WaitTimeoutError` is raised. Interrupting (Ctrl-C) leaves it
+        running: it is durable, wait for it again or :meth:`cancel` it.
+        """
+        from .._tools import (  # noqa: PLC0415 - the tool loop's progress rules
+            _WorkflowState,
+            cancel_quietly,
+            emit_progress,
+            report_workflow_event,
+        )
+
+        job = check_id(workflow_id, "workflow_id")
+        report = progress_callback(on_progress)
+        client = self._client
+        path = path_of("creative-agent/workflows", job)
+        follower = follow(
+            client, path, what=f"workflow {job}", seconds=wait_budget(client, timeout)
+        )
+
+        def cancel(reason: str) -> bool:
+            return cancel_quietly(client, f"{path}/cancel", reason, client.timeout)
+
+        state = _WorkflowState(workflow_id=job)
+        with settle(job, cancel):
+            snapshot = follower.fetch()
+            names = [s.get("toolName") for s in snapshot.get("steps") or () if isinstance(s, dict)]
+            call = tool_call(job, " + ".join(n for n in names if isinstance(n, str)) or "workflow")
+            done = report_workflow_event(report, call, state, status_of(snapshot), snapshot)
+            for event in follower.events(done):
+                report_workflow_event(report, call, state, status_of(event.data), event.data)
+        assert follower.final is not None
+        workflow = _as_workflow(follower.final)
+        if workflow.status in ("completed", "partial_failure"):
+            emit_progress(report, call, "completed", 100.0, state=state, urls=workflow.urls)
+        elif workflow.status != "waiting_for_user":
+            emit_progress(report, call, "failed", state.percent, state=state)
+        return workflow
+
+    def cancel(self, workflow_id: str, *, reason: str | None = None) -> Workflow:
+        """Stop the workflow (it stops billing); returns it as Sogni reports it then."""
+        path = path_of("creative-agent/workflows", check_id(workflow_id, "workflow_id"))
+        body = {} if reason is None else {"reason": str(reason)}
+        return _as_workflow(
+            self._client._request("POST", f"{path}/cancel", body=body, parse=workflow_of)
+        )
+
+    def resume(self, workflow_id: str, **kwargs: Any) -> Workflow:
+        """Continue a ``waiting_for_user`` workflow (e.g. approve its cost).
+
+        Takes ``token_type``, ``billing_mode`` and ``app_source`` (camelCase too).
+        """
+        known = ("token_type", "billing_mode", "app_source")
+        given = keywords(kwargs, known, "workflows.resume", SETTING_ALIASES)
+        path = path_of("creative-agent/workflows", check_id(workflow_id, "workflow_id"))
+        body = settings(given, self._client)
+        return _as_workflow(
+            self._client._request("POST", f"{path}/resume", body=body, parse=workflow_of)
+        )
+
+    def reseed(self, workflow_id: str, **kwargs: Any) -> Workflow:
+        """Run the workflow again with fresh random seeds; returns the new take.
+
+        Takes ``seed_overrides`` (per step), ``idempotency_key`` (a retried reseed with the
+        same key returns the same take), ``token_type``, ``billing_mode``, ``app_source``.
+        """
+        known = ("token_type", "billing_mode", "app_source", "seed_overrides", "idempotency_key")
+        aliases = {**SETTING_ALIASES, "seedOverrides": "seed_overrides"}
+        given = keywords(kwargs, known, "workflows.reseed", aliases)
+        path = path_of("creative-agent/workflows", check_id(workflow_id, "workflow_id"))
+        body = settings(given, self._client)
+        overrides = given.get("seed_overrides")
+        if overrides is not None:
+            if not isinstance(overrides, Mapping | Sequence) or isinstance(overrides, str):
+                raise TypeError("seed_overrides must be a dict or a list")
+            body["seed_overrides"] = overrides
+        options = self._options(idempotency_headers(given), None)
+        return _as_workflow(
+            self._client._request(
+                "POST", f"{path}/reseed", body=body, options=options, parse=workflow_of
+            )
+        )
+
+    def _options(
+        self, headers: Mapping[str, str] | None, seconds: float | None
+    ) -> RequestOptions | None:
+        if headers is None and seconds is None:
+            return None
+        connect = self._client.timeout[0]
+        timeout = None if seconds is None else (min(connect, seconds), seconds)
+        return RequestOptions(extra_headers=headers, timeout=timeout)

@@ -1,0 +1,298 @@
+"""Sogni's durable objects: workflows, chat runs, their events and artifacts, cost quotes.
+
+Fields carry Sogni's wire names (``workflowId``, ``billingPreview``...), so ``to_dict()`` gives
+back what the server sent; the snake_case properties (``id``, ``billing_preview``,
+``final_response``...) are the same values for Python code. Unknown fields are kept, as on every
+response object.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import attrs
+
+from ._base import BaseObject, response_type
+
+__all__ = [
+    "Artifact",
+    "BillingPreview",
+    "ChatRun",
+    "CostEstimate",
+    "FinalResponse",
+    "RunEvent",
+    "RunWaiting",
+    "Workflow",
+    "WorkflowEvent",
+]
+
+MediaKindName = Literal["image", "video", "audio"]
+#: Statuses after which a workflow or run changes no more without the caller acting.
+SETTLED_STATUSES = frozenset(
+    {"waiting_for_user", "completed", "partial_failure", "failed", "cancelled", "canceled"}
+)
+_KINDS: dict[str, MediaKindName] = {"image": "image", "video": "video", "audio": "audio"}
+
+
+@response_type
+class Artifact(BaseObject):
+    """One piece of media a workflow or run made: its ``url`` and what kind it is."""
+
+    url: str | None = None
+    kind: str | None = None
+    type: str | None = None
+    mediaType: str | None = None
+    mimeType: str | None = None
+    stepId: str | None = None
+    toolCallId: str | None = None
+
+    @property
+    def media_kind(self) -> MediaKindName | None:
+        """``image``, ``video`` or ``audio`` (``None`` when nothing says).
+
+        Read from ``kind``, ``type``, ``mediaType`` or ``mimeType``, else the URL's extension.
+        """
+        for value in (self.kind, self.type, self.mediaType, self.mimeType):
+            if isinstance(value, str) and value:
+                found = _KINDS.get(value.lower().split("/", 1)[0])
+                if found is not None:
+                    return found
+        guessed = mimetypes.guess_type(urlsplit(self.url or "").path)[0]
+        return _KINDS.get((guessed or "").split("/", 1)[0])
+
+
+@response_type
+class BillingPreview(BaseObject):
+    """What Sogni estimates a workflow or run will cost, before or while it runs."""
+
+    estimatedCapacityUnits: float | None = None
+    costInUSD: float | None = None
+    costInSpark: float | None = None
+    costInSogni: float | None = None
+
+    @property
+    def estimated_capacity_units(self) -> float | None:
+        """Estimated capacity units (what ``max_estimated_capacity_units`` is compared with)."""
+        return self.estimatedCapacityUnits
+
+    @property
+    def cost_in_usd(self) -> float | None:
+        """The estimate in US dollars."""
+        return self.costInUSD
+
+
+def _settled(status: object) -> bool:
+    return status in SETTLED_STATUSES
+
+
+@response_type
+class Workflow(BaseObject):
+    """A durable Sogni creative workflow (``client.workflows``).
+
+    ``status`` is ``queued``, ``running``, ``waiting_for_user``, ``completed``,
+    ``partial_failure``, ``failed`` or ``cancelled``; ``artifacts`` are the media it made.
+    """
+
+    workflowId: str | None = None
+    status: str | None = None
+    progress: float | None = None
+    steps: list[dict[str, Any]] = attrs.field(factory=list)
+    artifacts: list[Artifact] = attrs.field(factory=list)
+    billingPreview: BillingPreview | None = None
+    waitingReason: str | None = None
+    awaitingCostApproval: bool | None = None
+    error: Any = None
+    createdAt: Any = None
+
+    @property
+    def id(self) -> str:
+        """The workflow's id (``workflowId``, or ``id`` when the server names it so)."""
+        given = self.workflowId or self._extra.get("id")
+        return given if isinstance(given, str) else ""
+
+    @property
+    def billing_preview(self) -> BillingPreview | None:
+        """Sogni's cost estimate for the workflow, when it sent one."""
+        return self.billingPreview
+
+    @property
+    def waiting_reason(self) -> str | None:
+        """Why a ``waiting_for_user`` workflow waits (``cost_approval_required``...)."""
+        return self.waitingReason
+
+    @property
+    def awaiting_cost_approval(self) -> bool:
+        """Whether the workflow waits for its cost to be approved (``resume`` approves)."""
+        return bool(self.awaitingCostApproval) or self.waitingReason == "cost_approval_required"
+
+    @property
+    def settled(self) -> bool:
+        """Whether it finished or waits for the caller (nothing changes until someone acts)."""
+        return _settled(self.status)
+
+    @property
+    def urls(self) -> list[str]:
+        """The URLs of its artifacts, in order."""
+        return [a.url for a in self.artifacts if isinstance(a.url, str)]
+
+
+@response_type
+class WorkflowEvent(BaseObject):
+    """One event of a workflow's stream: ``id`` (its sequence), ``event`` name, ``data``."""
+
+    id: str | None = None
+    event: str | None = None
+    data: dict[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def status(self) -> str | None:
+        """The status the event reports (``status`` or ``workflow.status``), if any."""
+        status = self.data.get("status")
+        nested = self.data.get("workflow")
+        if status is None and isinstance(nested, dict):
+            status = nested.get("status")
+        return status if isinstance(status, str) else None
+
+
+@response_type
+class FinalResponse(BaseObject):
+    """A finished run's last assistant answer."""
+
+    content: str | None = None
+    finishReason: str | None = None
+
+    @property
+    def finish_reason(self) -> str | None:
+        """Why the model stopped (``stop``, ``length``...)."""
+        return self.finishReason
+
+
+@response_type
+class RunWaiting(BaseObject):
+    """Why a run waits for the caller: ``reason``, ``message`` and ``details``."""
+
+    reason: str | None = None
+    message: str | None = None
+    details: dict[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def tool_call_id(self) -> str | None:
+        """The tool call the run stopped before (for ``confirm_cost``)."""
+        value = self.details.get("toolCallId") or self.details.get("tool_call_id")
+        return value if isinstance(value, str) else None
+
+    @property
+    def cost_approval_preview(self) -> dict[str, Any] | None:
+        """The preview to send back unchanged to ``confirm_cost`` (``None`` if not a cost pause)."""
+        value = self.details.get("costApprovalPreview")
+        return value if isinstance(value, dict) else None
+
+
+@response_type
+class ChatRun(BaseObject):
+    """A durable chat run (``client.chat.runs``): a server-owned tool conversation.
+
+    ``status`` is as for workflows; ``final_response.content`` is the answer once
+    ``completed``; ``waiting`` says why a ``waiting_for_user`` run waits.
+    """
+
+    runId: str | None = None
+    status: str | None = None
+    model: str | None = None
+    messages: list[Any] = attrs.field(factory=list)
+    toolCalls: list[dict[str, Any]] = attrs.field(factory=list)
+    toolResults: list[dict[str, Any]] = attrs.field(factory=list)
+    mediaContext: dict[str, Any] = attrs.field(factory=dict)
+    artifacts: list[Artifact] = attrs.field(factory=list)
+    finalResponse: FinalResponse | None = None
+    waiting: RunWaiting | None = None
+    billingPreview: BillingPreview | None = None
+    failureReason: Any = None
+    createdAt: Any = None
+
+    @property
+    def id(self) -> str:
+        """The run's id (``runId``)."""
+        return self.runId or ""
+
+    @property
+    def final_response(self) -> FinalResponse | None:
+        """The answer of a completed run."""
+        return self.finalResponse
+
+    @property
+    def media_context(self) -> dict[str, Any]:
+        """The run's media: ``images``, ``videos``, ``audio`` and the ``uploaded...`` lists."""
+        return self.mediaContext
+
+    @property
+    def tool_calls(self) -> list[dict[str, Any]]:
+        """The tool calls the model made, as OpenAI-style tool call objects."""
+        return self.toolCalls
+
+    @property
+    def tool_results(self) -> list[dict[str, Any]]:
+        """What each executed tool call gave."""
+        return self.toolResults
+
+    @property
+    def billing_preview(self) -> BillingPreview | None:
+        """Sogni's cost estimate for the run, when it sent one."""
+        return self.billingPreview
+
+    @property
+    def failure_reason(self) -> str | None:
+        """Why a ``failed`` run failed, as text."""
+        reason = self.failureReason
+        if isinstance(reason, dict):
+            reason = reason.get("message") or str(reason)
+        return None if reason is None else str(reason)
+
+    @property
+    def settled(self) -> bool:
+        """Whether it finished or waits for the caller."""
+        return _settled(self.status)
+
+    @property
+    def urls(self) -> list[str]:
+        """The URLs of its artifacts, in order."""
+        return [a.url for a in self.artifacts if isinstance(a.url, str)]
+
+
+@response_type
+class RunEvent(BaseObject):
+    """One event of a run: ``sequence``, ``type`` (``tool_call_progress``...), ``payload``."""
+
+    sequence: int | None = None
+    type: str | None = None
+    at: Any = None
+    payload: dict[str, Any] = attrs.field(factory=dict)
+
+
+@response_type
+class CostEstimate(BaseObject):
+    """Sogni's quote for one LLM request (``chat.completions.estimate_cost``)."""
+
+    costInUSD: float | None = None
+    costInSogni: float | None = None
+    costInSpark: float | None = None
+    costInToken: float | None = None
+    inputTokens: int | None = None
+    outputTokens: int | None = None
+
+    @property
+    def usd(self) -> float | None:
+        """The quote in US dollars."""
+        return self.costInUSD
+
+    @property
+    def sogni(self) -> float | None:
+        """The quote in SOGNI tokens."""
+        return self.costInSogni
+
+    @property
+    def spark(self) -> float | None:
+        """The quote in Spark points."""
+        return self.costInSpark
