@@ -640,7 +640,9 @@ def _tool_loop(given: dict[str, Any], spelled: Mapping[str, str]) -> ToolLoopOpt
             )
         return None
     if not isinstance(auto, bool):
-        raise TypeError(f"auto_execute_tools must be True or False; got {auto!r}")
+        raise TypeError(
+            f"auto_execute_tools must be True, False or 'server' (a durable run); got {auto!r}"
+        )
     loop = ToolLoopOptions(**loop_kwargs)
     if not auto:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from .._streaming import Stream
     from .._structured import ParseSpec
     from ..types.create_params import CompletionCreateParamsBase
+    from .runs import Runs
 
 __all__ = ["Beta", "Chat", "Completions"]
 
@@ -234,6 +236,15 @@ class Completions(Resource):
         if client.response_types == "sogni" and sys.modules.get("openai") is not None:
             _refuse_openai_only_caller(bool(kwargs.get("stream")))
         spec = None
+        if _server_side(kwargs):
+            if mode != "parsed" or parsing:
+                raise ValueError(
+                    "auto_execute_tools='server' runs a durable chat run, so it works with "
+                    "create() only, not parse() or with_raw_response/with_streaming_response"
+                )
+            from .runs import completion_from_run_call  # noqa: PLC0415 - on first use
+
+            return completion_from_run_call(client, kwargs, to_openai)
         if parsing:
             from .._structured import parse_spec  # noqa: PLC0415 - only parse() needs it
 
@@ -381,6 +392,15 @@ class Completions(Resource):
         return final
 
 
+def _server_side(kwargs: Mapping[str, Any]) -> bool:
+    """Whether the call asks for ``auto_execute_tools="server"`` (either spelling)."""
+    for key in ("auto_execute_tools", "autoExecuteTools"):
+        value = kwargs.get(key)
+        if isinstance(value, str) and value == "server":
+            return True
+    return False
+
+
 def _as_openai(
     parse: Callable[[requests.Response], Any], *, parsed: bool = False
 ) -> Callable[[requests.Response], Any]:
@@ -448,13 +468,20 @@ class _StreamingCompletions:
 
 
 class Chat(Resource):
-    """``client.chat``: holds ``completions``."""
+    """``client.chat``: holds ``completions`` and Sogni's durable ``runs``."""
 
     completions: Completions
 
     def __init__(self, client: OpenAI) -> None:
         super().__init__(client)
         self.completions = Completions(client)
+
+    @functools.cached_property
+    def runs(self) -> Runs:
+        """``client.chat.runs``: Sogni's durable chat runs (made on first use)."""
+        from .runs import Runs  # noqa: PLC0415 - on first use
+
+        return Runs(self._client)
 
 
 #: The openai SDK's beta resources, none of which Sogni serves.

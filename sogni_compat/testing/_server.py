@@ -1065,7 +1065,7 @@ class _Handler(BaseHTTPRequestHandler):
                 entry = run.pending(number)
                 if entry is not None and entry[1] in TERMINAL_RUN_EVENTS:
                     return
-                if entry is None and run.status(time.monotonic()) == "waiting_for_user":
+                if entry is None and run.status(time.monotonic()) in _RUN_SETTLED:
                     return
                 number += 1
 
@@ -1129,6 +1129,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, _PNG if ext == "png" else b"\0" * 16, content_type)
 
 
+#: Run statuses after which no event comes until the caller acts.
+_RUN_SETTLED = frozenset({"waiting_for_user", "completed", "failed", "cancelled"})
+
+
 def _run_event(number: int, kind: str, payload: dict[str, Any], moment: float) -> dict[str, Any]:
     return {"sequence": number, "type": kind, "at": moment, "payload": payload}
 
@@ -1138,7 +1142,7 @@ def _next_run_event(emulator: LocalSogniServer, run: ChatRun, number: int) -> by
     while True:
         entry = run.pending(number)
         if entry is None:
-            if run.status(time.monotonic()) == "waiting_for_user":
+            if run.status(time.monotonic()) in _RUN_SETTLED:
                 return b""
             if not emulator._wait(0.05):
                 return None

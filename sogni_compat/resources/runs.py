@@ -1,0 +1,636 @@
+"""``client.chat.runs``: Sogni's durable chat runs from a blocking client.
+
+A run is a tool conversation the server owns: Sogni runs the model and its hosted tools,
+keeps the media context, and pauses before a tool whose cost needs approval. Start one with
+:meth:`Runs.create` (the chat keywords, converted as for ``chat.completions.create``), then
+:meth:`~Runs.wait` for it, iterate its events with :meth:`~Runs.stream`, or come back later
+with :meth:`~Runs.retrieve`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .._convert import converter
+from .._params import ALIASES, KNOWN_KEYWORDS, RequestOptions, chat_request
+from .._workflow import FollowedEvent, run_of, success_data
+from ..types.durable import SETTLED_STATUSES, ChatRun, RunEvent
+from ._base import Resource
+from ._durable import (
+    check_id,
+    follow,
+    idempotency_headers,
+    keywords,
+    media_references,
+    path_of,
+    progress_callback,
+    settings,
+    settle,
+    tool_call,
+    upload_sources,
+    wait_budget,
+)
+
+if TYPE_CHECKING:
+    from .._client import OpenAI
+
+__all__ = ["Runs"]
+
+#: Events after which a run changes no more until the caller acts.
+SETTLING_EVENTS = frozenset(
+    {"run_completed", "run_failed", "run_partial_failure", "run_cancelled", "run_waiting_for_user"}
+)
+#: Chat keywords a run takes (their wire values go into the run's body or its ``sampling``).
+_CHAT_KEYWORDS = frozenset(
+    {
+        "messages",
+        "model",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "temperature",
+        "top_p",
+        "top_k",
+        "min_p",
+        "max_tokens",
+        "max_completion_tokens",
+        "repetition_penalty",
+        "frequency_penalty",
+        "presence_penalty",
+        "seed",
+        "stop",
+        "think",
+        "reasoning_effort",
+        "task_profile",
+        "chat_template_kwargs",
+        "token_type",
+        "app_source",
+        "billing_mode",
+        "safe_content_filter",
+        "media_references",
+        "max_estimated_capacity_units",
+        "confirm_cost",
+        "sogni_tools",
+        "extra_headers",
+        "extra_body",
+        "timeout",
+    }
+)
+_RUN_KEYWORDS = {
+    "session_id": "sessionId",
+    "client_message_id": "clientMessageId",
+    "runtime_config": "runtimeConfig",
+    "media_context": "mediaContext",
+    "media": None,
+    "idempotency_key": "idempotencyKey",
+}
+_RUN_ALIASES = {camel: name for name, camel in _RUN_KEYWORDS.items() if camel}
+_SAMPLING = (
+    "temperature",
+    "top_p",
+    "top_k",
+    "min_p",
+    "max_tokens",
+    "repetition_penalty",
+    "frequency_penalty",
+    "presence_penalty",
+    "seed",
+    "stop",
+    "chat_template_kwargs",
+    "task_profile",
+)
+_BODY = ("messages", "model", "tools", "tool_choice", "parallel_tool_calls", "sogni_tools")
+_CONTEXT_KEYS = ("images", "videos", "audio", "uploadedImages", "uploadedVideos", "uploadedAudio")
+
+
+def _as_run(data: Mapping[str, Any]) -> ChatRun:
+    run: ChatRun = converter.structure(dict(data), ChatRun)
+    return run
+
+
+def _run_event(event: FollowedEvent) -> RunEvent:
+    made: RunEvent = converter.structure(event.data, RunEvent)
+    if made.type is None:
+        made.type = event.event
+    if made.sequence is None and event.id is not None and event.id.isdigit():
+        made.sequence = int(event.id)
+    return made
+
+
+def _settling(event: FollowedEvent) -> bool:
+    kind = event.data.get("type") or event.event
+    return kind in SETTLING_EVENTS
+
+
+def _settled(snapshot: Mapping[str, Any]) -> bool:
+    return snapshot.get("status") in SETTLED_STATUSES
+
+
+def run_body(client: OpenAI, kwargs: Mapping[str, Any]) -> tuple[dict[str, Any], RequestOptions]:
+    """The ``POST chat/runs`` body and options for ``create()``'s keywords; checks them all."""
+    run_given: dict[str, Any] = {}
+    chat_given: dict[str, Any] = {}
+    for key, value in kwargs.items():
+        name = _RUN_ALIASES.get(key, key)
+        if name in _RUN_KEYWORDS:
+            if value is not None:
+                if name in run_given:
+                    raise TypeError(f"chat.runs.create(): pass {name!r} once")
+                run_given[name] = value
+            continue
+        chat_name = ALIASES.get(key, key)
+        if chat_name not in _CHAT_KEYWORDS:
+            if chat_name not in KNOWN_KEYWORDS:
+                known = sorted(_CHAT_KEYWORDS | _RUN_KEYWORDS.keys())
+                keywords({key: value}, known, "chat.runs.create", _RUN_ALIASES)
+            raise TypeError(
+                f"chat.runs.create(): {key!r} does not apply to a durable run (the server runs "
+                "the model, the tools and the rounds itself)"
+            )
+        chat_given[key] = value
+    explicit_tools = any(ALIASES.get(k, k) == "sogni_tools" for k in chat_given)
+    params, options, _ = chat_request(
+        chat_given, app_source=client.app_source, function="chat.runs.create"
+    )
+    wire = converter.unstructure(params)
+    model = wire.get("model")
+    if isinstance(model, str):
+        wire["model"] = client.model_aliases.get(model, model)
+    body: dict[str, Any] = {key: wire[key] for key in _BODY if key in wire}
+    if not explicit_tools:
+        body.pop("sogni_tools", None)  # a run uses Sogni's hosted tools unless told otherwise
+    sampling = {key: wire[key] for key in _SAMPLING if key in wire}
+    if sampling:
+        body["sampling"] = sampling
+    body.update(settings(wire, client))
+    safe = body.pop("safe_content_filter", None)
+    runtime = run_given.get("runtime_config")
+    if runtime is not None and not isinstance(runtime, Mapping):
+        raise TypeError("runtime_config must be a dict (qualityTier, safeContentFilter, ...)")
+    runtime = dict(runtime or {})
+    if safe is not None:
+        runtime.setdefault("safeContentFilter", safe)
+    if runtime:
+        body["runtime_config"] = runtime
+    for name in ("session_id", "client_message_id"):
+        value = run_given.get(name)
+        if value is not None:
+            if not isinstance(value, str) or not value:
+                raise TypeError(f"{name} must be a non-empty string")
+            body[name] = value
+    context = run_given.get("media_context")
+    if context is not None:
+        body["media_context"] = _media_context(context)
+    references = media_references(wire.get("media_references"))
+    body["messages"] = _external_messages(client, body["messages"], dry_run=True)
+    headers = idempotency_headers(run_given)
+    if headers:
+        options = RequestOptions(
+            extra_headers={**(options.extra_headers or {}), **headers},
+            extra_query=options.extra_query,
+            extra_body=options.extra_body,
+            timeout=options.timeout,
+        )
+    # Uploads come last: nothing is sent before every keyword was checked.
+    media = run_given.get("media")
+    if media is not None:
+        references = (references or []) + upload_sources(client, media)
+    if references:
+        body["media_references"] = references
+    body["messages"] = _external_messages(client, body["messages"], dry_run=False)
+    if options.extra_body:
+        body.update(options.extra_body)
+    return body, options
+
+
+def _media_context(value: object) -> dict[str, list[str]]:
+    """A run's ``media_context``: a previous run's, or a dict of http(s) URL lists."""
+    if not isinstance(value, Mapping):
+        raise TypeError("media_context must be a dict like a run's media_context")
+    checked: dict[str, list[str]] = {}
+    for key, urls in value.items():
+        if key not in _CONTEXT_KEYS:
+            raise ValueError(f"media_context keys are {', '.join(_CONTEXT_KEYS)}; got {key!r}")
+        if not isinstance(urls, list) or not all(
+            isinstance(u, str) and u[:8].lower().startswith(("https://", "http://")) for u in urls
+        ):
+            raise ValueError(f"media_context[{key!r}] must be a list of http(s) URLs")
+        checked[key] = list(urls)
+    return checked
+
+
+def _external_messages(client: OpenAI, messages: Any, *, dry_run: bool) -> Any:
+    """``messages`` with every image input an http(s) URL: local files and bytes uploaded.
+
+    ``dry_run`` only checks that each one can be read (nothing is sent).
+    """
+    from .._media import MediaError, _source  # noqa: PLC0415
+    from .._tools import upload_media  # noqa: PLC0415
+
+    if not isinstance(messages, list):
+        return messages
+    rewritten = []
+    for i, message in enumerate(messages):
+        content = message.get("content") if isinstance(message, Mapping) else None
+        if not isinstance(content, list):
+            rewritten.append(message)
+            continue
+        parts = []
+        for j, part in enumerate(content):
+            image = part.get("image_url") if isinstance(part, Mapping) else None
+            source = image.get("url") if isinstance(image, Mapping) else image
+            if source is None or (
+                isinstance(source, str) and source[:8].lower().startswith(("https://", "http://"))
+            ):
+                parts.append(part)
+                continue
+            where = f"messages[{i}].content[{j}]"
+            upload = _source(source, where, client.allow_local_files)
+            if upload is None or upload.load is None:
+                raise ValueError(
+                    f"{where}: a durable run takes images as http(s) URLs; this one cannot be "
+                    "uploaded (local files need allow_local_files=True)"
+                )
+            try:
+                data, content_type = upload.load()
+            except MediaError as exc:
+                raise ValueError(f"{where}: {exc}") from None
+            if dry_run:
+                parts.append(part)
+                continue
+            connect, read = client.timeout
+            url = upload_media(
+                client,
+                "image",
+                data,
+                content_type,
+                deadline=time.monotonic() + connect + read,
+                timeout=client.timeout,
+            )
+            detail = image.get("detail") if isinstance(image, Mapping) else None
+            new_image = {"url": url, **({"detail": detail} if detail else {})}
+            parts.append({"type": "image_url", "image_url": new_image})
+        rewritten.append({**message, "content": parts})
+    return rewritten
+
+
+class Runs(Resource):
+    """``client.chat.runs``: start, follow and steer Sogni's durable chat runs."""
+
+    def create(self, **kwargs: Any) -> ChatRun:
+        """Start a durable run; returns it as Sogni reports it at once.
+
+        Takes the chat keywords (``messages``, ``model``, ``tools``, sampling such as
+        ``temperature``/``max_tokens``/``think``, ``token_type``, ``billing_mode``,
+        ``app_source``, ``media_references``, ``max_estimated_capacity_units``,
+        ``confirm_cost``, camelCase too), converted as for ``chat.completions.create``,
+        plus ``session_id``, ``client_message_id``, ``runtime_config``, ``media_context``,
+        ``media=[...]`` (files or bytes uploaded as the run's media) and ``idempotency_key``.
+        Image inputs that are local files, bytes or data URIs are uploaded first (runs take
+        media only as http(s) URLs). Keywords a run cannot use (``stream``, ``n``, the tool
+        loop's) are refused before anything is sent.
+        """
+        body, options = run_body(self._client, kwargs)
+        run = self._client._request("POST", "chat/runs", body=body, options=options, parse=run_of)
+        return _as_run(run)
+
+    def retrieve(self, run_id: str) -> ChatRun:
+        """The run as Sogni shows it now."""
+        path = path_of("chat/runs", check_id(run_id, "run_id"))
+        return _as_run(self._client._request("GET", path, parse=run_of))
+
+    def events(self, run_id: str, *, after: int | str | None = None) -> builtins.list[RunEvent]:
+        """The run's events so far (after sequence ``after``), as one list."""
+        path = path_of("chat/runs", check_id(run_id, "run_id"))
+        query = None if after is None else {"after": str(after)}
+        data = self._client._request(
+            "GET", f"{path}/events", options=RequestOptions(extra_query=query), parse=success_data
+        )
+        found = data.get("events")
+        items = found if isinstance(found, list) else []
+        return [converter.structure(item, RunEvent) for item in items if isinstance(item, dict)]
+
+    def stream(
+        self, run_id: str, *, after: int | str | None = None, timeout: float | None = None
+    ) -> Iterator[RunEvent]:
+        """Iterate the run's events as they happen, until it settles.
+
+        Starts after sequence ``after`` (from the beginning when not given); ``run_status``
+        frames are skipped. A dropped connection resumes with ``Last-Event-ID``, without
+        losing or repeating an event. It ends after ``run_completed``, ``run_failed``,
+        ``run_cancelled`` or ``run_waiting_for_user`` (the run then waits for the caller).
+        ``timeout`` (default: the client's ``tool_timeout``) bounds the whole iteration.
+        """
+        job = check_id(run_id, "run_id")
+        follower = self._follower(job, wait_budget(self._client, timeout), after)
+
+        def events() -> Iterator[RunEvent]:
+            with settle(job):
+                for event in follower.events():
+                    yield _run_event(event)
+
+        return events()
+
+    def wait(
+        self,
+        run_id: str,
+        *,
+        on_event: Callable[[RunEvent], Any] | None = None,
+        on_progress: Any = None,
+        approve_cost: Callable[[ChatRun], bool] | None = None,
+        timeout: float | None = None,
+    ) -> ChatRun:
+        """Block until the run settles; returns its final snapshot.
+
+        ``on_event(event)`` sees every :class:`~sogni_compat.types.RunEvent`;
+        ``on_progress(tool_call, progress)`` (or ``"bar"``) sees each hosted tool's progress,
+        as with the tool loop's ``on_tool_progress``. When the run pauses for cost approval,
+        ``approve_cost(run)`` decides (``True`` confirms with the preview Sogni showed,
+        ``False`` cancels) and the wait goes on; without it the waiting run is returned
+        (``status == "waiting_for_user"``, see :meth:`confirm_cost`). Past ``timeout``
+        seconds (default: the client's ``tool_timeout``) the run is cancelled and
+        :class:`~sogni_compat.WaitTimeoutError` raised.
+        """
+        from .._tools import cancel_quietly  # noqa: PLC0415
+
+        job = check_id(run_id, "run_id")
+        if on_event is not None and not callable(on_event):
+            raise TypeError("on_event must be a function")
+        if approve_cost is not None and not callable(approve_cost):
+            raise TypeError("approve_cost must be a function taking the run, returning a bool")
+        report = progress_callback(on_progress)
+        client = self._client
+        follower = self._follower(job, wait_budget(client, timeout), None)
+        progress = _RunProgress(report)
+
+        def cancel(reason: str) -> bool:
+            path = path_of("chat/runs", job)
+            return cancel_quietly(client, f"{path}/cancel", reason, client.timeout)
+
+        with settle(job, cancel):
+            done = _settled(follower.fetch())
+            while True:
+                for event in follower.events(done):
+                    run_event = _run_event(event)
+                    progress.seen(run_event)
+                    if on_event is not None:
+                        on_event(run_event)
+                assert follower.final is not None
+                run = _as_run(follower.final)
+                waiting = run.waiting
+                preview = waiting.cost_approval_preview if waiting is not None else None
+                if run.status != "waiting_for_user" or approve_cost is None or preview is None:
+                    return run
+                decision = "confirm" if approve_cost(run) else "cancel"
+                self.confirm_cost(
+                    job,
+                    tool_call_id=waiting.tool_call_id if waiting else None,
+                    decision=decision,
+                    accepted_cost_preview=preview if decision == "confirm" else None,
+                )
+                follower.final, done = None, False
+
+    def cancel(self, run_id: str, *, reason: str | None = None) -> ChatRun:
+        """Stop the run (it stops billing); returns it as Sogni reports it then."""
+        path = path_of("chat/runs", check_id(run_id, "run_id"))
+        body = {} if reason is None else {"reason": str(reason)}
+        return _as_run(self._client._request("POST", f"{path}/cancel", body=body, parse=run_of))
+
+    def confirm_cost(
+        self,
+        run_id: str,
+        *,
+        tool_call_id: str | None,
+        decision: str,
+        accepted_cost_preview: Mapping[str, Any] | None = None,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> ChatRun:
+        """Answer a run's cost pause: ``decision="confirm"`` or ``"cancel"``.
+
+        Confirming needs ``accepted_cost_preview``: the preview the run showed
+        (``run.waiting.cost_approval_preview``), sent back unchanged; Sogni refuses a
+        missing one (400) and a changed or expired one (409). ``tool_call_id`` is
+        ``run.waiting.tool_call_id``.
+        """
+        path = path_of("chat/runs", check_id(run_id, "run_id"))
+        if decision not in ("confirm", "cancel"):
+            raise ValueError(f"decision must be 'confirm' or 'cancel'; got {decision!r}")
+        check_id(tool_call_id, "tool_call_id")
+        if decision == "confirm" and not isinstance(accepted_cost_preview, Mapping):
+            raise ValueError(
+                "confirming needs accepted_cost_preview: the run's "
+                "waiting.cost_approval_preview, sent back unchanged"
+            )
+        body: dict[str, Any] = {"tool_call_id": tool_call_id, "decision": decision}
+        if accepted_cost_preview is not None:
+            body["acceptedCostPreview"] = dict(accepted_cost_preview)
+        if reason is not None:
+            body["reason"] = str(reason)
+        headers = idempotency_headers({"idempotency_key": idempotency_key})
+        return _as_run(
+            self._client._request(
+                "POST",
+                f"{path}/confirm-cost",
+                body=body,
+                options=RequestOptions(extra_headers=headers) if headers else None,
+                parse=run_of,
+            )
+        )
+
+    def _follower(self, job: str, seconds: float, after: object) -> Any:
+        return follow(
+            self._client,
+            path_of("chat/runs", job),
+            what=f"chat run {job}",
+            seconds=seconds,
+            after=after,
+            snapshot=run_of,
+            final_event=_settling,
+            final_snapshot=_settled,
+            skip=frozenset({"run_status"}),
+        )
+
+
+class _RunProgress:
+    """Turns a run's ``tool_call_*`` events into ``on_progress(tool_call, progress)`` calls."""
+
+    def __init__(self, report: Callable[[Any, Any], Any] | None) -> None:
+        from .._tools import _WorkflowState  # noqa: PLC0415
+
+        self._report = report
+        self._names: dict[str, str] = {}
+        self._states: dict[str, _WorkflowState] = {}
+        self._state = _WorkflowState
+
+    def seen(self, event: RunEvent) -> None:
+        """Report what ``event`` says about a tool call, if anything."""
+        from .._tools import _eta, _percent, emit_progress  # noqa: PLC0415
+
+        if self._report is None or not (event.type or "").startswith("tool_call_"):
+            return
+        payload = event.payload
+        call_id = payload.get("toolCallId") or payload.get("tool_call_id")
+        if not isinstance(call_id, str):
+            return
+        name = payload.get("name") or payload.get("toolName")
+        if isinstance(name, str):
+            self._names[call_id] = name
+        state = self._states.setdefault(call_id, self._state(workflow_id=call_id))
+        call = tool_call(call_id, self._names.get(call_id, "tool"))
+        if event.type == "tool_call_dispatched":
+            emit_progress(self._report, call, "processing", 0.0, state=state)
+        elif event.type == "tool_call_progress":
+            percent = _percent(payload, state)
+            percent = state.percent if percent is None else max(percent, state.percent)
+            emit_progress(self._report, call, "processing", percent, state=state, eta=_eta(payload))
+        elif event.type == "tool_call_resolved":
+            urls = payload.get("mediaUrls")
+            urls = [u for u in urls if isinstance(u, str)] if isinstance(urls, list) else []
+            if payload.get("success", True) is False:
+                emit_progress(self._report, call, "failed", state.percent, state=state)
+            else:
+                emit_progress(self._report, call, "completed", 100.0, state=state, urls=urls)
+
+
+# -- chat.completions.create(auto_execute_tools="server") -------------------------------------
+
+#: Tool-loop keywords that need the client to run tools, which a durable run cannot do.
+_CLIENT_LOOP = ("on_tool_call", "tool_handlers", "max_tool_rounds", "max_tool_calls_per_round")
+
+
+def completion_from_run_call(client: OpenAI, kwargs: Mapping[str, Any], to_openai: bool) -> Any:
+    """``create(auto_execute_tools="server", ...)``: a durable run, answered as a completion.
+
+    The run's tool calls and results become ``tool_history`` (one round), its media context
+    ``media``; ``on_tool_progress`` sees the run's ``tool_call_*`` events. A run that waits
+    for cost approval raises :class:`~sogni_compat.CostApprovalRequiredError`; a failed or
+    cancelled one :class:`~sogni_compat.APIError`. The wait is bounded by ``tool_timeout``.
+    """
+    given = {ALIASES.get(key, key): value for key, value in kwargs.items()}
+    given.pop("auto_execute_tools")
+    refused = [name for name in _CLIENT_LOOP if given.get(name) is not None]
+    if refused:
+        raise ValueError(
+            f"{', '.join(refused)} cannot be used with auto_execute_tools='server': the server "
+            "runs Sogni's hosted tools itself and cannot call your functions; use "
+            "auto_execute_tools=True for tools you execute"
+        )
+    if given.get("stream"):
+        raise ValueError(
+            "stream=True cannot be combined with auto_execute_tools='server'; iterate "
+            "client.chat.runs.stream(run.id) for a run's events"
+        )
+    for name in (*_CLIENT_LOOP, "stream", "sogni_tool_execution"):
+        given.pop(name, None)
+    seed = given.get("media_context")
+    if seed is not None and hasattr(seed, "uploads"):  # a previous answer's .media
+        given["media_context"] = _context_of_view(seed)
+    progress = given.pop("on_tool_progress", None)
+    runs = Runs(client)
+    run = runs.create(**given)
+    final = runs.wait(run.id, on_progress=progress)
+    completion = completion_of_run(final)
+    if to_openai:
+        from .. import _openai_types  # noqa: PLC0415 - only in this mode
+
+        return _openai_types.completion(completion)
+    return completion
+
+
+def completion_of_run(run: ChatRun) -> Any:
+    """A settled run as a :class:`~sogni_compat.ChatCompletion` (or the error it ended in)."""
+    import json  # noqa: PLC0415
+
+    from .._errors import APIError, CostApprovalRequiredError  # noqa: PLC0415
+    from ..types import ChatCompletion, ChatCompletionMessageToolCall  # noqa: PLC0415
+    from ..types.tools import MediaItem, MediaView, ToolResult, ToolRound  # noqa: PLC0415
+
+    if run.status == "waiting_for_user":
+        if run.waiting is not None and run.waiting.cost_approval_preview is not None:
+            raise CostApprovalRequiredError(run=run)
+        message = run.waiting.message if run.waiting is not None else None
+        raise APIError(f"chat run {run.id} waits for the caller: {message or 'no reason given'}")
+    final = run.final_response
+    if run.status not in ("completed", "partial_failure") or final is None:
+        reason = run.failure_reason or f"it ended with status {run.status!r}"
+        raise APIError(f"chat run {run.id} {run.status}: {reason}")
+    data = {
+        "id": run.id,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": run.model or "",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": final.content},
+                "finish_reason": final.finish_reason or "stop",
+            }
+        ],
+    }
+    completion: ChatCompletion = converter.structure(data, ChatCompletion)
+    calls = [
+        converter.structure(call, ChatCompletionMessageToolCall)
+        for call in run.tool_calls
+        if isinstance(call, dict)
+    ]
+    by_id = {r.get("toolCallId"): r for r in run.tool_results if isinstance(r, dict)}
+    results = []
+    for call in calls:
+        outcome = by_id.get(call.id, {})
+        found = outcome.get("mediaUrls")
+        urls = [u for u in found if isinstance(u, str)] if isinstance(found, list) else []
+        results.append(
+            ToolResult(
+                tool_call_id=call.id,
+                tool_name=call.function.name,
+                success=outcome.get("success", True) is not False,
+                result_urls=[u for u in urls if isinstance(u, str)]
+                if isinstance(urls, list)
+                else [],
+                content=json.dumps(outcome, ensure_ascii=False),
+                error=outcome.get("error") if isinstance(outcome.get("error"), str) else None,
+            )
+        )
+    history = [ToolRound(round=0, tool_calls=calls, tool_results=results)] if calls else []
+    context = run.media_context
+
+    def items(key: str, kind: str, uploads: bool = False) -> list[MediaItem]:
+        found = context.get(key)
+        urls = found if isinstance(found, list) else []
+        return [
+            MediaItem(index=-(i + 1) if uploads else i, kind=kind, url=url)  # type: ignore[arg-type]
+            for i, url in enumerate(u for u in urls if isinstance(u, str))
+        ]
+
+    media = MediaView(
+        images=items("images", "image"),
+        videos=items("videos", "video"),
+        audio=items("audio", "audio"),
+        uploads=[
+            *items("uploadedImages", "image", True),
+            *items("uploadedVideos", "video", True),
+            *items("uploadedAudio", "audio", True),
+        ],
+    )
+    completion._loop = (history, media, None)
+    return completion
+
+
+def _context_of_view(view: Any) -> dict[str, list[str]]:
+    """A tool loop's ``MediaView`` as a run's ``media_context`` (URLs only)."""
+    context: dict[str, list[str]] = {
+        "images": [i.url for i in view.images if i.url],
+        "videos": [i.url for i in view.videos if i.url],
+        "audio": [i.url for i in view.audio if i.url],
+    }
+    for kind, key in (
+        ("image", "uploadedImages"),
+        ("video", "uploadedVideos"),
+        ("audio", "uploadedAudio"),
+    ):
+        context[key] = [i.url for i in view.uploads if i.kind == kind and i.url]
+    return {key: urls for key, urls in context.items() if urls}
