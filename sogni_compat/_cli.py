@@ -5,6 +5,7 @@
     sogni-compat chat "Write a haiku about GPUs"      # streams the answer
     echo "Hello" | sogni-compat chat -                 # the prompt from stdin
     sogni-compat chat --offline "Hello"                # no key, no network: a local emulator
+    sogni-compat image "a red fox" -o fox.png         # an image, with a progress bar
     sogni-compat models
     sogni-compat serve --port 8765                     # the emulator, until Ctrl-C
 
@@ -144,6 +145,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     chat.set_defaults(run=_chat)
 
+    image = commands.add_parser(
+        "image",
+        parents=[common],
+        help="make an image with Sogni's generate_image tool; prints its URL (or saves it)",
+    )
+    image.add_argument("prompt", metavar="PROMPT", help="what to draw, or - to read it from stdin")
+    image.add_argument(
+        "-o", "--output", metavar="FILE", help="save the image here (FILE-2.png... for -n > 1)"
+    )
+    image.add_argument("-n", type=_positive_int, default=1, metavar="N", help="how many images")
+    image.add_argument("--size", metavar="WxH", help="e.g. 1024x1024 (default: the model's)")
+    image.add_argument("--model", help="Sogni image model id (default: Sogni's default)")
+    image.add_argument(
+        "--timeout", type=_finite_float, metavar="S", help="give up (and cancel) after S seconds"
+    )
+    image.set_defaults(run=_image)
+
     models = commands.add_parser("models", parents=[common], help="list the available model ids")
     models.set_defaults(run=_models)
 
@@ -257,6 +275,43 @@ def _chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> 
             err.write("\n")
         out.write("\n")
     return 0
+
+
+def _image(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    import base64  # noqa: PLC0415
+
+    from .progress import ProgressBar  # noqa: PLC0415
+
+    prompt = _prompt(args, stdin)
+    if args.timeout is not None and args.timeout <= 0:
+        raise _UsageError(f"--timeout must be positive; got {args.timeout:g}")
+    targets = _outputs(args.output, args.n) if args.output else []
+    with _client(args) as client:
+        made = client.images.generate(
+            prompt=prompt,
+            n=args.n,
+            size=args.size,
+            model=args.model,
+            response_format="b64_json" if targets else "url",
+            on_progress=ProgressBar(file=err),
+            timeout=args.timeout,
+        )
+    if not targets:
+        out.writelines(f"{image.url}\n" for image in made.data if image.url)
+        return 0
+    for target, image in zip(targets, made.data, strict=False):
+        with open(target, "wb") as handle:
+            handle.write(base64.b64decode(image.b64_json or ""))
+        out.write(target + "\n")
+    return 0
+
+
+def _outputs(path: str, count: int) -> list[str]:
+    """``path`` for one image; ``path``, ``stem-2.ext``... for more."""
+    stem, dot, ext = path.rpartition(".")
+    if not dot:
+        stem, ext = path, "png"
+    return [path] + [f"{stem}-{n}.{ext}" for n in range(2, count + 1)]
 
 
 def _models(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:

@@ -30,6 +30,7 @@ from ._config import (
     ENV_BASE_URL,
     ERROR_BODY_LIMIT,
     NOT_GIVEN,
+    SOGNI_ESTIMATE_ROOT,
     NotGiven,
     is_absent,
 )
@@ -227,6 +228,10 @@ def _check_aliases(aliases: object) -> dict[str, str]:
                 f"model_aliases must map model names to model names; got {name!r}: {model!r}"
             )
     return dict(aliases)
+
+
+#: The path of Sogni's LLM price quotes (see :data:`SOGNI_ESTIMATE_ROOT`).
+_ESTIMATE_PATH = "/api/v1/job-llm/estimate/"
 
 
 class OpenAI:
@@ -827,6 +832,8 @@ class OpenAI:
     def _root_url(self, path: str) -> str:
         """``path`` (starting with ``/``) at the API root: the base URL without its ``/v1``."""
         base = self.base_url
+        if base == DEFAULT_BASE_URL and path.startswith(_ESTIMATE_PATH):
+            return SOGNI_ESTIMATE_ROOT + path  # Sogni serves price quotes on its socket host
         return (base[:-3] if base.endswith("/v1") else base) + path
 
     def _put_presigned(

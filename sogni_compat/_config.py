@@ -10,6 +10,11 @@ import enum
 from typing import Final, Literal
 
 DEFAULT_BASE_URL: Final = "https://api.sogni.ai/v1"
+#: Where Sogni's LLM price quotes are served for the default base URL (its socket host, as
+#: Sogni's SDKs ask it); with another base URL, its root serves them.
+SOGNI_ESTIMATE_ROOT: Final = "https://socket.sogni.ai"
+#: Sogni's default chat model (what a request without ``model`` gets).
+DEFAULT_MODEL: Final = "qwen3.6-35b-a3b-gguf-iq4xs"
 DEFAULT_CONNECT_TIMEOUT: Final = 5.0
 DEFAULT_READ_TIMEOUT: Final = 600.0
 DEFAULT_MAX_RETRIES: Final = 2

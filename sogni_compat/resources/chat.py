@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .._streaming import Stream
     from .._structured import ParseSpec
     from ..types.create_params import CompletionCreateParamsBase
+    from ..types.durable import CostEstimate
     from .runs import Runs
 
 __all__ = ["Beta", "Chat", "Completions"]
@@ -214,6 +215,82 @@ class Completions(Resource):
             return ChatCompletionStream(self._create(given, "parsed"), spec, to_openai=to_openai)
 
         return ChatCompletionStreamManager(open_stream)
+
+    def estimate_cost(
+        self,
+        *,
+        messages: Sequence[Any],
+        model: str | None = None,
+        max_tokens: int | None = None,
+        token_type: Literal["sogni", "spark"] = "sogni",
+        timeout: float | None = None,
+    ) -> CostEstimate:
+        """Sogni's price quote for a request: ``usd``, ``sogni``, ``spark`` and token counts.
+
+        Input tokens are estimated as Sogni's SDKs do (a quarter of the length of the
+        messages' JSON, images counted as a placeholder); ``max_tokens`` is the output budget
+        (default 4096). ``model`` defaults to Sogni's default model (aliases apply). Nothing
+        is generated and nothing is billed. To refuse a request above a ceiling::
+
+            quote = client.chat.completions.estimate_cost(messages=messages, max_tokens=500)
+            if quote.usd is not None and quote.usd > 0.01:
+                raise SystemExit(f"too expensive: ${quote.usd}")
+        """
+        import json  # noqa: PLC0415
+        from urllib.parse import quote  # noqa: PLC0415
+
+        from .._config import DEFAULT_MODEL  # noqa: PLC0415
+        from ..types.durable import CostEstimate  # noqa: PLC0415
+
+        if isinstance(messages, str | bytes) or not isinstance(messages, Sequence) or not messages:
+            raise ValueError("messages must be a non-empty list of message dicts")
+        if token_type not in ("sogni", "spark"):
+            raise ValueError(f"token_type must be 'sogni' or 'spark'; got {token_type!r}")
+        if max_tokens is not None and (
+            isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1
+        ):
+            raise ValueError(f"max_tokens must be a positive whole number; got {max_tokens!r}")
+        client = self._client
+        chosen = model or DEFAULT_MODEL
+        if not isinstance(chosen, str):
+            raise TypeError(f"model must be a string; got {type(chosen).__name__}")
+        chosen = client.model_aliases.get(chosen, chosen)
+        stripped = []
+        for index, message in enumerate(messages):
+            if not isinstance(message, Mapping):
+                raise TypeError(f"messages[{index}] must be a dict")
+            content = message.get("content")
+            if isinstance(content, list):
+                content = [
+                    {"type": "image_url", "image_url": {"url": "[image]"}}
+                    if isinstance(part, Mapping) and part.get("type") == "image_url"
+                    else part
+                    for part in content
+                ]
+            stripped.append({**message, "content": content})
+        try:
+            text = json.dumps(stripped, separators=(",", ":"), ensure_ascii=False)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"messages must be JSON values: {exc}") from None
+        # JavaScript counts UTF-16 code units; Sogni's estimate is made from that length.
+        input_tokens = (len(text.encode("utf-16-le")) // 2 + 3) // 4
+        output_tokens = max_tokens or 4096
+        path = "/".join(
+            quote(str(item), safe="") for item in (token_type, chosen, input_tokens, output_tokens)
+        )
+        options = None
+        if timeout is not None:
+            options = RequestOptions(timeout=(min(client.timeout[0], timeout), timeout))
+        data = client._request(
+            "GET", f"/api/v1/job-llm/estimate/{path}", options=options, parse=decode_json
+        )
+        found = data.get("quote") if isinstance(data, dict) else None
+        if not isinstance(found, dict):
+            found = data.get("data", {}).get("quote") if isinstance(data, dict) else None
+        if not isinstance(found, dict):
+            raise OpenAIError("Sogni's estimate answer has no 'quote' object")
+        estimate: CostEstimate = converter.structure(found, CostEstimate)
+        return estimate
 
     @property
     def with_raw_response(self) -> _RawCompletions:
