@@ -283,3 +283,61 @@ def test_serve_runs_the_emulator_until_ctrl_c() -> None:
         _, err = process.communicate(timeout=TIMEOUT)
     assert process.returncode == 130
     assert "Traceback" not in err
+
+
+def test_image_prints_the_url(server: LocalSogniServer) -> None:
+    """`image PROMPT` makes one image and prints its URL (no bar when stderr is not a TTY)."""
+    env = {"SOGNI_API_KEY": "cli-key", "SOGNI_BASE_URL": server.base_url}
+    result = cli("image", "a red fox", "--size", "1024x768", env=env)
+    assert result.returncode == 0, result.stderr
+    (url,) = result.stdout.splitlines()
+    assert url.startswith(server.root_url + "/media/")
+    assert result.stderr == ""
+    (start,) = [r.json for r in server.requests if r.path.endswith("/creative-agent/workflows")]
+    arguments = start["input"]["steps"][0]["arguments"]
+    assert (arguments["prompt"], arguments["width"], arguments["height"]) == (
+        "a red fox",
+        1024,
+        768,
+    )
+
+
+def test_image_saves_files(tmp_path: os.PathLike[str]) -> None:
+    """-o saves the image bytes; with -n 2 the second file gets a -2 suffix."""
+    target = os.path.join(tmp_path, "fox.png")
+    result = cli("image", "--offline", "a red fox", "-o", target, "-n", "2")
+    assert result.returncode == 0, result.stderr
+    second = os.path.join(tmp_path, "fox-2.png")
+    assert result.stdout.splitlines() == [target, second]
+    for path in (target, second):
+        with open(path, "rb") as handle:
+            assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_image_draws_the_bar_on_a_terminal() -> None:
+    """On a terminal stderr, the image command draws the progress bar up to 100%."""
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out, err = io.StringIO(), Terminal()
+    assert main(["image", "--offline", "a red fox"], stdout=out, stderr=err) == 0
+    assert "generate_image" in err.getvalue()
+    assert "100%" in err.getvalue()
+    assert out.getvalue().startswith("http://127.0.0.1:")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["image", "--offline", "x", "--size", "huge"], "size must be"),
+        (["image", "--offline", "x", "--timeout", "0"], "--timeout must be positive"),
+        (["image", "--offline", "x", "-n", "0"], "must be at least 1"),
+    ],
+)
+def test_image_bad_options_exit_2(args: list[str], message: str) -> None:
+    """Bad image options exit 2 with a message naming them."""
+    result = cli(*args)
+    assert result.returncode == 2
+    assert message in result.stderr

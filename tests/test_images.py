@@ -138,3 +138,50 @@ def test_failure_reason_is_masked(ordered: Any) -> None:
     assert "bad token ***" in str(raised.value)
     assert key not in str(raised.value)
     assert raised.value.__cause__ is None
+
+
+PICTURE_EXAMPLE = """
+from sogni_compat import OpenAI
+
+# gets OPENAI_API_KEY from your environment variables
+openai = OpenAI()
+
+prompt = "An astronaut lounging in a tropical resort in space, pixel art"
+model = "dall-e-3"
+
+
+def main() -> None:
+    # Generate an image based on the prompt
+    response = openai.images.generate(prompt=prompt, model=model)
+
+    # Prints response containing a URL link to image
+    print(response)
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_openai_picture_example_script_prints_a_url(
+    server: LocalSogniServer, tmp_path: Any
+) -> None:
+    """The openai example picture.py, import swapped, run as a script, prints an image URL."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "picture.py"
+    script.write_text(PICTURE_EXAMPLE, encoding="utf-8")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SOGNI_", "OPENAI_"))}
+    env = {**clean, "SOGNI_API_KEY": "sk-picture-0123456789", "SOGNI_BASE_URL": server.base_url}
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"url='{server.root_url}/media/wf_1/0_0.png'" in result.stdout

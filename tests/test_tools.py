@@ -643,7 +643,7 @@ def test_bad_loop_options_are_refused_before_sending(
 
 
 def test_auto_execute_tools_must_be_a_bool(client: OpenAI, mock: responses.RequestsMock) -> None:
-    """A non-bool auto_execute_tools is a TypeError."""
-    with pytest.raises(TypeError, match="auto_execute_tools must be True or False"):
+    """An auto_execute_tools other than True, False or "server" is a TypeError."""
+    with pytest.raises(TypeError, match="auto_execute_tools must be True, False or 'server'"):
         bad: dict[str, Any] = {"auto_execute_tools": "yes"}
         client.chat.completions.create(messages=USER, **bad)

@@ -143,6 +143,8 @@ def upload_sources(
             kind, data, found = kind_and_bytes(source)
         except (TypeError, ValueError) as exc:
             raise type(exc)(f"media[{index}]: {exc}") from None
+        except OSError as exc:  # e.g. a missing file: the same class, naming the item
+            raise type(exc)(exc.errno, f"media[{index}]: {exc.strerror}", exc.filename) from None
         prepared.append((kind, None, data, found))
     uploader = Media(client)
     references = []

@@ -74,8 +74,8 @@ class CompletionCreateParamsBase(TypedDict, total=False):
     confirm_cost: bool | None
     confirmCost: bool | None
     # the auto-tool loop (never sent)
-    auto_execute_tools: bool | None
-    autoExecuteTools: bool | None
+    auto_execute_tools: bool | Literal["server"] | None
+    autoExecuteTools: bool | Literal["server"] | None
     on_tool_call: Callable[[ChatCompletionMessageToolCall], Any] | None
     onToolCall: Callable[[ChatCompletionMessageToolCall], Any] | None
     on_tool_progress: (

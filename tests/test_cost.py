@@ -1,0 +1,85 @@
+"""chat.completions.estimate_cost: Sogni's LLM price quote."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+import responses
+
+from sogni_compat import OpenAI
+from sogni_compat.testing import LocalSogniServer
+from sogni_compat.types import CostEstimate
+
+QUOTE = {
+    "quote": {
+        "costInUSD": 0.0012,
+        "costInSogni": 0.024,
+        "costInSpark": 0.12,
+        "costInToken": 0.024,
+        "inputTokens": 9,
+        "outputTokens": 300,
+    }
+}
+
+
+def sdk_input_tokens(messages: list[dict[str, Any]]) -> int:
+    """Sogni's SDK estimate, written out from its description: UTF-16 length of the JSON / 4."""
+    text = json.dumps(messages, separators=(",", ":"), ensure_ascii=False)
+    return math.ceil(len(text.encode("utf-16-le")) / 2 / 4)
+
+
+@responses.activate
+def test_default_base_url_asks_sognis_socket_host() -> None:
+    """With the default base URL the quote comes from socket.sogni.ai, with the key header."""
+    messages: list[dict[str, Any]] = [{"role": "user", "content": "Hi 🦊"}]
+    tokens = sdk_input_tokens(messages)
+    url = (
+        "https://socket.sogni.ai/api/v1/job-llm/estimate/spark/"
+        f"qwen3.6-35b-a3b-gguf-iq4xs/{tokens}/300"
+    )
+    responses.get(url, json=QUOTE)
+    client = OpenAI(api_key="sk-estimate-test-0123456789")
+    quote = client.chat.completions.estimate_cost(
+        messages=messages, max_tokens=300, token_type="spark"
+    )
+    assert isinstance(quote, CostEstimate)
+    assert (quote.usd, quote.sogni, quote.spark) == (0.0012, 0.024, 0.12)
+    assert quote.outputTokens == 300
+    (call,) = responses.calls
+    assert call.request.headers["Authorization"] == "Bearer sk-estimate-test-0123456789"
+
+
+def test_emulator_quote_and_images_as_placeholders() -> None:
+    """Against the emulator: images count as a placeholder, the default budget is 4096."""
+    question = {"type": "text", "text": "what is this?"}
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "A" * 5000}}
+    messages = [{"role": "user", "content": [question, image]}]
+    with LocalSogniServer() as server, server.client() as client:
+        quote = client.chat.completions.estimate_cost(messages=messages)
+        path = server.requests[-1].path
+    shown = {"type": "image_url", "image_url": {"url": "[image]"}}
+    placeholder: list[dict[str, Any]] = [{"role": "user", "content": [question, shown]}]
+    assert path.endswith(f"/{sdk_input_tokens(placeholder)}/4096")
+    assert quote.inputTokens == sdk_input_tokens(placeholder)
+    assert quote.usd is not None
+    assert quote.usd > 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"messages": []}, "non-empty list"),
+        ({"messages": [{"role": "user", "content": "x"}], "max_tokens": 0}, "max_tokens"),
+        ({"messages": [{"role": "user", "content": "x"}], "token_type": "gold"}, "token_type"),
+    ],
+)
+@responses.activate
+def test_bad_estimate_input_is_refused(kwargs: dict[str, object], message: str) -> None:
+    """Bad arguments raise ValueError before any request."""
+    client = OpenAI(api_key="sk-estimate-test-0123456789")
+    with pytest.raises(ValueError, match=message):
+        client.chat.completions.estimate_cost(**kwargs)  # type: ignore[arg-type]
+    assert len(responses.calls) == 0

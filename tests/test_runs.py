@@ -1,0 +1,292 @@
+"""client.chat.runs and auto_execute_tools="server" against the emulator's durable runs."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from sogni_compat import (
+    APIError,
+    ConflictError,
+    CostApprovalRequiredError,
+    OpenAI,
+    ToolProgress,
+    WaitTimeoutError,
+)
+from sogni_compat.testing import LocalSogniServer
+from sogni_compat.types import ChatCompletion, ChatRun, RunEvent
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgAAACAAFUok9dAAAAAElFTkSuQmCC"
+)
+FOX = [{"role": "user", "content": "generate an image of a red fox"}]
+
+
+@pytest.fixture
+def server() -> Iterator[LocalSogniServer]:
+    """A fresh emulator per test, with short runs."""
+    with LocalSogniServer(workflow_seconds=0.2) as running:
+        yield running
+
+
+@pytest.fixture
+def client(server: LocalSogniServer) -> Iterator[OpenAI]:
+    """A client of the emulator."""
+    with server.client(model_aliases={"gpt-4o": "qwen3.6-35b-a3b-gguf-iq4xs"}) as c:
+        yield c
+
+
+def run_starts(server: LocalSogniServer) -> list[Any]:
+    """Bodies of the run starts the server received."""
+    return [r.json for r in server.requests if r.path == "/v1/chat/runs"]
+
+
+def test_create_and_wait_give_the_final_answer_and_media(client: OpenAI) -> None:
+    """wait() returns the completed run: its answer, artifacts and media context."""
+    run = client.chat.runs.create(messages=FOX)
+    assert isinstance(run, ChatRun)
+    assert run.id
+    events: list[RunEvent] = []
+    done = client.chat.runs.wait(run.id, on_event=events.append)
+    assert done.status == "completed"
+    assert done.final_response is not None
+    assert done.final_response.finish_reason == "stop"
+    (url,) = done.urls
+    assert url in (done.final_response.content or "")
+    assert done.media_context["images"] == [url]
+    assert done.tool_calls[0]["function"]["name"] == "generate_image"
+    kinds = [e.type for e in events]
+    assert kinds[0] == "run_created"
+    assert kinds[-1] == "run_completed"
+    assert "tool_call_progress" in kinds
+    assert "run_status" not in kinds
+    assert [e.sequence for e in events] == list(range(1, len(events) + 1))
+
+
+def test_keywords_are_converted_as_for_chat(server: LocalSogniServer, client: OpenAI) -> None:
+    """think, camelCase names and model aliases become the run's wire fields; no sogni_tools."""
+    client.chat.runs.create(
+        messages=FOX,
+        model="gpt-4o",
+        think=True,
+        temperature=0.3,
+        max_completion_tokens=200,
+        tokenType="spark",
+        session_id="s-1",
+    )
+    (body,) = run_starts(server)
+    assert body["model"] == "qwen3.6-35b-a3b-gguf-iq4xs"
+    assert body["sampling"] == {
+        "temperature": 0.3,
+        "max_tokens": 200,
+        "chat_template_kwargs": {"enable_thinking": True},
+    }
+    assert body["token_type"] == "spark"
+    assert body["session_id"] == "s-1"
+    assert "sogni_tools" not in body
+
+
+def test_local_images_are_uploaded_before_the_run(server: LocalSogniServer, client: OpenAI) -> None:
+    """A bytes image input is uploaded first; the run receives its http(s) URL only."""
+    content = [{"type": "text", "text": "describe"}, {"type": "image_url", "image_url": PNG}]
+    client.chat.runs.create(messages=[{"role": "user", "content": content}])
+    paths = [r.path.split("?")[0] for r in server.requests]
+    assert paths[-1] == "/v1/chat/runs"
+    assert "/v1/image/uploadUrl" in paths
+    (body,) = run_starts(server)
+    url = body["messages"][0]["content"][1]["image_url"]["url"]
+    assert url.startswith(server.root_url + "/media/uploads/")
+
+
+def test_cost_pause_is_confirmed_and_completes(server: LocalSogniServer, client: OpenAI) -> None:
+    """A run above its ceiling waits; confirm_cost with the preview sent back finishes it."""
+    run = client.chat.runs.create(messages=FOX, max_estimated_capacity_units=0.5)
+    waiting = client.chat.runs.wait(run.id)
+    assert waiting.status == "waiting_for_user"
+    assert waiting.waiting is not None
+    assert waiting.waiting.reason == "cost_approval_required"
+    preview = waiting.waiting.cost_approval_preview
+    assert preview is not None
+    assert preview["estimatedCapacityUnits"] == 1.0
+    client.chat.runs.confirm_cost(
+        run.id,
+        tool_call_id=waiting.waiting.tool_call_id,
+        decision="confirm",
+        accepted_cost_preview=preview,
+    )
+    done = client.chat.runs.wait(run.id)
+    assert done.status == "completed"
+    assert len(done.urls) == 1
+    confirm = next(r.json for r in server.requests if r.path.endswith("/confirm-cost"))
+    assert confirm["acceptedCostPreview"] == preview
+
+
+def test_approve_cost_decides_while_waiting(server: LocalSogniServer, client: OpenAI) -> None:
+    """approve_cost(run) is asked at the pause: True confirms and the wait goes on."""
+    asked: list[ChatRun] = []
+
+    def approve(run: ChatRun) -> bool:
+        asked.append(run)
+        preview = run.waiting.cost_approval_preview if run.waiting else None
+        return preview is not None and preview["costInUSD"] <= 0.05
+
+    run = client.chat.runs.create(messages=FOX, max_estimated_capacity_units=0.5)
+    done = client.chat.runs.wait(run.id, approve_cost=approve)
+    assert done.status == "completed"
+    assert len(asked) == 1
+
+
+def test_declined_cost_cancels(server: LocalSogniServer, client: OpenAI) -> None:
+    """approve_cost returning False cancels the run."""
+    run = client.chat.runs.create(messages=FOX, max_estimated_capacity_units=0.5)
+    done = client.chat.runs.wait(run.id, approve_cost=lambda r: False)
+    assert done.status == "cancelled"
+    assert done.urls == []
+
+
+def test_confirm_cost_checks(server: LocalSogniServer, client: OpenAI) -> None:
+    """Confirming without a preview is refused before sending; a changed one gets Sogni's 409."""
+    run = client.chat.runs.create(messages=FOX, max_estimated_capacity_units=0.5)
+    waiting = client.chat.runs.wait(run.id)
+    assert waiting.waiting is not None
+    before = len(server.requests)
+    with pytest.raises(ValueError, match="accepted_cost_preview"):
+        client.chat.runs.confirm_cost(
+            run.id, tool_call_id=waiting.waiting.tool_call_id, decision="confirm"
+        )
+    with pytest.raises(ValueError, match="decision must be"):
+        client.chat.runs.confirm_cost(run.id, tool_call_id="call_1", decision="yes")
+    assert len(server.requests) == before
+    changed = {**(waiting.waiting.cost_approval_preview or {}), "costInUSD": 0.0}
+    with pytest.raises(ConflictError, match="changed or expired"):
+        client.chat.runs.confirm_cost(
+            run.id,
+            tool_call_id=waiting.waiting.tool_call_id,
+            decision="confirm",
+            accepted_cost_preview=changed,
+        )
+
+
+def test_wait_timeout_cancels(server: LocalSogniServer, client: OpenAI) -> None:
+    """A run still going at the timeout is cancelled; WaitTimeoutError says so."""
+    server.workflow_seconds = 30
+    run = client.chat.runs.create(messages=FOX)
+    with pytest.raises(WaitTimeoutError) as caught:
+        client.chat.runs.wait(run.id, timeout=0.5)
+    assert caught.value.cancelled is True
+    assert client.chat.runs.retrieve(run.id).status == "cancelled"
+
+
+def test_stream_resumes_after_a_sequence(client: OpenAI) -> None:
+    """stream(after=n) yields the events after n, once each, and stops at the terminal one."""
+    run = client.chat.runs.create(messages=FOX)
+    every = list(client.chat.runs.stream(run.id))
+    assert every[-1].type == "run_completed"
+    tail = list(client.chat.runs.stream(run.id, after=5))
+    assert [e.sequence for e in tail] == [e.sequence for e in every[5:]]
+    listed = client.chat.runs.events(run.id, after=5)
+    assert [e.type for e in listed] == [e.type for e in every[5:]]
+
+
+def test_progress_comes_from_tool_call_events(client: OpenAI) -> None:
+    """on_progress sees the tool's name, rising percentages, and completed with the URL."""
+    seen: list[tuple[str, ToolProgress]] = []
+    run = client.chat.runs.create(messages=FOX)
+    done = client.chat.runs.wait(
+        run.id, on_progress=lambda call, p: seen.append((call.function.name, p))
+    )
+    assert {name for name, _ in seen} == {"generate_image"}
+    percents = [p.percent for _, p in seen]
+    assert percents == sorted(percents)
+    assert 50.0 in percents
+    assert seen[-1][1].status == "completed"
+    assert seen[-1][1].result_urls == done.urls
+
+
+def test_server_mode_answers_with_a_completion(client: OpenAI) -> None:
+    """auto_execute_tools="server" runs a durable run and answers as a ChatCompletion."""
+    progress: list[str] = []
+    completion = client.chat.completions.create(
+        messages=FOX,
+        auto_execute_tools="server",
+        on_tool_progress=lambda call, p: progress.append(p.status),
+    )
+    assert isinstance(completion, ChatCompletion)
+    assert completion.id.startswith("run_")
+    (round_,) = completion.tool_history
+    assert round_.tool_calls[0].function.name == "generate_image"
+    (result,) = round_.tool_results
+    assert result.success
+    assert completion.media.urls == result.result_urls
+    assert result.result_urls[0] in (completion.choices[0].message.content or "")
+    assert progress[-1] == "completed"
+
+
+def test_server_mode_cost_pause_raises(client: OpenAI) -> None:
+    """A server-mode run that waits for cost approval raises CostApprovalRequiredError."""
+    with pytest.raises(CostApprovalRequiredError) as caught:
+        client.chat.completions.create(
+            messages=FOX, autoExecuteTools="server", max_estimated_capacity_units=0.1
+        )
+    run = caught.value.run
+    assert run.status == "waiting_for_user"
+    assert run.waiting.tool_call_id == "call_1"
+
+
+def test_server_mode_failure_is_an_api_error(client: OpenAI) -> None:
+    """A run that fails (a client-side tool the server cannot run) raises APIError."""
+    tools = [{"type": "function", "function": {"name": "lookup", "parameters": {}}}]
+    messages = [{"role": "user", "content": 'call lookup({"q": "x"})'}]
+    with pytest.raises(APIError, match="not a Sogni hosted tool"):
+        client.chat.completions.create(messages=messages, tools=tools, auto_execute_tools="server")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"stream": True}, TypeError, "does not apply to a durable run"),
+        ({"n": 2}, TypeError, "does not apply to a durable run"),
+        ({"temprature": 1}, TypeError, "did you mean 'temperature'"),
+        ({"runtime_config": "hq"}, TypeError, "runtime_config must be a dict"),
+        ({"media_context": {"images": ["c.png"]}}, ValueError, "http\\(s\\) URLs"),
+        (
+            {
+                "messages": [
+                    {"role": "user", "content": [{"type": "image_url", "image_url": "x.png"}]}
+                ]
+            },
+            ValueError,
+            "allow_local_files",
+        ),
+    ],
+)
+def test_bad_run_input_is_refused_before_sending(
+    server: LocalSogniServer,
+    client: OpenAI,
+    kwargs: dict[str, Any],
+    error: type[Exception],
+    message: str,
+) -> None:
+    """Keywords a run cannot use, typos and inline media are refused; nothing is sent."""
+    with pytest.raises(error, match=message):
+        client.chat.runs.create(**{"messages": FOX, **kwargs})
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"on_tool_call": print}, "cannot call your functions"),
+        ({"stream": True}, "runs.stream"),
+    ],
+)
+def test_server_mode_refuses_client_side_loop_options(
+    server: LocalSogniServer, client: OpenAI, kwargs: dict[str, Any], message: str
+) -> None:
+    """Options only the client-side loop can honour are refused with auto_execute_tools='server'."""
+    with pytest.raises(ValueError, match=message):
+        client.chat.completions.create(messages=FOX, auto_execute_tools="server", **kwargs)
+    assert server.requests == []

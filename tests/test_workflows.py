@@ -1,0 +1,279 @@
+"""client.workflows against the emulator: dependencies, media, templates, waits, cost pauses."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from sogni_compat import ConflictError, OpenAI, ToolProgress, WaitTimeoutError
+from sogni_compat.testing import LocalSogniServer
+from sogni_compat.types import Artifact, Workflow, WorkflowEvent
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgAAACAAFUok9dAAAAAElFTkSuQmCC"
+)
+CAT_THEN_MOVE = [
+    {"id": "cat", "toolName": "generate_image", "arguments": {"prompt": "a cat"}},
+    {
+        "id": "move",
+        "tool": "animate_photo",
+        "arguments": {"prompt": "the cat waves"},
+        "depends_on": [{"sourceStepId": "cat", "targetArgument": "imageUrl"}],
+    },
+]
+
+
+@pytest.fixture
+def server() -> Iterator[LocalSogniServer]:
+    """A fresh emulator per test, with short workflows."""
+    with LocalSogniServer(workflow_seconds=0.2) as running:
+        yield running
+
+
+@pytest.fixture
+def client(server: LocalSogniServer) -> Iterator[OpenAI]:
+    """A client of the emulator."""
+    with server.client() as c:
+        yield c
+
+
+def sent(server: LocalSogniServer, suffix: str = "/creative-agent/workflows") -> list[Any]:
+    """Bodies of the requests whose path ends with ``suffix``."""
+    return [r.json for r in server.requests if r.path.split("?")[0].endswith(suffix)]
+
+
+def test_two_steps_with_a_dependency_give_typed_artifacts(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """A step bound to an earlier one runs after it, gets its URL, and both artifacts are typed."""
+    started = client.workflows.create(steps=list(reversed(CAT_THEN_MOVE)))
+    assert isinstance(started, Workflow)
+    assert started.status == "queued"
+    done = client.workflows.wait(started.id)
+    assert done.status == "completed"
+    assert all(isinstance(a, Artifact) for a in done.artifacts)
+    assert [(a.media_kind, a.stepId) for a in done.artifacts] == [
+        ("image", "cat"),
+        ("video", "move"),
+    ]
+    (body,) = sent(server)
+    assert body["input"]["steps"][0]["dependsOn"] == [
+        {"sourceStepId": "cat", "targetArgument": "imageUrl"}
+    ]
+    move = next(s for s in server.workflow(done.id)["steps"] if s["id"] == "move")
+    assert move["arguments"]["imageUrl"] == done.artifacts[0].url
+
+
+def test_input_media_is_uploaded_first_and_bound(server: LocalSogniServer, client: OpenAI) -> None:
+    """media=[bytes] is uploaded (without the key) and "$input_media" binds it into a step."""
+    step = {
+        "id": "styled",
+        "toolName": "apply_style",
+        "arguments": {"style": "watercolor"},
+        "depends_on": [{"sourceStepId": "$input_media", "targetArgument": "imageUrl"}],
+    }
+    done = client.workflows.wait(client.workflows.create(steps=[step], media=[PNG]).id)
+    assert done.status == "completed"
+    (body,) = sent(server)
+    (reference,) = body["media_references"]
+    assert reference["kind"] == "image"
+    assert reference["url"].startswith(server.root_url + "/media/uploads/")
+    puts = [r for r in server.requests if r.method == "PUT"]
+    assert len(puts) == 1
+    assert "Authorization" not in puts[0].headers
+    bound = server.workflow(done.id)["steps"][0]["arguments"]["imageUrl"]
+    assert bound == reference["url"]
+
+
+def test_template_with_inputs(server: LocalSogniServer, client: OpenAI) -> None:
+    """workflow_id= starts a saved template and inputs= fills it."""
+    server.add_template(
+        "tpl_poster",
+        [{"id": "art", "toolName": "generate_image", "arguments": {"prompt": "{{subject}}"}}],
+    )
+    done = client.workflows.wait(
+        client.workflows.create(workflow_id="tpl_poster", inputs={"subject": "a lighthouse"}).id
+    )
+    assert done.status == "completed"
+    assert sent(server)[0] == {"workflow_id": "tpl_poster", "inputs": {"subject": "a lighthouse"}}
+    assert server.workflow(done.id)["steps"][0]["arguments"]["prompt"] == "a lighthouse"
+
+
+def test_wait_reports_progress_up_to_completed(client: OpenAI) -> None:
+    """on_progress sees the workflow id, never-decreasing percentages, then completed with URLs."""
+    seen: list[tuple[str, ToolProgress]] = []
+    started = client.workflows.create(steps=CAT_THEN_MOVE)
+    done = client.workflows.wait(started.id, on_progress=lambda call, p: seen.append((call.id, p)))
+    assert {call_id for call_id, _ in seen} == {started.id}
+    percents = [p.percent for _, p in seen]
+    assert percents == sorted(percents)
+    assert seen[-1][1].status == "completed"
+    assert seen[-1][1].result_urls == done.urls
+    assert len(done.urls) == 2
+
+
+def test_wait_timeout_cancels(server: LocalSogniServer, client: OpenAI) -> None:
+    """A workflow still running at the timeout is cancelled and WaitTimeoutError says so."""
+    server.workflow_seconds = 30
+    started = client.workflows.create(steps=CAT_THEN_MOVE[:1])
+    with pytest.raises(WaitTimeoutError, match="cancelled") as caught:
+        client.workflows.wait(started.id, timeout=0.5)
+    assert caught.value.cancelled is True
+    assert caught.value.job_id == started.id
+    assert server.workflow(started.id)["status"] == "cancelled"
+
+
+def test_stream_events_list_and_after(client: OpenAI) -> None:
+    """stream() yields every event once and ends; after= resumes; events() lists them."""
+    started = client.workflows.create(steps=CAT_THEN_MOVE[:1])
+    events = list(client.workflows.stream(started.id))
+    assert all(isinstance(e, WorkflowEvent) for e in events)
+    assert [e.id for e in events] == [str(n) for n in range(1, len(events) + 1)]
+    assert events[0].status == "queued"
+    assert events[-1].status == "completed"
+    assert [e.id for e in client.workflows.stream(started.id, after=3)] == [
+        e.id for e in events[3:]
+    ]
+    assert [e.event for e in client.workflows.events(started.id)] == [e.event for e in events]
+    assert [e.id for e in client.workflows.events(started.id, after=4)] == [
+        e.id for e in events[4:]
+    ]
+
+
+def test_list_pages_through_every_workflow(server: LocalSogniServer, client: OpenAI) -> None:
+    """list(limit=2) fetches pages as it goes and yields all three workflows, newest first."""
+    made = [client.workflows.create(steps=CAT_THEN_MOVE[:1]).id for _ in range(3)]
+    listed = client.workflows.list(limit=2)
+    assert [r for r in server.requests if r.path.startswith("/v1/creative-agent/workflows?")] == []
+    assert [w.id for w in listed] == list(reversed(made))
+    pages = [r.path for r in server.requests if r.path.startswith("/v1/creative-agent/workflows?")]
+    assert pages == [
+        "/v1/creative-agent/workflows?limit=2&offset=0",
+        "/v1/creative-agent/workflows?limit=2&offset=2",
+    ]
+    assert [w.id for w in client.workflows.list(limit=2, max_items=1)] == [made[-1]]
+
+
+def test_cost_ceiling_pauses_until_resumed(server: LocalSogniServer, client: OpenAI) -> None:
+    """Above max_estimated_capacity_units the workflow waits for approval; resume() runs it."""
+    step = {"toolName": "generate_image", "arguments": {"prompt": "x", "numberOfVariations": 4}}
+    started = client.workflows.create(steps=[step], max_estimated_capacity_units=2)
+    assert sent(server)[0]["max_estimated_capacity_units"] == 2
+    waiting = client.workflows.wait(started.id)
+    assert waiting.status == "waiting_for_user"
+    assert waiting.awaiting_cost_approval
+    assert waiting.billing_preview is not None
+    assert waiting.billing_preview.estimated_capacity_units == 4
+    assert waiting.artifacts == []
+    client.workflows.resume(waiting.id)
+    done = client.workflows.wait(waiting.id)
+    assert done.status == "completed"
+    assert len(done.urls) == 4
+
+
+def test_confirm_cost_true_does_not_pause(server: LocalSogniServer, client: OpenAI) -> None:
+    """confirm_cost=True approves in advance: the workflow runs despite the ceiling."""
+    step = {"toolName": "generate_image", "arguments": {"prompt": "x", "numberOfVariations": 4}}
+    started = client.workflows.create(steps=[step], maxEstimatedCapacityUnits=2, confirmCost=True)
+    assert client.workflows.wait(started.id).status == "completed"
+    assert sent(server)[0]["confirm_cost"] is True
+
+
+def test_reseed_and_cancel(server: LocalSogniServer, client: OpenAI) -> None:
+    """reseed() starts a new take of the same steps; cancel() stops a running workflow."""
+    first = client.workflows.wait(client.workflows.create(steps=CAT_THEN_MOVE[:1]).id)
+    again = client.workflows.reseed(first.id)
+    assert again.id != first.id
+    assert client.workflows.wait(again.id).status == "completed"
+    server.workflow_seconds = 30
+    running = client.workflows.create(steps=CAT_THEN_MOVE[:1])
+    cancelled = client.workflows.cancel(running.id, reason="changed my mind")
+    assert cancelled.status == "cancelled"
+    assert sent(server, "/cancel")[-1] == {"reason": "changed my mind"}
+
+
+def test_idempotency_key_returns_the_first_start(server: LocalSogniServer, client: OpenAI) -> None:
+    """The same idempotency_key twice gives the same workflow, as Sogni promises."""
+    one = client.workflows.create(steps=CAT_THEN_MOVE[:1], idempotency_key="poster-42")
+    two = client.workflows.create(steps=CAT_THEN_MOVE[:1], idempotency_key="poster-42")
+    assert one.id == two.id
+    keys = [r.headers.get("Idempotency-Key") for r in server.requests if r.method == "POST"]
+    assert keys == ["poster-42", "poster-42"]
+
+
+def test_too_many_active_workflows_is_a_conflict(server: LocalSogniServer, client: OpenAI) -> None:
+    """Sogni's 409 for a full account is raised as ConflictError (not retried at once)."""
+    server.max_active_workflows = 1
+    server.workflow_seconds = 30
+    client.workflows.create(steps=CAT_THEN_MOVE[:1])
+    with pytest.raises(ConflictError, match="Too many active workflows"):
+        client.workflows.create(steps=CAT_THEN_MOVE[:1])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"steps": []}, ValueError, "non-empty list"),
+        ({"steps": [{"tool": "generate_imag"}]}, ValueError, "did you mean 'generate_image'"),
+        ({"steps": [{"tool": "image_to_3d"}]}, ValueError, "not a tool Sogni runs"),
+        (
+            {"steps": [{"tool": "generate_image", "arguments": {"image": "data:image/png;x"}}]},
+            ValueError,
+            "data URI",
+        ),
+        (
+            {"steps": [{"id": "a", "tool": "generate_image", "depends_on": ["b"]}]},
+            ValueError,
+            "unknown step 'b'",
+        ),
+        (
+            {
+                "steps": [
+                    {"id": "a", "tool": "generate_image", "depends_on": ["b"]},
+                    {"id": "b", "tool": "edit_image", "depends_on": ["a"]},
+                ]
+            },
+            ValueError,
+            "cycle",
+        ),
+        (
+            {"steps": [{"tool": "edit_image", "depends_on": ["$input_media"]}]},
+            ValueError,
+            "has no media",
+        ),
+        ({"steps": CAT_THEN_MOVE, "workflow_id": "tpl"}, TypeError, "not both"),
+        ({"steps": CAT_THEN_MOVE, "token_type": "gold"}, ValueError, "token_type must be"),
+        ({"steps": CAT_THEN_MOVE, "max_estimated_capacity_units": -1}, ValueError, "positive"),
+        ({"steps": CAT_THEN_MOVE, "stesp": 1}, TypeError, "did you mean 'steps'"),
+        (
+            {"steps": CAT_THEN_MOVE, "media_references": [{"kind": "image", "url": "c.png"}]},
+            ValueError,
+            "http\\(s\\) URL",
+        ),
+        ({"steps": CAT_THEN_MOVE, "media": ["notes.txt"]}, Exception, "media\\[0\\]"),
+    ],
+)
+def test_bad_input_is_refused_before_sending(
+    server: LocalSogniServer,
+    client: OpenAI,
+    kwargs: dict[str, Any],
+    error: type[Exception],
+    message: str,
+) -> None:
+    """Each mistake raises an error naming it, and nothing reaches the server."""
+    with pytest.raises(error, match=message):
+        client.workflows.create(**kwargs)
+    assert server.requests == []
+
+
+def test_unknown_workflow_is_not_found(client: OpenAI) -> None:
+    """retrieve() of a workflow that does not exist raises NotFoundError."""
+    from sogni_compat import NotFoundError
+
+    with pytest.raises(NotFoundError):
+        client.workflows.retrieve("wf_404")
+    with pytest.raises(ValueError, match="workflow_id must not be empty"):
+        client.workflows.wait(" ")
