@@ -231,7 +231,7 @@ def chunk_contenders(root: str, kind: str) -> dict[str, Callable[[], int]]:
 
     pool = urllib3.PoolManager()
     base = f"{root}/v1/{kind}"
-    messages = [{"role": "user", "content": "stream"}]
+    messages: Any = [{"role": "user", "content": "stream"}]
     body = json.dumps({"model": MODEL, "messages": messages, "stream": True}).encode()
     ours = sogni_compat.OpenAI(api_key=KEY, base_url=base)
 
@@ -334,7 +334,7 @@ def parse_contenders(root: str) -> dict[str, Callable[[], Any]]:
         year: int
 
     base = f"{root}/v1/parsed"
-    messages = [{"role": "user", "content": "Heat, 1995"}]
+    messages: Any = [{"role": "user", "content": "Heat, 1995"}]
     ours = sogni_compat.OpenAI(api_key=KEY, base_url=base)
     theirs = openai.OpenAI(api_key=KEY, base_url=base)
     return {
