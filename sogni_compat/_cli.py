@@ -152,7 +152,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     image.add_argument("prompt", metavar="PROMPT", help="what to draw, or - to read it from stdin")
     image.add_argument(
-        "-o", "--output", metavar="FILE", help="save the image here (FILE-2.png... for -n > 1)"
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="save the image here (FILE-2.png... for -n > 1; - writes it to stdout)",
     )
     image.add_argument("-n", type=_positive_int, default=1, metavar="N", help="how many images")
     image.add_argument("--size", metavar="WxH", help="e.g. 1024x1024 (default: the model's)")
@@ -285,7 +288,19 @@ def _image(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
     prompt = _prompt(args, stdin)
     if args.timeout is not None and args.timeout <= 0:
         raise _UsageError(f"--timeout must be positive; got {args.timeout:g}")
+    if args.output == "-" and args.n != 1:
+        raise _UsageError("-o - writes one image to stdout; use -n 1")
     targets = _outputs(args.output, args.n) if args.output else []
+    for target in targets:  # checked before the (billed) image is made
+        if target == "-":
+            continue
+        folder = os.path.dirname(os.path.abspath(target))
+        if os.path.isdir(target):
+            raise _UsageError(f"-o {target}: is a directory; give a file name")
+        if not os.path.isdir(folder):
+            raise _UsageError(f"-o {target}: the folder {folder} does not exist")
+        if not os.access(folder, os.W_OK):
+            raise _UsageError(f"-o {target}: the folder {folder} is not writable")
     with _client(args) as client:
         made = client.images.generate(
             prompt=prompt,
@@ -300,18 +315,27 @@ def _image(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
         out.writelines(f"{image.url}\n" for image in made.data if image.url)
         return 0
     for target, image in zip(targets, made.data, strict=False):
-        with open(target, "wb") as handle:
-            handle.write(base64.b64decode(image.b64_json or ""))
+        data = base64.b64decode(image.b64_json or "")
+        if target == "-":
+            binary = getattr(out, "buffer", None)
+            if binary is None:
+                raise _UsageError("-o -: stdout takes no bytes here")
+            binary.write(data)
+            binary.flush()
+            continue
+        try:
+            with open(target, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise _UsageError(f"-o {target}: {exc.strerror or exc}") from None
         out.write(target + "\n")
     return 0
 
 
 def _outputs(path: str, count: int) -> list[str]:
-    """``path`` for one image; ``path``, ``stem-2.ext``... for more."""
-    stem, dot, ext = path.rpartition(".")
-    if not dot:
-        stem, ext = path, "png"
-    return [path] + [f"{stem}-{n}.{ext}" for n in range(2, count + 1)]
+    """``path`` for one image; ``path``, ``stem-2.ext``... for more (no extension: ``stem-2``)."""
+    root, ext = os.path.splitext(path)
+    return [path] + [f"{root}-{n}{ext}" for n in range(2, count + 1)]
 
 
 def _models(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:

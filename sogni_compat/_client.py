@@ -665,6 +665,7 @@ class OpenAI:
         parse: Callable[[requests.Response], _T],
         deadline: float | None = None,
         retries: Literal[0] | None = None,
+        max_bytes: int | None = None,
     ) -> _T:
         """Send one logical request (see :meth:`_send`) and return ``parse(response)``."""
         return self._send(
@@ -676,6 +677,7 @@ class OpenAI:
             parse=parse,
             deadline=deadline,
             retries=retries,
+            max_bytes=max_bytes,
         )[0]
 
     def _send(
@@ -689,6 +691,7 @@ class OpenAI:
         parse: Callable[[requests.Response], _T],
         deadline: float | None = None,
         retries: Literal[0] | None = None,
+        max_bytes: int | None = None,
     ) -> tuple[_T, requests.Response, int]:
         """Send one logical request, retrying as the policy says.
 
@@ -699,7 +702,8 @@ class OpenAI:
         read seconds; ``parse`` runs inside the attempt, so a connection failure while
         reading is retried like one while sending. ``deadline`` (a ``time.monotonic()``
         moment) bounds every attempt and every wait between them; ``retries=0`` makes one
-        attempt only. Raises :class:`APIStatusError` subclasses for 3xx-5xx answers (a
+        attempt only; ``max_bytes`` lowers ``max_response_bytes`` for this request. Raises
+        :class:`APIStatusError` subclasses for 3xx-5xx answers (a
         redirect is never followed), :class:`APIConnectionError` for transport failures,
         :class:`APITimeoutError` past a deadline and :class:`APIResponseValidationError` for
         a body over ``max_response_bytes``.
@@ -760,7 +764,9 @@ class OpenAI:
                         raise APITimeoutError(request=prepared)
                     token = DEADLINE.set(ends)
                     try:
-                        response = self._attempt(prepared, settings, timeout, stream, ends)
+                        response = self._attempt(
+                            prepared, settings, timeout, stream, ends, max_bytes=max_bytes
+                        )
                         if debug:
                             logger.debug(
                                 "%s %s -> %d (attempt %d, %.1f ms)",
@@ -877,8 +883,15 @@ class OpenAI:
         timeout: Timeout,
         stream: bool,
         deadline: float,
+        *,
+        max_bytes: int | None = None,
     ) -> requests.Response:
         """Send once and read the body (unless streaming a success), by ``deadline``."""
+        limit = (
+            self.max_response_bytes
+            if max_bytes is None
+            else min(max_bytes, self.max_response_bytes)
+        )
         try:
             response = self._session.send(
                 prepared, timeout=timeout, allow_redirects=False, **settings
@@ -886,12 +899,16 @@ class OpenAI:
             if response.status_code >= 300:  # an error page: its start is enough
                 read_body(response, deadline, ERROR_BODY_LIMIT, truncate=True)
             elif not stream:
-                read_body(response, deadline, self.max_response_bytes)
+                read_body(response, deadline, limit)
         except BodyTooLargeError as exc:
+            what = (
+                f"max_response_bytes={limit:,}"
+                if limit == self.max_response_bytes
+                else f"this listing's limit of {limit:,}"
+            )
             raise APIResponseValidationError(
-                f"The server's answer is larger than max_response_bytes="
-                f"{self.max_response_bytes:,} bytes (decoded; {exc.size:,} read so far). "
-                "Raise max_response_bytes if such answers are expected.",
+                f"The server's answer is larger than {what} bytes (decoded; {exc.size:,} read "
+                "so far). Raise max_response_bytes if such answers are expected.",
                 response=response,
             ) from None
         except TRANSPORT_ERRORS as exc:

@@ -375,9 +375,19 @@ class CostApprovalRequiredError(OpenAIError):
     run: Any
 
     def __init__(self, *, run: Any) -> None:
-        waiting = getattr(run, "waiting", None)
-        message = getattr(waiting, "message", None) or "the run waits for cost approval"
-        Exception.__init__(self, f"Chat run {getattr(run, 'id', '?')}: {message}")
+        waiting = getattr(run, "wait_reason", None)
+        message = getattr(waiting, "message", None)
+        if not isinstance(message, str) or not message:
+            message = "the run waits for cost approval"
+        text = f"Chat run {getattr(run, 'id', '?')}: {message}"
+        if masking():
+            text = mask(text)
+            to_dict = getattr(run, "to_dict", None)
+            if callable(to_dict):  # a key the server echoed stays out of the carried run
+                masked = mask_value(to_dict())
+                if masked != to_dict():
+                    run = type(run).model_validate(masked)
+        Exception.__init__(self, text)
         self.run = run
 
 

@@ -641,6 +641,11 @@ class _Executor:
             if not state.final:
                 self._cancel(workflow_id, exc)
             raise
+        if status_of(final) == "waiting_for_user":
+            # Nobody here can answer it (e.g. approve its cost): stop it rather than leave it.
+            path = f"creative-agent/workflows/{quote(workflow_id, safe='')}/cancel"
+            reason = "it waits for the caller, which the tool loop cannot be"
+            cancel_quietly(self._client, path, reason, self._timeout, self._headers)
         return self._workflow_result(call, tool, state, final)
 
     def _start_workflow(
@@ -1028,7 +1033,25 @@ def _workflow_error(workflow_id: str, status: object, workflow: Mapping[str, Any
     if isinstance(error, str) and error:
         return f"workflow {workflow_id} {status}: {error}"
     if status == "waiting_for_user":
-        return f"workflow {workflow_id} is waiting for user input, which this client cannot give"
+        reason = workflow.get("waitingReason")
+        preview = workflow.get("billingPreview")
+        if reason in ("cost_approval_required", "cost_reauthorization_required") or workflow.get(
+            "awaitingCostApproval"
+        ):
+            cost = ""
+            if isinstance(preview, dict):
+                units, usd = preview.get("estimatedCapacityUnits"), preview.get("costInUSD")
+                cost = f" (estimated {units} capacity units, {usd} USD)"
+            return (
+                f"workflow {workflow_id} needs its cost approved{cost}, above "
+                "max_estimated_capacity_units; it was cancelled. Raise the ceiling or pass "
+                "confirm_cost=True"
+            )
+        why = f" ({reason})" if isinstance(reason, str) else ""
+        return (
+            f"workflow {workflow_id} is waiting for user input{why}, which this client cannot "
+            "give; it was cancelled"
+        )
     if status == "partial_failure":
         return f"workflow {workflow_id} ended in partial_failure without any media"
     return f"workflow {workflow_id} ended with status {status!r}"

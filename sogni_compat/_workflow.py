@@ -25,6 +25,7 @@ import attrs
 import requests
 
 from ._config import (
+    MAX_RETRY_AFTER,
     MAX_WORKFLOW_RECONNECTS,
     WORKFLOW_RECONNECT_DELAY,
     WORKFLOW_RECONNECT_MAX_DELAY,
@@ -106,6 +107,19 @@ def status_of(data: Mapping[str, Any]) -> str | None:
     return status if isinstance(status, str) else None
 
 
+#: The longest event id kept to resume with (``Last-Event-ID``).
+_MAX_EVENT_ID = 256
+
+
+def _header_safe(event_id: str | None) -> str | None:
+    """An event id usable as a ``Last-Event-ID`` header: short printable ASCII, else ``None``."""
+    if not event_id or len(event_id) > _MAX_EVENT_ID or not event_id.isascii():
+        return None
+    if not event_id.isprintable() or event_id != event_id.strip():
+        return None
+    return event_id
+
+
 def run_of(response: requests.Response) -> dict[str, Any]:
     """The run object of a durable chat run answer (``data.run``)."""
     data = success_data(response)
@@ -174,6 +188,8 @@ class Follower:
     #: Consecutive short connections: the exponent of the backoff.
     _streak: int = 0
     _retry_hint: float = 0.0
+    _last_data: str | None = None
+    _last_look: bool = False
     _problem: str = ""
     _wait: float = 0.0
 
@@ -191,11 +207,26 @@ class Follower:
             timeout=(connect, min(read, remaining)),
         )
 
-    def fetch(self) -> dict[str, Any]:
-        """The resource's snapshot now (one ``GET``, within the deadline)."""
-        return self.client._request(
-            "GET", self.path, options=self._options(), parse=self.snapshot, deadline=self.deadline
-        )
+    def fetch(self) -> dict[str, Any] | None:
+        """The resource's snapshot now, or ``None`` after a passing failure (a 5xx, a drop).
+
+        A refusal is raised as :class:`WorkflowFailedError`, a passed deadline as
+        :class:`WorkflowTimeoutError`, as while following.
+        """
+        try:
+            return self.client._request(
+                "GET",
+                self.path,
+                options=self._options(),
+                parse=self.snapshot,
+                deadline=self.deadline,
+            )
+        except APIError as exc:
+            if time.monotonic() >= self.deadline:
+                raise self.timed_out() from exc
+            if not _transient(exc):
+                raise WorkflowFailedError(exc.message) from exc
+            return None
 
     def events(self, done: bool = False) -> Iterator[FollowedEvent]:
         """Yield every event until a snapshot is final (``done``: it is known to be already).
@@ -239,10 +270,17 @@ class Follower:
         delay = min(
             WORKFLOW_RECONNECT_DELAY * 2.0 ** min(self._streak, 32), WORKFLOW_RECONNECT_MAX_DELAY
         )
-        delay = max(delay, self._wait, self._retry_hint)
+        asked = min(max(self._wait, self._retry_hint), MAX_RETRY_AFTER)
+        delay = max(delay, asked)
         self._streak += 1
-        if time.monotonic() + delay >= self.deadline:
-            raise self.timed_out()
+        left = self.deadline - time.monotonic()
+        if delay >= left:
+            # The wait would pass the deadline: once, with a second or more left, wait all
+            # but a moment and look a last time; otherwise give up now.
+            if self._last_look or left < 2.0:
+                raise self.timed_out()
+            self._last_look = True
+            delay = left - 1.0
         logger.debug("reconnecting to %s in %.2fs: %s", self.what, delay, self._problem)
         self.client._sleep(delay)
 
@@ -303,9 +341,13 @@ class Follower:
                 for event in events:
                     if event.retry is not None:
                         self._retry_hint = min(event.retry / 1000, WORKFLOW_RECONNECT_MAX_DELAY)
-                    followed = self._decode(event.id or None, event.event or None, event.data)
-                    if event.id:
-                        self.last_event_id = event.id
+                    event_id = _header_safe(event.id)
+                    if event_id is not None and self._replayed(event_id, event.data):
+                        continue  # the server sent an event it had sent before
+                    self._last_data = event.data
+                    followed = self._decode(event_id, event.event or None, event.data)
+                    if event_id is not None:
+                        self.last_event_id = event_id
                     if followed is None:
                         continue
                     # The id is recorded before the consumer sees the event: a consumer that
@@ -320,6 +362,21 @@ class Follower:
                     raise self.timed_out()
         finally:
             DEADLINE.reset(token)
+
+    def _replayed(self, event_id: str, data: str) -> bool:
+        """Whether the server repeats itself: an id before the last one, or the last event again.
+
+        An event without an id of its own carries the last id, so an equal id alone proves
+        nothing: the data must be the same too.
+        """
+        last = self.last_event_id
+        if last is None:
+            return False
+        if event_id == last:
+            return data == self._last_data
+        if event_id.isdigit() and last.isdigit():
+            return int(event_id) < int(last)
+        return False
 
     def _decode(self, event_id: str | None, name: str | None, text: str) -> FollowedEvent | None:
         if name is not None and name in self.skip:

@@ -341,3 +341,26 @@ def test_image_bad_options_exit_2(args: list[str], message: str) -> None:
     result = cli(*args)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_image_output_folder_is_checked_first(tmp_path: os.PathLike[str]) -> None:
+    """-o into a missing folder or onto a folder exits 2 before any image is made."""
+    missing = os.path.join(tmp_path, "nowhere", "fox.png")
+    result = cli("image", "--offline", "a fox", "-o", missing)
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr
+    result = cli("image", "--offline", "a fox", "-o", os.fspath(tmp_path))
+    assert result.returncode == 2
+    assert "is a directory" in result.stderr
+
+
+def test_image_to_stdout() -> None:
+    """-o - writes the image's bytes to stdout."""
+    done = subprocess.run(
+        [sys.executable, "-m", "sogni_compat", "image", "--offline", "a fox", "-o", "-"],
+        capture_output=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(b"\x89PNG")

@@ -83,3 +83,26 @@ def test_bad_estimate_input_is_refused(kwargs: dict[str, object], message: str) 
     with pytest.raises(ValueError, match=message):
         client.chat.completions.estimate_cost(**kwargs)  # type: ignore[arg-type]
     assert len(responses.calls) == 0
+
+
+def test_estimate_takes_what_create_takes() -> None:
+    """The keywords of create() are accepted (camelCase too); a typo gets a hint."""
+    messages = [{"role": "user", "content": "Hi"}]
+    with LocalSogniServer() as server, server.client() as client:
+        kwargs: dict[str, Any] = {
+            "messages": messages,
+            "tokenType": "spark",
+            "max_completion_tokens": 64,
+            "temperature": 0.2,
+        }
+        quote = client.chat.completions.estimate_cost(**kwargs)
+        assert server.requests[-1].path.split("/")[-4:] == [
+            "spark",
+            "qwen3.6-35b-a3b-gguf-iq4xs",
+            str(sdk_input_tokens(messages)),
+            "64",
+        ]
+        assert quote.output_tokens == 64
+        client.chat.completions.create(**kwargs)
+        with pytest.raises(TypeError, match="did you mean 'temperature'"):
+            client.chat.completions.estimate_cost(messages=messages, temprature=1)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from sogni_compat import APIError, OpenAI
+from sogni_compat import APIError, OpenAI, WaitTimeoutError
 from sogni_compat.testing import LocalSogniServer
 
 PNG = base64.b64decode(
@@ -103,10 +103,12 @@ def test_bad_input_is_refused_before_sending(
 
 
 def test_timeout_cancels_and_raises(server: LocalSogniServer, client: OpenAI) -> None:
-    """A run longer than timeout= is cancelled and raised as an APIError."""
+    """A run longer than timeout= is cancelled and raised as WaitTimeoutError (an APIError)."""
     server.workflow_seconds = 30
-    with pytest.raises(APIError, match=r"did not finish within tool_timeout=0\.5 s"):
+    with pytest.raises(WaitTimeoutError, match=r"not ready within timeout=0\.5 s") as caught:
         client.images.generate(prompt="a slow otter", timeout=0.5)
+    assert isinstance(caught.value, APIError)
+    assert caught.value.cancelled
     assert [r.path for r in server.requests if r.path.endswith("/cancel")] == [
         "/v1/creative-agent/workflows/wf_1/cancel"
     ]
@@ -185,3 +187,27 @@ def test_openai_picture_example_script_prints_a_url(
     )
     assert result.returncode == 0, result.stderr
     assert f"url='{server.root_url}/media/wf_1/0_0.png'" in result.stdout
+
+
+def test_unknown_keywords_are_refused(server: LocalSogniServer, client: OpenAI) -> None:
+    """A misspelt or unknown keyword is a TypeError with a hint; nothing is sent."""
+    with pytest.raises(TypeError, match="did you mean 'token_type'"):
+        client.images.generate(prompt="x", tokne_type="spark")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'sizes'"):
+        client.images.generate(prompt="x", sizes="512x512")
+    assert server.requests == []
+
+
+def test_extra_body_goes_into_the_arguments(server: LocalSogniServer, client: OpenAI) -> None:
+    """extra_body={"seed": 3} reaches the tool's arguments; Sogni settings go with the start."""
+    client.images.generate(prompt="x", extra_body={"seed": 3}, tokenType="spark")
+    (start,) = starts(server)
+    assert start["input"]["steps"][0]["arguments"]["seed"] == 3
+    assert start["token_type"] == "spark"
+
+
+def test_a_cost_pause_is_cancelled_and_explained(server: LocalSogniServer, client: OpenAI) -> None:
+    """Above max_estimated_capacity_units the workflow is cancelled; the error says why."""
+    with pytest.raises(APIError, match=r"needs its cost approved.*confirm_cost=True"):
+        client.images.generate(prompt="x", n=4, max_estimated_capacity_units=2)
+    assert server.workflow("wf_1")["status"] == "cancelled"

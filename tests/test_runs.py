@@ -290,3 +290,26 @@ def test_server_mode_refuses_client_side_loop_options(
     with pytest.raises(ValueError, match=message):
         client.chat.completions.create(messages=FOX, auto_execute_tools="server", **kwargs)
     assert server.requests == []
+
+
+def test_server_mode_cancels_the_run_when_the_caller_stops(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """An error raised while waiting (here from on_tool_progress) cancels the durable run."""
+
+    def broken(call: Any, progress: Any) -> None:
+        raise ZeroDivisionError("progress display bug")
+
+    server.workflow_seconds = 5
+    with pytest.raises(ZeroDivisionError):
+        client.chat.completions.create(
+            messages=FOX, auto_execute_tools="server", on_tool_progress=broken
+        )
+    assert client.chat.runs.retrieve("run_1").status == "cancelled"
+
+
+def test_server_mode_errors_name_create(server: LocalSogniServer, client: OpenAI) -> None:
+    """A keyword a run cannot use is reported against create(auto_execute_tools='server')."""
+    with pytest.raises(TypeError, match=r"create\(auto_execute_tools='server'\)\(\): 'n'"):
+        client.chat.completions.create(messages=FOX, auto_execute_tools="server", n=2)
+    assert server.requests == []

@@ -254,6 +254,13 @@ def test_too_many_active_workflows_is_a_conflict(server: LocalSogniServer, clien
             "http\\(s\\) URL",
         ),
         ({"steps": CAT_THEN_MOVE, "media": ["notes.txt"]}, Exception, "media\\[0\\]"),
+        ({}, TypeError, "needs steps"),
+        (
+            {"steps": [{"tool": "generate_image", "depend_on": ["x"]}]},
+            ValueError,
+            "did you mean 'depends_on'",
+        ),
+        ({"steps": CAT_THEN_MOVE, "media": ["file:///tmp/x.png"]}, ValueError, "neither"),
     ],
 )
 def test_bad_input_is_refused_before_sending(
@@ -277,3 +284,26 @@ def test_unknown_workflow_is_not_found(client: OpenAI) -> None:
         client.workflows.retrieve("wf_404")
     with pytest.raises(ValueError, match="workflow_id must not be empty"):
         client.workflows.wait(" ")
+
+
+def test_media_may_be_a_data_uri(server: LocalSogniServer, client: OpenAI) -> None:
+    """A data URI in media=[...] is decoded and uploaded like bytes."""
+    uri = "data:image/png;base64," + base64.b64encode(PNG).decode()
+    client.workflows.create(steps=CAT_THEN_MOVE[:1], media=[uri])
+    (put,) = [r for r in server.requests if r.method == "PUT"]
+    assert put.body == PNG
+
+
+def test_a_text_mode_file_is_named(server: LocalSogniServer, client: OpenAI, tmp_path: Any) -> None:
+    """A file opened in text mode gets an error that says to open it in binary mode."""
+    path = tmp_path / "cat.png"
+    path.write_bytes(PNG)
+    with open(path, encoding="utf-8") as handle, pytest.raises(TypeError, match="binary mode"):
+        client.workflows.create(steps=CAT_THEN_MOVE[:1], media=[handle])
+    assert server.requests == []
+
+
+def test_on_progress_must_take_two_arguments(client: OpenAI) -> None:
+    """A one-argument on_progress is refused before anything waits."""
+    with pytest.raises(TypeError, match=r"on_progress\(tool_call, progress\)"):
+        client.workflows.wait("wf_1", on_progress=lambda progress: None)

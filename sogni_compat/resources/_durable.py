@@ -10,6 +10,7 @@ https URLs durable jobs require.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,9 @@ __all__ = ["check_id", "follow", "progress_callback", "settle", "tool_call", "up
 
 #: Most items ``list()`` yields unless told otherwise (a server that never ends a listing).
 MAX_LISTED = 10_000
+#: Largest answer of a listing (a page of ``list()``, an ``events()`` list): 2 MiB, about
+#: 10,000 events; a bigger one is refused before it is parsed into millions of objects.
+MAX_LISTING_BYTES = 2 * 1024 * 1024
 
 
 def check_id(value: object, what: str) -> str:
@@ -36,6 +40,18 @@ def check_id(value: object, what: str) -> str:
     if not value.strip():
         raise ValueError(f"{what} must not be empty")
     return value
+
+
+def check_after(value: object) -> str:
+    """An ``after=`` event id: a whole number >= 0, or a non-empty id string without spaces."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"after must be an event id (int or str); got {type(value).__name__}")
+    if isinstance(value, int) and value < 0:
+        raise ValueError(f"after must be 0 or more; got {value}")
+    text = str(value)
+    if not text or any(c.isspace() for c in text) or len(text) > 256:
+        raise ValueError(f"after must be an event id; got {value!r}")
+    return text
 
 
 def path_of(collection: str, job_id: str) -> str:
@@ -62,8 +78,7 @@ def follow(
     **behaviour: Any,
 ) -> Follower:
     """A :class:`Follower` of ``path`` for ``seconds``, resuming after event id ``after``."""
-    if after is not None and (isinstance(after, bool) or not isinstance(after, int | str)):
-        raise TypeError(f"after must be an event id (int or str); got {type(after).__name__}")
+    last = None if after is None else check_after(after)
     timeout: Timeout = client.timeout
     return Follower(
         client=client,
@@ -72,7 +87,7 @@ def follow(
         timeout=timeout,
         what=what,
         budget=f"timeout={seconds:g} s",
-        last_event_id=None if after is None else str(after),
+        last_event_id=last,
         **behaviour,
     )
 
@@ -111,6 +126,16 @@ def progress_callback(value: object) -> Callable[[Any, Any], Any] | None:
         return ProgressBar()
     if not callable(value):
         raise TypeError(f"on_progress must be a function or 'bar'; got {type(value).__name__}")
+    import inspect  # noqa: PLC0415
+
+    try:
+        inspect.signature(value).bind(None, None)
+    except TypeError:
+        raise TypeError(
+            "on_progress is called as on_progress(tool_call, progress): it must take two arguments"
+        ) from None
+    except ValueError:  # no signature to read (some builtins): trust it
+        pass
     return value
 
 
@@ -134,15 +159,31 @@ def upload_sources(
     if isinstance(sources, str | bytes) or not isinstance(sources, Sequence):
         raise TypeError("media must be a list of URLs, paths, bytes or files")
     prepared: list[tuple[str, str | None, bytes, str | None]] = []
-    for index, source in enumerate(sources):
+    for index, given in enumerate(sources):
+        source = given
         if isinstance(source, str) and source[:8].lower().startswith(("https://", "http://")):
             kind = _kind_of_url(source, index)
             prepared.append((kind, source, b"", None))
             continue
+        if isinstance(source, str) and source[:5].lower() == "data:":
+            from .._media import MediaError, _from_data_uri  # noqa: PLC0415
+
+            try:
+                source = _from_data_uri(source)()[0]
+            except MediaError as exc:
+                raise ValueError(f"media[{index}]: {exc}") from None
+        elif isinstance(source, str) and "://" in source[:12]:
+            raise ValueError(
+                f"media[{index}]: {source[:40]!r} is neither an http(s) URL nor a file path"
+            )
+        elif isinstance(source, str):
+            source = os.path.expanduser(source)
         try:
             kind, data, found = kind_and_bytes(source)
-        except (TypeError, ValueError) as exc:
-            raise type(exc)(f"media[{index}]: {exc}") from None
+        except TypeError as exc:
+            raise TypeError(f"media[{index}]: {exc}") from None
+        except ValueError as exc:  # UnicodeDecodeError too: a file opened in text mode
+            raise ValueError(f"media[{index}]: {exc}") from None
         except OSError as exc:  # e.g. a missing file: the same class, naming the item
             raise type(exc)(exc.errno, f"media[{index}]: {exc.strerror}", exc.filename) from None
         prepared.append((kind, None, data, found))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
@@ -38,6 +39,20 @@ _T = TypeVar("_T")
 _LISTED_MODELS = 20
 #: How ``_create`` hands the answer over: parsed, with its HTTP details, or unread.
 _Mode = Literal["parsed", "raw", "streaming"]
+
+
+def _quote_of(response: requests.Response) -> dict[str, Any]:
+    """The ``quote`` object of a price-quote answer (``quote`` or ``data.quote``)."""
+    data = decode_json(response)
+    found = data.get("quote") if isinstance(data, dict) else None
+    inner = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(found, dict) and isinstance(inner, dict):
+        found = inner.get("quote")
+    if not isinstance(found, dict):
+        raise APIResponseValidationError(
+            "Sogni's estimate answer has no 'quote' object", response=response, body=data
+        )
+    return found
 
 
 def _completion(response: requests.Response) -> ChatCompletion:
@@ -222,15 +237,20 @@ class Completions(Resource):
         messages: Sequence[Any],
         model: str | None = None,
         max_tokens: int | None = None,
-        token_type: Literal["sogni", "spark"] = "sogni",
+        token_type: Literal["sogni", "spark", "auto"] | None = None,
         timeout: float | None = None,
+        **create_kwargs: Any,
     ) -> CostEstimate:
         """Sogni's price quote for a request: ``usd``, ``sogni``, ``spark`` and token counts.
 
-        Input tokens are estimated as Sogni's SDKs do (a quarter of the length of the
-        messages' JSON, images counted as a placeholder); ``max_tokens`` is the output budget
-        (default 4096). ``model`` defaults to Sogni's default model (aliases apply). Nothing
-        is generated and nothing is billed. To refuse a request above a ceiling::
+        Takes what ``create()`` takes (camelCase too, checked the same way), so the same
+        keywords can be estimated, then sent; ``messages``, ``model`` (default: Sogni's default
+        model; aliases apply), ``max_tokens``/``max_completion_tokens`` (the output budget,
+        default 4096) and ``token_type`` (``"auto"`` is quoted as ``"sogni"``) decide the
+        quote. Input tokens are estimated as Sogni's SDKs do (a quarter of the length of the
+        messages' JSON, images counted as a placeholder). Nothing is generated or billed.
+        ``timeout`` bounds the quote request in seconds. To refuse a request above a
+        ceiling::
 
             quote = client.chat.completions.estimate_cost(messages=messages, max_tokens=500)
             if quote.usd is not None and quote.usd > 0.01:
@@ -244,17 +264,22 @@ class Completions(Resource):
 
         if isinstance(messages, str | bytes) or not isinstance(messages, Sequence) or not messages:
             raise ValueError("messages must be a non-empty list of message dicts")
-        if token_type not in ("sogni", "spark"):
-            raise ValueError(f"token_type must be 'sogni' or 'spark'; got {token_type!r}")
-        if max_tokens is not None and (
-            isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1
-        ):
-            raise ValueError(f"max_tokens must be a positive whole number; got {max_tokens!r}")
+        given = {"messages": messages, "model": model, "max_tokens": max_tokens, **create_kwargs}
+        if token_type is not None:
+            given["token_type"] = token_type
+        for name in ("stream", "auto_execute_tools", "autoExecuteTools"):
+            given.pop(name, None)  # they change how the answer arrives, not what it costs
+        params, _, _ = chat_request(given, function="estimate_cost")
         client = self._client
-        chosen = model or DEFAULT_MODEL
-        if not isinstance(chosen, str):
-            raise TypeError(f"model must be a string; got {type(chosen).__name__}")
+        chosen = params.model or DEFAULT_MODEL
         chosen = client.model_aliases.get(chosen, chosen)
+        wire_type = "spark" if params.token_type == "spark" else "sogni"
+        output_tokens = params.max_tokens or 4096
+        messages = list(params.messages)
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0
+        ):
+            raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}")
         stripped = []
         for index, message in enumerate(messages):
             if not isinstance(message, Mapping):
@@ -274,21 +299,20 @@ class Completions(Resource):
             raise TypeError(f"messages must be JSON values: {exc}") from None
         # JavaScript counts UTF-16 code units; Sogni's estimate is made from that length.
         input_tokens = (len(text.encode("utf-16-le")) // 2 + 3) // 4
-        output_tokens = max_tokens or 4096
         path = "/".join(
-            quote(str(item), safe="") for item in (token_type, chosen, input_tokens, output_tokens)
+            quote(str(item), safe="") for item in (wire_type, chosen, input_tokens, output_tokens)
         )
-        options = None
-        if timeout is not None:
+        options, deadline = None, None
+        if timeout is not None:  # bounds every attempt and the waits between them
             options = RequestOptions(timeout=(min(client.timeout[0], timeout), timeout))
-        data = client._request(
-            "GET", f"/api/v1/job-llm/estimate/{path}", options=options, parse=decode_json
+            deadline = time.monotonic() + timeout
+        found = client._request(
+            "GET",
+            f"/api/v1/job-llm/estimate/{path}",
+            options=options,
+            parse=_quote_of,
+            deadline=deadline,
         )
-        found = data.get("quote") if isinstance(data, dict) else None
-        if not isinstance(found, dict):
-            found = data.get("data", {}).get("quote") if isinstance(data, dict) else None
-        if not isinstance(found, dict):
-            raise OpenAIError("Sogni's estimate answer has no 'quote' object")
         estimate: CostEstimate = converter.structure(found, CostEstimate)
         return estimate
 

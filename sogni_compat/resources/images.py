@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .._errors import APIError
+from .._errors import APIError, WaitTimeoutError
 from .._params import RequestOptions, ToolLoopOptions
 from ..types.images import Image, ImagesResponse
 from ._base import Resource
@@ -28,6 +28,17 @@ __all__ = ["Images"]
 #: OpenAI's image model names: they select Sogni's default image model.
 OPENAI_IMAGE_MODELS = frozenset(
     {"dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5"}
+)
+#: Sogni keywords ``generate``/``edit`` take (camelCase too); ``extra_body`` goes into the
+#: tool's arguments.
+_SOGNI_KEYWORDS = (
+    "token_type",
+    "billing_mode",
+    "app_source",
+    "safe_content_filter",
+    "max_estimated_capacity_units",
+    "confirm_cost",
+    "extra_body",
 )
 _SIZE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
 _FORMATS = ("url", "b64_json")
@@ -93,8 +104,11 @@ class Images(Resource):
         ``user`` are accepted and not sent (Sogni's tool has no such settings).
         ``on_progress`` is an ``on_tool_progress`` callback (or ``"bar"``); ``timeout`` bounds
         the whole run in seconds (default: the client's ``tool_timeout``), after which the
-        workflow is cancelled and :class:`APIError` raised. Other keywords (``token_type``,
-        ``billing_mode``, ...) are forwarded as for the tool loop.
+        workflow is cancelled and :class:`~sogni_compat.WaitTimeoutError` raised. Sogni's
+        ``token_type``, ``billing_mode``, ``app_source``, ``safe_content_filter``,
+        ``max_estimated_capacity_units`` and ``confirm_cost`` (camelCase too) are sent with the
+        workflow; ``extra_body`` is merged into the tool's arguments (e.g. ``{"seed": 3}``).
+        Any other keyword is a ``TypeError`` before anything is sent.
         """
         del quality, style, user
         dimensions = _check(prompt, n, size, response_format)
@@ -165,18 +179,27 @@ class Images(Resource):
         mask: bytes | None = None,
     ) -> ImagesResponse:
         from .._tools import _Executor, _ToolFailedError  # noqa: PLC0415 - on first use
+        from .._workflow import WorkflowTimeoutError  # noqa: PLC0415
         from ..hosted_tools import catalog  # noqa: PLC0415
         from ..types import ChatCompletionMessageToolCall, Function  # noqa: PLC0415
+        from ._durable import SETTING_ALIASES, keywords, settings  # noqa: PLC0415
 
+        what = "images.edit" if images else "images.generate"
+        given = keywords(sogni, _SOGNI_KEYWORDS, what, SETTING_ALIASES)
+        extra = given.pop("extra_body", None)
+        if extra is not None:
+            if not isinstance(extra, Mapping):
+                raise TypeError("extra_body must be a dict (merged into the tool's arguments)")
+            arguments.update(extra)
         client = self._client
+        sogni = settings(given, client)
         runner = client if timeout is None else client.with_options(tool_timeout=timeout)
         # The image as an upload of the step: the media context uploads bytes as they are.
         parts = [{"type": "image_url", "image_url": data} for data in images]
         body: dict[str, Any] = {
             "messages": [{"role": "user", "content": parts}] if parts else [],
             "sogni_tools": True,
-            "app_source": sogni.get("app_source", client.app_source),
-            **{k: v for k, v in sogni.items() if k != "app_source"},
+            **sogni,
         }
         executor = _Executor(
             runner, body, RequestOptions(), ToolLoopOptions(on_tool_progress=on_progress)
@@ -192,9 +215,16 @@ class Images(Resource):
         try:
             result = executor._run_hosted(call, tool, arguments)
         except _ToolFailedError as exc:  # what the tool loop would tell the model
-            what = "edit" if images else "generate"
+            if _timed_out(exc, WorkflowTimeoutError):
+                seconds = runner.tool_timeout
+                raise WaitTimeoutError(
+                    f"{what}: the image was not ready within timeout={seconds:g} s; its "
+                    "workflow was cancelled",
+                    job_id=_workflow_id(exc) or "",
+                    cancelled=True,
+                ) from None
             # APIError masks the key in its message; the unmasked cause is not chained.
-            raise APIError(f"images.{what}: {exc}", body=None) from None
+            raise APIError(f"{what}: {exc}", body=None) from None
         content = json.loads(result.content)
         data = [Image(url=url) for url in result.result_urls]
         if response_format == "b64_json":
@@ -214,3 +244,19 @@ class Images(Resource):
         from .._vision import download_image  # noqa: PLC0415 - https-only, capped, bounded
 
         return base64.b64encode(download_image(self._client, url, "image")).decode("ascii")
+
+
+def _timed_out(error: BaseException, timeout_class: type[BaseException]) -> bool:
+    """Whether the tool failed because its deadline passed (a timeout in its causes)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, timeout_class) or "did not finish within" in str(seen):
+            return True
+        seen = seen.__cause__
+    return False
+
+
+def _workflow_id(error: BaseException) -> str | None:
+    """The workflow id a failure message names, if any."""
+    found = re.search(r"workflow (\S+)", str(error))
+    return found.group(1) if found else None

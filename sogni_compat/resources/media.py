@@ -80,11 +80,14 @@ def kind_and_bytes(
             )
         data = _whole(name)
     elif callable(getattr(file, "read", None)):
-        data = file.read(MAX_MEDIA_BYTES + 1)
+        try:
+            data = file.read(MAX_MEDIA_BYTES + 1)
+        except UnicodeDecodeError:
+            raise TypeError("file must be opened in binary mode ('rb')") from None
         given = getattr(file, "name", None)
         name = given if isinstance(given, str) else None
         if not isinstance(data, bytes):
-            raise TypeError("file must be opened in binary mode")
+            raise TypeError("file must be opened in binary mode ('rb')")
     else:
         raise TypeError(f"file must be bytes, a path or a binary file; got {type(file).__name__}")
     if not data:

@@ -15,11 +15,14 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._convert import converter
+from .._errors import WaitTimeoutError
 from .._params import ALIASES, KNOWN_KEYWORDS, RequestOptions, chat_request
 from .._workflow import FollowedEvent, run_of, success_data
 from ..types.durable import SETTLED_STATUSES, ChatRun, RunEvent
 from ._base import Resource
 from ._durable import (
+    MAX_LISTING_BYTES,
+    check_after,
     check_id,
     follow,
     idempotency_headers,
@@ -113,24 +116,46 @@ def _as_run(data: Mapping[str, Any]) -> ChatRun:
 
 def _run_event(event: FollowedEvent) -> RunEvent:
     made: RunEvent = converter.structure(event.data, RunEvent)
-    if made.type is None:
+    if not isinstance(made.type, str):
         made.type = event.event
+    if not isinstance(made.payload, dict):
+        made.payload = {}
+    if not isinstance(made.sequence, int) or isinstance(made.sequence, bool):
+        made.sequence = None
     if made.sequence is None and event.id is not None and event.id.isdigit():
         made.sequence = int(event.id)
     return made
 
 
 def _settling(event: FollowedEvent) -> bool:
-    kind = event.data.get("type") or event.event
+    kind = event.data.get("type")
+    kind = kind if isinstance(kind, str) else event.event
     return kind in SETTLING_EVENTS
 
 
 def _settled(snapshot: Mapping[str, Any]) -> bool:
-    return snapshot.get("status") in SETTLED_STATUSES
+    status = snapshot.get("status")
+    return isinstance(status, str) and status in SETTLED_STATUSES
 
 
-def run_body(client: OpenAI, kwargs: Mapping[str, Any]) -> tuple[dict[str, Any], RequestOptions]:
-    """The ``POST chat/runs`` body and options for ``create()``'s keywords; checks them all."""
+def _waiting_on(snapshot: Mapping[str, Any]) -> str | None:
+    """The tool call a waiting snapshot waits on (``None`` unless it is a cost pause)."""
+    waiting = snapshot.get("waiting")
+    details = waiting.get("details") if isinstance(waiting, dict) else None
+    if not isinstance(details, dict) or not isinstance(details.get("costApprovalPreview"), dict):
+        return None
+    preview = details["costApprovalPreview"]
+    call = details.get("toolCallId") or preview.get("toolCallId")
+    return call if isinstance(call, str) else ""
+
+
+def run_body(
+    client: OpenAI, kwargs: Mapping[str, Any], function: str = "chat.runs.create"
+) -> tuple[dict[str, Any], RequestOptions]:
+    """The ``POST chat/runs`` body and options for ``create()``'s keywords; checks them all.
+
+    ``function`` names the call in error messages.
+    """
     run_given: dict[str, Any] = {}
     chat_given: dict[str, Any] = {}
     for key, value in kwargs.items():
@@ -138,23 +163,21 @@ def run_body(client: OpenAI, kwargs: Mapping[str, Any]) -> tuple[dict[str, Any],
         if name in _RUN_KEYWORDS:
             if value is not None:
                 if name in run_given:
-                    raise TypeError(f"chat.runs.create(): pass {name!r} once")
+                    raise TypeError(f"{function}(): pass {name!r} once")
                 run_given[name] = value
             continue
         chat_name = ALIASES.get(key, key)
         if chat_name not in _CHAT_KEYWORDS:
             if chat_name not in KNOWN_KEYWORDS:
                 known = sorted(_CHAT_KEYWORDS | _RUN_KEYWORDS.keys())
-                keywords({key: value}, known, "chat.runs.create", _RUN_ALIASES)
+                keywords({key: value}, known, function, _RUN_ALIASES)
             raise TypeError(
-                f"chat.runs.create(): {key!r} does not apply to a durable run (the server runs "
+                f"{function}(): {key!r} does not apply to a durable run (the server runs "
                 "the model, the tools and the rounds itself)"
             )
         chat_given[key] = value
     explicit_tools = any(ALIASES.get(k, k) == "sogni_tools" for k in chat_given)
-    params, options, _ = chat_request(
-        chat_given, app_source=client.app_source, function="chat.runs.create"
-    )
+    params, options, _ = chat_request(chat_given, app_source=client.app_source, function=function)
     wire = converter.unstructure(params)
     model = wire.get("model")
     if isinstance(model, str):
@@ -251,8 +274,10 @@ def _external_messages(client: OpenAI, messages: Any, *, dry_run: bool) -> Any:
             upload = _source(source, where, client.allow_local_files)
             if upload is None or upload.load is None:
                 raise ValueError(
-                    f"{where}: a durable run takes images as http(s) URLs; this one cannot be "
-                    "uploaded (local files need allow_local_files=True)"
+                    f"{where}: a durable run takes images as http(s) URLs, so local images are "
+                    "uploaded first; a path given as a string is read only by a client made "
+                    "with OpenAI(allow_local_files=True) (or pass a pathlib.Path, bytes or a "
+                    "data URI)"
                 )
             try:
                 data, content_type = upload.load()
@@ -305,9 +330,13 @@ class Runs(Resource):
     def events(self, run_id: str, *, after: int | str | None = None) -> builtins.list[RunEvent]:
         """The run's events so far (after sequence ``after``), as one list."""
         path = path_of("chat/runs", check_id(run_id, "run_id"))
-        query = None if after is None else {"after": str(after)}
+        query = None if after is None else {"after": check_after(after)}
         data = self._client._request(
-            "GET", f"{path}/events", options=RequestOptions(extra_query=query), parse=success_data
+            "GET",
+            f"{path}/events",
+            options=RequestOptions(extra_query=query),
+            parse=success_data,
+            max_bytes=MAX_LISTING_BYTES,
         )
         found = data.get("events")
         items = found if isinstance(found, list) else []
@@ -363,7 +392,13 @@ class Runs(Resource):
             raise TypeError("approve_cost must be a function taking the run, returning a bool")
         report = progress_callback(on_progress)
         client = self._client
-        follower = self._follower(job, wait_budget(client, timeout), None)
+        #: Cost pauses already answered: a snapshot still showing one is not settled yet.
+        answered: set[str] = set()
+
+        def settled(snapshot: Mapping[str, Any]) -> bool:
+            return _settled(snapshot) and _waiting_on(snapshot) not in answered
+
+        follower = self._follower(job, wait_budget(client, timeout), None, settled)
         progress = _RunProgress(report)
 
         def cancel(reason: str) -> bool:
@@ -371,7 +406,8 @@ class Runs(Resource):
             return cancel_quietly(client, f"{path}/cancel", reason, client.timeout)
 
         with settle(job, cancel):
-            done = _settled(follower.fetch())
+            first = follower.fetch()
+            done = first is not None and settled(first)
             while True:
                 for event in follower.events(done):
                     run_event = _run_event(event)
@@ -380,24 +416,38 @@ class Runs(Resource):
                         on_event(run_event)
                 assert follower.final is not None
                 run = _as_run(follower.final)
-                waiting = run.waiting
+                waiting = run.wait_reason
                 preview = waiting.cost_approval_preview if waiting is not None else None
                 if run.status != "waiting_for_user" or approve_cost is None or preview is None:
                     return run
-                decision = "confirm" if approve_cost(run) else "cancel"
+                assert waiting is not None
+                call_id = waiting.tool_call_id
+                if call_id is None:
+                    return run  # a pause this client cannot answer: the caller decides
+                answer = approve_cost(run)
+                if not isinstance(answer, bool):
+                    raise TypeError(
+                        f"approve_cost must return True or False; it returned {answer!r} (the "
+                        "run still waits: confirm_cost() or cancel() it)"
+                    )
+                decision = "confirm" if answer else "cancel"
                 self.confirm_cost(
                     job,
-                    tool_call_id=waiting.tool_call_id if waiting else None,
+                    tool_call_id=call_id,
                     decision=decision,
-                    accepted_cost_preview=preview if decision == "confirm" else None,
+                    accepted_cost_preview=preview if answer else None,
                 )
+                answered.add(call_id)
                 follower.final, done = None, False
 
     def cancel(self, run_id: str, *, reason: str | None = None) -> ChatRun:
         """Stop the run (it stops billing); returns it as Sogni reports it then."""
         path = path_of("chat/runs", check_id(run_id, "run_id"))
         body = {} if reason is None else {"reason": str(reason)}
-        return _as_run(self._client._request("POST", f"{path}/cancel", body=body, parse=run_of))
+        # One attempt: a 409 ("already finished") is an answer, not a reason to retry.
+        return _as_run(
+            self._client._request("POST", f"{path}/cancel", body=body, parse=run_of, retries=0)
+        )
 
     def confirm_cost(
         self,
@@ -438,10 +488,17 @@ class Runs(Resource):
                 body=body,
                 options=RequestOptions(extra_headers=headers) if headers else None,
                 parse=run_of,
+                retries=0,
             )
         )
 
-    def _follower(self, job: str, seconds: float, after: object) -> Any:
+    def _follower(
+        self,
+        job: str,
+        seconds: float,
+        after: object,
+        settled: Callable[[Mapping[str, Any]], bool] = _settled,
+    ) -> Any:
         return follow(
             self._client,
             path_of("chat/runs", job),
@@ -450,7 +507,7 @@ class Runs(Resource):
             after=after,
             snapshot=run_of,
             final_event=_settling,
-            final_snapshot=_settled,
+            final_snapshot=settled,
             skip=frozenset({"run_status"}),
         )
 
@@ -470,9 +527,10 @@ class _RunProgress:
         """Report what ``event`` says about a tool call, if anything."""
         from .._tools import _eta, _percent, emit_progress  # noqa: PLC0415
 
-        if self._report is None or not (event.type or "").startswith("tool_call_"):
+        kind = event.type if isinstance(event.type, str) else ""
+        if self._report is None or not kind.startswith("tool_call_"):
             return
-        payload = event.payload
+        payload = event.payload if isinstance(event.payload, dict) else {}
         call_id = payload.get("toolCallId") or payload.get("tool_call_id")
         if not isinstance(call_id, str):
             return
@@ -508,7 +566,9 @@ def completion_from_run_call(client: OpenAI, kwargs: Mapping[str, Any], to_opena
     The run's tool calls and results become ``tool_history`` (one round), its media context
     ``media``; ``on_tool_progress`` sees the run's ``tool_call_*`` events. A run that waits
     for cost approval raises :class:`~sogni_compat.CostApprovalRequiredError`; a failed or
-    cancelled one :class:`~sogni_compat.APIError`. The wait is bounded by ``tool_timeout``.
+    cancelled one :class:`~sogni_compat.APIError`. The wait is bounded by the client's
+    ``tool_timeout`` (then the run is cancelled); an interruption (Ctrl-C) or any other error
+    while waiting cancels the run too, as the client-side loop does.
     """
     given = {ALIASES.get(key, key): value for key, value in kwargs.items()}
     given.pop("auto_execute_tools")
@@ -531,8 +591,26 @@ def completion_from_run_call(client: OpenAI, kwargs: Mapping[str, Any], to_opena
         given["media_context"] = _context_of_view(seed)
     progress = given.pop("on_tool_progress", None)
     runs = Runs(client)
-    run = runs.create(**given)
-    final = runs.wait(run.id, on_progress=progress)
+    body, options = run_body(client, given, function="create(auto_execute_tools='server')")
+    run = _as_run(client._request("POST", "chat/runs", body=body, options=options, parse=run_of))
+    if not run.id:
+        from .._errors import APIError  # noqa: PLC0415
+
+        raise APIError("Sogni started a chat run but did not say its id (runId)")
+    try:
+        final = runs.wait(run.id, on_progress=progress)
+    except BaseException as exc:
+        if not isinstance(exc, WaitTimeoutError):  # a timeout has cancelled it already
+            from .._tools import cancel_quietly  # noqa: PLC0415
+
+            reason = (
+                "interrupted by the user"
+                if isinstance(exc, KeyboardInterrupt)
+                else (f"the client stopped following it: {type(exc).__name__}")
+            )
+            path = path_of("chat/runs", run.id)
+            cancel_quietly(client, f"{path}/cancel", reason, client.timeout)
+        raise
     completion = completion_of_run(final)
     if to_openai:
         from .. import _openai_types  # noqa: PLC0415 - only in this mode
@@ -549,11 +627,13 @@ def completion_of_run(run: ChatRun) -> Any:
     from ..types import ChatCompletion, ChatCompletionMessageToolCall  # noqa: PLC0415
     from ..types.tools import MediaItem, MediaView, ToolResult, ToolRound  # noqa: PLC0415
 
+    waiting = run.wait_reason
     if run.status == "waiting_for_user":
-        if run.waiting is not None and run.waiting.cost_approval_preview is not None:
+        if waiting is not None and waiting.cost_approval_preview is not None:
             raise CostApprovalRequiredError(run=run)
-        message = run.waiting.message if run.waiting is not None else None
-        raise APIError(f"chat run {run.id} waits for the caller: {message or 'no reason given'}")
+        message = waiting.message if waiting is not None else None
+        told = message if isinstance(message, str) and message else "no reason given"
+        raise APIError(f"chat run {run.id} waits for the caller: {told}")
     final = run.final_response
     if run.status not in ("completed", "partial_failure") or final is None:
         reason = run.failure_reason or f"it ended with status {run.status!r}"
@@ -575,18 +655,19 @@ def completion_of_run(run: ChatRun) -> Any:
     calls = [
         converter.structure(call, ChatCompletionMessageToolCall)
         for call in run.tool_calls
-        if isinstance(call, dict)
+        if isinstance(call.get("id"), str) and isinstance(call.get("function"), dict)
     ]
-    by_id = {r.get("toolCallId"): r for r in run.tool_results if isinstance(r, dict)}
+    by_id = {r["toolCallId"]: r for r in run.tool_results if isinstance(r.get("toolCallId"), str)}
     results = []
     for call in calls:
         outcome = by_id.get(call.id, {})
         found = outcome.get("mediaUrls")
         urls = [u for u in found if isinstance(u, str)] if isinstance(found, list) else []
+        name = call.function.name if isinstance(call.function.name, str) else ""
         results.append(
             ToolResult(
                 tool_call_id=call.id,
-                tool_name=call.function.name,
+                tool_name=name,
                 success=outcome.get("success", True) is not False,
                 result_urls=[u for u in urls if isinstance(u, str)]
                 if isinstance(urls, list)

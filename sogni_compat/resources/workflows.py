@@ -20,7 +20,9 @@ from ..types.durable import Workflow, WorkflowEvent
 from ._base import Resource
 from ._durable import (
     MAX_LISTED,
+    MAX_LISTING_BYTES,
     SETTING_ALIASES,
+    check_after,
     check_id,
     follow,
     idempotency_headers,
@@ -56,8 +58,15 @@ _CREATE_KEYWORDS = (
     "timeout",
 )
 _CREATE_ALIASES = {**SETTING_ALIASES, "workflowId": "workflow_id"}
-_STEP_KEYS = {"toolName": "toolName", "tool": "toolName", "tool_name": "toolName"}
-_DEPENDS = ("dependsOn", "depends_on")
+_STEP_KEYS = {
+    "toolName": "toolName",
+    "tool": "toolName",
+    "tool_name": "toolName",
+    "dependsOn": "dependsOn",
+    "depends_on": "dependsOn",
+    "id": "id",
+    "arguments": "arguments",
+}
 
 
 def _as_workflow(data: Mapping[str, Any]) -> Workflow:
@@ -105,7 +114,16 @@ def check_steps(steps: object, has_media: bool) -> list[dict[str, Any]]:
             raise TypeError(f"{where} must be a dict with 'toolName' and 'arguments'")
         wire: dict[str, Any] = {}
         for key, value in step.items():
-            name = _STEP_KEYS.get(key) or ("dependsOn" if key in _DEPENDS else key)
+            name = _STEP_KEYS.get(key)
+            if name is None:
+                import difflib  # noqa: PLC0415 - only for the message
+
+                close = difflib.get_close_matches(str(key), list(_STEP_KEYS), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValueError(
+                    f"{where}: unknown step key {key!r} (a step has id, toolName, arguments "
+                    f"and depends_on){hint}"
+                )
             if name in wire:
                 raise TypeError(f"{where}: give {name!r} once")
             wire[name] = value
@@ -205,7 +223,12 @@ class Workflows(Resource):
         has_media = bool(references) or bool(media)
         body: dict[str, Any] = {}
         template = given.get("workflow_id")
-        if (given.get("steps") is None) == (template is None):
+        if given.get("steps") is None and template is None:
+            raise TypeError(
+                "workflows.create() needs steps=[...] (an inline plan) or workflow_id= (a "
+                "saved template)"
+            )
+        if given.get("steps") is not None and template is not None:
             raise TypeError("workflows.create() takes steps=[...] or workflow_id=, not both")
         if template is not None:
             body["workflow_id"] = check_id(template, "workflow_id")
@@ -268,7 +291,11 @@ class Workflows(Resource):
         while yielded < max_items:
             options = RequestOptions(extra_query={"limit": str(limit), "offset": str(offset)})
             data = self._client._request(
-                "GET", "creative-agent/workflows", options=options, parse=success_data
+                "GET",
+                "creative-agent/workflows",
+                options=options,
+                parse=success_data,
+                max_bytes=MAX_LISTING_BYTES,
             )
             page = data.get("workflows")
             items = (
@@ -286,12 +313,13 @@ class Workflows(Resource):
     ) -> builtins.list[WorkflowEvent]:
         """The workflow's events so far (after event id ``after``), as one list."""
         path = path_of("creative-agent/workflows", check_id(workflow_id, "workflow_id"))
-        query = None if after is None else {"after": str(after)}
+        query = None if after is None else {"after": check_after(after)}
         data = self._client._request(
             "GET",
             f"{path}/events",
             options=RequestOptions(extra_query=query),
             parse=success_data,
+            max_bytes=MAX_LISTING_BYTES,
         )
         found = data.get("events")
         events = [_event(item) for item in found] if isinstance(found, list) else []
@@ -367,10 +395,18 @@ class Workflows(Resource):
 
         state = _WorkflowState(workflow_id=job)
         with settle(job, cancel):
-            snapshot = follower.fetch()
-            names = [s.get("toolName") for s in snapshot.get("steps") or () if isinstance(s, dict)]
-            call = tool_call(job, " + ".join(n for n in names if isinstance(n, str)) or "workflow")
-            done = report_workflow_event(report, call, state, status_of(snapshot), snapshot)
+            snapshot = follower.fetch() or {}
+            steps = snapshot.get("steps")
+            names = [
+                step["toolName"]
+                for step in (steps if isinstance(steps, list) else ())
+                if isinstance(step, dict) and isinstance(step.get("toolName"), str)
+            ]
+            label = names[0] if len(names) == 1 else f"{job} ({len(names)} steps)"
+            call = tool_call(job, label if names else "workflow")
+            done = bool(snapshot) and report_workflow_event(
+                report, call, state, status_of(snapshot), snapshot
+            )
             for event in follower.events(done):
                 report_workflow_event(report, call, state, status_of(event.data), event.data)
         assert follower.final is not None
@@ -385,8 +421,9 @@ class Workflows(Resource):
         """Stop the workflow (it stops billing); returns it as Sogni reports it then."""
         path = path_of("creative-agent/workflows", check_id(workflow_id, "workflow_id"))
         body = {} if reason is None else {"reason": str(reason)}
+        # One attempt: a 409 ("already finished") is an answer, not a reason to retry.
         return _as_workflow(
-            self._client._request("POST", f"{path}/cancel", body=body, parse=workflow_of)
+            self._client._request("POST", f"{path}/cancel", body=body, parse=workflow_of, retries=0)
         )
 
     def resume(self, workflow_id: str, **kwargs: Any) -> Workflow:
@@ -399,7 +436,7 @@ class Workflows(Resource):
         path = path_of("creative-agent/workflows", check_id(workflow_id, "workflow_id"))
         body = settings(given, self._client)
         return _as_workflow(
-            self._client._request("POST", f"{path}/resume", body=body, parse=workflow_of)
+            self._client._request("POST", f"{path}/resume", body=body, parse=workflow_of, retries=0)
         )
 
     def reseed(self, workflow_id: str, **kwargs: Any) -> Workflow:

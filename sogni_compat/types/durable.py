@@ -8,6 +8,7 @@ response object.
 
 from __future__ import annotations
 
+import math
 import mimetypes
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -74,17 +75,57 @@ class BillingPreview(BaseObject):
 
     @property
     def estimated_capacity_units(self) -> float | None:
-        """Estimated capacity units (what ``max_estimated_capacity_units`` is compared with)."""
-        return self.estimatedCapacityUnits
+        """Estimated capacity units (what ``max_estimated_capacity_units`` is compared with).
+
+        ``None`` when the server sent no finite number (so are the other amounts).
+        """
+        return _amount(self.estimatedCapacityUnits)
 
     @property
     def cost_in_usd(self) -> float | None:
         """The estimate in US dollars."""
-        return self.costInUSD
+        return _amount(self.costInUSD)
+
+    @property
+    def cost_in_spark(self) -> float | None:
+        """The estimate in Spark points."""
+        return _amount(self.costInSpark)
+
+    @property
+    def cost_in_sogni(self) -> float | None:
+        """The estimate in SOGNI tokens."""
+        return _amount(self.costInSogni)
 
 
 def _settled(status: object) -> bool:
-    return status in SETTLED_STATUSES
+    return isinstance(status, str) and status in SETTLED_STATUSES
+
+
+def _amount(value: object) -> float | None:
+    """A finite number as ``float``; anything else (text, NaN, infinity) as ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _count(value: object) -> int | None:
+    """A whole number >= 0, else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
+
+
+def _urls(artifacts: object) -> list[str]:
+    """The http(s) URLs of a list of artifacts (anything else in it is skipped)."""
+    if not isinstance(artifacts, list):
+        return []
+    found = []
+    for artifact in artifacts:
+        url = getattr(artifact, "url", None) if isinstance(artifact, Artifact) else None
+        if isinstance(url, str) and url[:8].lower().startswith(("https://", "http://")):
+            found.append(url)
+    return found
 
 
 @response_type
@@ -115,17 +156,20 @@ class Workflow(BaseObject):
     @property
     def billing_preview(self) -> BillingPreview | None:
         """Sogni's cost estimate for the workflow, when it sent one."""
-        return self.billingPreview
+        preview = self.billingPreview
+        return preview if isinstance(preview, BillingPreview) else None
 
     @property
     def waiting_reason(self) -> str | None:
         """Why a ``waiting_for_user`` workflow waits (``cost_approval_required``...)."""
-        return self.waitingReason
+        reason = self.waitingReason
+        return reason if isinstance(reason, str) else None
 
     @property
     def awaiting_cost_approval(self) -> bool:
         """Whether the workflow waits for its cost to be approved (``resume`` approves)."""
-        return bool(self.awaitingCostApproval) or self.waitingReason == "cost_approval_required"
+        flagged = self.awaitingCostApproval is True
+        return flagged or self.waiting_reason == "cost_approval_required"
 
     @property
     def settled(self) -> bool:
@@ -134,8 +178,8 @@ class Workflow(BaseObject):
 
     @property
     def urls(self) -> list[str]:
-        """The URLs of its artifacts, in order."""
-        return [a.url for a in self.artifacts if isinstance(a.url, str)]
+        """The http(s) URLs of its artifacts, in order."""
+        return _urls(self.artifacts)
 
 
 @response_type
@@ -166,7 +210,8 @@ class FinalResponse(BaseObject):
     @property
     def finish_reason(self) -> str | None:
         """Why the model stopped (``stop``, ``length``...)."""
-        return self.finishReason
+        reason = self.finishReason
+        return reason if isinstance(reason, str) else None
 
 
 @response_type
@@ -180,13 +225,18 @@ class RunWaiting(BaseObject):
     @property
     def tool_call_id(self) -> str | None:
         """The tool call the run stopped before (for ``confirm_cost``)."""
-        value = self.details.get("toolCallId") or self.details.get("tool_call_id")
-        return value if isinstance(value, str) else None
+        details = self.details if isinstance(self.details, dict) else {}
+        value = details.get("toolCallId") or details.get("tool_call_id")
+        preview = details.get("costApprovalPreview")
+        if value is None and isinstance(preview, dict):
+            value = preview.get("toolCallId")
+        return value if isinstance(value, str) and value else None
 
     @property
     def cost_approval_preview(self) -> dict[str, Any] | None:
         """The preview to send back unchanged to ``confirm_cost`` (``None`` if not a cost pause)."""
-        value = self.details.get("costApprovalPreview")
+        details = self.details if isinstance(self.details, dict) else {}
+        value = details.get("costApprovalPreview")
         return value if isinstance(value, dict) else None
 
 
@@ -214,33 +264,45 @@ class ChatRun(BaseObject):
 
     @property
     def id(self) -> str:
-        """The run's id (``runId``)."""
-        return self.runId or ""
+        """The run's id (``runId``, or ``id`` when the server names it so)."""
+        given = self.runId or self._extra.get("id")
+        return given if isinstance(given, str) else ""
 
     @property
     def final_response(self) -> FinalResponse | None:
         """The answer of a completed run."""
-        return self.finalResponse
+        final = self.finalResponse
+        return final if isinstance(final, FinalResponse) else None
+
+    @property
+    def wait_reason(self) -> RunWaiting | None:
+        """Why a ``waiting_for_user`` run waits (``waiting``, when it is an object)."""
+        waiting = self.waiting
+        return waiting if isinstance(waiting, RunWaiting) else None
 
     @property
     def media_context(self) -> dict[str, Any]:
         """The run's media: ``images``, ``videos``, ``audio`` and the ``uploaded...`` lists."""
-        return self.mediaContext
+        context = self.mediaContext
+        return context if isinstance(context, dict) else {}
 
     @property
     def tool_calls(self) -> list[dict[str, Any]]:
         """The tool calls the model made, as OpenAI-style tool call objects."""
-        return self.toolCalls
+        calls = self.toolCalls
+        return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
 
     @property
     def tool_results(self) -> list[dict[str, Any]]:
         """What each executed tool call gave."""
-        return self.toolResults
+        found = self.toolResults
+        return [r for r in found if isinstance(r, dict)] if isinstance(found, list) else []
 
     @property
     def billing_preview(self) -> BillingPreview | None:
         """Sogni's cost estimate for the run, when it sent one."""
-        return self.billingPreview
+        preview = self.billingPreview
+        return preview if isinstance(preview, BillingPreview) else None
 
     @property
     def failure_reason(self) -> str | None:
@@ -257,8 +319,8 @@ class ChatRun(BaseObject):
 
     @property
     def urls(self) -> list[str]:
-        """The URLs of its artifacts, in order."""
-        return [a.url for a in self.artifacts if isinstance(a.url, str)]
+        """The http(s) URLs of its artifacts, in order."""
+        return _urls(self.artifacts)
 
 
 @response_type
@@ -273,7 +335,11 @@ class RunEvent(BaseObject):
 
 @response_type
 class CostEstimate(BaseObject):
-    """Sogni's quote for one LLM request (``chat.completions.estimate_cost``)."""
+    """Sogni's quote for one LLM request (``chat.completions.estimate_cost``).
+
+    The amounts (``usd``, ``sogni``, ``spark``...) are ``None`` unless the server sent a finite
+    number, so a ceiling check never compares text or NaN.
+    """
 
     costInUSD: float | None = None
     costInSogni: float | None = None
@@ -285,14 +351,39 @@ class CostEstimate(BaseObject):
     @property
     def usd(self) -> float | None:
         """The quote in US dollars."""
-        return self.costInUSD
+        return _amount(self.costInUSD)
+
+    @property
+    def cost_in_usd(self) -> float | None:
+        """The quote in US dollars (``costInUSD``)."""
+        return _amount(self.costInUSD)
+
+    @property
+    def cost_in_sogni(self) -> float | None:
+        """The quote in SOGNI tokens (``costInSogni``)."""
+        return _amount(self.costInSogni)
+
+    @property
+    def cost_in_spark(self) -> float | None:
+        """The quote in Spark points (``costInSpark``)."""
+        return _amount(self.costInSpark)
+
+    @property
+    def input_tokens(self) -> int | None:
+        """The input tokens the quote counts (``inputTokens``)."""
+        return _count(self.inputTokens)
+
+    @property
+    def output_tokens(self) -> int | None:
+        """The output budget the quote counts (``outputTokens``)."""
+        return _count(self.outputTokens)
 
     @property
     def sogni(self) -> float | None:
         """The quote in SOGNI tokens."""
-        return self.costInSogni
+        return _amount(self.costInSogni)
 
     @property
     def spark(self) -> float | None:
         """The quote in Spark points."""
-        return self.costInSpark
+        return _amount(self.costInSpark)
