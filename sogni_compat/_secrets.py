@@ -9,6 +9,7 @@ behind an error that may hold a key.
 
 from __future__ import annotations
 
+import collections
 import copy
 import logging
 import re
@@ -40,36 +41,51 @@ MIN_SECRET_LENGTH = 8
 
 
 class _Secrets:
-    """The keys of live clients, each with its whole-token pattern and a count of holders."""
+    """The keys of live clients, each with its whole-token pattern and a count of holders.
+
+    A client's key is forgotten by a garbage-collection finalizer, which may run in the middle
+    of :meth:`add` on the same thread: :meth:`discard` therefore never waits for the lock. It
+    queues the key and applies the queue when the lock is free, or leaves it to the holder.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._held: dict[str, tuple[re.Pattern[str], int]] = {}
+        self._forgotten: collections.deque[str] = collections.deque()
         #: ``(key, pattern)`` pairs, replaced (never mutated) so readers need no lock.
         self.patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
     def add(self, secret: str) -> None:
+        # Whole tokens only: not inside a longer run of letters and digits (right after a JSON
+        # escape such as \n counts as a token start: raw bodies hold those).
+        made = re.compile(
+            rf"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])){re.escape(secret)}(?![A-Za-z0-9])"
+        )
         with self._lock:
-            pattern, count = self._held.get(secret, (None, 0))
-            if pattern is None:
-                # Whole tokens only: not inside a longer run of letters and digits (right after
-                # a JSON escape such as \n counts as a token start: raw bodies hold those).
-                pattern = re.compile(
-                    rf"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])){re.escape(secret)}(?![A-Za-z0-9])"
-                )
+            pattern, count = self._held.get(secret, (made, 0))
             self._held[secret] = (pattern, count + 1)
+            self._apply_forgotten()
             self._publish()
 
     def discard(self, secret: str) -> None:
-        with self._lock:
+        self._forgotten.append(secret)
+        if self._lock.acquire(blocking=False):
+            try:
+                self._apply_forgotten()
+                self._publish()
+            finally:
+                self._lock.release()
+
+    def _apply_forgotten(self) -> None:
+        while self._forgotten:
+            secret = self._forgotten.popleft()
             entry = self._held.get(secret)
             if entry is None:
-                return
+                continue
             if entry[1] > 1:
                 self._held[secret] = (entry[0], entry[1] - 1)
             else:
                 del self._held[secret]
-            self._publish()
 
     def _publish(self) -> None:
         self.patterns = tuple((key, found) for key, (found, _) in self._held.items())

@@ -87,15 +87,20 @@ def success_data(response: requests.Response) -> dict[str, Any]:
     return data
 
 
-def workflow_of(response: requests.Response) -> dict[str, Any]:
-    """The workflow object of a workflow answer."""
+def _object_of(response: requests.Response, key: str) -> dict[str, Any]:
+    """``data.<key>`` of a success answer (or ``data`` itself when it has no such key)."""
     data = success_data(response)
-    workflow = data.get("workflow", data)
-    if not isinstance(workflow, dict):
+    found = data.get(key, data)
+    if not isinstance(found, dict):
         raise APIResponseValidationError(
-            "Sogni's answer has no 'workflow' object", response=response, body=data
+            f"Sogni's answer has no {key!r} object", response=response, body=data
         )
-    return workflow
+    return found
+
+
+def workflow_of(response: requests.Response) -> dict[str, Any]:
+    """The workflow object of a workflow answer (``data.workflow``)."""
+    return _object_of(response, "workflow")
 
 
 def status_of(data: Mapping[str, Any]) -> str | None:
@@ -122,13 +127,7 @@ def _header_safe(event_id: str | None) -> str | None:
 
 def run_of(response: requests.Response) -> dict[str, Any]:
     """The run object of a durable chat run answer (``data.run``)."""
-    data = success_data(response)
-    run = data.get("run", data)
-    if not isinstance(run, dict):
-        raise APIResponseValidationError(
-            "Sogni's answer has no 'run' object", response=response, body=data
-        )
-    return run
+    return _object_of(response, "run")
 
 
 def _opened(response: requests.Response) -> requests.Response:

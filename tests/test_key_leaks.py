@@ -478,3 +478,26 @@ def test_genuine_openai_clients_hold_no_key_and_mask_echoes(hostile: Serve) -> N
     assert_hidden(str(caught.value) + repr(caught.value.body))
     assert_hidden(pickle.dumps(caught.value).decode("latin-1"))
     assert_hidden("".join(traceback.format_exception(caught.value)))
+
+
+def test_forgetting_a_key_inside_the_registry_lock_does_not_deadlock() -> None:
+    """A client collected while another registers its key (same thread) is forgotten later."""
+    import threading
+
+    from sogni_compat._secrets import _SECRETS, forget_secret, mask, register_secret
+
+    register_secret("sk-collected-0123456789")
+    finished = threading.Event()
+
+    def forget_while_locked() -> None:
+        with _SECRETS._lock:  # what a GC finalizer running inside add() sees
+            forget_secret("sk-collected-0123456789")
+        finished.set()
+
+    worker = threading.Thread(target=forget_while_locked, daemon=True)
+    worker.start()
+    assert finished.wait(5), "forget_secret waited for a lock its own thread holds"
+    register_secret("sk-another-live-key-0123")
+    assert mask("sk-collected-0123456789") == "sk-collected-0123456789"
+    assert mask("sk-another-live-key-0123") == "***"
+    forget_secret("sk-another-live-key-0123")

@@ -349,7 +349,7 @@ class Workflow:
             ],
             "artifacts": list(self.artifacts) if status == "completed" else [],
             "billingPreview": billing_preview(self.units),
-            "createdAt": self.created,
+            "createdAt": _wall(self.created),
         }
         if status == "waiting_for_user":
             workflow["waitingReason"] = "cost_approval_required"
@@ -478,3 +478,12 @@ def vision_uploads(messages: Sequence[Any]) -> list[str]:
                     if isinstance(url, str):
                         found.append(url)
     return found
+
+
+def _wall(moment: float) -> str:
+    """A ``time.monotonic()`` moment as the ISO 8601 UTC time it was."""
+    import datetime  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    seconds = time.time() - (time.monotonic() - moment)
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).isoformat()

@@ -1134,7 +1134,8 @@ _RUN_SETTLED = frozenset({"waiting_for_user", "completed", "failed", "cancelled"
 
 
 def _run_event(number: int, kind: str, payload: dict[str, Any], moment: float) -> dict[str, Any]:
-    return {"sequence": number, "type": kind, "at": moment, "payload": payload}
+    at = time.time() - (time.monotonic() - moment)
+    return {"sequence": number, "type": kind, "at": round(at, 3), "payload": payload}
 
 
 def _next_run_event(emulator: LocalSogniServer, run: ChatRun, number: int) -> bytes | None:

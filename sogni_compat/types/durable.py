@@ -129,7 +129,33 @@ def _urls(artifacts: object) -> list[str]:
 
 
 @response_type
-class Workflow(BaseObject):
+class _Job(BaseObject):
+    """What workflows and runs share: a status, artifacts and a cost estimate."""
+
+    status: str | None = None
+    artifacts: list[Artifact] = attrs.field(factory=list)
+    billingPreview: BillingPreview | None = None
+    createdAt: Any = None
+
+    @property
+    def billing_preview(self) -> BillingPreview | None:
+        """Sogni's cost estimate, when it sent one."""
+        preview = self.billingPreview
+        return preview if isinstance(preview, BillingPreview) else None
+
+    @property
+    def settled(self) -> bool:
+        """Whether it finished or waits for the caller (nothing changes until someone acts)."""
+        return _settled(self.status)
+
+    @property
+    def urls(self) -> list[str]:
+        """The http(s) URLs of its artifacts, in order."""
+        return _urls(self.artifacts)
+
+
+@response_type
+class Workflow(_Job):
     """A durable Sogni creative workflow (``client.workflows``).
 
     ``status`` is ``queued``, ``running``, ``waiting_for_user``, ``completed``,
@@ -137,27 +163,17 @@ class Workflow(BaseObject):
     """
 
     workflowId: str | None = None
-    status: str | None = None
     progress: float | None = None
     steps: list[dict[str, Any]] = attrs.field(factory=list)
-    artifacts: list[Artifact] = attrs.field(factory=list)
-    billingPreview: BillingPreview | None = None
     waitingReason: str | None = None
     awaitingCostApproval: bool | None = None
     error: Any = None
-    createdAt: Any = None
 
     @property
     def id(self) -> str:
         """The workflow's id (``workflowId``, or ``id`` when the server names it so)."""
         given = self.workflowId or self._extra.get("id")
         return given if isinstance(given, str) else ""
-
-    @property
-    def billing_preview(self) -> BillingPreview | None:
-        """Sogni's cost estimate for the workflow, when it sent one."""
-        preview = self.billingPreview
-        return preview if isinstance(preview, BillingPreview) else None
 
     @property
     def waiting_reason(self) -> str | None:
@@ -170,16 +186,6 @@ class Workflow(BaseObject):
         """Whether the workflow waits for its cost to be approved (``resume`` approves)."""
         flagged = self.awaitingCostApproval is True
         return flagged or self.waiting_reason == "cost_approval_required"
-
-    @property
-    def settled(self) -> bool:
-        """Whether it finished or waits for the caller (nothing changes until someone acts)."""
-        return _settled(self.status)
-
-    @property
-    def urls(self) -> list[str]:
-        """The http(s) URLs of its artifacts, in order."""
-        return _urls(self.artifacts)
 
 
 @response_type
@@ -241,7 +247,7 @@ class RunWaiting(BaseObject):
 
 
 @response_type
-class ChatRun(BaseObject):
+class ChatRun(_Job):
     """A durable chat run (``client.chat.runs``): a server-owned tool conversation.
 
     ``status`` is as for workflows; ``final_response.content`` is the answer once
@@ -249,18 +255,14 @@ class ChatRun(BaseObject):
     """
 
     runId: str | None = None
-    status: str | None = None
     model: str | None = None
     messages: list[Any] = attrs.field(factory=list)
     toolCalls: list[dict[str, Any]] = attrs.field(factory=list)
     toolResults: list[dict[str, Any]] = attrs.field(factory=list)
     mediaContext: dict[str, Any] = attrs.field(factory=dict)
-    artifacts: list[Artifact] = attrs.field(factory=list)
     finalResponse: FinalResponse | None = None
     waiting: RunWaiting | None = None
-    billingPreview: BillingPreview | None = None
     failureReason: Any = None
-    createdAt: Any = None
 
     @property
     def id(self) -> str:
@@ -299,28 +301,12 @@ class ChatRun(BaseObject):
         return [r for r in found if isinstance(r, dict)] if isinstance(found, list) else []
 
     @property
-    def billing_preview(self) -> BillingPreview | None:
-        """Sogni's cost estimate for the run, when it sent one."""
-        preview = self.billingPreview
-        return preview if isinstance(preview, BillingPreview) else None
-
-    @property
     def failure_reason(self) -> str | None:
         """Why a ``failed`` run failed, as text."""
         reason = self.failureReason
         if isinstance(reason, dict):
             reason = reason.get("message") or str(reason)
         return None if reason is None else str(reason)
-
-    @property
-    def settled(self) -> bool:
-        """Whether it finished or waits for the caller."""
-        return _settled(self.status)
-
-    @property
-    def urls(self) -> list[str]:
-        """The http(s) URLs of its artifacts, in order."""
-        return _urls(self.artifacts)
 
 
 @response_type
