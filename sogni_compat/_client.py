@@ -54,7 +54,9 @@ from ._transport import (
     check_base_url,
     close_session,
     new_session,
+    prepare,
     read_body,
+    transmit,
     transport_settings,
 )
 from ._version import __version__
@@ -736,10 +738,14 @@ class OpenAI:
             timeout = options.timeout or timeout
         url = f"{self.base_url}/{path}" if path[:1] != "/" else self._root_url(path)
         session = self._session
-        prepared = session.prepare_request(
-            requests.Request(
-                method, url, headers=headers, params=params or None, data=data, auth=_keep_headers
-            )
+        prepared = prepare(
+            session,
+            method,
+            url,
+            headers=headers,
+            params=params or None,
+            data=data,
+            auth=_keep_headers,
         )
         del headers  # the prepared request holds them; keep them out of frame locals
         # ``stream=True`` always: a body is read below against the deadline.
@@ -893,9 +899,7 @@ class OpenAI:
             else min(max_bytes, self.max_response_bytes)
         )
         try:
-            response = self._session.send(
-                prepared, timeout=timeout, allow_redirects=False, **settings
-            )
+            response = transmit(self._session, prepared, timeout, settings)
             if response.status_code >= 300:  # an error page: its start is enough
                 read_body(response, deadline, ERROR_BODY_LIMIT, truncate=True)
             elif not stream:

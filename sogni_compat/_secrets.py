@@ -58,9 +58,7 @@ class _Secrets:
     def add(self, secret: str) -> None:
         # Whole tokens only: not inside a longer run of letters and digits (right after a JSON
         # escape such as \n counts as a token start: raw bodies hold those).
-        made = re.compile(
-            rf"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])){re.escape(secret)}(?![A-Za-z0-9])"
-        )
+        made = re.compile(rf"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])){re.escape(secret)}(?![A-Za-z0-9])")
         with self._lock:
             pattern, count = self._held.get(secret, (made, 0))
             self._held[secret] = (pattern, count + 1)
