@@ -754,47 +754,60 @@ class OpenAI:
             settings = self._transport = transport_settings(session, url)
         budget = timeout[0] + timeout[1]
         debug = logger.isEnabledFor(logging.DEBUG)
-        retrying = (self._no_retry if retries == 0 else self._retry).retrying
-        if deadline is not None:
-            retrying = retrying.copy(stop=retrying.stop | _stop_at(deadline))
+
+        def attempt(number: int) -> tuple[_T, requests.Response, int]:
+            if self._pacer is not None:
+                self._pacer.wait()
+            started = time.monotonic()
+            ends = started + budget if deadline is None else min(started + budget, deadline)
+            if ends <= started:
+                raise APITimeoutError(request=prepared)
+            token = DEADLINE.set(ends)
+            try:
+                response = self._attempt(
+                    prepared, settings, timeout, stream, ends, max_bytes=max_bytes
+                )
+                if debug:
+                    logger.debug(
+                        "%s %s -> %d (attempt %d, %.1f ms)",
+                        method,
+                        mask(str(prepared.url)),
+                        response.status_code,
+                        number,
+                        (time.monotonic() - started) * 1000,
+                    )
+                if response.status_code >= 300:
+                    try:
+                        error = error_from_response(response)
+                    finally:
+                        response.close()
+                    raise error
+                try:
+                    return parse(response), response, number - 1
+                except BaseException:
+                    response.close()
+                    raise
+            finally:
+                DEADLINE.reset(token)
 
         try:
-            for attempt in retrying:
-                with attempt:
-                    number = attempt.retry_state.attempt_number
-                    if self._pacer is not None:
-                        self._pacer.wait()
-                    started = time.monotonic()
-                    ends = started + budget if deadline is None else min(started + budget, deadline)
-                    if ends <= started:
-                        raise APITimeoutError(request=prepared)
-                    token = DEADLINE.set(ends)
-                    try:
-                        response = self._attempt(
-                            prepared, settings, timeout, stream, ends, max_bytes=max_bytes
-                        )
-                        if debug:
-                            logger.debug(
-                                "%s %s -> %d (attempt %d, %.1f ms)",
-                                method,
-                                mask(str(prepared.url)),
-                                response.status_code,
-                                number,
-                                (time.monotonic() - started) * 1000,
-                            )
-                        if response.status_code >= 300:
-                            try:
-                                error = error_from_response(response)
-                            finally:
-                                response.close()
-                            raise error
-                        try:
-                            return parse(response), response, number - 1
-                        except BaseException:
-                            response.close()
-                            raise
-                    finally:
-                        DEADLINE.reset(token)
+            # The first attempt runs outside tenacity (most calls need no other); a failure
+            # enters the retry loop as its first attempt, so tenacity decides, waits and
+            # counts exactly as if it had made that attempt itself.
+            try:
+                return attempt(1)
+            except BaseException as exc:
+                first: BaseException | None = exc
+            retrying = (self._no_retry if retries == 0 else self._retry).retrying
+            if deadline is not None:
+                retrying = retrying.copy(stop=retrying.stop | _stop_at(deadline))
+            for trying in retrying:
+                with trying:
+                    number = trying.retry_state.attempt_number
+                    if first is not None:
+                        failed, first = first, None
+                        raise failed
+                    return attempt(number)
         except OpenAIError as exc:
             scrub(exc)
             raise
