@@ -82,6 +82,16 @@ def _check_tool_calls(calls: object, where: str) -> str | None:
 _STRING_DELTA_KEYS = frozenset(("content", "role", "reasoning_content", "refusal"))
 
 
+#: The converter's structure function for chunks, looked up once (not per chunk).
+_CHUNK_HOOK: Any = None
+
+
+def _chunk_hook() -> Any:
+    global _CHUNK_HOOK  # noqa: PLW0603 - a cache filled on first use
+    _CHUNK_HOOK = converter.get_structure_hook(ChatCompletionChunk)
+    return _CHUNK_HOOK
+
+
 def check_chunk(data: dict[str, Any]) -> str | None:
     """Why ``data`` is not a usable chunk, or ``None`` (a missing ``index`` is filled in)."""
     choices = data.get("choices")
@@ -512,7 +522,10 @@ class Stream:
         problem = check_chunk(data)
         if problem is not None:
             raise _malformed(problem, data)
-        chunk: ChatCompletionChunk = converter.structure(data, ChatCompletionChunk)
+        hook = _CHUNK_HOOK
+        if hook is None:
+            hook = _chunk_hook()
+        chunk: ChatCompletionChunk = hook(data, ChatCompletionChunk)
         return chunk
 
     def _iterate(self) -> Iterator[ChatCompletionChunk]:

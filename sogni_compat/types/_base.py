@@ -299,7 +299,8 @@ def structure_fn_for(
             else:
                 extra[key] = value
         obj = cls(**known)
-        obj._extra = extra
+        if extra:  # otherwise the empty dict the constructor made stays
+            obj._extra = extra
         obj._fields_set = known
         return obj
 
