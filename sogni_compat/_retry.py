@@ -1,4 +1,9 @@
-"""When to retry and how long to wait: a pure decision function and a tenacity policy around it."""
+"""When to retry and how long to wait: a pure decision function and a tenacity policy around it.
+
+tenacity is imported when a policy is first asked for its controller: a call's first attempt
+runs without it, so a script whose calls all succeed never imports it (tenacity pulls in
+tornado when that is installed, as it is wherever Jupyter is).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,15 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import tenacity
 
 from ._config import INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY, RETRY_JITTER
 from ._errors import APIConnectionError, APIStatusError
+
+if TYPE_CHECKING:
+    import tenacity
 
 logger = logging.getLogger("sogni_compat")
 
@@ -45,7 +53,7 @@ def backoff(retry_number: int, rand: Callable[[], float] = random.random) -> flo
     return delay * (1 - RETRY_JITTER * rand())
 
 
-def _wait(state: tenacity.RetryCallState) -> float:
+def _wait(state: Any) -> float:
     outcome = state.outcome
     exc = outcome.exception() if outcome is not None else None
     asked = retry_decision(exc)[1] if exc is not None else None
@@ -58,7 +66,7 @@ def _retryable(exc: BaseException) -> bool:
     return retry_decision(exc)[0]
 
 
-def _log_retry(state: tenacity.RetryCallState) -> None:
+def _log_retry(state: Any) -> None:
     if logger.isEnabledFor(logging.DEBUG):
         outcome = state.outcome
         exc = outcome.exception() if outcome is not None else None
@@ -71,25 +79,33 @@ def _log_retry(state: tenacity.RetryCallState) -> None:
         )
 
 
-@attrs.frozen
+@attrs.define
 class RetryPolicy:
     """How many times to retry and how to sleep; builds one reusable tenacity controller."""
 
     max_retries: int
     sleep: Callable[[float], None] = time.sleep
-    retrying: tenacity.Retrying = attrs.field(init=False, eq=False, repr=False)
+    _retrying: tenacity.Retrying | None = attrs.field(
+        default=None, init=False, eq=False, repr=False
+    )
 
-    def __attrs_post_init__(self) -> None:
-        # tenacity keeps per-call state in thread-locals, so one controller serves all threads.
-        object.__setattr__(
-            self,
-            "retrying",
-            tenacity.Retrying(
+    @property
+    def retrying(self) -> tenacity.Retrying:
+        """The tenacity controller, made (and tenacity imported) on first use.
+
+        tenacity keeps per-call state in thread-locals, so one controller serves all threads;
+        two threads asking at once may each build one, which is harmless.
+        """
+        made = self._retrying
+        if made is None:
+            import tenacity  # noqa: PLC0415 - only once a call needs a retry
+
+            made = self._retrying = tenacity.Retrying(
                 stop=tenacity.stop_after_attempt(self.max_retries + 1),
                 retry=tenacity.retry_if_exception(_retryable),
                 wait=_wait,
                 sleep=self.sleep,
                 before_sleep=_log_retry,
                 reraise=True,
-            ),
-        )
+            )
+        return made

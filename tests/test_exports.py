@@ -79,3 +79,26 @@ def test_plain_import_leaves_streaming_and_tools_for_later() -> None:
     for module in ("_streaming", "_sse", "_tools", "types.chunk", "types.tools", "testing"):
         assert f"sogni_compat.{module}'" not in loaded
     assert "sogni_compat._client'" in loaded
+
+
+def test_a_successful_call_does_not_import_tenacity() -> None:
+    """Import, client and one successful call leave tenacity unimported (it loads on a retry)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from sogni_compat.testing import LocalSogniServer\n"
+        "with LocalSogniServer() as server, server.client() as client:\n"
+        "    client.chat.completions.create(messages=[{'role': 'user', 'content': 'hi'}])\n"
+        "    print('tenacity' in sys.modules)\n"
+        "    server.fail_next(status=503)\n"
+        "    client.with_options(max_retries=1).chat.completions.create(\n"
+        "        messages=[{'role': 'user', 'content': 'hi'}])\n"
+        "    print('tenacity' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]
