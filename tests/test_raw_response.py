@@ -155,3 +155,23 @@ def test_loop_conflict_is_refused_before_downloading_images(
     with pytest.raises(ValueError, match="auto_execute_tools"):
         client.chat.completions.with_raw_response.create(messages=messages, auto_execute_tools=True)
     assert len(mock.calls) == 0
+
+
+@responses.activate
+def test_large_answers_parse_and_raw_responses_keep_their_body() -> None:
+    """A large answer parses (its bytes let go first); with_raw_response still has the body."""
+    from ._helpers import completion
+
+    big = completion("x" * 200_000)
+    responses.post("https://api.test/v1/chat/completions", json=big)
+    client = OpenAI(api_key="sk-raw-large-0123456789", base_url="https://api.test/v1")
+    answer = client.chat.completions.create(messages=[{"role": "user", "content": "hi"}])
+    assert answer.choices[0].message.content == "x" * 200_000
+    raw = client.chat.completions.with_raw_response.create(
+        messages=[{"role": "user", "content": "hi"}]
+    )
+    assert json.loads(raw.content)["choices"][0]["message"]["content"] == "x" * 200_000
+    utf16 = json.dumps(big).encode("utf-16")  # JSON may come in UTF-16: the bytes are parsed
+    responses.post("https://api.test/v1/chat/completions", body=utf16)
+    again = client.chat.completions.create(messages=[{"role": "user", "content": "hi"}])
+    assert again.choices[0].message.content == "x" * 200_000

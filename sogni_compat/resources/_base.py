@@ -20,10 +20,33 @@ if TYPE_CHECKING:
 __all__ = ["Resource", "check_completion", "decode_json"]
 
 
-def decode_json(response: requests.Response) -> Any:
-    """The JSON of a 2xx answer; :class:`APIResponseValidationError` when it is not JSON."""
+def decode_json(response: requests.Response, *, release: bool = False) -> Any:
+    """The JSON of a 2xx answer; :class:`APIResponseValidationError` when it is not JSON.
+
+    ``release``: nobody reads the body again, so it is decoded to text and the bytes are let
+    go before parsing: a large answer then peaks at two copies (text and parsed value), not
+    three.
+    """
     with translate_transport_errors(response.request):
         content = response.content
+    if release and len(content) > _RELEASE_ABOVE:
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:  # not UTF-8 (JSON may be UTF-16 or -32): parse the bytes
+            pass
+        else:
+            response._content = b""
+            del content
+            try:
+                return loads(text)
+            except ValueError as exc:
+                start = excerpt(text[:200], 200)
+                raise APIResponseValidationError(
+                    f"The server answered {response.status_code} with a body that is not "
+                    f"valid JSON ({exc}): {start!r}",
+                    response=response,
+                    body=start,
+                ) from None
     try:
         return loads(content)
     except ValueError as exc:
@@ -34,6 +57,10 @@ def decode_json(response: requests.Response) -> Any:
             response=response,
             body=start,
         ) from None
+
+
+#: Bodies larger than this are released before parsing when the caller allows it.
+_RELEASE_ABOVE = 64 * 1024
 
 
 def check_completion(data: Any) -> str | None:

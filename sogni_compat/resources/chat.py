@@ -55,8 +55,8 @@ def _quote_of(response: requests.Response) -> dict[str, Any]:
     return found
 
 
-def _completion(response: requests.Response) -> ChatCompletion:
-    data = decode_json(response)
+def _completion(response: requests.Response, *, release: bool = False) -> ChatCompletion:
+    data = decode_json(response, release=release)
     problem = check_completion(data)
     if problem is not None:
         raise APIResponseValidationError(
@@ -71,6 +71,11 @@ def _completion(response: requests.Response) -> ChatCompletion:
 
 #: Libraries that read answers as genuine openai objects, and whether their streams do too.
 _OPENAI_ONLY_CALLERS = {"langchain_openai": False, "haystack": True}
+
+
+def _completion_once(response: requests.Response) -> ChatCompletion:
+    """:func:`_completion` for a plain ``create()``: nobody reads the body bytes again."""
+    return _completion(response, release=True)
 
 
 def _refuse_openai_only_caller(stream: bool) -> None:
@@ -393,6 +398,8 @@ class Completions(Resource):
             if stream
             else _legacy_completion
             if options.legacy_functions
+            else _completion_once
+            if mode == "parsed" and not to_openai
             else _completion
         )
         if spec is not None:
