@@ -5,7 +5,11 @@ latency, and memory while streaming.
 
 Run from the repository root (``pip install -e ".[bench]"`` adds openai and matplotlib):
 
-    python benchmarks/run.py            # about two minutes; --quick for a rough look
+    python benchmarks/run.py            # about ten minutes; --quick for a rough look
+
+The last step runs ``benchmarks/floors.py`` (the lower floors: plain requests, urllib3, a
+read1 SSE loop, a fresh interpreter's first request, peak memory, ``parse()``, 16 threads) and
+adds its ratios to the results.
 
 The project's ``LocalSogniServer`` runs in a separate process, so its CPU is not counted; every
 measurement runs in a fresh interpreter; the contenders alternate run by run and the medians
@@ -43,6 +47,18 @@ TARGETS = {
     "call_vs_openai": ("CPU per call vs openai", 0.65),
     "chunk_vs_openai": ("CPU per streamed chunk vs openai", 0.50),
     "response_event_vs_chunk": ("CPU per Responses stream event vs per chat chunk", 1.50),
+}
+#: The floors' targets (issue 18): ratios of ``benchmarks/floors.py``.
+FLOOR_TARGETS = {
+    "small call vs requests": 0.75,
+    "206 KB request vs requests": 1.0,
+    "1 MB answer vs requests": 1.0,
+    "text chunk vs read1 loop": 1.3,
+    "tool-call chunk vs read1 loop": 1.3,
+    "first request vs requests": 1.3,
+    "peak memory, 4 MB answer, vs requests": 1.0,
+    "parse() vs openai": 0.4,
+    "16-thread throughput vs openai (higher is better)": 2.0,
 }
 FIRST_CHUNK_LIMIT_MS = 20.0
 #: Growth allowed between a tenth of the stream and its end for memory to count as flat.
@@ -147,7 +163,7 @@ def main() -> None:
     results: dict[str, Any] = {}
     try:
         subprocess.run([sys.executable, "-c", "import sogni_compat"], env=ENV, check=True)
-        print("1/5 import time and memory ...", flush=True)
+        print("1/6 import time and memory ...", flush=True)
         modules = ["sogni_compat", *(["openai"] if have_openai else []), "requests"]
         imports: dict[str, list[dict[str, Any]]] = {m: [] for m in modules}
         for _ in range(runs * 2 + 1):
@@ -160,21 +176,21 @@ def main() -> None:
             m: statistics.median(r["rss_kb"] for r in v) / 1024 for m, v in imports.items()
         }
 
-        print("2/5 CPU per non-streaming call ...", flush=True)
+        print("2/6 CPU per non-streaming call ...", flush=True)
         results["cpu_per_call_us"] = interleaved(
             runs,
             [*clients, "requests"],
             lambda c: worker("call", c, url, calls)["cpu_per_call"] * 1e6,
         )
 
-        print(f"3/5 CPU per streamed chunk ({chunks:,} chunks) ...", flush=True)
+        print(f"3/6 CPU per streamed chunk ({chunks:,} chunks) ...", flush=True)
         results["cpu_per_chunk_us"] = interleaved(
             runs,
             [*clients, "responses"],
             lambda c: worker("chunk", c, url, chunks)["cpu_per_chunk"] * 1e6,
         )
 
-        print("4/5 first-chunk latency ...", flush=True)
+        print("4/6 first-chunk latency ...", flush=True)
         latencies: dict[str, list[float]] = {}
         for contender in clients:
             ours.send(("stall", firsts, 0.05))
@@ -185,7 +201,7 @@ def main() -> None:
             c: sorted(v)[int(len(v) * 0.95) - 1] * 1000 for c, v in latencies.items()
         }
 
-        print(f"5/5 memory while streaming {long_stream:,} chunks ...", flush=True)
+        print(f"5/6 memory while streaming {long_stream:,} chunks ...", flush=True)
         results["stream_rss_mb"] = {
             c: [kb / 1024 for kb in worker("memory", c, url, long_stream)["rss_kb"]]
             for c in clients
@@ -193,6 +209,11 @@ def main() -> None:
     finally:
         ours.send(("stop",))
         server.join(5)
+
+    print("6/6 the floors (benchmarks/floors.py) ...", flush=True)
+    floors = [sys.executable, str(HERE / "floors.py"), *(["--quick"] if options.quick else [])]
+    subprocess.run(floors, env=ENV, check=True, stdout=subprocess.DEVNULL)
+    results["floors"] = json.loads((HERE / "out" / "floors.json").read_text(encoding="utf-8"))
 
     results["import_ms"] = {m: s * 1000 for m, s in results["import_seconds"].items()}
     results["stream_growth_mb"] = {
@@ -282,6 +303,26 @@ def write_results(results: dict[str, Any], have_openai: bool, charted: bool, out
         f"| memory while streaming | +{ours:.2f} MB | flat (≤ {FLAT_LIMIT_KB} KB) | "
         f"{'yes' if ours * 1024 <= FLAT_LIMIT_KB else 'NO'} |"
     )
+    floors = results.get("floors", {}).get("ratios", {})
+    if floors:
+        lines += [
+            "",
+            "Against the floors (`benchmarks/floors.py`: one process, paired shuffled rounds):",
+            "",
+            "| ratio | measured | target | met |",
+            "|---|---|---|---|",
+        ]
+        for name, value in floors.items():
+            bound = FLOOR_TARGETS.get(name)
+            if bound is None:
+                lines.append(f"| {name} | {value:.2f}× | – | – |")
+                continue
+            higher = name.startswith("16-thread")
+            met = value >= bound if higher else value <= bound
+            sign = "≥" if higher else "≤"
+            lines.append(
+                f"| {name} | {value:.2f}× | {sign} {bound:.2f}× | {'yes' if met else 'NO'} |"
+            )
     lines += ["", *(f"Note: {note}" for note in results["notes"])]
     if charted:
         lines += ["", "![benchmark chart](results.png)"]

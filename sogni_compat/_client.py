@@ -46,7 +46,7 @@ from ._errors import (
 )
 from ._pacing import Pacer, check_rate
 from ._params import RequestOptions, Timeout, check_app_source, check_headers, check_timeout
-from ._retry import RetryPolicy
+from ._retry import RetryPolicy, retry_decision
 from ._secrets import Secret, forget_secret, mask, register_secret, scrub
 from ._transport import (
     DEADLINE,
@@ -412,7 +412,6 @@ class OpenAI:
         self._default_query = dict(default_query or {})
         self._sleep = sleep or time.sleep
         self._retry = RetryPolicy(max_retries, self._sleep)
-        self._no_retry = RetryPolicy(0, self._sleep)
         self._pacer = Pacer(rate, self._sleep) if rate is not None else None
         self._owns_session = http_client is None
         self._session = (
@@ -797,8 +796,14 @@ class OpenAI:
             try:
                 return attempt(1)
             except BaseException as exc:
-                first: BaseException | None = exc
-            retrying = (self._no_retry if retries == 0 else self._retry).retrying
+                if retries == 0 or self.max_retries == 0 or not retry_decision(exc)[0]:
+                    raise  # nothing to retry: tenacity is not needed (nor imported)
+                failure = exc
+            first: BaseException | None = failure
+            try:
+                retrying = self._retry.retrying
+            except (ImportError, OSError):  # e.g. no file descriptor left to import with
+                raise failure from None
             if deadline is not None:
                 retrying = retrying.copy(stop=retrying.stop | _stop_at(deadline))
             for trying in retrying:

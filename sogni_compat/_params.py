@@ -259,6 +259,10 @@ def _check_media_references(_: object, __: attrs.Attribute[Any], refs: object) -
             )
 
 
+#: An HTTP header name (RFC 9110 token), as requests checks it.
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+
+
 def check_headers(headers: object, name: str) -> None:
     """Header names and values must be strings without line breaks (``None`` removes one)."""
     if headers is None:
@@ -276,6 +280,10 @@ def check_headers(headers: object, name: str) -> None:
                 f"{name}[{key!r}] holds a character that cannot be sent in an HTTP header "
                 "(only Latin-1 can)"
             )
+        if not _HEADER_NAME.match(key):
+            raise ValueError(f"{name}[{key!r}] is not a valid HTTP header name")
+        if value is not None and value[:1] in (" ", "\t"):
+            raise ValueError(f"{name}[{key!r}]: a header value may not start with whitespace")
 
 
 def check_timeout(value: object, name: str = "timeout") -> Timeout | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import http.client
+import inspect
 import io
 import ipaddress
 import socket
@@ -24,11 +25,11 @@ import time
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any
-from urllib.parse import urlencode
 
 import requests
 import requests.adapters
 import requests.cookies
+import requests.models
 import urllib3
 import urllib3.connection
 import urllib3.util
@@ -346,16 +347,36 @@ def transport_settings(session: requests.Session, url: str) -> dict[str, Any]:
 # -- a lighter path through requests --------------------------------------------------------
 
 _NO_BODY_METHODS = frozenset({"GET", "HEAD"})
+#: requests' own query encoding (``None`` values left out, sequences repeated).
+_encode_params = requests.models.RequestEncodingMixin._encode_params  # type: ignore[attr-defined]
+
+
+def _unchanged(function: object, name: str) -> bool:
+    """Whether ``function`` is requests' own ``Session.<name>``, not a patch or a wrapper."""
+    return (
+        inspect.isfunction(function)
+        and function.__module__ == "requests.sessions"
+        and function.__qualname__ == f"Session.{name}"
+        and not hasattr(function, "__wrapped__")
+    )
 
 
 def plain_session(session: requests.Session) -> bool:
     """Whether ``session`` adds nothing per request that :func:`prepare` would skip.
 
-    That is: no cookies, no hooks and no default query parameters. A session with any of them
-    (a user's ``http_client`` may have them) goes through ``Session.prepare_request`` and
-    ``Session.send`` as usual.
+    That is: a ``requests.Session`` itself (not a subclass), whose ``send`` and
+    ``prepare_request`` are requests' own (tracing tools and ``requests_mock`` patch them),
+    with no cookies, hooks or default query parameters. Any other session goes through
+    ``Session.prepare_request`` and ``Session.send`` as usual.
     """
-    return not session.cookies and not any(session.hooks.values()) and not session.params
+    return (
+        type(session) is requests.Session
+        and _unchanged(requests.Session.send, "send")
+        and _unchanged(requests.Session.prepare_request, "prepare_request")
+        and not session.cookies
+        and not any(session.hooks.values())
+        and not session.params
+    )
 
 
 def prepare(
@@ -376,13 +397,14 @@ def prepare(
     directly: the session's default headers under ours, the query encoded, ``Content-Length``
     as requests sets it. Anything else takes requests' own path.
     """
-    if not (url.isascii() and plain_session(session)):
+    if not (url.isascii() and "?" not in url and "#" not in url and plain_session(session)):
         return session.prepare_request(
             requests.Request(method, url, headers=headers, params=params, data=data, auth=auth)
         )
     prepared = requests.PreparedRequest()
     prepared.method = method
-    prepared.url = f"{url}?{urlencode(params, doseq=True)}" if params else url
+    query = _encode_params(params) if params else ""
+    prepared.url = f"{url}?{query}" if query else url
     merged: CaseInsensitiveDict[str] = CaseInsensitiveDict(session.headers)  # type: ignore[arg-type]
     merged.update(headers)
     for name in [name for name, value in merged.items() if value is None]:
@@ -393,6 +415,9 @@ def prepare(
         merged["Content-Length"] = "0"
     prepared.headers = merged
     prepared.body = data
+    # An empty jar, as prepare_cookies leaves: a retry that goes through Session.send (once
+    # the session holds a cookie) reads it when it handles a redirect.
+    prepared._cookies = requests.cookies.RequestsCookieJar()  # type: ignore[attr-defined]
     return prepared
 
 

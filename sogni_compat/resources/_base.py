@@ -31,7 +31,7 @@ def decode_json(response: requests.Response, *, release: bool = False) -> Any:
         content = response.content
     if release and len(content) > _RELEASE_ABOVE:
         try:
-            text = content.decode("utf-8")
+            text = content.decode("utf-8-sig")  # as json.loads reads bytes: a BOM is skipped
         except UnicodeDecodeError:  # not UTF-8 (JSON may be UTF-16 or -32): parse the bytes
             pass
         else:
@@ -40,6 +40,7 @@ def decode_json(response: requests.Response, *, release: bool = False) -> Any:
             try:
                 return loads(text)
             except ValueError as exc:
+                response._content = text.encode()  # the error's response keeps its body
                 start = excerpt(text[:200], 200)
                 raise APIResponseValidationError(
                     f"The server answered {response.status_code} with a body that is not "
@@ -59,8 +60,10 @@ def decode_json(response: requests.Response, *, release: bool = False) -> Any:
         ) from None
 
 
-#: Bodies larger than this are released before parsing when the caller allows it.
-_RELEASE_ABOVE = 64 * 1024
+#: Bodies larger than this are released before parsing when the caller allows it (1 MiB:
+#: where the copy matters; smaller bodies stay readable on the response, e.g. in a test's
+#: ``responses.calls``).
+_RELEASE_ABOVE = 1024 * 1024
 
 
 def check_completion(data: Any) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -59,6 +60,8 @@ def _completion(response: requests.Response, *, release: bool = False) -> ChatCo
     data = decode_json(response, release=release)
     problem = check_completion(data)
     if problem is not None:
+        if release and not response._content:  # the error's response keeps its body
+            response._content = json.dumps(data).encode()
         raise APIResponseValidationError(
             f"The server's answer is not a chat completion: {problem}",
             response=response,
