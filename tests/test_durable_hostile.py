@@ -257,3 +257,21 @@ def test_a_stalled_first_snapshot_times_out_as_a_wait() -> None:
         with pytest.raises(WaitTimeoutError):
             client.workflows.wait("wf1", timeout=1.5)
         assert any(r.path.endswith("/cancel") for r in server.requests)
+
+
+def test_a_slow_listing_is_bounded_by_its_timeout() -> None:
+    """list(timeout=) ends a listing whose pages keep coming slowly."""
+    from sogni_compat import APITimeoutError
+
+    def script(exchange: Exchange) -> None:
+        exchange.wait(0.4)
+        page = [{"workflowId": f"wf{n}", "status": "completed"} for n in range(2)]
+        exchange.send(ok("workflows", page))
+
+    with (
+        HostileServer(script) as server,
+        server.client() as client,
+        pytest.raises(APITimeoutError),
+    ):
+        for _ in client.workflows.list(limit=2, timeout=1.5):
+            pass

@@ -10,6 +10,7 @@ an earlier step's media (or the uploads, ``"$input_media"``) into an argument.
 from __future__ import annotations
 
 import builtins
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -268,13 +269,21 @@ class Workflows(Resource):
         return _as_workflow(self._client._request("GET", path, parse=workflow_of))
 
     def list(
-        self, *, limit: int = 20, offset: int = 0, max_items: int = MAX_LISTED
+        self,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        max_items: int = MAX_LISTED,
+        timeout: float | None = None,
     ) -> Iterator[Workflow]:
         """Every workflow of the account, newest first, fetched ``limit`` at a time.
 
         An iterator: pages are requested as it advances, and it stops at a short page or
-        after ``max_items`` (a bound against a server that never ends a listing).
+        after ``max_items`` (a bound against a server that never ends a listing). Each page
+        is bounded by the client's timeout; ``timeout`` also bounds all of them together,
+        counted from the first page (past it, :class:`~sogni_compat.APITimeoutError`).
         """
+        seconds = None if timeout is None else wait_budget(self._client, timeout)
         for name, value, low, high in (
             ("limit", limit, 1, 100),
             ("offset", offset, 0, None),
@@ -284,11 +293,16 @@ class Workflows(Resource):
                 raise ValueError(f"{name} must be a whole number >= {low}; got {value!r}")
             if high is not None and value > high:
                 raise ValueError(f"{name} must be at most {high}; got {value!r}")
-        return self._pages(limit, offset, max_items)
+        return self._pages(limit, offset, max_items, seconds)
 
-    def _pages(self, limit: int, offset: int, max_items: int) -> Iterator[Workflow]:
+    def _pages(
+        self, limit: int, offset: int, max_items: int, seconds: float | None
+    ) -> Iterator[Workflow]:
         yielded = 0
+        deadline = None
         while yielded < max_items:
+            if seconds is not None and deadline is None:
+                deadline = time.monotonic() + seconds
             options = RequestOptions(extra_query={"limit": str(limit), "offset": str(offset)})
             data = self._client._request(
                 "GET",
@@ -296,6 +310,7 @@ class Workflows(Resource):
                 options=options,
                 parse=success_data,
                 max_bytes=MAX_LISTING_BYTES,
+                deadline=deadline,
             )
             page = data.get("workflows")
             items = (
