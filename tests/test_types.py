@@ -158,3 +158,22 @@ def test_wrong_nested_shapes_are_kept_not_rejected(
     answer = client.chat.completions.create(messages=USER)
     assert cast(object, answer.usage) == "n/a"
     assert cast(object, answer.created) == "yesterday"
+
+
+def test_structure_keeps_extras_defaults_and_sent_names() -> None:
+    """Objects built from JSON keep unknown keys, default the absent ones, remember the sent."""
+    from sogni_compat._convert import converter
+    from sogni_compat.types import ChatCompletionChunk
+
+    plain = {"id": "c1", "choices": [{"index": 0, "delta": {"content": "hi"}}]}
+    chunk = converter.structure(plain, ChatCompletionChunk)
+    assert chunk.choices[0].delta.content == "hi"
+    assert chunk.model_fields_set == {"id", "choices"}
+    assert chunk.to_dict() == plain
+    assert chunk.choices[0].finish_reason is None
+    odd = {"id": "c2", "choices": [], "sogni_extra": {"x": 1}, "created": "soon"}
+    other = converter.structure(odd, ChatCompletionChunk)
+    assert other.sogni_extra == {"x": 1}
+    created: object = other.created
+    assert created == "soon"  # kept, not coerced
+    assert other.to_dict() == odd

@@ -277,6 +277,80 @@ class BaseObject:
         return f"{type(self).__name__}({', '.join(parts)})"
 
 
+_MISSING = object()
+
+
+def _generated(
+    cls: type[BaseObject],
+    names: frozenset[str],
+    nested: dict[str, Callable[[Any], Any]],
+    general: Callable[[Any, Any], BaseObject],
+) -> Callable[[Any, Any], BaseObject]:
+    """A straight-line structure function for ``cls``: each field read once, no ``__init__``.
+
+    It handles the common case, a dict whose every key is a field; anything else (extras,
+    not a dict) is handed to ``general``. Generated once per class, as attrs generates its
+    own methods.
+    """
+    fields = list(attrs.fields(cls))
+    env: dict[str, Any] = {
+        "new": object.__new__,
+        "cls": cls,
+        "MISSING": _MISSING,
+        "general": general,
+        "dict_type": dict,
+    }
+    lines = [
+        "def structure(data, _=None):",
+        "    if type(data) is not dict_type:",
+        "        return general(data, _)",
+        "    get = data.get",
+        "    present = 0",
+        "    obj = new(cls)",
+    ]
+    for number, field in enumerate(fields):
+        name = field.name
+        default = field.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            env[f"factory{number}"] = default.factory
+            fallback = f"factory{number}()"
+        elif default is attrs.NOTHING:  # a required field: the general path says it is missing
+            fallback = "general(data, _)"
+        else:
+            env[f"default{number}"] = default
+            fallback = f"default{number}"
+        if name.startswith("_"):
+            if default is not attrs.NOTHING:  # one without a default stays unset, as in attrs
+                lines.append(f"    obj.{name} = {fallback}")
+            continue
+        missing = (
+            f"        return {fallback}"
+            if fallback == "general(data, _)"
+            else f"        obj.{name} = {fallback}"
+        )
+        lines += [
+            f"    value = get({name!r}, MISSING)",
+            "    if value is MISSING:",
+            missing,
+            "    else:",
+            "        present += 1",
+        ]
+        if name in nested:
+            env[f"convert{number}"] = nested[name]
+            lines.append(f"        obj.{name} = value if value is None else convert{number}(value)")
+        else:
+            lines.append(f"        obj.{name} = value")
+    lines += [
+        "    if present != len(data):",
+        "        return general(data, _)",
+        "    obj._fields_set = data",
+        "    return obj",
+    ]
+    exec(compile("\n".join(lines), f"<structure {cls.__qualname__}>", "exec"), env)
+    made: Callable[[Any, Any], BaseObject] = env["structure"]
+    return made
+
+
 def structure_fn_for(
     cls: type[BaseObject], nested: dict[str, Callable[[Any], Any]]
 ) -> Callable[[Any, Any], BaseObject]:
@@ -287,7 +361,7 @@ def structure_fn_for(
     """
     names = frozenset(cls._field_names())
 
-    def structure(data: Any, _: Any = None) -> BaseObject:
+    def general(data: Any, _: Any = None) -> BaseObject:
         if not isinstance(data, dict):
             raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
         known: dict[str, Any] = {}
@@ -304,4 +378,4 @@ def structure_fn_for(
         obj._fields_set = known
         return obj
 
-    return structure
+    return _generated(cls, names, nested, general)
