@@ -9,7 +9,7 @@ from __future__ import annotations
 from sogni_compat import ChatCompletion, ChatCompletionMessageToolCall, OpenAI, ToolProgress
 from sogni_compat.hosted_tools import HostedTool, catalog
 from sogni_compat.testing import LocalSogniServer
-from sogni_compat.types import MediaView, ToolHandoff
+from sogni_compat.types import ChatRun, CostEstimate, MediaView, ToolHandoff, Workflow
 
 
 def report(call: ChatCompletionMessageToolCall, progress: ToolProgress) -> None:
@@ -33,6 +33,19 @@ def main() -> None:
         handoff: ToolHandoff | None = answer.tool_handoff
         urls: list[str] = media.urls
         print(text, urls, handoff)
+        started: Workflow = typed_client.workflows.create(
+            steps=[{"tool": "generate_image", "arguments": {"prompt": "a cat"}}]
+        )
+        done: Workflow = typed_client.workflows.wait(started.id, on_progress=report)
+        run: ChatRun = typed_client.chat.runs.create(
+            messages=[{"role": "user", "content": "Generate an image of a fox"}]
+        )
+        finished: ChatRun = typed_client.chat.runs.wait(run.id)
+        quote: CostEstimate = typed_client.chat.completions.estimate_cost(
+            messages=[{"role": "user", "content": "Hi"}]
+        )
+        usd: float | None = quote.usd
+        print(done.urls, finished.urls, usd)
     tool: HostedTool | None = catalog().get("generate_image")
     print(tool.execution if tool is not None else "unknown")
 
