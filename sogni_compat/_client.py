@@ -667,6 +667,7 @@ class OpenAI:
         deadline: float | None = None,
         retries: Literal[0] | None = None,
         max_bytes: int | None = None,
+        final_statuses: frozenset[int] = frozenset(),
     ) -> _T:
         """Send one logical request (see :meth:`_send`) and return ``parse(response)``."""
         return self._send(
@@ -679,6 +680,7 @@ class OpenAI:
             deadline=deadline,
             retries=retries,
             max_bytes=max_bytes,
+            final_statuses=final_statuses,
         )[0]
 
     def _send(
@@ -693,6 +695,7 @@ class OpenAI:
         deadline: float | None = None,
         retries: Literal[0] | None = None,
         max_bytes: int | None = None,
+        final_statuses: frozenset[int] = frozenset(),
     ) -> tuple[_T, requests.Response, int]:
         """Send one logical request, retrying as the policy says.
 
@@ -703,7 +706,8 @@ class OpenAI:
         read seconds; ``parse`` runs inside the attempt, so a connection failure while
         reading is retried like one while sending. ``deadline`` (a ``time.monotonic()``
         moment) bounds every attempt and every wait between them; ``retries=0`` makes one
-        attempt only; ``max_bytes`` lowers ``max_response_bytes`` for this request. Raises
+        attempt only; ``max_bytes`` lowers ``max_response_bytes`` for this request;
+        ``final_statuses`` are statuses never retried for this request. Raises
         :class:`APIStatusError` subclasses for 3xx-5xx answers (a
         redirect is never followed), :class:`APIConnectionError` for transport failures,
         :class:`APITimeoutError` past a deadline and :class:`APIResponseValidationError` for
@@ -796,7 +800,12 @@ class OpenAI:
             try:
                 return attempt(1)
             except BaseException as exc:
-                if retries == 0 or self.max_retries == 0 or not retry_decision(exc)[0]:
+                if (
+                    retries == 0
+                    or self.max_retries == 0
+                    or not retry_decision(exc)[0]
+                    or getattr(exc, "status_code", None) in final_statuses
+                ):
                     raise  # nothing to retry: tenacity is not needed (nor imported)
                 failure = exc
             first: BaseException | None = failure
@@ -806,6 +815,17 @@ class OpenAI:
                 raise failure from None
             if deadline is not None:
                 retrying = retrying.copy(stop=retrying.stop | _stop_at(deadline))
+            if final_statuses:
+                import tenacity  # noqa: PLC0415 - imported by the controller already
+
+                retrying = retrying.copy(
+                    retry=tenacity.retry_if_exception(
+                        lambda error: (
+                            retry_decision(error)[0]
+                            and getattr(error, "status_code", None) not in final_statuses
+                        )
+                    )
+                )
             for trying in retrying:
                 with trying:
                     number = trying.retry_state.attempt_number

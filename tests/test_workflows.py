@@ -205,12 +205,13 @@ def test_idempotency_key_returns_the_first_start(server: LocalSogniServer, clien
 
 
 def test_too_many_active_workflows_is_a_conflict(server: LocalSogniServer, client: OpenAI) -> None:
-    """Sogni's 409 for a full account is raised as ConflictError (not retried at once)."""
+    """Sogni's 409 for a full account is raised as ConflictError, not sent again at once."""
     server.max_active_workflows = 1
     server.workflow_seconds = 30
     client.workflows.create(steps=CAT_THEN_MOVE[:1])
     with pytest.raises(ConflictError, match="Too many active workflows"):
         client.workflows.create(steps=CAT_THEN_MOVE[:1])
+    assert len(sent(server)) == 2  # the refused start was not sent again at once
 
 
 @pytest.mark.parametrize(

@@ -260,6 +260,9 @@ class Workflows(Resource):
             body=body,
             options=self._options(headers, seconds),
             parse=workflow_of,
+            # 409: too many active workflows. Sogni asks callers to wait for one to finish,
+            # not to send again at once: it is the caller's to wait out (ConflictError).
+            final_statuses=frozenset({409}),
         )
         return _as_workflow(workflow)
 
