@@ -27,13 +27,12 @@ import inspect
 import json
 import logging
 import math
-import mimetypes
 import time
 import typing
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 import attrs
 import cattrs
@@ -984,24 +983,14 @@ def _find_data_uri(value: object, path: str = "") -> str | None:
     return None
 
 
-_KIND_WORDS: dict[str, MediaKind] = {"image": "image", "video": "video", "audio": "audio"}
 _WEB = ("https://", "http://")
 
 
 def _artifact_kind(artifact: Mapping[str, Any], tool: str) -> MediaKind:
-    """An artifact's media kind, from the first of these that says.
+    """An artifact's media kind, as its fields or URL say, else as the tool's name says."""
+    from .types.durable import media_kind_of  # noqa: PLC0415 - only for media results
 
-    ``kind`` (Sogni's field), ``type``, ``mediaType`` or ``mimeType``; else the URL's file
-    extension; else the tool's name.
-    """
-    for key in ("kind", "type", "mediaType", "media_type", "mimeType", "mime_type"):
-        value = artifact.get(key)
-        if isinstance(value, str) and value:
-            kind = _KIND_WORDS.get(value.lower().split("/", 1)[0])
-            if kind is not None:
-                return kind
-    guessed = mimetypes.guess_type(urlsplit(str(artifact.get("url", ""))).path)[0]
-    kind = _KIND_WORDS.get((guessed or "").split("/", 1)[0])
+    kind = media_kind_of(artifact)
     if kind is not None:
         return kind
     if "video" in tool:

@@ -206,6 +206,12 @@ class Follower:
             timeout=(connect, min(read, remaining)),
         )
 
+    def _snapshot(self) -> dict[str, Any]:
+        """One ``GET`` of the resource, within the deadline."""
+        return self.client._request(
+            "GET", self.path, options=self._options(), parse=self.snapshot, deadline=self.deadline
+        )
+
     def fetch(self) -> dict[str, Any] | None:
         """The resource's snapshot now, or ``None`` after a passing failure (a 5xx, a drop).
 
@@ -213,13 +219,7 @@ class Follower:
         :class:`WorkflowTimeoutError`, as while following.
         """
         try:
-            return self.client._request(
-                "GET",
-                self.path,
-                options=self._options(),
-                parse=self.snapshot,
-                deadline=self.deadline,
-            )
+            return self._snapshot()
         except APIError as exc:
             if time.monotonic() >= self.deadline:
                 raise self.timed_out() from exc
@@ -237,13 +237,7 @@ class Follower:
             if not done:
                 yield from self._listen()
             try:
-                snapshot = self.client._request(
-                    "GET",
-                    self.path,
-                    options=self._options(),
-                    parse=self.snapshot,
-                    deadline=self.deadline,
-                )
+                snapshot = self._snapshot()
             except APIError as exc:
                 if not _transient(exc):
                     raise WorkflowFailedError(exc.message) from exc

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .._errors import APIConnectionError, APIError, WaitTimeoutError
-from .._params import Timeout
+from .._params import BILLING_MODES, TOKEN_TYPES, Timeout, check_app_source
 from .._workflow import Follower, WorkflowFailedError, WorkflowTimeoutError
 
 if TYPE_CHECKING:
@@ -249,10 +249,7 @@ SETTING_ALIASES = {
     "mediaReferences": "media_references",
     "idempotencyKey": "idempotency_key",
 }
-_CHOICES = {
-    "token_type": ("sogni", "spark", "auto"),
-    "billing_mode": ("auto", "subscription", "tokens"),
-}
+_CHOICES = {"token_type": TOKEN_TYPES, "billing_mode": BILLING_MODES}
 
 
 def keywords(
@@ -281,9 +278,7 @@ def keywords(
 
 
 def settings(given: Mapping[str, Any], client: OpenAI) -> dict[str, Any]:
-    """The billing and labelling fields of a durable job's body, checked."""
-    from .._config import MAX_APP_SOURCE_LENGTH  # noqa: PLC0415
-
+    """The billing and labelling fields of a durable job's body, checked as for chat."""
     body: dict[str, Any] = {}
     for name, choices in _CHOICES.items():
         value = given.get(name)
@@ -293,10 +288,9 @@ def settings(given: Mapping[str, Any], client: OpenAI) -> dict[str, Any]:
             body[name] = value
     app_source = given.get("app_source", client.app_source)
     if app_source is not None:
-        if not isinstance(app_source, str) or not app_source.strip():
+        check_app_source(app_source)
+        if not app_source.strip():
             raise ValueError("app_source must be a non-empty string")
-        if len(app_source) > MAX_APP_SOURCE_LENGTH:
-            raise ValueError(f"app_source must be at most {MAX_APP_SOURCE_LENGTH} characters")
         body["app_source"] = app_source
     for name in ("safe_content_filter", "confirm_cost"):
         value = given.get(name)

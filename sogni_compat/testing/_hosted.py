@@ -44,6 +44,7 @@ __all__ = [
     "compose",
     "load_catalog",
     "output_kind",
+    "wall_time",
 ]
 
 ProgressScale = Literal["fraction", "percent"]
@@ -349,7 +350,7 @@ class Workflow:
             ],
             "artifacts": list(self.artifacts) if status == "completed" else [],
             "billingPreview": billing_preview(self.units),
-            "createdAt": _wall(self.created),
+            "createdAt": wall_time(self.created),
         }
         if status == "waiting_for_user":
             workflow["waitingReason"] = "cost_approval_required"
@@ -480,7 +481,7 @@ def vision_uploads(messages: Sequence[Any]) -> list[str]:
     return found
 
 
-def _wall(moment: float) -> str:
+def wall_time(moment: float) -> str:
     """A ``time.monotonic()`` moment as the ISO 8601 UTC time it was."""
     import datetime  # noqa: PLC0415
     import time  # noqa: PLC0415

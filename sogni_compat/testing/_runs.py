@@ -27,7 +27,7 @@ from typing import Any
 
 import attrs
 
-from ._hosted import billing_preview, capacity_units, output_kind
+from ._hosted import billing_preview, capacity_units, output_kind, wall_time
 
 __all__ = ["TERMINAL_RUN_EVENTS", "ChatRun", "RunStep"]
 
@@ -233,7 +233,7 @@ class ChatRun:
                 for kind, url in step.media
             ],
             "billingPreview": billing_preview(sum(step.units for step in self.steps)),
-            "createdAt": _wall(self.created),
+            "createdAt": wall_time(self.created),
         }
         for _, _, kind, payload in seen:
             if kind == "run_completed":
@@ -272,12 +272,3 @@ def plan_steps(
         if step.error is not None:
             break
     return steps
-
-
-def _wall(moment: float) -> str:
-    """A ``time.monotonic()`` moment as the ISO 8601 UTC time it was."""
-    import datetime  # noqa: PLC0415
-    import time  # noqa: PLC0415
-
-    seconds = time.time() - (time.monotonic() - moment)
-    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).isoformat()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import mimetypes
+from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -37,6 +38,23 @@ SETTLED_STATUSES = frozenset(
 _KINDS: dict[str, MediaKindName] = {"image": "image", "video": "video", "audio": "audio"}
 
 
+def media_kind_of(artifact: Mapping[str, Any]) -> MediaKindName | None:
+    """An artifact's media kind (``None`` when nothing says).
+
+    From the first of ``kind`` (Sogni's field), ``type``, ``mediaType`` or ``mimeType`` (either
+    spelling) that names one, else the URL's file extension.
+    """
+    for key in ("kind", "type", "mediaType", "media_type", "mimeType", "mime_type"):
+        value = artifact.get(key)
+        if isinstance(value, str) and value:
+            found = _KINDS.get(value.lower().split("/", 1)[0])
+            if found is not None:
+                return found
+    url = artifact.get("url")
+    guessed = mimetypes.guess_type(urlsplit(url if isinstance(url, str) else "").path)[0]
+    return _KINDS.get((guessed or "").split("/", 1)[0])
+
+
 @response_type
 class Artifact(BaseObject):
     """One piece of media a workflow or run made: its ``url`` and what kind it is."""
@@ -55,13 +73,7 @@ class Artifact(BaseObject):
 
         Read from ``kind``, ``type``, ``mediaType`` or ``mimeType``, else the URL's extension.
         """
-        for value in (self.kind, self.type, self.mediaType, self.mimeType):
-            if isinstance(value, str) and value:
-                found = _KINDS.get(value.lower().split("/", 1)[0])
-                if found is not None:
-                    return found
-        guessed = mimetypes.guess_type(urlsplit(self.url or "").path)[0]
-        return _KINDS.get((guessed or "").split("/", 1)[0])
+        return media_kind_of(self.to_dict())
 
 
 @response_type
