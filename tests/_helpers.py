@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 BASE_URL = "https://api.test/v1"
 API_KEY = "sk-test-key-0123456789"
 CHAT_URL = f"{BASE_URL}/chat/completions"
+#: A 1x1 transparent PNG: the smallest real image to upload.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgAAACAAFUok9dAAAAAElFTkSuQmCC"
+)
 
 
 def completion(content: str = "Hello!", **extra: Any) -> dict[str, Any]:

@@ -12,9 +12,7 @@ import requests
 from sogni_compat import APIError, OpenAI, WaitTimeoutError
 from sogni_compat.testing import LocalSogniServer
 
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgAAACAAFUok9dAAAAAElFTkSuQmCC"
-)
+from ._helpers import PNG
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,9 +12,8 @@ import requests
 from sogni_compat import OpenAI
 from sogni_compat.testing import LocalSogniServer
 
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgAAACAAFUok9dAAAAAElFTkSuQmCC"
-)
+from ._helpers import PNG
+
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 32
 
 

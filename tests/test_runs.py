@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,9 +18,8 @@ from sogni_compat import (
 from sogni_compat.testing import LocalSogniServer
 from sogni_compat.types import ChatCompletion, ChatRun, RunEvent
 
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgAAACAAFUok9dAAAAAElFTkSuQmCC"
-)
+from ._helpers import PNG
+
 FOX = [{"role": "user", "content": "generate an image of a red fox"}]
 
 

@@ -12,9 +12,8 @@ from sogni_compat import ConflictError, OpenAI, ToolProgress, WaitTimeoutError
 from sogni_compat.testing import LocalSogniServer
 from sogni_compat.types import Artifact, Workflow, WorkflowEvent
 
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgAAACAAFUok9dAAAAAElFTkSuQmCC"
-)
+from ._helpers import PNG
+
 CAT_THEN_MOVE = [
     {"id": "cat", "toolName": "generate_image", "arguments": {"prompt": "a cat"}},
     {
