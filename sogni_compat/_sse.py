@@ -6,8 +6,12 @@ once); each complete line is decoded as UTF-8 on its own, so a character split a
 decoded correctly. ``:`` comments are ignored, ``event:``, ``id:`` and ``retry:`` are kept on the
 event, several ``data:`` lines are joined with newlines, and an event without data is skipped.
 Only the newly arrived bytes are scanned: a long line delivered in many pieces is joined once.
-An event (its data lines together, each counting 64 bytes more than its text) or a single
-unterminated line larger than the decoder's ``max_event_bytes`` raises
+A stream whose lines end in LF alone (what servers send) is cut into events with one split per
+read, and an event that is a single ``data:`` line skips the line-by-line rules; the first CR
+seen moves the decoder to those rules for the rest of the stream.
+An event (its data lines together, each counting 64 bytes more than its text) or an unfinished
+one (each piece it arrived in counting 64 bytes more) larger than the decoder's
+``max_event_bytes`` raises
 :class:`EventTooLargeError` instead of growing without bound.
 """
 
@@ -50,10 +54,13 @@ class SSEDecoder:
     __slots__ = (
         "_data",
         "_event",
+        "_fast",
         "_held",
         "_last_id",
         "_limit",
         "_partial",
+        "_rest",
+        "_rest_size",
         "_retry",
         "_size",
         "_skip_lf",
@@ -73,6 +80,11 @@ class SSEDecoder:
         self._event = ""
         self._last_id: str | None = None
         self._retry: int | None = None
+        #: Lines end in LF alone so far: events are cut at ``\n\n`` (see :meth:`_feed_lf`).
+        self._fast = True
+        #: The unfinished event's bytes, in the pieces they arrived in (LF mode).
+        self._rest: list[bytes] = []
+        self._rest_size = 0
 
     @property
     def last_event_id(self) -> str | None:
@@ -83,6 +95,79 @@ class SSEDecoder:
         """Decode newly arrived bytes; return the events they complete."""
         if not chunk:
             return []
+        if self._fast and self._lf_only(chunk):
+            return self._feed_lf(chunk, raw=False)  # type: ignore[return-value]
+        return self._feed_lines(chunk)
+
+    def feed_payloads(self, chunk: bytes) -> list[bytes | ServerSentEvent]:
+        """As :meth:`feed`, but a lone ``data:`` line's event comes out as its data's bytes.
+
+        Such an event is a ``"message"`` event with the current id and retry; its bytes are
+        not decoded, for callers that parse them themselves. Other events come out decoded.
+        """
+        if not chunk:
+            return []
+        if self._fast and self._lf_only(chunk):
+            return self._feed_lf(chunk, raw=True)
+        return list(self._feed_lines(chunk))
+
+    def _lf_only(self, chunk: bytes) -> bool:
+        """Whether ``chunk`` can go through LF mode; if not, leave LF mode for good."""
+        if b"\r" not in chunk and (self._started or not chunk.startswith(b"\xef")):
+            self._started = True  # a stream that does not start with a BOM has none
+            return True
+        self._fast = False
+        rest, self._rest, self._rest_size = b"".join(self._rest), [], 0
+        if rest:  # holds no blank line: its complete lines go in, the last one is held
+            self._feed_lines(rest)
+        return False
+
+    def _feed_lf(self, chunk: bytes, raw: bool) -> list[bytes | ServerSentEvent]:
+        """LF mode: split at blank lines; a lone ``data:`` line is dispatched directly."""
+        limit = self._limit
+        parts = self._rest
+        if b"\n\n" not in chunk and not (parts and chunk[:1] == b"\n" and parts[-1][-1:] == b"\n"):
+            parts.append(chunk)
+            self._rest_size += len(chunk) + _LINE_COST  # a piece costs more than its bytes
+            if self._rest_size > limit:
+                raise EventTooLargeError(limit)
+            return []
+        if parts:
+            parts.append(chunk)
+            chunk = b"".join(parts)
+        blocks = chunk.split(b"\n\n")
+        tail = blocks.pop()
+        self._rest = [tail] if tail else []
+        self._rest_size = len(tail)
+        if len(tail) > limit:
+            raise EventTooLargeError(limit)
+        out: list[bytes | ServerSentEvent] = []
+        for block in blocks:
+            if block[:6] == b"data: " and b"\n" not in block:
+                if len(block) + _LINE_COST > limit:
+                    raise EventTooLargeError(limit)
+                payload = block[6:]
+                out.append(
+                    payload
+                    if raw
+                    else ServerSentEvent(
+                        data=payload.decode("utf-8", "replace"),
+                        id=self._last_id,
+                        retry=self._retry,
+                    )
+                )
+                continue
+            for line in block.split(b"\n"):
+                event = self._line(line)
+                if event is not None:  # an empty first line: a blank line before the block
+                    out.append(event)
+            event = self._dispatch()
+            if event is not None:
+                out.append(event)
+        return out
+
+    def _feed_lines(self, chunk: bytes) -> list[ServerSentEvent]:
+        """The general rules: lines end in LF, CR or CRLF, each line is read on its own."""
         if self._skip_lf:
             self._skip_lf = False
             if chunk[:1] == b"\n":
@@ -109,8 +194,8 @@ class SSEDecoder:
                 events.append(event)
         if tail:
             self._partial.append(tail)
-            self._held += len(tail)
-            self._size += len(tail)
+            self._held += len(tail) + _LINE_COST  # a piece costs more than its bytes
+            self._size += len(tail) + _LINE_COST
             if self._size > self._limit:
                 raise EventTooLargeError(self._limit)
         return events
@@ -118,6 +203,12 @@ class SSEDecoder:
     def close(self) -> list[ServerSentEvent]:
         """End of stream: a last unterminated line and pending data are delivered, leniently."""
         events: list[ServerSentEvent] = []
+        if self._rest:  # LF mode: the unfinished event's lines, the last one unterminated
+            rest, self._rest, self._rest_size = b"".join(self._rest), [], 0
+            for line in rest.split(b"\n"):
+                event = self._line(line)
+                if event is not None:
+                    events.append(event)
         if self._partial:
             line = b"".join(self._partial)
             self._partial = []

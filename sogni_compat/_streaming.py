@@ -38,7 +38,7 @@ from ._errors import (
 )
 from ._json import loads
 from ._secrets import excerpt, scrub
-from ._sse import EventTooLargeError, ServerSentEvent, iter_events
+from ._sse import EventTooLargeError, ServerSentEvent, SSEDecoder
 from ._transport import DEADLINE, BodyTooLargeError, byte_chunks, read_body
 from .resources._base import check_completion
 from .types import ChatCompletion, ChatCompletionChunk
@@ -56,26 +56,31 @@ def _malformed(problem: str, data: object) -> APIError:
     return APIError(f"The server sent a malformed chat completion chunk: {problem}", body=data)
 
 
-def _check_tool_calls(calls: object, where: str) -> str | None:
+def _check_tool_calls(calls: object, i: int) -> str | None:
+    """Why ``choices[i].delta.tool_calls`` is not usable, or ``None`` (missing indexes filled)."""
+    where = f"choices[{i}].delta.tool_calls"
     if type(calls) is not list:
         return f"{where} is not a list"
     for j, call in enumerate(calls):
         if type(call) is not dict:
             return f"{where}[{j}] is not an object"
         index = call.get("index")
-        if index is None:
+        if type(index) is not int:
+            if index is not None:
+                return f"{where}[{j}].index is not an integer"
             call["index"] = j  # lenient: the position stands in for a missing index
-        elif type(index) is not int:
-            return f"{where}[{j}].index is not an integer"
-        if not isinstance(call.get("id") or "", str) or not isinstance(call.get("type") or "", str):
-            return f"{where}[{j}].id or .type is not a string"
+        ident, kind = call.get("id"), call.get("type")
+        if (ident and type(ident) is not str) or (kind and type(kind) is not str):
+            return f"{where}[{j}].id or .type is not a string"  # empty values count as none
         function = call.get("function")
         if function is not None:
             if type(function) is not dict:
                 return f"{where}[{j}].function is not an object"
-            for key in ("name", "arguments"):
-                if not isinstance(function.get(key) or "", str):
-                    return f"{where}[{j}].function.{key} is not a string"
+            name, arguments = function.get("name"), function.get("arguments")
+            if name and type(name) is not str:
+                return f"{where}[{j}].function.name is not a string"
+            if arguments and type(arguments) is not str:
+                return f"{where}[{j}].function.arguments is not a string"
     return None
 
 
@@ -99,28 +104,29 @@ def check_chunk(data: dict[str, Any]) -> str | None:
         return None
     if type(choices) is not list:
         return "choices is not a list"
-    for i, choice in enumerate(choices):
+    i = 0
+    for choice in choices:
         if type(choice) is not dict:
             return f"choices[{i}] is not an object"
         index = choice.get("index")
-        if index is None:
+        if type(index) is not int:
+            if index is not None:
+                return f"choices[{i}].index is not an integer"
             choice["index"] = i
-        elif type(index) is not int:
-            return f"choices[{i}].index is not an integer"
         delta = choice.get("delta")
-        if delta is None:
-            continue
-        if type(delta) is not dict:
+        if type(delta) is dict:
+            for key, value in delta.items():  # a delta has few keys: cheaper than each lookup
+                if value is None or (type(value) is str and key != "tool_calls"):
+                    continue
+                if key == "tool_calls":
+                    problem = _check_tool_calls(value, i)
+                    if problem is not None:
+                        return problem
+                elif key in _STRING_DELTA_KEYS:
+                    return f"choices[{i}].delta.{key} is not a string"
+        elif delta is not None:
             return f"choices[{i}].delta is not an object"
-        for key, value in delta.items():  # a delta has few keys: cheaper than looking up each
-            if value is None:
-                continue
-            if key == "tool_calls":
-                problem = _check_tool_calls(value, f"choices[{i}].delta.tool_calls")
-                if problem is not None:
-                    return problem
-            elif type(value) is not str and key in _STRING_DELTA_KEYS:
-                return f"choices[{i}].delta.{key} is not a string"
+        i += 1
     return None
 
 
@@ -348,7 +354,12 @@ class Stream:
         self._json = "json" in kind
         if "html" in kind:  # a gateway's page; anything else may still be an event stream
             self._refuse(kind)
-        self._events = iter_events(byte_chunks(response.raw), max_event_bytes)
+        self._decoder = SSEDecoder(max_event_bytes)
+        self._reads = byte_chunks(response.raw)
+        #: Events decoded from the last read and not handed over yet, and the next one's place.
+        self._pending: list[bytes | ServerSentEvent] = []
+        self._next = 0
+        self._eof = False
         self._accumulator: ChatCompletionAccumulator | None = None
         #: The call used legacy ``functions=``: tool-call fragments become ``function_call``.
         self._legacy = False
@@ -398,36 +409,52 @@ class Stream:
             return None
         if self._json:
             return self._whole_answer()
-        events = self._events
-        token = DEADLINE.set(self._due)
-        try:
-            while True:
-                try:
-                    event = next(events, None)
-                except EventTooLargeError as exc:
-                    raise APIError(
-                        f"{exc}; raise max_event_bytes if such events are expected",
-                        self.response.request,
-                    ) from None
-                except TRANSPORT_ERRORS as exc:
-                    error = translate_error(exc, self.response.request)
-                    if error is exc:
-                        raise
-                    raise error from exc
-                if event is None:
-                    self._finished = True
-                    if not self._started:
-                        raise self._ended_early()
-                    return None
-                chunk = self._chunk(event)
-                if chunk is not None or self._finished:
+        while True:
+            pending = self._pending
+            if self._next < len(pending):
+                item = pending[self._next]
+                self._next += 1
+                chunk = self._chunk(item)
+                if chunk is not None:
                     break
-        finally:
-            DEADLINE.reset(token)
+                if self._finished:
+                    self._started = True
+                    return None
+            elif self._eof:
+                self._finished = True
+                if not self._started:
+                    raise self._ended_early()
+                return None
+            else:
+                self._fill()
         self._started = True
         if self._idle is not None:
             self._due = time.monotonic() + self._idle
         return chunk
+
+    def _fill(self) -> None:
+        """Read from the network, waiting until the deadline at most, and decode what came."""
+        token = DEADLINE.set(self._due)
+        try:
+            data = next(self._reads, None)
+            if data is None:
+                self._eof = True
+                self._pending = list(self._decoder.close())
+            else:
+                self._pending = self._decoder.feed_payloads(data)
+        except EventTooLargeError as exc:
+            raise APIError(
+                f"{exc}; raise max_event_bytes if such events are expected",
+                self.response.request,
+            ) from None
+        except TRANSPORT_ERRORS as exc:
+            error = translate_error(exc, self.response.request)
+            if error is exc:
+                raise
+            raise error from exc
+        finally:
+            DEADLINE.reset(token)
+        self._next = 0
 
     def _ended_early(self) -> APIError:
         raw = self.response.raw
@@ -486,33 +513,50 @@ class Stream:
             )
         return self._structure(_as_chunk(data))
 
-    def _chunk(self, event: ServerSentEvent) -> ChatCompletionChunk | None:
-        if event.data == "[DONE]":
-            self._finished = True
-            return None
-        if event.event not in ("message", "error"):
-            return None  # named events that are not chunks (e.g. pings) are skipped
+    def _chunk(self, item: bytes | ServerSentEvent) -> ChatCompletionChunk | None:
+        if type(item) is bytes:  # a lone ``data:`` line: a "message" event
+            if item == b"[DONE]":
+                self._finished = True
+                return None
+            text = item.decode("utf-8", "replace")
+            kind = "message"
+        else:
+            assert isinstance(item, ServerSentEvent)
+            text = item.data
+            kind = item.event
+            if text == "[DONE]":
+                self._finished = True
+                return None
+            if kind not in ("message", "error"):
+                return None  # named events that are not chunks (e.g. pings) are skipped
         try:
-            data = loads(event.data)
+            data = loads(text)
         except ValueError as exc:
-            if event.event == "error":
-                raise error_from_event(event.data) from None
+            if kind == "error":
+                raise error_from_event(text) from None
             raise APIError(
-                f"The server sent an event that is not valid JSON ({exc}): "
-                f"{excerpt(event.data, 200)!r}",
+                f"The server sent an event that is not valid JSON ({exc}): {excerpt(text, 200)!r}",
                 self.response.request,
-                body=excerpt(event.data),
+                body=excerpt(text),
             ) from None
-        if event.event == "error" or (isinstance(data, dict) and "error" in data):
-            raise error_from_event(data)
-        if not isinstance(data, dict):
+        if type(data) is not dict:
+            if kind == "error":
+                raise error_from_event(data)
             raise APIError(
                 f"The server sent an event that is not a chat completion chunk: "
                 f"{excerpt(json.dumps(data), 200)}",
                 self.response.request,
                 body=data,
             )
-        return self._structure(data)
+        if kind == "error" or "error" in data:
+            raise error_from_event(data)
+        if self._legacy:
+            return self._structure(data)
+        problem = check_chunk(data)  # _structure, inlined: this runs for every chunk
+        if problem is not None:
+            raise _malformed(problem, data)
+        chunk: ChatCompletionChunk = (_CHUNK_HOOK or _chunk_hook())(data, None)
+        return chunk
 
     def _structure(self, data: dict[str, Any]) -> ChatCompletionChunk:
         if self._legacy:
@@ -522,10 +566,7 @@ class Stream:
         problem = check_chunk(data)
         if problem is not None:
             raise _malformed(problem, data)
-        hook = _CHUNK_HOOK
-        if hook is None:
-            hook = _chunk_hook()
-        chunk: ChatCompletionChunk = hook(data, ChatCompletionChunk)
+        chunk: ChatCompletionChunk = (_CHUNK_HOOK or _chunk_hook())(data, None)
         return chunk
 
     def _iterate(self) -> Iterator[ChatCompletionChunk]:

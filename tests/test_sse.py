@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sogni_compat._sse import ServerSentEvent, SSEDecoder, iter_events
+from sogni_compat._sse import EventTooLargeError, ServerSentEvent, SSEDecoder, iter_events
 
 
 def decode(*chunks: bytes) -> list[ServerSentEvent]:
@@ -135,3 +136,154 @@ def test_invalid_utf8_is_replaced() -> None:
 def test_empty_read_between_cr_and_lf() -> None:
     """An empty read between the CR and LF of one line ending does not make a blank line."""
     assert decode(b"data: a\r", b"", b"\ndata: b\r\n\r\n") == [ServerSentEvent(data="a\nb")]
+
+
+def reference(stream: bytes) -> list[tuple[str, str, str | None, int | None]]:
+    """The WHATWG "interpret an event stream" steps, done literally on the whole stream.
+
+    Written from the specification's text, line by line, sharing nothing with the decoder.
+    Like the decoder, data pending at the end of the stream is dispatched (its leniency).
+    """
+    text = stream.decode("utf-8", "replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    events: list[tuple[str, str, str | None, int | None]] = []
+    data, kind = "", ""
+    last_id: str | None = None
+    retry: int | None = None
+    for index, line in enumerate(lines):
+        at_end = index == len(lines) - 1
+        if line == "" and not at_end:
+            if data:
+                events.append((data[:-1], kind or "message", last_id, retry))
+            data, kind = "", ""
+            continue
+        if line.startswith(":"):
+            continue
+        name, colon, value = line.partition(":")
+        if colon and value.startswith(" "):
+            value = value[1:]
+        if name == "data":
+            data += value + "\n"
+        elif name == "event":
+            kind = value
+        elif name == "id" and "\0" not in value:
+            last_id = value
+        elif name == "retry" and value.isascii() and value.isdigit() and len(value) <= 10:
+            retry = int(value)
+    if data:
+        events.append((data[:-1], kind or "message", last_id, retry))
+    return events
+
+
+FIELDS = st.sampled_from(
+    [
+        b'data: {"choices": []}',
+        b"data: x",
+        b"data:no-space",
+        b"data:",
+        b"data",
+        b": keep-alive",
+        b"event: ping",
+        b"event: error",
+        b"id: 42",
+        b"id",
+        b"retry: 250",
+        b"retry: soon",
+        b"other: field",
+        "data: héllo ✓".encode(),
+        b"",
+    ]
+)
+
+
+@given(
+    st.lists(FIELDS, max_size=24),
+    st.sampled_from([b"\n", b"\n", b"\r\n", b"\r"]),
+    st.booleans(),
+    st.lists(st.integers(min_value=0, max_value=400), max_size=8),
+)
+def test_agrees_with_the_specification(
+    fields: list[bytes], newline: bytes, switch: bool, cuts: list[int]
+) -> None:
+    """Any mix of fields, blank lines and line endings, cut anywhere, decodes as the spec says.
+
+    With ``switch`` the stream starts with LF line endings and changes to ``newline`` half way,
+    as a stream that takes the LF fast path and then meets its first CR.
+    """
+    half = len(fields) // 2
+    first_newline = b"\n" if switch else newline
+    stream = b"".join(f + first_newline for f in fields[:half]) + b"".join(
+        f + newline for f in fields[half:]
+    )
+    points = [0, *sorted(min(c, len(stream)) for c in cuts), len(stream)]
+    chunks = [stream[a:b] for a, b in itertools.pairwise(points)]
+    expected = reference(stream)
+    assert [(e.data, e.event, e.id, e.retry) for e in decode(*chunks)] == expected
+    decoder = SSEDecoder()
+    seen: list[tuple[str, str, str | None, int | None]] = []
+    for chunk in [*chunks, None]:
+        for item in decoder.feed_payloads(chunk) if chunk is not None else decoder.close():
+            if isinstance(item, bytes):  # a lone data line: a message with the current id
+                seen.append((item.decode(), "message", decoder.last_event_id, decoder._retry))
+            else:
+                seen.append((item.data, item.event, item.id, item.retry))
+    assert seen == expected
+
+
+def test_lone_data_lines_come_out_as_bytes() -> None:
+    """feed_payloads hands a one-line data event over as its bytes, other events decoded."""
+    decoder = SSEDecoder()
+    items = decoder.feed_payloads(b'data: {"a": 1}\n\nevent: ping\ndata: x\n\ndata: a\ndata: b\n\n')
+    assert items == [
+        b'{"a": 1}',
+        ServerSentEvent(data="x", event="ping"),
+        ServerSentEvent(data="a\nb"),
+    ]
+
+
+def test_a_blank_line_split_across_reads_ends_the_event() -> None:
+    """The two LFs of a blank line arriving in different reads still end the event."""
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: one\n") == []
+    assert decoder.feed(b"\ndata: two\n") == [ServerSentEvent(data="one")]
+    assert decoder.feed(b"\n") == [ServerSentEvent(data="two")]
+
+
+def test_bom_split_across_reads() -> None:
+    """A byte order mark cut between reads is still skipped."""
+    assert decode(b"\xef", b"\xbb\xbfdata: x\n\n") == [ServerSentEvent(data="x")]
+    assert decode(b"\xef\xbb", b"\xbfdata: x\n\n") == [ServerSentEvent(data="x")]
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        pytest.param([b"data: " + b"a" * 2000], id="one unfinished line"),
+        pytest.param([b"data: " + b"a" * 2000 + b"\n\n"], id="one whole event, one read"),
+        pytest.param([b"data: a\n"] * 40 + [b"\n"], id="many tiny lines, many reads"),
+        pytest.param([b"data: a\n" * 40 + b"\n"], id="many tiny lines, one read"),
+        pytest.param([b"data: x\n\n", b"data: " + b"b" * 2000 + b"\r\n"], id="after a CR"),
+    ],
+)
+def test_event_size_is_capped_in_every_mode(chunks: list[bytes]) -> None:
+    """An event over max_event_bytes (each line counted 64 bytes more) raises, in every mode.
+
+    Held unfinished, an event costs its bytes; its lines cost more once they are read, so a
+    flood of tiny lines is refused by the time its blank line arrives.
+    """
+    decoder = SSEDecoder(max_event_bytes=1024)
+    with pytest.raises(EventTooLargeError):
+        for chunk in chunks:
+            decoder.feed(chunk)
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+def test_a_trickled_line_is_capped_by_its_pieces(newline: bytes) -> None:
+    """An unfinished line sent a byte per read is refused long before max_event_bytes pieces."""
+    decoder = SSEDecoder(max_event_bytes=64 * 1024)
+    decoder.feed(b"data: x" + newline + newline)  # the stream's line endings are known
+    with pytest.raises(EventTooLargeError):
+        for _ in range(2000):  # 2,000 one-byte pieces, each held as its own bytes object
+            decoder.feed(b"a")
