@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["MAX_JSON_DEPTH", "loads"]
@@ -19,6 +20,9 @@ _SCAN_ABOVE = 400
 
 #: ``json.loads`` without its argument checks, for the common case of a ``str``.
 _decode = json.JSONDecoder().decode
+#: The C scanner under it: a text that is one JSON value and nothing else (no surrounding
+#: whitespace) skips the decoder's two whitespace matches; anything else goes to ``_decode``.
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set in JSONDecoder.__init__, not in typeshed
 
 
 def loads(data: str | bytes | bytearray) -> Any:
@@ -40,7 +44,15 @@ def loads(data: str | bytes | bytearray) -> Any:
         if opening > _SCAN_ABOVE and _too_deep(data):
             raise ValueError(f"the JSON nests more than {MAX_JSON_DEPTH} levels deep")
     try:
-        value = _decode(data) if type(data) is str else json.loads(data)
+        if type(data) is str:
+            try:
+                value, end = _scan(data, 0)
+            except StopIteration:  # not a value at the start: the decoder says what is wrong
+                end = -1
+            if end != len(data):
+                value = _decode(data)
+        else:
+            value = json.loads(data)
     except RecursionError:
         problem = "the JSON nests too deeply"
     except ValueError as exc:  # a JSONDecodeError holds the whole text: keep only its message
