@@ -7,6 +7,9 @@ cattrs converter is never touched.
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import re
+import sys
 import types
 import typing
 from collections.abc import Callable
@@ -18,7 +21,7 @@ from cattrs.gen import make_dict_unstructure_fn, override
 
 from ._params import ChatCompletionParams
 from .types import BaseObject
-from .types._base import structure_fn_for
+from .types._base import Nested, structure_fn_for
 
 __all__ = ["converter", "json_default", "make_converter"]
 
@@ -35,25 +38,50 @@ def _strip_optional(tp: Any) -> Any:
     return tp
 
 
-def _nested_hook(conv: cattrs.Converter, tp: Any) -> Callable[[Any], Any] | None:
-    """A lenient converter for a field holding a response object or a list of them."""
+def _nested_hook(conv: cattrs.Converter, tp: Any) -> Nested | None:
+    """How to structure a field holding a response object or a list of them, if it does."""
     tp = _strip_optional(tp)
     if isinstance(tp, type) and issubclass(tp, BaseObject):
-        hook = conv.get_structure_hook(tp)
-        return lambda value: hook(value, tp) if isinstance(value, dict) else value
+        return conv.get_structure_hook(tp), False
     if typing.get_origin(tp) is list:
         (item,) = typing.get_args(tp) or (Any,)
         item = _strip_optional(item)
         if isinstance(item, type) and issubclass(item, BaseObject):
-            item_hook = conv.get_structure_hook(item)
-
-            def many(value: Any) -> Any:
-                if not isinstance(value, list):
-                    return value
-                return [item_hook(v, item) if isinstance(v, dict) else v for v in value]
-
-            return many
+            return conv.get_structure_hook(item), True
     return None
+
+
+#: An annotation :func:`_declared_type` leaves to ``typing.get_type_hints``.
+_UNREAD: Any = object()
+#: ``X``, ``X | None``, ``list[X]`` or ``list[X] | None``, as response fields are declared.
+_SIMPLE = re.compile(r"(?:list\[(\w+)\]|(\w+))(?: \| None)?")
+_NAME = re.compile(r"\w+")
+
+
+def _declared_type(cls: type, name: str, annotation: Any) -> Any:
+    """The type of field ``name`` as far as structuring needs it, read without ``eval``.
+
+    Response fields are declared as strings (postponed annotations); evaluating them all with
+    ``typing.get_type_hints`` compiles each one, which is most of the cost of a client's first
+    answer. An annotation naming no response class is simply ``Any`` here; a simple one is
+    resolved by name in the module that declared the field; anything else is :data:`_UNREAD`.
+    """
+    if not isinstance(annotation, str):
+        return annotation
+    owner = next((klass for klass in cls.__mro__ if name in inspect.get_annotations(klass)), cls)
+    namespace = vars(sys.modules[owner.__module__])
+
+    def response_class(word: str) -> type | None:
+        found = namespace.get(word)
+        return found if isinstance(found, type) and issubclass(found, BaseObject) else None
+
+    if not any(response_class(word) for word in _NAME.findall(annotation)):
+        return Any
+    simple = _SIMPLE.fullmatch(annotation)
+    if simple is None:
+        return _UNREAD
+    item = response_class(simple.group(1) or simple.group(2))
+    return list[item] if simple.group(1) else item  # type: ignore[valid-type]
 
 
 def make_converter() -> cattrs.Converter:
@@ -61,12 +89,17 @@ def make_converter() -> cattrs.Converter:
     conv = cattrs.Converter()
 
     def structure_factory(cls: type[BaseObject]) -> Callable[[Any, Any], BaseObject]:
-        hints = typing.get_type_hints(cls)
-        nested = {}
+        nested: dict[str, Nested] = {}
+        hints: dict[str, Any] | None = None
         for field in attrs.fields(cls):
             if field.name.startswith("_"):
                 continue
-            hook = _nested_hook(conv, hints[field.name])
+            tp = _declared_type(cls, field.name, field.type)
+            if tp is _UNREAD:  # not a simple annotation: let typing evaluate them all
+                if hints is None:
+                    hints = typing.get_type_hints(cls)
+                tp = hints[field.name]
+            hook = _nested_hook(conv, tp)
             if hook is not None:
                 nested[field.name] = hook
         return structure_fn_for(cls, nested)

@@ -7,6 +7,7 @@ import json
 import pickle
 from typing import Any, cast
 
+import attrs
 import pytest
 import responses
 
@@ -16,6 +17,8 @@ from sogni_compat import (
     ChatCompletionMessageToolCall,
     OpenAI,
 )
+from sogni_compat.types import BaseObject
+from sogni_compat.types._base import response_type
 
 from ._helpers import CHAT_URL, USER, completion
 
@@ -177,3 +180,82 @@ def test_structure_keeps_extras_defaults_and_sent_names() -> None:
     created: object = other.created
     assert created == "soon"  # kept, not coerced
     assert other.to_dict() == odd
+
+
+def test_server_keys_never_shadow_methods_or_internals() -> None:
+    """Keys named like methods or private attributes stay extras; the object keeps working."""
+    hostile = {
+        **completion(),
+        "to_dict": 1,
+        "model_dump": 2,
+        "_extra": 3,
+        "_fields_set": 4,
+        "_request_id": 5,
+        "__class__": 6,
+    }
+    answer = ChatCompletion.model_validate(hostile)
+    assert type(answer) is ChatCompletion
+    assert answer.to_dict() == hostile
+    assert answer.model_dump()["model_dump"] == 2
+    assert answer._request_id is None
+    assert answer.choices[0].message.content == completion()["choices"][0]["message"]["content"]
+
+
+def test_reading_leaves_the_given_dict_alone() -> None:
+    """Building an object from a dict copies it: the caller's dict and its nesting are unchanged."""
+    given = copy.deepcopy(WIRE)
+    answer = ChatCompletion.model_validate(given)
+    assert given == WIRE
+    assert type(given["choices"][0]["message"]) is dict
+    answer.choices[0].message.content = "changed"
+    answer.model = "other"
+    assert given == WIRE
+
+
+def test_objects_read_from_the_server_do_not_share_state() -> None:
+    """Two objects read from JSON keep separate fields and extras, however they are changed."""
+    first = ChatCompletion.model_validate(completion())
+    second = ChatCompletion.model_validate(completion())
+    first.choices.append(first.choices[0])
+    changed = first.model_copy(update={"brand_new": 1})
+    assert len(second.choices) == 1
+    assert changed.brand_new == 1
+    assert "brand_new" not in second.model_dump()
+    assert "brand_new" not in first.model_dump()
+    assert second == ChatCompletion.model_validate(completion())
+
+
+@response_type
+class Inner(BaseObject):
+    """A response class declared outside the package."""
+
+    value: int = 0
+
+
+@response_type
+class Outer(ChatCompletion):
+    """A subclass in another module: inherited fields resolve where they were declared."""
+
+    inner: Inner | None = None
+    inners: list[Inner] = attrs.field(factory=list)
+    by_name: dict[str, Inner] | None = None  # not a simple annotation: typing evaluates it
+
+
+def test_subclasses_elsewhere_structure_their_fields() -> None:
+    """A user's subclass gets nested objects for its own and inherited fields, read once each."""
+    from sogni_compat._convert import converter
+
+    wire = {
+        **completion(),
+        "inner": {"value": 3},
+        "inners": [{"value": 1}, {"value": 2}],
+        "by_name": {"a": {"value": 1}},
+    }
+    made = converter.structure(wire, Outer)
+    assert type(made.choices[0].message) is ChatCompletionMessage
+    assert type(made.inner) is Inner
+    assert made.inner.value == 3
+    assert [type(i) for i in made.inners] == [Inner, Inner]
+    assert cast(object, made.by_name) == {"a": {"value": 1}}  # dicts of objects: kept as sent
+    assert made.to_dict() == wire
+    assert converter.structure(completion(), Outer).inners == []

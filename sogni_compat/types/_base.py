@@ -1,6 +1,6 @@
 """The lenient base of every response object.
 
-Response objects are slotted attrs classes whose fields are the documented ones. What the
+Response objects are attrs classes whose fields are the documented ones. What the
 server sends beyond them is kept in ``_extra`` and readable as attributes; which fields the server
 actually sent is remembered, so :meth:`BaseObject.to_dict` gives back the wire JSON.
 """
@@ -11,6 +11,7 @@ import copy
 import json
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 import attrs
@@ -31,8 +32,31 @@ _T = TypeVar("_T")
 
 @dataclass_transform(kw_only_default=True, field_specifiers=(attrs.field,))
 def response_type(cls: type[_T]) -> type[_T]:
-    """Make ``cls`` a slotted, mutable, keyword-only attrs class with the base's repr."""
-    return attrs.define(slots=True, kw_only=True, repr=False)(cls)
+    """Make ``cls`` a mutable, keyword-only attrs class with the base's repr.
+
+    Not slotted: an object read from the server gets its ``__dict__`` in one step (see
+    :func:`structure_fn_for`), which is cheaper than setting each slot.
+    """
+    return _with_class_defaults(attrs.define(slots=False, kw_only=True, repr=False)(cls))
+
+
+#: What an object read from the server has as ``_extra`` when the server sent no extra field
+#: (read-only: extras are replaced, never updated in place).
+_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+
+
+def _with_class_defaults(cls: type[_T]) -> type[_T]:
+    """Put the private fields' defaults on the class.
+
+    Objects read from the server find them there, without each object storing its own.
+    """
+    for field in attrs.fields(cls):  # type: ignore[arg-type]
+        if not field.name.startswith("_") or field.name == "_fields_set":
+            continue
+        default = _NO_EXTRA if field.name == "_extra" else field.default
+        if not isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            setattr(cls, field.name, default)
+    return cls
 
 
 def _dump(value: Any, exclude_unset: bool, exclude_none: bool) -> Any:
@@ -63,7 +87,8 @@ class _ModelFields:
         }
 
 
-@attrs.define(slots=True, kw_only=True, repr=False)
+@_with_class_defaults
+@attrs.define(slots=False, kw_only=True, repr=False)
 class BaseObject:
     """Common behaviour of response objects: extras as attributes, dumps, repr, pickling.
 
@@ -279,71 +304,86 @@ class BaseObject:
 
 _MISSING = object()
 
+#: How a field's value is structured: ``(hook, many)``, a hook for one object (``many`` false)
+#: or for each object of a list.
+Nested = tuple[Callable[[Any, Any], Any], bool]
+
 
 def _generated(
     cls: type[BaseObject],
-    names: frozenset[str],
-    nested: dict[str, Callable[[Any], Any]],
+    nested: dict[str, Nested],
     general: Callable[[Any, Any], BaseObject],
 ) -> Callable[[Any, Any], BaseObject]:
-    """A straight-line structure function for ``cls``: each field read once, no ``__init__``.
+    """A straight-line structure function for ``cls``: one dict merge, no ``__init__``.
 
+    The wire dict is merged over the defaults into the new object's ``__dict__``; then only
+    the fields that need work (nested objects, mutable or missing defaults) are looked at.
     It handles the common case, a dict whose every key is a field; anything else (extras,
-    not a dict) is handed to ``general``. Generated once per class, as attrs generates its
-    own methods.
+    not a dict, a required field missing) is handed to ``general``. Generated once per class,
+    as attrs generates its own methods.
     """
-    fields = list(attrs.fields(cls))
+    public = [field for field in attrs.fields(cls) if not field.name.startswith("_")]
+    defaults: dict[str, Any] = {}
     env: dict[str, Any] = {
         "new": object.__new__,
         "cls": cls,
         "MISSING": _MISSING,
         "general": general,
         "dict_type": dict,
+        "list_type": list,
+        "defaults": defaults,
     }
     lines = [
         "def structure(data, _=None):",
         "    if type(data) is not dict_type:",
         "        return general(data, _)",
-        "    get = data.get",
-        "    present = 0",
-        "    obj = new(cls)",
+        "    d = {**defaults, **data}",
+        f"    if len(d) != {len(public)}:",
+        "        return general(data, _)",
     ]
-    for number, field in enumerate(fields):
+    for number, field in enumerate(public):
         name = field.name
         default = field.default
+        work = []
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
             env[f"factory{number}"] = default.factory
-            fallback = f"factory{number}()"
+            defaults[name] = _MISSING
+            work.append(("if", "v is MISSING", f"d[{name!r}] = factory{number}()"))
         elif default is attrs.NOTHING:  # a required field: the general path says it is missing
-            fallback = "general(data, _)"
+            defaults[name] = _MISSING
+            work.append(("if", "v is MISSING", "return general(data, _)"))
         else:
-            env[f"default{number}"] = default
-            fallback = f"default{number}"
-        if name.startswith("_"):
-            if default is not attrs.NOTHING:  # one without a default stays unset, as in attrs
-                lines.append(f"    obj.{name} = {fallback}")
-            continue
-        missing = (
-            f"        return {fallback}"
-            if fallback == "general(data, _)"
-            else f"        obj.{name} = {fallback}"
-        )
-        lines += [
-            f"    value = get({name!r}, MISSING)",
-            "    if value is MISSING:",
-            missing,
-            "    else:",
-            "        present += 1",
-        ]
+            defaults[name] = default
         if name in nested:
-            env[f"convert{number}"] = nested[name]
-            lines.append(f"        obj.{name} = value if value is None else convert{number}(value)")
-        else:
-            lines.append(f"        obj.{name} = value")
+            hook, many = nested[name]
+            env[f"hook{number}"] = hook
+            if many:  # one item (one choice, one tool call) is the common case
+                work.append(
+                    (
+                        "elif" if work else "if",
+                        "type(v) is list_type",
+                        f"d[{name!r}] = [hook{number}(v[0], None)] if len(v) == 1 and "
+                        f"type(v[0]) is dict_type else [hook{number}(x, None) if type(x) is "
+                        "dict_type else x for x in v]",
+                    )
+                )
+            else:
+                work.append(
+                    (
+                        "elif" if work else "if",
+                        "type(v) is dict_type",
+                        f"d[{name!r}] = hook{number}(v, None)",
+                    )
+                )
+        if work:
+            lines.append(f"    v = d[{name!r}]")
+            for keyword, test, action in work:
+                lines += [f"    {keyword} {test}:", f"        {action}"]
+    if any(field.name == "_fields_set" for field in attrs.fields(cls)):
+        lines.append("    d['_fields_set'] = data")  # other private fields: class defaults
     lines += [
-        "    if present != len(data):",
-        "        return general(data, _)",
-        "    obj._fields_set = data",
+        "    obj = new(cls)",
+        "    obj.__dict__ = d",
         "    return obj",
     ]
     exec(compile("\n".join(lines), f"<structure {cls.__qualname__}>", "exec"), env)
@@ -352,14 +392,23 @@ def _generated(
 
 
 def structure_fn_for(
-    cls: type[BaseObject], nested: dict[str, Callable[[Any], Any]]
+    cls: type[BaseObject], nested: dict[str, Nested]
 ) -> Callable[[Any, Any], BaseObject]:
     """A fast, lenient dict -> ``cls`` function; ``nested`` structures the values of some fields.
 
     Known keys become fields, unknown keys go to ``_extra``; values are not coerced, so an
-    unexpected type from the server is kept rather than rejected.
+    unexpected type from the server is kept rather than rejected (a field meant to hold an
+    object, or a list of them, that holds something else keeps it as sent).
     """
     names = frozenset(cls._field_names())
+
+    def convert(name: str, value: Any) -> Any:
+        hook, many = nested[name]
+        if many:
+            if type(value) is not list:
+                return value
+            return [hook(item, None) if type(item) is dict else item for item in value]
+        return hook(value, None) if type(value) is dict else value
 
     def general(data: Any, _: Any = None) -> BaseObject:
         if not isinstance(data, dict):
@@ -368,8 +417,7 @@ def structure_fn_for(
         extra: dict[str, Any] = {}
         for key, value in data.items():
             if key in names:
-                convert = nested.get(key)
-                known[key] = value if convert is None or value is None else convert(value)
+                known[key] = value if key not in nested else convert(key, value)
             else:
                 extra[key] = value
         obj = cls(**known)
@@ -378,4 +426,4 @@ def structure_fn_for(
         obj._fields_set = known
         return obj
 
-    return _generated(cls, names, nested, general)
+    return _generated(cls, nested, general)
