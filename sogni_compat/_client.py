@@ -9,7 +9,6 @@ import math
 import os
 import sys
 import time
-import uuid
 import warnings
 import weakref
 from collections.abc import Callable, Mapping
@@ -53,6 +52,7 @@ from ._transport import (
     BodyTooLargeError,
     check_base_url,
     close_session,
+    idempotency_key,
     new_session,
     prepare,
     read_body,
@@ -718,7 +718,7 @@ class OpenAI:
         if self._key_source is not None:
             self._refresh_key()
         headers = dict(self._headers)
-        headers["Idempotency-Key"] = str(uuid.uuid4())
+        headers["Idempotency-Key"] = idempotency_key()
         data = None
         if body is not None:
             data = encode_json(body)

@@ -20,6 +20,7 @@ import http.client
 import inspect
 import io
 import ipaddress
+import os
 import socket
 import time
 from collections.abc import Iterator, Mapping
@@ -253,6 +254,18 @@ def read_body(
         raise
     response._content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     setattr(response, "_content_consumed", True)  # noqa: B010 - not in the type stubs
+
+
+def idempotency_key() -> str:
+    """A random (version 4) UUID as text, as ``str(uuid.uuid4())`` gives.
+
+    Made here so that a process making one call does not import :mod:`uuid` for it.
+    """
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def byte_chunks(raw: Any) -> Iterator[bytes]:

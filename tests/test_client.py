@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import pathlib
 import pickle
+import uuid
 from typing import cast
 
 import pytest
@@ -64,13 +65,17 @@ def test_default_base_url() -> None:
 
 
 def test_request_headers(client: OpenAI, mock: responses.RequestsMock) -> None:
-    """Every request carries the bearer key, a sogni-compat User-Agent and an Idempotency-Key."""
+    """Every request carries the bearer key, a sogni-compat User-Agent and a fresh UUID4 key."""
     mock.post(CHAT_URL, json=completion())
+    client.chat.completions.create(messages=USER)
     client.chat.completions.create(messages=USER)
     headers = mock.calls[0].request.headers
     assert headers["Authorization"] == f"Bearer {API_KEY}"
     assert headers["User-Agent"].startswith(f"sogni-compat/{sogni_compat.__version__}")
-    assert headers["Idempotency-Key"]
+    key = uuid.UUID(headers["Idempotency-Key"])  # the standard library's reading of it
+    assert (key.version, key.variant) == (4, uuid.RFC_4122)
+    assert str(key) == headers["Idempotency-Key"]
+    assert mock.calls[1].request.headers["Idempotency-Key"] != headers["Idempotency-Key"]
 
 
 def test_default_headers_and_query(mock: responses.RequestsMock) -> None:
