@@ -5,10 +5,12 @@ decoded by :class:`~sogni_compat._sse.SSEDecoder`, and every event is handed ove
 blank line has arrived. The connection is closed in a ``finally`` whenever iteration ends,
 breaks, raises or is interrupted.
 
-Bounds: each chunk must arrive within the idle timeout (the read timeout) of the one before;
-the first one by the attempt's deadline. Keep-alive comments and events that are not chunks
-do not extend it. One event is at most ``max_event_bytes``, and what :meth:`Stream.accumulate`
-keeps at most ``max_response_bytes``. A malformed chunk is an :class:`APIError`.
+Bounds: after a chunk is handed over, the next must arrive within the idle timeout (the read
+timeout) of the moment the stream goes back to the network for it, however long the caller
+took with the one before; the first one by the attempt's deadline. Keep-alive comments and
+events that are not chunks do not extend it. One event is at most ``max_event_bytes``, and
+what :meth:`Stream.accumulate` keeps at most ``max_response_bytes``. A malformed chunk is an
+:class:`APIError`.
 
 A server that answers ``stream=True`` with a plain JSON completion instead of an event stream
 (some proxies do) is read as one chunk holding the whole answer; an HTML page, or a body with
@@ -25,6 +27,7 @@ from typing import Any
 
 import requests
 
+from ._chunks import common_chunk
 from ._config import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES
 from ._convert import converter
 from ._errors import (
@@ -360,6 +363,8 @@ class Stream:
         self._pending: list[bytes | ServerSentEvent] = []
         self._next = 0
         self._eof = False
+        #: A chunk was handed over since the last network read.
+        self._fresh = False
         self._accumulator: ChatCompletionAccumulator | None = None
         #: The call used legacy ``functions=``: tool-call fragments become ``function_call``.
         self._legacy = False
@@ -428,12 +433,15 @@ class Stream:
             else:
                 self._fill()
         self._started = True
-        if self._idle is not None:
-            self._due = time.monotonic() + self._idle
+        self._fresh = True
         return chunk
 
     def _fill(self) -> None:
         """Read from the network, waiting until the deadline at most, and decode what came."""
+        if self._fresh:  # a chunk came since the last wait: the idle timeout starts again
+            self._fresh = False
+            if self._idle is not None:
+                self._due = time.monotonic() + self._idle
         token = DEADLINE.set(self._due)
         try:
             data = next(self._reads, None)
@@ -552,11 +560,7 @@ class Stream:
             raise error_from_event(data)
         if self._legacy:
             return self._structure(data)
-        problem = check_chunk(data)  # _structure, inlined: this runs for every chunk
-        if problem is not None:
-            raise _malformed(problem, data)
-        chunk: ChatCompletionChunk = (_CHUNK_HOOK or _chunk_hook())(data, None)
-        return chunk
+        return common_chunk(data) or self._structure(data)
 
     def _structure(self, data: dict[str, Any]) -> ChatCompletionChunk:
         if self._legacy:

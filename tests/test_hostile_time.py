@@ -133,6 +133,25 @@ def test_idle_stream_times_out_between_chunks(hostile: Serve) -> None:
     assert 0.7 <= took < 0.8 + SLACK
 
 
+def test_a_slow_reader_is_not_timed_out(hostile: Serve) -> None:
+    """A caller taking longer than the read timeout over each chunk still gets the whole stream."""
+
+    def prompt(exchange: Exchange) -> None:
+        exchange.send(event_stream_head())
+        for word in ("a", "b", "c"):
+            chunk = {"id": "c", "choices": [{"index": 0, "delta": {"content": word}}]}
+            exchange.send(b"data: " + json.dumps(chunk).encode() + b"\n\n")
+            exchange.wait(0.05)
+        exchange.send(b"data: [DONE]\n\n")
+
+    client = client_for(hostile(prompt))
+    words = []
+    for chunk in client.chat.completions.create(messages=USER, stream=True):
+        words.append(chunk.choices[0].delta.content)
+        time.sleep(1.0)  # longer than the 0.8 s read timeout, with the next chunk already sent
+    assert words == ["a", "b", "c"]
+
+
 def test_trickled_image_download_has_a_total_deadline(hostile: Serve) -> None:
     """An image URL whose body crawls fails before sending, within connect + read seconds."""
 
