@@ -8,16 +8,14 @@ and the caller takes the general path (``check_chunk`` and the converter), which
 shape and explains what is wrong with a malformed one. Both paths give equal objects: the
 tests compare them on generated chunks.
 
-The objects are built as the converter's generated functions build them: the wire dict
-merged over the defaults becomes the object's ``__dict__``, and ``_fields_set`` is the wire
-dict (what the server sent).
+The objects take the wire dicts themselves as their ``__dict__`` (see ``types._base.adopt``):
+defaults of absent fields are found on the class, and the public names present are what the
+server sent. The dicts come from parsing the event, so nobody else holds them.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-import attrs
 
 from .types import (
     ChatCompletionChunk,
@@ -26,107 +24,87 @@ from .types import (
     ChoiceDeltaToolCallFunction,
     ChunkChoice,
 )
-from .types._base import BaseObject
+from .types._base import BaseObject, adopt
 
 __all__ = ["common_chunk"]
 
 
-def _defaults(cls: type[BaseObject]) -> dict[str, Any]:
-    """The public fields of ``cls`` with their defaults; ``None`` stands in for a factory."""
-    return {
-        field.name: None if isinstance(field.default, attrs.Factory) else field.default  # type: ignore[arg-type]
-        for field in attrs.fields(cls)
-        if not field.name.startswith("_")
-    }
+def _names(cls: type[BaseObject]) -> frozenset[str]:
+    """The public fields of ``cls``."""
+    return frozenset(cls._field_names())
 
 
-_CHUNK = _defaults(ChatCompletionChunk)
-_CHOICE = _defaults(ChunkChoice)
-_DELTA = _defaults(ChoiceDelta)
-_CALL = _defaults(ChoiceDeltaToolCall)
-_FUNCTION = _defaults(ChoiceDeltaToolCallFunction)
-_new = object.__new__
+_CHUNK = _names(ChatCompletionChunk)
+_CHOICE = _names(ChunkChoice)
+_DELTA = _names(ChoiceDelta)
+_CALL = _names(ChoiceDeltaToolCall)
+_FUNCTION = _names(ChoiceDeltaToolCallFunction)
+_TEXT_FIELDS = ("content", "role", "reasoning_content", "refusal")
 
 
 def common_chunk(data: dict[str, Any]) -> ChatCompletionChunk | None:
-    """``data`` as a chunk if it has the common shape, else ``None`` (nothing is changed)."""
-    head = {**_CHUNK, **data}
-    if len(head) != len(_CHUNK) or head["usage"] is not None:
+    """``data`` as a chunk if it has the common shape, else ``None``.
+
+    A chunk built here owns ``data`` and the dicts inside it (they become its objects'
+    ``__dict__``); when the answer is ``None`` nothing has been changed.
+    """
+    if not _CHUNK.issuperset(data) or data.get("usage") is not None:
         return None
-    choices = head["choices"]
+    choices = data.get("choices")
     if type(choices) is not list or len(choices) != 1:
         return None
-    sent = choices[0]
-    if type(sent) is not dict or type(sent.get("index")) is not int:
+    choice = choices[0]
+    if (
+        type(choice) is not dict
+        or type(choice.get("index")) is not int
+        or not _CHOICE.issuperset(choice)
+        or choice.get("logprobs") is not None
+    ):
         return None
-    choice = {**_CHOICE, **sent}
-    if len(choice) != len(_CHOICE) or choice["logprobs"] is not None:
+    delta = choice.get("delta")
+    if type(delta) is not dict or not _DELTA.issuperset(delta):
         return None
-    wire = choice["delta"]
-    if type(wire) is not dict:
-        return None
-    delta = {**_DELTA, **wire}
-    if len(delta) != len(_DELTA) or delta["function_call"] is not None:
-        return None
-    calls = delta["tool_calls"]
+    calls = delta.get("tool_calls")
     if calls is None:
-        for value in wire.values():  # only text fields are left
+        for value in delta.values():  # text fields, or a function_call left to the general path
             if type(value) is not str and value is not None:
                 return None
+        built_calls = None
     else:
-        for key in ("content", "role", "reasoning_content", "refusal"):
-            value = delta[key]
+        for key in _TEXT_FIELDS:
+            value = delta.get(key)
             if type(value) is not str and value is not None:
                 return None
-        if type(calls) is not list or len(calls) != 1:
+        if delta.get("function_call") is not None or type(calls) is not list or len(calls) != 1:
             return None
-        call = _tool_call(calls[0])
-        if call is None:
+        call = calls[0]
+        if not _is_common_call(call):
             return None
-        delta["tool_calls"] = [call]
-    delta["_fields_set"] = wire
-    made_delta = _new(ChoiceDelta)
-    made_delta.__dict__ = delta
-    choice["delta"] = made_delta
-    choice["_fields_set"] = sent
-    made_choice = _new(ChunkChoice)
-    made_choice.__dict__ = choice
-    head["choices"] = [made_choice]
-    head["_fields_set"] = data
-    chunk: ChatCompletionChunk = _new(ChatCompletionChunk)
-    chunk.__dict__ = head
-    return chunk
+        function = call.get("function")
+        if function is not None:
+            call["function"] = adopt(ChoiceDeltaToolCallFunction, function)
+        built_calls = [adopt(ChoiceDeltaToolCall, call)]
+    # Checked: from here on the dicts become the objects.
+    if built_calls is not None:
+        delta["tool_calls"] = built_calls
+    choice["delta"] = adopt(ChoiceDelta, delta)
+    data["choices"] = [adopt(ChunkChoice, choice)]
+    return adopt(ChatCompletionChunk, data)
 
 
-def _tool_call(sent: object) -> ChoiceDeltaToolCall | None:
-    """One tool-call fragment of the common shape, or ``None``."""
-    if type(sent) is not dict or type(sent.get("index")) is not int:
-        return None
-    call = {**_CALL, **sent}
-    if len(call) != len(_CALL):
-        return None
-    ident, kind = call["id"], call["type"]
+def _is_common_call(call: object) -> bool:
+    """Whether ``call`` is one tool-call fragment of the common shape."""
+    if type(call) is not dict or type(call.get("index")) is not int or not _CALL.issuperset(call):
+        return False
+    ident, kind = call.get("id"), call.get("type")
     if (type(ident) is not str and ident is not None) or (
         type(kind) is not str and kind is not None
     ):
-        return None
-    wire = call["function"]
-    if wire is not None:
-        if type(wire) is not dict:
-            return None
-        function = {**_FUNCTION, **wire}
-        name, arguments = function["name"], function["arguments"]
-        if (
-            len(function) != len(_FUNCTION)
-            or (type(name) is not str and name is not None)
-            or (type(arguments) is not str and arguments is not None)
-        ):
-            return None
-        function["_fields_set"] = wire
-        made_function = _new(ChoiceDeltaToolCallFunction)
-        made_function.__dict__ = function
-        call["function"] = made_function
-    call["_fields_set"] = sent
-    made: ChoiceDeltaToolCall = _new(ChoiceDeltaToolCall)
-    made.__dict__ = call
-    return made
+        return False
+    function = call.get("function")
+    if function is None:
+        return True
+    if type(function) is not dict or not _FUNCTION.issuperset(function):
+        return False
+    name, arguments = function.get("name"), function.get("arguments")
+    return (type(name) is str or name is None) and (type(arguments) is str or arguments is None)

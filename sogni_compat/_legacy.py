@@ -28,9 +28,8 @@ def completion_as_legacy(completion: ChatCompletion) -> ChatCompletion:
                 arguments=getattr(function, "arguments", "") or "",
             )
             message.tool_calls = None
-            if message._fields_set is not None:
-                sent = message._fields_set.keys() - {"tool_calls"}
-                message._fields_set = dict.fromkeys(sent | {"function_call"})
+            sent = message._set_names() - {"tool_calls"}
+            message._fields_set = dict.fromkeys(sent | {"function_call"})
         if choice.finish_reason == "tool_calls":
             choice.finish_reason = "function_call"
     return completion

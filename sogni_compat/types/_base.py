@@ -44,19 +44,37 @@ def response_type(cls: type[_T]) -> type[_T]:
 #: (read-only: extras are replaced, never updated in place).
 _NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
+#: ``_fields_set`` of an object whose ``__dict__`` is the wire dict itself (see
+#: :func:`adopt`): the public names in its ``__dict__`` are what the server sent.
+SENT_KEYS: Mapping[str, object] = MappingProxyType({})
+
 
 def _with_class_defaults(cls: type[_T]) -> type[_T]:
-    """Put the private fields' defaults on the class.
+    """Put the fields' plain defaults on the class.
 
     Objects read from the server find them there, without each object storing its own.
     """
     for field in attrs.fields(cls):  # type: ignore[arg-type]
-        if not field.name.startswith("_") or field.name == "_fields_set":
-            continue
-        default = _NO_EXTRA if field.name == "_extra" else field.default
-        if not isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        default = field.default
+        if field.name == "_extra":
+            default = _NO_EXTRA
+        elif field.name == "_fields_set":
+            default = SENT_KEYS
+        if default is not attrs.NOTHING and not isinstance(default, attrs.Factory):  # type: ignore[arg-type]
             setattr(cls, field.name, default)
     return cls
+
+
+def adopt(cls: type[_T], wire: dict[str, Any]) -> _T:
+    """An object of ``cls`` whose ``__dict__`` is ``wire``, which it now owns.
+
+    For callers that have checked that every key of ``wire`` is a public field of ``cls``,
+    that each value is what the field holds (nested objects already built), and that every
+    field missing from ``wire`` has a plain default (found on the class). No copy is made.
+    """
+    made: _T = object.__new__(cls)
+    made.__dict__ = wire
+    return made
 
 
 def _dump(value: Any, exclude_unset: bool, exclude_none: bool) -> Any:
@@ -124,8 +142,11 @@ class BaseObject:
         return tuple(f.name for f in attrs.fields(cls) if not f.name.startswith("_"))
 
     def _set_names(self) -> AbstractSet[str]:
-        if self._fields_set is not None:
-            return self._fields_set.keys()
+        sent = self._fields_set
+        if sent is SENT_KEYS:  # adopted: the public names in __dict__ (assignments count)
+            return frozenset(name for name in self.__dict__ if not name.startswith("_"))
+        if sent is not None:
+            return sent.keys()
         return frozenset(name for name in self._field_names() if getattr(self, name) is not None)
 
     @property
@@ -266,7 +287,7 @@ class BaseObject:
                 else:
                     extra[name] = value
             copied._extra = extra
-            if copied._fields_set is not None:
+            if copied._fields_set is not None and copied._fields_set is not SENT_KEYS:
                 sent = copied._fields_set.keys() | (names & set(update))
                 copied._fields_set = dict.fromkeys(sent)
         return copied
