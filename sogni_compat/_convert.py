@@ -17,17 +17,12 @@ from typing import Any
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_unstructure_fn, override
 
 from ._params import ChatCompletionParams
 from .types import BaseObject
 from .types._base import Nested, structure_fn_for
 
 __all__ = ["converter", "json_default", "make_converter"]
-
-
-def _identity(value: Any) -> Any:
-    return value
 
 
 def _strip_optional(tp: Any) -> Any:
@@ -84,6 +79,38 @@ def _declared_type(cls: type, name: str, annotation: Any) -> Any:
     return list[item] if simple.group(1) else item  # type: ignore[valid-type]
 
 
+def _params_hook(cls: type[ChatCompletionParams]) -> Callable[[Any], dict[str, Any]]:
+    """The JSON body of a :class:`ChatCompletionParams`: each field that is not its default.
+
+    Values are already wire values, so nothing is converted or copied. ``sogni_tools`` is
+    always sent (its default, ``False``, is what OpenAI code expects). Generated once, on
+    first use, in field order; a ``None`` default is tested with ``is not None``.
+    """
+    env: dict[str, Any] = {}
+    lines = ["def unstructure(params):", "    out = {}"]
+    for number, field in enumerate(attrs.fields(cls)):
+        name = field.name
+        if not field.init:
+            continue
+        default = field.default
+        if name == "sogni_tools" or default is attrs.NOTHING:
+            lines.append(f"    out[{name!r}] = params.{name}")
+            continue
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            env[f"default{number}"] = default.factory
+            test = f"value != default{number}()"
+        elif default is None:
+            test = "value is not None"
+        else:
+            env[f"default{number}"] = default
+            test = f"value != default{number}"
+        lines += [f"    value = params.{name}", f"    if {test}:", f"        out[{name!r}] = value"]
+    lines.append("    return out")
+    exec(compile("\n".join(lines), f"<unstructure {cls.__qualname__}>", "exec"), env)
+    made: Callable[[Any], dict[str, Any]] = env["unstructure"]
+    return made
+
+
 def make_converter() -> cattrs.Converter:
     """Build the converter with every hook the package needs."""
     conv = cattrs.Converter()
@@ -108,20 +135,7 @@ def make_converter() -> cattrs.Converter:
         lambda tp: isinstance(tp, type) and issubclass(tp, BaseObject), structure_factory
     )
 
-    def params_factory(cls: type[ChatCompletionParams]) -> Callable[[Any], dict[str, Any]]:
-        # Values are already wire values: no per-call copying, only the omission of unset
-        # fields. ``sogni_tools`` is always sent (its default, False, is what OpenAI code
-        # expects). Generated on first use, not at import.
-        overrides = {field.name: override(unstruct_hook=_identity) for field in attrs.fields(cls)}
-        overrides["sogni_tools"] = override(unstruct_hook=_identity, omit_if_default=False)
-        return make_dict_unstructure_fn(
-            cls,
-            conv,
-            _cattrs_omit_if_default=True,
-            **overrides,  # type: ignore[arg-type]
-        )
-
-    conv.register_unstructure_hook_factory(lambda tp: tp is ChatCompletionParams, params_factory)
+    conv.register_unstructure_hook_factory(lambda tp: tp is ChatCompletionParams, _params_hook)
     return conv
 
 

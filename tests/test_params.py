@@ -281,3 +281,34 @@ def test_body_is_compact_utf8_json(client: OpenAI, mock: responses.RequestsMock)
     assert isinstance(request.body, bytes)
     assert "héllo ✓".encode() in request.body
     assert request.headers["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"model": "m", "temperature": 0.0, "think": True, "top_k": 0, "stream": False},
+        {"tools": [{"type": "function", "function": {"name": "f"}}], "sogni_tools": True},
+        {"max_completion_tokens": 5, "stop": ["x"], "seed": 0, "taskProfile": "coding"},
+    ],
+)
+def test_body_matches_cattrs_own_generator(options: dict[str, Any]) -> None:
+    """The body is what cattrs' own omit-if-default generator makes of the same params."""
+    import attrs
+    import cattrs
+    from cattrs.gen import make_dict_unstructure_fn, override
+
+    from sogni_compat._convert import converter
+    from sogni_compat._params import ChatCompletionParams, chat_request
+
+    params, _, _ = chat_request({"messages": USER, **options})
+    keep = {f.name: override(unstruct_hook=lambda v: v) for f in attrs.fields(ChatCompletionParams)}
+    keep["sogni_tools"] = override(unstruct_hook=lambda v: v, omit_if_default=False)
+    theirs = make_dict_unstructure_fn(
+        ChatCompletionParams,
+        cattrs.Converter(),
+        _cattrs_omit_if_default=True,
+        **keep,  # type: ignore[arg-type]
+    )(params)
+    ours = converter.unstructure(params)
+    assert ours == theirs  # the same fields and values (cattrs puts always-sent ones first)
