@@ -259,3 +259,14 @@ def test_subclasses_elsewhere_structure_their_fields() -> None:
     assert cast(object, made.by_name) == {"a": {"value": 1}}  # dicts of objects: kept as sent
     assert made.to_dict() == wire
     assert converter.structure(completion(), Outer).inners == []
+
+
+def test_absent_list_fields_are_fresh_and_not_sent() -> None:
+    """A list field the server left out is a new empty list per object, not counted as sent."""
+    first = ChatCompletion.model_validate({"id": "x"})
+    second = ChatCompletion.model_validate({"id": "x"})
+    first.choices.append(second)  # type: ignore[arg-type]
+    assert second.choices == []
+    assert second.model_fields_set == {"id"}
+    assert second.to_dict() == {"id": "x"}
+    assert second.model_dump()["choices"] == []

@@ -335,16 +335,15 @@ def _generated(
     nested: dict[str, Nested],
     general: Callable[[Any, Any], BaseObject],
 ) -> Callable[[Any, Any], BaseObject]:
-    """A straight-line structure function for ``cls``: one dict merge, no ``__init__``.
+    """A straight-line structure function for ``cls``: one dict copy, no ``__init__``.
 
-    The wire dict is merged over the defaults into the new object's ``__dict__``; then only
-    the fields that need work (nested objects, mutable or missing defaults) are looked at.
-    It handles the common case, a dict whose every key is a field; anything else (extras,
-    not a dict, a required field missing) is handed to ``general``. Generated once per class,
-    as attrs generates its own methods.
+    A copy of the wire dict becomes the new object's ``__dict__`` (absent fields find their
+    defaults on the class, and the public names present are what the server sent); then only
+    the fields that need work (nested objects, mutable defaults) are looked at. It handles the
+    common case, a dict whose every key is a field; anything else (extras, not a dict, a
+    required field missing) is handed to ``general``. Generated once per class, as attrs
+    generates its own methods.
     """
-    public = [field for field in attrs.fields(cls) if not field.name.startswith("_")]
-    defaults: dict[str, Any] = {}
     env: dict[str, Any] = {
         "new": object.__new__,
         "cls": cls,
@@ -352,29 +351,27 @@ def _generated(
         "general": general,
         "dict_type": dict,
         "list_type": list,
-        "defaults": defaults,
+        "names": frozenset(cls._field_names()),
     }
     lines = [
         "def structure(data, _=None):",
-        "    if type(data) is not dict_type:",
+        "    if type(data) is not dict_type or not names.issuperset(data):",
         "        return general(data, _)",
-        "    d = {**defaults, **data}",
-        f"    if len(d) != {len(public)}:",
-        "        return general(data, _)",
+        "    d = data.copy()",
     ]
-    for number, field in enumerate(public):
+    for number, field in enumerate(attrs.fields(cls)):
         name = field.name
+        if name.startswith("_"):
+            continue
         default = field.default
         work = []
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            # A fresh value each time, kept out of what the server sent.
             env[f"factory{number}"] = default.factory
-            defaults[name] = _MISSING
-            work.append(("if", "v is MISSING", f"d[{name!r}] = factory{number}()"))
+            action = f"d[{name!r}] = factory{number}(); d['_fields_set'] = data"
+            work.append(("if", "v is MISSING", action))
         elif default is attrs.NOTHING:  # a required field: the general path says it is missing
-            defaults[name] = _MISSING
             work.append(("if", "v is MISSING", "return general(data, _)"))
-        else:
-            defaults[name] = default
         if name in nested:
             hook, many = nested[name]
             env[f"hook{number}"] = hook
@@ -397,11 +394,9 @@ def _generated(
                     )
                 )
         if work:
-            lines.append(f"    v = d[{name!r}]")
+            lines.append(f"    v = d.get({name!r}, MISSING)")
             for keyword, test, action in work:
                 lines += [f"    {keyword} {test}:", f"        {action}"]
-    if any(field.name == "_fields_set" for field in attrs.fields(cls)):
-        lines.append("    d['_fields_set'] = data")  # other private fields: class defaults
     lines += [
         "    obj = new(cls)",
         "    obj.__dict__ = d",
