@@ -8,9 +8,10 @@ and the caller takes the general path (``check_chunk`` and the converter), which
 shape and explains what is wrong with a malformed one. Both paths give equal objects: the
 tests compare them on generated chunks.
 
-The objects take the wire dicts themselves as their ``__dict__`` (see ``types._base.adopt``):
-defaults of absent fields are found on the class, and the public names present are what the
-server sent. The dicts come from parsing the event, so nobody else holds them.
+The objects take the wire dicts themselves as their ``__dict__`` (see
+``types._base.SENT_KEYS``): defaults of absent fields are found on the class, and the public
+names present are what the server sent. The dicts come from parsing the event, so nobody else
+holds them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from .types import (
     ChoiceDeltaToolCallFunction,
     ChunkChoice,
 )
-from .types._base import BaseObject, adopt
+from .types._base import BaseObject
 
 __all__ = ["common_chunk"]
 
@@ -39,14 +40,15 @@ _CHOICE = _names(ChunkChoice)
 _DELTA = _names(ChoiceDelta)
 _CALL = _names(ChoiceDeltaToolCall)
 _FUNCTION = _names(ChoiceDeltaToolCallFunction)
-_TEXT_FIELDS = ("content", "role", "reasoning_content", "refusal")
+_new = object.__new__
 
 
 def common_chunk(data: dict[str, Any]) -> ChatCompletionChunk | None:
     """``data`` as a chunk if it has the common shape, else ``None``.
 
     A chunk built here owns ``data`` and the dicts inside it (they become its objects'
-    ``__dict__``); when the answer is ``None`` nothing has been changed.
+    ``__dict__``); when the answer is ``None`` nothing has been changed. Written out flat:
+    it runs for every chunk.
     """
     if not _CHUNK.issuperset(data) or data.get("usage") is not None:
         return None
@@ -64,47 +66,45 @@ def common_chunk(data: dict[str, Any]) -> ChatCompletionChunk | None:
     delta = choice.get("delta")
     if type(delta) is not dict or not _DELTA.issuperset(delta):
         return None
-    calls = delta.get("tool_calls")
-    if calls is None:
-        for value in delta.values():  # text fields, or a function_call left to the general path
-            if type(value) is not str and value is not None:
-                return None
-        built_calls = None
-    else:
-        for key in _TEXT_FIELDS:
-            value = delta.get(key)
-            if type(value) is not str and value is not None:
-                return None
-        if delta.get("function_call") is not None or type(calls) is not list or len(calls) != 1:
+    calls = None
+    for key, value in delta.items():  # text fields, or one tool-call fragment
+        if type(value) is str or value is None:
+            continue
+        if key != "tool_calls" or type(value) is not list or len(value) != 1:
             return None
+        calls = value
+    if calls is not None:
         call = calls[0]
-        if not _is_common_call(call):
+        if type(call) is not dict or type(call.get("index")) is not int:
             return None
-        function = call.get("function")
+        if not _CALL.issuperset(call):
+            return None
+        ident, kind, function = call.get("id"), call.get("type"), call.get("function")
+        if (type(ident) is not str and ident is not None) or (
+            type(kind) is not str and kind is not None
+        ):
+            return None
         if function is not None:
-            call["function"] = adopt(ChoiceDeltaToolCallFunction, function)
-        built_calls = [adopt(ChoiceDeltaToolCall, call)]
-    # Checked: from here on the dicts become the objects.
-    if built_calls is not None:
-        delta["tool_calls"] = built_calls
-    choice["delta"] = adopt(ChoiceDelta, delta)
-    data["choices"] = [adopt(ChunkChoice, choice)]
-    return adopt(ChatCompletionChunk, data)
-
-
-def _is_common_call(call: object) -> bool:
-    """Whether ``call`` is one tool-call fragment of the common shape."""
-    if type(call) is not dict or type(call.get("index")) is not int or not _CALL.issuperset(call):
-        return False
-    ident, kind = call.get("id"), call.get("type")
-    if (type(ident) is not str and ident is not None) or (
-        type(kind) is not str and kind is not None
-    ):
-        return False
-    function = call.get("function")
-    if function is None:
-        return True
-    if type(function) is not dict or not _FUNCTION.issuperset(function):
-        return False
-    name, arguments = function.get("name"), function.get("arguments")
-    return (type(name) is str or name is None) and (type(arguments) is str or arguments is None)
+            if type(function) is not dict or not _FUNCTION.issuperset(function):
+                return None
+            name, arguments = function.get("name"), function.get("arguments")
+            if (type(name) is not str and name is not None) or (
+                type(arguments) is not str and arguments is not None
+            ):
+                return None
+            # Checked: from here on the dicts become the objects.
+            made_function = _new(ChoiceDeltaToolCallFunction)
+            made_function.__dict__ = function
+            call["function"] = made_function
+        made_call = _new(ChoiceDeltaToolCall)
+        made_call.__dict__ = call
+        delta["tool_calls"] = [made_call]
+    made_delta = _new(ChoiceDelta)
+    made_delta.__dict__ = delta
+    choice["delta"] = made_delta
+    made_choice = _new(ChunkChoice)
+    made_choice.__dict__ = choice
+    data["choices"] = [made_choice]
+    chunk: ChatCompletionChunk = _new(ChatCompletionChunk)
+    chunk.__dict__ = data
+    return chunk

@@ -44,8 +44,10 @@ def response_type(cls: type[_T]) -> type[_T]:
 #: (read-only: extras are replaced, never updated in place).
 _NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
-#: ``_fields_set`` of an object whose ``__dict__`` is the wire dict itself (see
-#: :func:`adopt`): the public names in its ``__dict__`` are what the server sent.
+#: ``_fields_set`` of an object read from the server whose ``__dict__`` holds what the server
+#: sent and nothing else (a copy of the wire dict, or the dict itself when the reader owns
+#: it): the public names in its ``__dict__`` are the names sent, absent fields' defaults are
+#: found on the class.
 SENT_KEYS: Mapping[str, object] = MappingProxyType({})
 
 
@@ -63,18 +65,6 @@ def _with_class_defaults(cls: type[_T]) -> type[_T]:
         if default is not attrs.NOTHING and not isinstance(default, attrs.Factory):  # type: ignore[arg-type]
             setattr(cls, field.name, default)
     return cls
-
-
-def adopt(cls: type[_T], wire: dict[str, Any]) -> _T:
-    """An object of ``cls`` whose ``__dict__`` is ``wire``, which it now owns.
-
-    For callers that have checked that every key of ``wire`` is a public field of ``cls``,
-    that each value is what the field holds (nested objects already built), and that every
-    field missing from ``wire`` has a plain default (found on the class). No copy is made.
-    """
-    made: _T = object.__new__(cls)
-    made.__dict__ = wire
-    return made
 
 
 def _dump(value: Any, exclude_unset: bool, exclude_none: bool) -> Any:
@@ -143,7 +133,7 @@ class BaseObject:
 
     def _set_names(self) -> AbstractSet[str]:
         sent = self._fields_set
-        if sent is SENT_KEYS:  # adopted: the public names in __dict__ (assignments count)
+        if sent is SENT_KEYS:  # read from the server: the names in __dict__ (assignments count)
             return frozenset(name for name in self.__dict__ if not name.startswith("_"))
         if sent is not None:
             return sent.keys()
