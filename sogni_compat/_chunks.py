@@ -68,7 +68,7 @@ def common_chunk(data: dict[str, Any]) -> ChatCompletionChunk | None:
         return None
     calls = None
     for key, value in delta.items():  # text fields, or one tool-call fragment
-        if type(value) is str or value is None:
+        if value is None or (type(value) is str and key != "tool_calls"):
             continue
         if key != "tool_calls" or type(value) is not list or len(value) != 1:
             return None
