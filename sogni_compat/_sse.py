@@ -7,12 +7,12 @@ decoded correctly. ``:`` comments are ignored, ``event:``, ``id:`` and ``retry:`
 event, several ``data:`` lines are joined with newlines, and an event without data is skipped.
 Only the newly arrived bytes are scanned: a long line delivered in many pieces is joined once.
 A stream whose lines end in LF alone (what servers send) is cut into events with one split per
-read, and an event that is a single ``data:`` line skips the line-by-line rules; the first CR
-seen moves the decoder to those rules for the rest of the stream.
-An event (its data lines together, each counting 64 bytes more than its text) or an unfinished
-one (each piece it arrived in counting 64 bytes more) larger than the decoder's
-``max_event_bytes`` raises
-:class:`EventTooLargeError` instead of growing without bound.
+read, and an event that is a single ``data:`` line skips the line-by-line rules; what comes
+after a read's last blank line is read by those rules at once (so comments cost nothing while
+they wait), and the first CR seen moves the decoder to those rules for the rest of the stream.
+An event (its data lines together, each counting its bytes and 64 more) or an unfinished line
+(each piece it arrived in counting 64 bytes more than its bytes) larger than the decoder's
+``max_event_bytes`` raises :class:`EventTooLargeError` instead of growing without bound.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ __all__ = ["EventTooLargeError", "SSEDecoder", "ServerSentEvent", "iter_events"]
 
 #: Digits of a ``retry:`` field worth reading (about 115 days in milliseconds).
 _MAX_RETRY_DIGITS = 10
+_BOM = b"\xef\xbb\xbf"
 #: What one data line costs beyond its text (a string object and a list slot), counted
 #: against ``max_event_bytes`` so that many tiny lines cannot hide their memory.
 _LINE_COST = 64
@@ -59,8 +60,6 @@ class SSEDecoder:
         "_last_id",
         "_limit",
         "_partial",
-        "_rest",
-        "_rest_size",
         "_retry",
         "_size",
         "_skip_lf",
@@ -82,9 +81,6 @@ class SSEDecoder:
         self._retry: int | None = None
         #: Lines end in LF alone so far: events are cut at ``\n\n`` (see :meth:`_feed_lf`).
         self._fast = True
-        #: The unfinished event's bytes, in the pieces they arrived in (LF mode).
-        self._rest: list[bytes] = []
-        self._rest_size = 0
 
     @property
     def last_event_id(self) -> str | None:
@@ -93,11 +89,11 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Decode newly arrived bytes; return the events they complete."""
-        if not chunk:
-            return []
-        if self._fast and self._lf_only(chunk):
-            return self._feed_lf(chunk, raw=False)  # type: ignore[return-value]
-        return self._feed_lines(chunk)
+        if chunk and self._fast:
+            chunk = self._lf_chunk(chunk)
+            if self._fast:
+                return self._feed_lf(chunk, raw=False)  # type: ignore[return-value]
+        return self._feed_lines(chunk) if chunk else []
 
     def feed_payloads(self, chunk: bytes) -> list[bytes | ServerSentEvent]:
         """As :meth:`feed`, but a lone ``data:`` line's event comes out as its data's bytes.
@@ -105,43 +101,42 @@ class SSEDecoder:
         Such an event is a ``"message"`` event with the current id and retry; its bytes are
         not decoded, for callers that parse them themselves. Other events come out decoded.
         """
-        if not chunk:
-            return []
-        if self._fast and self._lf_only(chunk):
-            return self._feed_lf(chunk, raw=True)
-        return list(self._feed_lines(chunk))
+        if chunk and self._fast:
+            chunk = self._lf_chunk(chunk)
+            if self._fast:
+                return self._feed_lf(chunk, raw=True)
+        return list(self._feed_lines(chunk)) if chunk else []
 
-    def _lf_only(self, chunk: bytes) -> bool:
-        """Whether ``chunk`` can go through LF mode; if not, leave LF mode for good."""
-        if b"\r" not in chunk and (self._started or not chunk.startswith(b"\xef")):
-            self._started = True  # a stream that does not start with a BOM has none
-            return True
-        self._fast = False
-        rest, self._rest, self._rest_size = b"".join(self._rest), [], 0
-        if rest:  # holds no blank line: its complete lines go in, the last one is held
-            self._feed_lines(rest)
-        return False
+    def _lf_chunk(self, chunk: bytes) -> bytes:
+        """``chunk`` without a leading BOM; leaves LF mode for good at a CR (or a cut BOM)."""
+        if not self._started:
+            if chunk.startswith(_BOM):
+                chunk = chunk[3:]
+            elif _BOM.startswith(chunk[:3]):  # a BOM cut short by the read: the line rules
+                self._fast = False
+                return chunk
+            self._started = True
+        if b"\r" in chunk:
+            self._fast = False
+        return chunk
 
     def _feed_lf(self, chunk: bytes, raw: bool) -> list[bytes | ServerSentEvent]:
-        """LF mode: split at blank lines; a lone ``data:`` line is dispatched directly."""
-        limit = self._limit
-        parts = self._rest
-        if b"\n\n" not in chunk and not (parts and chunk[:1] == b"\n" and parts[-1][-1:] == b"\n"):
-            parts.append(chunk)
-            self._rest_size += len(chunk) + _LINE_COST  # a piece costs more than its bytes
-            if self._rest_size > limit:
-                raise EventTooLargeError(limit)
-            return []
-        if parts:
-            parts.append(chunk)
-            chunk = b"".join(parts)
+        """LF mode: split at blank lines; a lone ``data:`` line is dispatched directly.
+
+        An event under way when the read arrived (its lines held by the line rules) is
+        finished by those rules, up to its blank line; so is what follows the last blank
+        line, so comments are dropped and an unfinished line is bounded as it arrives.
+        """
+        out: list[bytes | ServerSentEvent] = []
+        if self._partial or self._data or self._event:
+            end = chunk.find(b"\n\n")
+            if end < 0:
+                return list(self._feed_lines(chunk))
+            out.extend(self._feed_lines(chunk[: end + 2]))
+            chunk = chunk[end + 2 :]
         blocks = chunk.split(b"\n\n")
         tail = blocks.pop()
-        self._rest = [tail] if tail else []
-        self._rest_size = len(tail)
-        if len(tail) > limit:
-            raise EventTooLargeError(limit)
-        out: list[bytes | ServerSentEvent] = []
+        limit = self._limit
         for block in blocks:
             if block[:6] == b"data: " and b"\n" not in block:
                 if len(block) + _LINE_COST > limit:
@@ -164,6 +159,8 @@ class SSEDecoder:
             event = self._dispatch()
             if event is not None:
                 out.append(event)
+        if tail:
+            out.extend(self._feed_lines(tail))
         return out
 
     def _feed_lines(self, chunk: bytes) -> list[ServerSentEvent]:
@@ -203,12 +200,6 @@ class SSEDecoder:
     def close(self) -> list[ServerSentEvent]:
         """End of stream: a last unterminated line and pending data are delivered, leniently."""
         events: list[ServerSentEvent] = []
-        if self._rest:  # LF mode: the unfinished event's lines, the last one unterminated
-            rest, self._rest, self._rest_size = b"".join(self._rest), [], 0
-            for line in rest.split(b"\n"):
-                event = self._line(line)
-                if event is not None:
-                    events.append(event)
         if self._partial:
             line = b"".join(self._partial)
             self._partial = []
@@ -224,7 +215,7 @@ class SSEDecoder:
     def _line(self, raw: bytes) -> ServerSentEvent | None:
         if not self._started:
             self._started = True
-            if raw.startswith(b"\xef\xbb\xbf"):
+            if raw.startswith(_BOM):
                 raw = raw[3:]
         if not raw:
             return self._dispatch()
@@ -236,7 +227,7 @@ class SSEDecoder:
             value = value[1:]
         if name == "data":
             self._data.append(value)
-            self._size += len(value) + _LINE_COST
+            self._size += len(raw) + _LINE_COST  # the line's bytes, as LF mode counts them
             if self._size > self._limit:
                 raise EventTooLargeError(self._limit)
         elif name == "event":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import tracemalloc
 
 import pytest
 from hypothesis import given
@@ -203,9 +204,10 @@ FIELDS = st.sampled_from(
     st.sampled_from([b"\n", b"\n", b"\r\n", b"\r"]),
     st.booleans(),
     st.lists(st.integers(min_value=0, max_value=400), max_size=8),
+    st.booleans(),
 )
 def test_agrees_with_the_specification(
-    fields: list[bytes], newline: bytes, switch: bool, cuts: list[int]
+    fields: list[bytes], newline: bytes, switch: bool, cuts: list[int], bom: bool
 ) -> None:
     """Any mix of fields, blank lines and line endings, cut anywhere, decodes as the spec says.
 
@@ -217,6 +219,8 @@ def test_agrees_with_the_specification(
     stream = b"".join(f + first_newline for f in fields[:half]) + b"".join(
         f + newline for f in fields[half:]
     )
+    if bom:
+        stream = b"\xef\xbb\xbf" + stream
     points = [0, *sorted(min(c, len(stream)) for c in cuts), len(stream)]
     chunks = [stream[a:b] for a, b in itertools.pairwise(points)]
     expected = reference(stream)
@@ -287,3 +291,44 @@ def test_a_trickled_line_is_capped_by_its_pieces(newline: bytes) -> None:
     with pytest.raises(EventTooLargeError):
         for _ in range(2000):  # 2,000 one-byte pieces, each held as its own bytes object
             decoder.feed(b"a")
+
+
+def test_keep_alive_comments_between_events_cost_nothing() -> None:
+    """Comment lines arriving one per read, with no blank line, never count as an event."""
+    decoder = SSEDecoder(max_event_bytes=2048)
+    assert decoder.feed(b"data: a\n\n") == [ServerSentEvent(data="a")]
+    for _ in range(300):
+        assert decoder.feed(b": keep-alive\n") == []
+    assert decoder.feed(b"data: b\n\n") == [ServerSentEvent(data="b")]
+
+
+@pytest.mark.parametrize("end", [b"\n", b"\r", b""], ids=["blank line", "late CR", "close"])
+def test_lines_waiting_for_a_blank_line_keep_memory_flat(end: bytes) -> None:
+    """Megabytes of comment lines before a blank line, a CR or the end stay out of memory."""
+    decoder = SSEDecoder()  # the default 8 MiB limit
+    read = b":a\n" * (64 * 1024 // 3)
+    tracemalloc.start()
+    try:
+        for _ in range(40):  # 2.6 MiB, all of it comments
+            decoder.feed(read)
+        decoder.feed(end) if end else decoder.close()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024
+
+
+@pytest.mark.parametrize("size", [900, 934, 935, 1000])
+def test_line_endings_do_not_change_the_size_limit(size: int) -> None:
+    """An event at the size limit is kept or refused alike with LF, CRLF or a comment first."""
+    payload = "é" * (size // 2)
+    outcomes = set()
+    for prefix, newline in ((b"", b"\n"), (b"", b"\r\n"), (b": hi\n", b"\n")):
+        try:
+            wire = prefix + b"data: " + payload.encode() + newline + newline
+            events = list(iter_events([wire], max_event_bytes=1000))
+        except EventTooLargeError:
+            outcomes.add("refused")
+        else:
+            outcomes.add(events[0].data == payload)
+    assert len(outcomes) == 1
