@@ -6,6 +6,7 @@ cattrs converter is never touched.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import inspect
 import re
@@ -70,6 +71,10 @@ def _declared_type(cls: type, name: str, annotation: Any) -> Any:
         found = namespace.get(word)
         return found if isinstance(found, type) and issubclass(found, BaseObject) else None
 
+    if "." in annotation or any(
+        word not in namespace and not hasattr(builtins, word) for word in _NAME.findall(annotation)
+    ):
+        return _UNREAD  # a dotted or unknown name: typing knows how to look it up
     if not any(response_class(word) for word in _NAME.findall(annotation)):
         return Any
     simple = _SIMPLE.fullmatch(annotation)
@@ -98,7 +103,7 @@ def _params_hook(cls: type[ChatCompletionParams]) -> Callable[[Any], dict[str, A
             continue
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
             env[f"default{number}"] = default.factory
-            test = f"value != default{number}()"
+            test = f"value != default{number}({'params' if default.takes_self else ''})"
         elif default is None:
             test = "value is not None"
         else:

@@ -312,3 +312,33 @@ def test_body_matches_cattrs_own_generator(options: dict[str, Any]) -> None:
     )(params)
     ours = converter.unstructure(params)
     assert ours == theirs  # the same fields and values (cattrs puts always-sent ones first)
+
+
+def test_body_hook_omits_defaults_from_factories_as_cattrs_does() -> None:
+    """Factories, those that take the instance too, count as defaults as cattrs counts them."""
+    import attrs
+    import cattrs
+    from cattrs.gen import make_dict_unstructure_fn, override
+
+    from sogni_compat._convert import _params_hook
+
+    @attrs.define
+    class Body:
+        """A body with factory defaults."""
+
+        messages: list[Any]
+        stop: list[str] = attrs.Factory(list)
+        n: int = attrs.Factory(lambda self: len(self.messages), takes_self=True)
+        sogni_tools: bool = False
+
+    keep = {f.name: override(unstruct_hook=lambda v: v) for f in attrs.fields(Body)}
+    keep["sogni_tools"] = override(unstruct_hook=lambda v: v, omit_if_default=False)
+    theirs = make_dict_unstructure_fn(
+        Body,
+        cattrs.Converter(),
+        _cattrs_omit_if_default=True,
+        **keep,  # type: ignore[arg-type]
+    )
+    ours = _params_hook(Body)  # type: ignore[arg-type]
+    for body in (Body(["a"]), Body(["a"], ["x"], 5), Body([], n=0, sogni_tools=True)):
+        assert ours(body) == theirs(body)

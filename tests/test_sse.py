@@ -322,7 +322,7 @@ def test_lines_waiting_for_a_blank_line_keep_memory_flat(end: bytes) -> None:
 def test_line_endings_do_not_change_the_size_limit(size: int) -> None:
     """An event at the size limit is kept or refused alike with LF, CRLF or a comment first."""
     payload = "é" * (size // 2)
-    outcomes = set()
+    outcomes: set[object] = set()
     for prefix, newline in ((b"", b"\n"), (b"", b"\r\n"), (b": hi\n", b"\n")):
         try:
             wire = prefix + b"data: " + payload.encode() + newline + newline

@@ -270,3 +270,77 @@ def test_absent_list_fields_are_fresh_and_not_sent() -> None:
     assert second.model_fields_set == {"id"}
     assert second.to_dict() == {"id": "x"}
     assert second.model_dump()["choices"] == []
+
+
+def test_dotted_annotations_are_resolved() -> None:
+    """Fields annotated as ``module.Class`` still get nested objects."""
+    from ._dotted_types import Dotted
+
+    message = {"role": "assistant", "content": "hi"}
+    made = Dotted.model_validate({**completion(), "msgs": [message], "one": message})
+    assert made.msgs is not None
+    assert type(made.msgs[0]) is ChatCompletionMessage
+    assert type(made.one) is ChatCompletionMessage
+
+
+def test_subclasses_made_with_plain_attrs_read_their_fields() -> None:
+    """A user's subclass made with attrs.define (slotted or not) is read through its __init__."""
+    from ._dotted_types import PlainCompletion, PlainSlotted
+
+    slotted = PlainSlotted.model_validate({"a": 1})
+    assert (slotted.a, slotted.b) == (1, "x")
+    assert slotted.to_dict() == {"a": 1}
+    assert pickle.loads(pickle.dumps(slotted)) == slotted
+    plain = PlainCompletion.model_validate(completion())
+    assert plain.note == "n"
+    assert type(plain.choices[0].message) is ChatCompletionMessage
+    assert copy.deepcopy(plain) == plain
+
+
+def test_attrs_asdict_of_an_answer_serialises() -> None:
+    """attrs.asdict of an object read from the server is plain data: JSON, pickle, deepcopy."""
+    answer = ChatCompletion.model_validate(completion())
+    plain = attrs.asdict(answer)
+    json.dumps(plain)
+    assert pickle.loads(pickle.dumps(plain)) == copy.deepcopy(plain)
+    assert plain["choices"][0]["message"]["content"] == answer.choices[0].message.content
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [
+        {"role": "assistant"},
+        {"role": "assistant", "x_vendor": 1},  # an extra: read by the general path
+    ],
+)
+def test_an_assignment_counts_as_set_however_the_object_was_read(wire: dict[str, Any]) -> None:
+    """Assigning a field makes it set and dumped, with or without extras, as pydantic does."""
+    message = ChatCompletionMessage.model_validate(wire)
+    message.content = "from code"
+    assert message.to_dict() == {**wire, "content": "from code"}
+    assert "content" in message.model_fields_set
+    answer = ChatCompletion.model_validate({"id": "x"})  # choices absent: a fresh list
+    answer.model = "m"
+    assert answer.to_dict() == {"id": "x", "model": "m"}
+
+
+def test_unknown_attributes_become_extras() -> None:
+    """Setting a name that is not a field keeps it as an extra field, dumped like the others."""
+    message = ChatCompletionMessage.model_validate({"role": "assistant", "x_vendor": 1})
+    message.brand_new = 2
+    message.x_vendor = 3
+    assert message.brand_new == 2
+    assert message.to_dict() == {"role": "assistant", "x_vendor": 3, "brand_new": 2}
+    assert {"brand_new", "x_vendor"} <= message.model_fields_set
+    other = ChatCompletionMessage.model_validate({"role": "assistant"})
+    with pytest.raises(AttributeError):
+        _ = other.brand_new  # nothing shared between objects
+
+
+def test_absent_list_field_does_not_alias_the_given_dict() -> None:
+    """Changing the dict an object was read from afterwards changes nothing in the object."""
+    wire: dict[str, Any] = {"id": "x", "model": "m"}
+    answer = ChatCompletion.model_validate(wire)
+    wire["system_fingerprint"] = "z"
+    del wire["id"]
+    assert answer.to_dict() == {"id": "x", "model": "m"}

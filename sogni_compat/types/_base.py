@@ -11,8 +11,7 @@ import copy
 import json
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeVar
 
 import attrs
 
@@ -40,21 +39,41 @@ def response_type(cls: type[_T]) -> type[_T]:
     return _with_class_defaults(attrs.define(slots=False, kw_only=True, repr=False)(cls))
 
 
+class _SharedEmpty(dict[str, Any]):
+    """An empty dict shared as a class-level default: it refuses to be changed.
+
+    A dict (not a mapping proxy) so that ``attrs.asdict``, pickle and ``copy`` treat it as
+    they treat the dict an object of its own would hold.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("a shared empty default is read-only; assign a new dict instead")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse
+    __ior__ = _refuse
+
+
 #: What an object read from the server has as ``_extra`` when the server sent no extra field
 #: (read-only: extras are replaced, never updated in place).
-_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+_NO_EXTRA: dict[str, Any] = _SharedEmpty()
 
 #: ``_fields_set`` of an object read from the server whose ``__dict__`` holds what the server
 #: sent and nothing else (a copy of the wire dict, or the dict itself when the reader owns
 #: it): the public names in its ``__dict__`` are the names sent, absent fields' defaults are
 #: found on the class.
-SENT_KEYS: Mapping[str, object] = MappingProxyType({})
+SENT_KEYS: dict[str, Any] = _SharedEmpty()
+
+#: The public field names of each response class, for ``__setattr__``.
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
 
 
 def _with_class_defaults(cls: type[_T]) -> type[_T]:
     """Put the fields' plain defaults on the class.
 
-    Objects read from the server find them there, without each object storing its own.
+    Objects read from the server find them there, without each object storing its own; the
+    generated structure function relies on it (see :func:`_reads_into_dict`).
     """
     for field in attrs.fields(cls):  # type: ignore[arg-type]
         default = field.default
@@ -64,7 +83,19 @@ def _with_class_defaults(cls: type[_T]) -> type[_T]:
             default = SENT_KEYS
         if default is not attrs.NOTHING and not isinstance(default, attrs.Factory):  # type: ignore[arg-type]
             setattr(cls, field.name, default)
+    cls._defaults_on_class = True  # type: ignore[attr-defined]
     return cls
+
+
+def _reads_into_dict(cls: type) -> bool:
+    """Whether an object of ``cls`` can take a wire dict as its ``__dict__``.
+
+    Only classes made by :func:`response_type` (their defaults on the class) and slotted
+    nowhere; a subclass made with plain ``attrs.define`` is built through its ``__init__``.
+    """
+    return "_defaults_on_class" in vars(cls) and not any(
+        "__slots__" in vars(klass) for klass in cls.__mro__
+    )
 
 
 def _dump(value: Any, exclude_unset: bool, exclude_none: bool) -> Any:
@@ -107,13 +138,32 @@ class BaseObject:
     """
 
     _extra: dict[str, Any] = attrs.field(factory=dict, init=False, eq=True)
-    # Keyed by the names the server sent (the dict of their values, kept rather than copied:
-    # reading answers is the hot path); ``None`` for objects built in code (then non-``None``
-    # fields count).
+    # What the server sent: on the class, SENT_KEYS, for objects read into their __dict__
+    # (the public names there); a dict keyed by the names for objects read through __init__
+    # (when there are extras); ``None`` for objects built in code (then non-``None`` fields
+    # count). Assigning a field adds it, as pydantic does.
     _fields_set: Mapping[str, object] | None = attrs.field(default=None, init=False, eq=False)
     _request_id: str | None = attrs.field(default=None, init=False, eq=False)
 
     model_fields: ClassVar[Any] = _ModelFields()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set a field, which then counts as set (as pydantic counts it).
+
+        Another (public) name is kept as an extra field, dumped with the others.
+        """
+        cls = type(self)
+        names = _FIELD_NAMES.get(cls)
+        if names is None:
+            names = _FIELD_NAMES[cls] = frozenset(cls._field_names())
+        if name.startswith("_") or name in names or hasattr(cls, name):
+            object.__setattr__(self, name, value)
+            if name in names:
+                sent = self.__dict__.get("_fields_set")
+                if sent is not None and name not in sent:
+                    object.__setattr__(self, "_fields_set", {**sent, name: None})
+            return
+        self._extra = {**self._extra, name: value}
 
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: serve the fields the server added.
@@ -358,7 +408,7 @@ def _generated(
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
             # A fresh value each time, kept out of what the server sent.
             env[f"factory{number}"] = default.factory
-            action = f"d[{name!r}] = factory{number}(); d['_fields_set'] = data"
+            action = f"d[{name!r}] = factory{number}(); d['_fields_set'] = dict.fromkeys(data)"
             work.append(("if", "v is MISSING", action))
         elif default is attrs.NOTHING:  # a required field: the general path says it is missing
             work.append(("if", "v is MISSING", "return general(data, _)"))
@@ -432,4 +482,4 @@ def structure_fn_for(
         obj._fields_set = known
         return obj
 
-    return _generated(cls, nested, general)
+    return _generated(cls, nested, general) if _reads_into_dict(cls) else general
