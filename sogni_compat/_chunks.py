@@ -25,7 +25,7 @@ from .types import (
     ChoiceDeltaToolCallFunction,
     ChunkChoice,
 )
-from .types._base import BaseObject
+from .types._base import BaseObject, set_dict
 
 __all__ = ["common_chunk"]
 
@@ -94,17 +94,17 @@ def common_chunk(data: dict[str, Any]) -> ChatCompletionChunk | None:
                 return None
             # Checked: from here on the dicts become the objects.
             made_function = _new(ChoiceDeltaToolCallFunction)
-            made_function.__dict__ = function
+            set_dict(made_function, function)
             call["function"] = made_function
         made_call = _new(ChoiceDeltaToolCall)
-        made_call.__dict__ = call
+        set_dict(made_call, call)
         delta["tool_calls"] = [made_call]
     made_delta = _new(ChoiceDelta)
-    made_delta.__dict__ = delta
+    set_dict(made_delta, delta)
     choice["delta"] = made_delta
     made_choice = _new(ChunkChoice)
-    made_choice.__dict__ = choice
+    set_dict(made_choice, choice)
     data["choices"] = [made_choice]
     chunk: ChatCompletionChunk = _new(ChatCompletionChunk)
-    chunk.__dict__ = data
+    set_dict(chunk, data)
     return chunk

@@ -365,6 +365,10 @@ class BaseObject:
 
 _MISSING = object()
 
+#: Sets an object's ``__dict__`` directly, past :meth:`BaseObject.__setattr__` (the instance
+#: dict's descriptor, which every response class inherits from :class:`BaseObject`).
+set_dict: Callable[[object, dict[str, Any]], None] = vars(BaseObject)["__dict__"].__set__
+
 #: How a field's value is structured: ``(hook, many)``, a hook for one object (``many`` false)
 #: or for each object of a list.
 Nested = tuple[Callable[[Any, Any], Any], bool]
@@ -386,6 +390,7 @@ def _generated(
     """
     env: dict[str, Any] = {
         "new": object.__new__,
+        "set_dict": set_dict,
         "cls": cls,
         "MISSING": _MISSING,
         "general": general,
@@ -439,7 +444,7 @@ def _generated(
                 lines += [f"    {keyword} {test}:", f"        {action}"]
     lines += [
         "    obj = new(cls)",
-        "    obj.__dict__ = d",
+        "    set_dict(obj, d)",
         "    return obj",
     ]
     exec(compile("\n".join(lines), f"<structure {cls.__qualname__}>", "exec"), env)
