@@ -2,8 +2,10 @@
 
 Nearly every chunk a server streams has one choice whose delta holds text (``content``,
 ``reasoning_content``, ``role``, ``refusal``) or one tool-call fragment. :func:`common_chunk`
-checks such a chunk and builds its objects directly; for anything else (several choices,
-log probabilities, usage, extra fields, a value of an unexpected type) it returns ``None``
+checks such a chunk and builds its objects directly, keeping a server's own extra fields of
+the chunk, the choice or the delta as extras; for anything else (several choices, log
+probabilities, usage, extra fields of a tool call, a value of an unexpected type) it returns
+``None``
 and the caller takes the general path (``check_chunk`` and the converter), which reads every
 shape and explains what is wrong with a malformed one. Both paths give equal objects: the
 tests compare them on generated chunks.
@@ -50,8 +52,9 @@ def common_chunk(data: dict[str, Any]) -> ChatCompletionChunk | None:
     ``__dict__``); when the answer is ``None`` nothing has been changed. Written out flat:
     it runs for every chunk.
     """
-    if not _CHUNK.issuperset(data) or data.get("usage") is not None:
+    if data.get("usage") is not None:
         return None
+    extra = None if _CHUNK.issuperset(data) else _extra_keys(data, _CHUNK)
     choices = data.get("choices")
     if type(choices) is not list or len(choices) != 1:
         return None
@@ -59,13 +62,14 @@ def common_chunk(data: dict[str, Any]) -> ChatCompletionChunk | None:
     if (
         type(choice) is not dict
         or type(choice.get("index")) is not int
-        or not _CHOICE.issuperset(choice)
         or choice.get("logprobs") is not None
     ):
         return None
+    choice_extra = None if _CHOICE.issuperset(choice) else _extra_keys(choice, _CHOICE)
     delta = choice.get("delta")
-    if type(delta) is not dict or not _DELTA.issuperset(delta):
+    if type(delta) is not dict:
         return None
+    delta_extra = None if _DELTA.issuperset(delta) else _extra_keys(delta, _DELTA)
     calls = None
     for key, value in delta.items():  # text fields, or one tool-call fragment
         if value is None or (type(value) is str and key != "tool_calls"):
@@ -100,11 +104,22 @@ def common_chunk(data: dict[str, Any]) -> ChatCompletionChunk | None:
         set_dict(made_call, call)
         delta["tool_calls"] = [made_call]
     made_delta = _new(ChoiceDelta)
+    if delta_extra:
+        delta["_extra"] = {key: delta.pop(key) for key in delta_extra}
     set_dict(made_delta, delta)
     choice["delta"] = made_delta
     made_choice = _new(ChunkChoice)
+    if choice_extra:
+        choice["_extra"] = {key: choice.pop(key) for key in choice_extra}
     set_dict(made_choice, choice)
     data["choices"] = [made_choice]
     chunk: ChatCompletionChunk = _new(ChatCompletionChunk)
+    if extra:
+        data["_extra"] = {key: data.pop(key) for key in extra}
     set_dict(chunk, data)
     return chunk
+
+
+def _extra_keys(wire: dict[str, Any], names: frozenset[str]) -> list[str]:
+    """The keys of ``wire`` that are not fields (a server's own additions), in wire order."""
+    return [key for key in wire if key not in names]

@@ -106,6 +106,7 @@ COMMON_CALL = present(
     ),
 )
 COMMON_DELTA = present(
+    reasoning=rarely(VALID_TEXT),
     content=maybe(VALID_TEXT),
     role=maybe(VALID_TEXT),
     reasoning_content=maybe(VALID_TEXT),
@@ -123,12 +124,14 @@ COMMON = present(
             index=st.integers(0, 3),
             delta=COMMON_DELTA,
             finish_reason=maybe(st.sampled_from([None, "stop", "tool_calls"])),
+            stop_reason=rarely(st.sampled_from([None, "stop", 7])),
         ),
         min_size=1,
         max_size=1,
     ),
     system_fingerprint=maybe(VALID_TEXT),
     service_tier=maybe(VALID_TEXT),
+    sent_at=rarely(st.floats(0, 10)),
 )
 
 
@@ -291,10 +294,23 @@ def test_common_shapes_are_built_here() -> None:
     text = {"id": "c", "choices": [{"index": 0, "delta": {"content": "Hi"}, "finish_reason": None}]}
     call = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "f"}}
     tool = {"id": "c", "choices": [{"index": 0, "delta": {"tool_calls": [call]}}]}
-    for wire in (text, tool):
+    vendor = {  # servers' own additions at each level: a timestamp, vLLM's stop_reason
+        "id": "c",
+        "sent_at": 12.5,
+        "choices": [
+            {"index": 0, "delta": {"content": "Hi", "reasoning": "r"}, "stop_reason": None}
+        ],
+    }
+    for wire in (text, tool, vendor):
+        assert check_agreement(copy.deepcopy(wire))
         built = common_chunk(copy.deepcopy(wire))
         assert built is not None
         assert built.to_dict() == wire
+    extra = common_chunk(copy.deepcopy(vendor))
+    assert extra is not None
+    assert extra.sent_at == 12.5
+    assert extra.choices[0].stop_reason is None
+    assert extra.choices[0].delta.reasoning == "r"
     assert common_chunk({"id": "c", "choices": [], "usage": {"total_tokens": 3}}) is None
 
 
