@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .types._base import set_dict
 from .types.responses import (
     Response,
     ResponseFunctionToolCall,
@@ -39,8 +40,9 @@ __all__ = ["ResponseStream", "events"]
 
 
 def _event(kind: str, number: int, fields: dict[str, Any]) -> ResponseStreamEvent:
-    event = ResponseStreamEvent(type=kind, sequence_number=number)
-    event._extra = fields
+    """One event, built as objects read from the server are (one per delta: the hot path)."""
+    event: ResponseStreamEvent = object.__new__(ResponseStreamEvent)
+    set_dict(event, {"type": kind, "sequence_number": number, "_extra": fields})
     return event
 
 

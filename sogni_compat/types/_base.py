@@ -152,11 +152,14 @@ class BaseObject:
 
         Another (public) name is kept as an extra field, dumped with the others.
         """
+        if name[:1] == "_":  # private (and attrs' __init__ sets these first): as is
+            object.__setattr__(self, name, value)
+            return
         cls = type(self)
         names = _FIELD_NAMES.get(cls)
         if names is None:
             names = _FIELD_NAMES[cls] = frozenset(cls._field_names())
-        if name.startswith("_") or name in names or hasattr(cls, name):
+        if name in names or hasattr(cls, name):
             object.__setattr__(self, name, value)
             if name in names:
                 sent = self.__dict__.get("_fields_set")
