@@ -283,6 +283,22 @@ def test_body_is_compact_utf8_json(client: OpenAI, mock: responses.RequestsMock)
     assert request.headers["Content-Type"] == "application/json"
 
 
+def cattrs_body_hook(cls: type) -> Any:
+    """The generator cattrs itself makes for a request body: values as sent, defaults left out."""
+    import attrs
+    import cattrs
+    from cattrs.gen import make_dict_unstructure_fn, override
+
+    keep = {f.name: override(unstruct_hook=lambda v: v) for f in attrs.fields(cls)}
+    keep["sogni_tools"] = override(unstruct_hook=lambda v: v, omit_if_default=False)
+    return make_dict_unstructure_fn(
+        cls,
+        cattrs.Converter(),
+        _cattrs_omit_if_default=True,
+        **keep,  # type: ignore[arg-type]
+    )
+
+
 @pytest.mark.parametrize(
     "options",
     [
@@ -294,22 +310,11 @@ def test_body_is_compact_utf8_json(client: OpenAI, mock: responses.RequestsMock)
 )
 def test_body_matches_cattrs_own_generator(options: dict[str, Any]) -> None:
     """The body is what cattrs' own omit-if-default generator makes of the same params."""
-    import attrs
-    import cattrs
-    from cattrs.gen import make_dict_unstructure_fn, override
-
     from sogni_compat._convert import converter
     from sogni_compat._params import ChatCompletionParams, chat_request
 
     params, _, _ = chat_request({"messages": USER, **options})
-    keep = {f.name: override(unstruct_hook=lambda v: v) for f in attrs.fields(ChatCompletionParams)}
-    keep["sogni_tools"] = override(unstruct_hook=lambda v: v, omit_if_default=False)
-    theirs = make_dict_unstructure_fn(
-        ChatCompletionParams,
-        cattrs.Converter(),
-        _cattrs_omit_if_default=True,
-        **keep,  # type: ignore[arg-type]
-    )(params)
+    theirs = cattrs_body_hook(ChatCompletionParams)(params)
     ours = converter.unstructure(params)
     assert ours == theirs  # the same fields and values (cattrs puts always-sent ones first)
 
@@ -317,8 +322,6 @@ def test_body_matches_cattrs_own_generator(options: dict[str, Any]) -> None:
 def test_body_hook_omits_defaults_from_factories_as_cattrs_does() -> None:
     """Factories, those that take the instance too, count as defaults as cattrs counts them."""
     import attrs
-    import cattrs
-    from cattrs.gen import make_dict_unstructure_fn, override
 
     from sogni_compat._convert import _params_hook
 
@@ -331,14 +334,7 @@ def test_body_hook_omits_defaults_from_factories_as_cattrs_does() -> None:
         n: int = attrs.Factory(lambda self: len(self.messages), takes_self=True)
         sogni_tools: bool = False
 
-    keep = {f.name: override(unstruct_hook=lambda v: v) for f in attrs.fields(Body)}
-    keep["sogni_tools"] = override(unstruct_hook=lambda v: v, omit_if_default=False)
-    theirs = make_dict_unstructure_fn(
-        Body,
-        cattrs.Converter(),
-        _cattrs_omit_if_default=True,
-        **keep,  # type: ignore[arg-type]
-    )
+    theirs = cattrs_body_hook(Body)
     ours = _params_hook(Body)  # type: ignore[arg-type]
     for body in (Body(["a"]), Body(["a"], ["x"], 5), Body([], n=0, sogni_tools=True)):
         assert ours(body) == theirs(body)
