@@ -27,21 +27,16 @@ from .types import (
     ChoiceDeltaToolCallFunction,
     ChunkChoice,
 )
-from .types._base import BaseObject, set_dict
+from .types._base import set_dict
 
 __all__ = ["common_chunk"]
 
 
-def _names(cls: type[BaseObject]) -> frozenset[str]:
-    """The public fields of ``cls``."""
-    return frozenset(cls._field_names())
-
-
-_CHUNK = _names(ChatCompletionChunk)
-_CHOICE = _names(ChunkChoice)
-_DELTA = _names(ChoiceDelta)
-_CALL = _names(ChoiceDeltaToolCall)
-_FUNCTION = _names(ChoiceDeltaToolCallFunction)
+_CHUNK = ChatCompletionChunk._field_name_set()
+_CHOICE = ChunkChoice._field_name_set()
+_DELTA = ChoiceDelta._field_name_set()
+_CALL = ChoiceDeltaToolCall._field_name_set()
+_FUNCTION = ChoiceDeltaToolCallFunction._field_name_set()
 _new = object.__new__
 
 

@@ -71,11 +71,12 @@ def _declared_type(cls: type, name: str, annotation: Any) -> Any:
         found = namespace.get(word)
         return found if isinstance(found, type) and issubclass(found, BaseObject) else None
 
+    words = _NAME.findall(annotation)
     if "." in annotation or any(
-        word not in namespace and not hasattr(builtins, word) for word in _NAME.findall(annotation)
+        word not in namespace and not hasattr(builtins, word) for word in words
     ):
         return _UNREAD  # a dotted or unknown name: typing knows how to look it up
-    if not any(response_class(word) for word in _NAME.findall(annotation)):
+    if not any(response_class(word) for word in words):
         return Any
     simple = _SIMPLE.fullmatch(annotation)
     if simple is None:

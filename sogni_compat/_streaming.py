@@ -107,8 +107,7 @@ def check_chunk(data: dict[str, Any]) -> str | None:
         return None
     if type(choices) is not list:
         return "choices is not a list"
-    i = 0
-    for choice in choices:
+    for i, choice in enumerate(choices):
         if type(choice) is not dict:
             return f"choices[{i}] is not an object"
         index = choice.get("index")
@@ -129,7 +128,6 @@ def check_chunk(data: dict[str, Any]) -> str | None:
                     return f"choices[{i}].delta.{key} is not a string"
         elif delta is not None:
             return f"choices[{i}].delta is not an object"
-        i += 1
     return None
 
 
@@ -558,9 +556,8 @@ class Stream:
             )
         if kind == "error" or "error" in data:
             raise error_from_event(data)
-        if self._legacy:
-            return self._structure(data)
-        return common_chunk(data) or self._structure(data)
+        built = None if self._legacy else common_chunk(data)  # legacy calls rewrite the chunk
+        return built or self._structure(data)
 
     def _structure(self, data: dict[str, Any]) -> ChatCompletionChunk:
         if self._legacy:

@@ -47,6 +47,7 @@ from ._params import RequestOptions, ToolLoopOptions, sogni_tools_enabled
 from ._retry import backoff as retry_backoff
 from ._retry import retry_decision
 from ._secrets import excerpt, mask
+from ._transport import idempotency_key
 from ._workflow import (
     FINAL_STATUSES,
     WorkflowFailedError,
@@ -660,7 +661,7 @@ class _Executor:
         waited out, 0.5 s doubling to 30 s (or the ``Retry-After`` asked), until ``deadline``;
         other failures are retried as any request is (``max_retries``, same backoff rules).
         """
-        key = {"Idempotency-Key": str(uuid.uuid4())}
+        key = {"Idempotency-Key": idempotency_key()}
         conflicts = failures = 0
         while True:
             try:

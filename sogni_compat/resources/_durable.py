@@ -250,6 +250,15 @@ SETTING_ALIASES = {
     "idempotencyKey": "idempotency_key",
 }
 _CHOICES = {"token_type": TOKEN_TYPES, "billing_mode": BILLING_MODES}
+#: The keywords :func:`settings` reads, which every durable-job call that bills takes.
+SETTING_KEYWORDS = (
+    "token_type",
+    "billing_mode",
+    "app_source",
+    "safe_content_filter",
+    "max_estimated_capacity_units",
+    "confirm_cost",
+)
 
 
 def keywords(

@@ -29,17 +29,6 @@ __all__ = ["Images"]
 OPENAI_IMAGE_MODELS = frozenset(
     {"dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5"}
 )
-#: Sogni keywords ``generate``/``edit`` take (camelCase too); ``extra_body`` goes into the
-#: tool's arguments.
-_SOGNI_KEYWORDS = (
-    "token_type",
-    "billing_mode",
-    "app_source",
-    "safe_content_filter",
-    "max_estimated_capacity_units",
-    "confirm_cost",
-    "extra_body",
-)
 _SIZE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
 _FORMATS = ("url", "b64_json")
 
@@ -182,10 +171,11 @@ class Images(Resource):
         from .._workflow import WorkflowTimeoutError  # noqa: PLC0415
         from ..hosted_tools import catalog  # noqa: PLC0415
         from ..types import ChatCompletionMessageToolCall, Function  # noqa: PLC0415
-        from ._durable import SETTING_ALIASES, keywords, settings  # noqa: PLC0415
+        from ._durable import SETTING_ALIASES, SETTING_KEYWORDS, keywords, settings  # noqa: PLC0415
 
         what = "images.edit" if images else "images.generate"
-        given = keywords(sogni, _SOGNI_KEYWORDS, what, SETTING_ALIASES)
+        # Sogni's keywords (camelCase too); ``extra_body`` goes into the tool's arguments.
+        given = keywords(sogni, (*SETTING_KEYWORDS, "extra_body"), what, SETTING_ALIASES)
         extra = given.pop("extra_body", None)
         if extra is not None:
             if not isinstance(extra, Mapping):

@@ -65,7 +65,7 @@ _NO_EXTRA: dict[str, Any] = _SharedEmpty()
 #: found on the class.
 SENT_KEYS: dict[str, Any] = _SharedEmpty()
 
-#: The public field names of each response class, for ``__setattr__``.
+#: The public field names of each response class (:meth:`BaseObject._field_name_set`).
 _FIELD_NAMES: dict[type, frozenset[str]] = {}
 
 
@@ -156,9 +156,7 @@ class BaseObject:
             object.__setattr__(self, name, value)
             return
         cls = type(self)
-        names = _FIELD_NAMES.get(cls)
-        if names is None:
-            names = _FIELD_NAMES[cls] = frozenset(cls._field_names())
+        names = cls._field_name_set()
         if name in names or hasattr(cls, name):
             object.__setattr__(self, name, value)
             if name in names:
@@ -179,6 +177,14 @@ class BaseObject:
                 if name in extra:
                     return extra[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @classmethod
+    def _field_name_set(cls) -> frozenset[str]:
+        """The public field names, as a set made once per class."""
+        names = _FIELD_NAMES.get(cls)
+        if names is None:
+            names = _FIELD_NAMES[cls] = frozenset(cls._field_names())
+        return names
 
     @classmethod
     def _field_names(cls) -> tuple[str, ...]:
@@ -399,7 +405,7 @@ def _generated(
         "general": general,
         "dict_type": dict,
         "list_type": list,
-        "names": frozenset(cls._field_names()),
+        "names": cls._field_name_set(),
     }
     lines = [
         "def structure(data, _=None):",
@@ -464,7 +470,7 @@ def structure_fn_for(
     unexpected type from the server is kept rather than rejected (a field meant to hold an
     object, or a list of them, that holds something else keeps it as sent).
     """
-    names = frozenset(cls._field_names())
+    names = cls._field_name_set()
 
     def convert(name: str, value: Any) -> Any:
         hook, many = nested[name]
