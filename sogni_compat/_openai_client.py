@@ -40,7 +40,7 @@ from ._sse import EventTooLargeError, ServerSentEvent, SSEDecoder
 from ._transport import DEADLINE, BodyTooLargeError, byte_chunks, read_body
 
 if TYPE_CHECKING:
-    from ._client import OpenAI
+    from ._requester import Requester
 
 __all__ = ["async_openai_client", "openai_client"]
 
@@ -89,7 +89,7 @@ def _http_library(openai: Any) -> Any:
 class _Rules:
     """What both transports do to a request before it leaves."""
 
-    def __init__(self, client: OpenAI, http: Any) -> None:
+    def __init__(self, client: Requester, http: Any) -> None:
         self.client = client
         self.http = http
         self.prefix = client.base_url.rstrip("/") + "/"
@@ -147,7 +147,7 @@ class _Rules:
         return _refused(self.http, status, message, kind)
 
 
-def _client_options(client: OpenAI, http: Any) -> dict[str, Any]:
+def _client_options(client: Requester, http: Any) -> dict[str, Any]:
     connect, read = client.timeout
     return {
         "api_key": _PLACEHOLDER_KEY,
@@ -158,7 +158,7 @@ def _client_options(client: OpenAI, http: Any) -> dict[str, Any]:
     }
 
 
-def _timeout_of(request: Any, client: OpenAI) -> tuple[float, float]:
+def _timeout_of(request: Any, client: Requester) -> tuple[float, float]:
     """The (connect, read) seconds the genuine client asked for, else the client's."""
     asked = request.extensions.get("timeout") or {}
     connect, read = client.timeout
@@ -166,7 +166,7 @@ def _timeout_of(request: Any, client: OpenAI) -> tuple[float, float]:
 
 
 def _forward(
-    client: OpenAI, http: Any, request: Any, make_stream: Callable[[Any, _Events], Any]
+    client: Requester, http: Any, request: Any, make_stream: Callable[[Any, _Events], Any]
 ) -> Any:
     """Send ``request`` through ``client``; answer with an HTTP response of ``http``.
 
@@ -258,7 +258,7 @@ class _Events:
     """
 
     def __init__(
-        self, client: OpenAI, response: requests.Response, first: float, idle: float
+        self, client: Requester, response: requests.Response, first: float, idle: float
     ) -> None:
         self._client = client
         self._response = response
@@ -341,7 +341,7 @@ def _AsyncStream(http: Any, events: _Events) -> Any:
     return Stream()
 
 
-def openai_client(client: OpenAI) -> Any:
+def openai_client(client: Requester) -> Any:
     """An ``openai.OpenAI`` bound to ``client``'s Sogni base URL (see the module doc)."""
     openai = _openai()
     http = _http_library(openai)
@@ -359,7 +359,7 @@ def openai_client(client: OpenAI) -> Any:
     return openai.OpenAI(http_client=session, **_client_options(client, http))
 
 
-def async_openai_client(client: OpenAI) -> Any:
+def async_openai_client(client: Requester) -> Any:
     """An ``openai.AsyncOpenAI`` bound to ``client``'s Sogni base URL (see the module doc)."""
     import anyio.to_thread  # noqa: PLC0415 - the openai package brings anyio
 

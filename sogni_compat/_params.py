@@ -17,19 +17,14 @@ from typing import Any
 
 import attrs
 
-from ._config import DEFAULT_MAX_TOOL_CALLS_PER_ROUND, MAX_APP_SOURCE_LENGTH, is_absent
+from ._config import DEFAULT_MAX_TOOL_CALLS_PER_ROUND, is_absent
+from ._options import RequestOptions, check_app_source, request_options, type_name
 from .types import BaseObject
 
 __all__ = [
     "ChatCompletionParams",
-    "RequestOptions",
-    "Timeout",
     "ToolLoopOptions",
     "chat_request",
-    "check_app_source",
-    "check_headers",
-    "check_timeout",
-    "request_options",
     "sogni_tools_enabled",
 ]
 
@@ -51,16 +46,10 @@ REFUSED_KEYWORDS = {
     "the messages, or give the model a tool that searches",
 }
 
+
 #: ``(connect, read)`` seconds.
-Timeout = tuple[float, float]
-
-
 def _fmt(values: Sequence[object]) -> str:
     return ", ".join(repr(v) for v in values)
-
-
-def _type_name(value: object) -> str:
-    return type(value).__name__
 
 
 # -- validators (attrs signature: instance, attribute, value) -------------------------------------
@@ -79,7 +68,7 @@ def _of_type(*types: type, what: str) -> Any:
         if value is not None and (
             (isinstance(value, bool) and bool not in types) or not isinstance(value, types)
         ):
-            raise TypeError(f"{attribute.name} must be {what}; got {value!r} ({_type_name(value)})")
+            raise TypeError(f"{attribute.name} must be {what}; got {value!r} ({type_name(value)})")
 
     return check
 
@@ -114,13 +103,13 @@ def _message_role(message: object) -> object:
 
 def _check_messages(_: object, __: attrs.Attribute[Any], messages: object) -> None:
     if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
-        raise TypeError(f"messages must be a list of messages; got {_type_name(messages)}")
+        raise TypeError(f"messages must be a list of messages; got {type_name(messages)}")
     if not messages:
         raise ValueError("messages must not be empty")
     for i, message in enumerate(messages):
         if not isinstance(message, (Mapping, BaseObject)) and not hasattr(message, "model_dump"):
             raise TypeError(
-                f"messages[{i}] must be a dict or a message object; got {_type_name(message)}"
+                f"messages[{i}] must be a dict or a message object; got {type_name(message)}"
             )
         role = _message_role(message)
         if role not in MESSAGE_ROLES:
@@ -147,7 +136,7 @@ def _check_stop(_: object, __: attrs.Attribute[Any], stop: object) -> None:
 
 def _tool_name(tool: object, where: str) -> str:
     if not isinstance(tool, Mapping):
-        raise TypeError(f"{where} must be a dict; got {_type_name(tool)}")
+        raise TypeError(f"{where} must be a dict; got {type_name(tool)}")
     if tool.get("type", "function") != "function":
         raise ValueError(f"{where}.type must be 'function'; got {tool.get('type')!r}")
     function = tool.get("function")
@@ -161,7 +150,7 @@ def _check_tools(_: object, __: attrs.Attribute[Any], tools: object) -> None:
     if tools is None:
         return
     if not isinstance(tools, (list, tuple)):
-        raise TypeError(f"tools must be a list of tool dicts; got {_type_name(tools)}")
+        raise TypeError(f"tools must be a list of tool dicts; got {type_name(tools)}")
     for i, tool in enumerate(tools):
         _tool_name(tool, f"tools[{i}]")
 
@@ -188,7 +177,7 @@ def _check_response_format(_: object, __: attrs.Attribute[Any], fmt: object) -> 
             "class, use chat.completions.parse()"
         )
     if not isinstance(fmt, Mapping):
-        raise TypeError(f"response_format must be a dict; got {_type_name(fmt)}")
+        raise TypeError(f"response_format must be a dict; got {type_name(fmt)}")
     kind = fmt.get("type")
     if kind not in RESPONSE_FORMAT_TYPES:
         raise ValueError(
@@ -213,18 +202,6 @@ def _check_sogni_tools(_: object, __: attrs.Attribute[Any], value: object) -> No
     )
 
 
-def check_app_source(value: object, name: str = "app_source") -> None:
-    """Reject an ``app_source`` label Sogni would refuse (it also travels as a header)."""
-    if value is None:
-        return
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string; got {_type_name(value)}")
-    if len(value) > MAX_APP_SOURCE_LENGTH:
-        raise ValueError(f"{name} must be at most {MAX_APP_SOURCE_LENGTH} characters")
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise ValueError(f"{name} must not contain control characters")
-
-
 def _check_app_source(_: object, __: attrs.Attribute[Any], value: object) -> None:
     check_app_source(value)
 
@@ -233,10 +210,10 @@ def _check_media_references(_: object, __: attrs.Attribute[Any], refs: object) -
     if refs is None:
         return
     if not isinstance(refs, (list, tuple)):
-        raise TypeError(f"media_references must be a list; got {_type_name(refs)}")
+        raise TypeError(f"media_references must be a list; got {type_name(refs)}")
     for i, ref in enumerate(refs):
         if not isinstance(ref, Mapping):
-            raise TypeError(f"media_references[{i}] must be a dict; got {_type_name(ref)}")
+            raise TypeError(f"media_references[{i}] must be a dict; got {type_name(ref)}")
         if ref.get("kind") not in MEDIA_KINDS:
             raise ValueError(
                 f"media_references[{i}].kind must be one of {_fmt(MEDIA_KINDS)}; "
@@ -257,47 +234,6 @@ def _check_media_references(_: object, __: attrs.Attribute[Any], refs: object) -
                 f"media_references[{i}].{given[0]} must be an http(s) URL or a base64 data URI "
                 f"(data:<type>;base64,...); got {shown!r}"
             )
-
-
-#: An HTTP header name (RFC 9110 token), as requests checks it.
-_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-
-
-def check_headers(headers: object, name: str) -> None:
-    """Header names and values must be strings without line breaks (``None`` removes one)."""
-    if headers is None:
-        return
-    if not isinstance(headers, Mapping):
-        raise TypeError(f"{name} must be a dict; got {_type_name(headers)}")
-    for key, value in headers.items():
-        if not isinstance(key, str) or not (value is None or isinstance(value, str)):
-            raise TypeError(f"{name} must map strings to strings; got {key!r}: {value!r}")
-        if any(c in key + (value or "") for c in "\r\n\0"):
-            raise ValueError(f"{name}[{key!r}] contains a line break")
-        if not (key + (value or "")).isascii() and any(ord(c) > 255 for c in key + (value or "")):
-            # The value is not echoed: headers carry credentials too.
-            raise ValueError(
-                f"{name}[{key!r}] holds a character that cannot be sent in an HTTP header "
-                "(only Latin-1 can)"
-            )
-        if not _HEADER_NAME.match(key):
-            raise ValueError(f"{name}[{key!r}] is not a valid HTTP header name")
-        if value is not None and value[:1] in (" ", "\t"):
-            raise ValueError(f"{name}[{key!r}]: a header value may not start with whitespace")
-
-
-def check_timeout(value: object, name: str = "timeout") -> Timeout | None:
-    """``None``, seconds, a ``(connect, read)`` pair, or an object with ``connect``/``read``."""
-    if is_absent(value):
-        return None
-    if hasattr(value, "connect") and hasattr(value, "read"):  # e.g. an httpx.Timeout
-        value = (value.connect, value.read)
-    pair = value if isinstance(value, (tuple, list)) else (value, value)
-    if len(pair) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in pair):
-        raise TypeError(f"{name} must be seconds or a (connect, read) pair; got {value!r}")
-    if any(not (v > 0 and math.isfinite(v)) for v in pair):
-        raise ValueError(f"{name} must be a positive, finite number of seconds; got {value!r}")
-    return float(pair[0]), float(pair[1])
 
 
 def _opt(*validators: Any, default: Any = None) -> Any:
@@ -388,48 +324,9 @@ class ChatCompletionParams:
         return name in catalog()
 
 
-@attrs.frozen(kw_only=True)
-class RequestOptions:
-    """Per-request options: extra headers, query and body, and a timeout override."""
-
-    extra_headers: Mapping[str, str | None] | None = None
-    extra_query: Mapping[str, Any] | None = None
-    extra_body: Mapping[str, Any] | None = attrs.field(default=None, validator=_mapping)
-    timeout: Timeout | None = None
-    #: The call used the legacy ``functions=``: answers are read back as ``function_call``.
-    legacy_functions: bool = False
-
-
-_NO_OPTIONS = RequestOptions()
-
-
-def request_options(
-    *,
-    extra_headers: object = None,
-    extra_query: object = None,
-    extra_body: object = None,
-    timeout: object = None,
-) -> RequestOptions:
-    """Check the request options every method takes (``None``/``NOT_GIVEN`` mean unset)."""
-    if extra_headers is None and extra_query is None and extra_body is None and timeout is None:
-        return _NO_OPTIONS  # the usual call: frozen, so one shared instance serves
-    headers, query, body, seconds = (
-        None if is_absent(v) else v for v in (extra_headers, extra_query, extra_body, timeout)
-    )
-    check_headers(headers, "extra_headers")
-    if query is not None and not isinstance(query, Mapping):
-        raise TypeError(f"extra_query must be a dict; got {_type_name(query)}")
-    return RequestOptions(
-        extra_headers=headers,  # type: ignore[arg-type]
-        extra_query=query,
-        extra_body=body,  # type: ignore[arg-type]
-        timeout=check_timeout(seconds),
-    )
-
-
 def _callable(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and not callable(value):
-        raise TypeError(f"{attribute.name} must be a function; got {value!r} ({_type_name(value)})")
+        raise TypeError(f"{attribute.name} must be a function; got {value!r} ({type_name(value)})")
 
 
 def _check_media_context(_: object, __: attrs.Attribute[Any], value: object) -> None:
@@ -456,15 +353,13 @@ def _progress_display(value: Any) -> Any:
 def _check_handlers(_: object, __: attrs.Attribute[Any], handlers: object) -> None:
     if not isinstance(handlers, Mapping):
         raise TypeError(
-            f"tool_handlers must be a dict of tool name -> function; got {_type_name(handlers)}"
+            f"tool_handlers must be a dict of tool name -> function; got {type_name(handlers)}"
         )
     for name, handler in handlers.items():
         if not isinstance(name, str) or not name:
             raise TypeError(f"tool_handlers keys must be tool names (strings); got {name!r}")
         if not callable(handler):
-            raise TypeError(
-                f"tool_handlers[{name!r}] must be a function; got {_type_name(handler)}"
-            )
+            raise TypeError(f"tool_handlers[{name!r}] must be a function; got {type_name(handler)}")
 
 
 @attrs.frozen(kw_only=True)
@@ -535,7 +430,7 @@ def _unexpected(key: str, function: str) -> TypeError:
 
 def _legacy_functions(functions: object) -> list[dict[str, Any]]:
     if not isinstance(functions, (list, tuple)):
-        raise TypeError(f"functions must be a list of function dicts; got {_type_name(functions)}")
+        raise TypeError(f"functions must be a list of function dicts; got {type_name(functions)}")
     tools = []
     for i, function in enumerate(functions):
         if not isinstance(function, Mapping) or not isinstance(function.get("name"), str):
@@ -713,7 +608,7 @@ def chat_request(
     if enable_thinking is not None:
         template = given.get("chat_template_kwargs")
         if template is not None and not isinstance(template, Mapping):
-            raise TypeError(f"chat_template_kwargs must be a dict; got {_type_name(template)}")
+            raise TypeError(f"chat_template_kwargs must be a dict; got {type_name(template)}")
         given["chat_template_kwargs"] = {"enable_thinking": enable_thinking, **(template or {})}
 
     limit = given.pop("max_completion_tokens", None)

@@ -24,6 +24,7 @@ __all__ = [
     "MaskingFilter",
     "Secret",
     "chain_echoes",
+    "check_api_key",
     "excerpt",
     "forget_secret",
     "mask",
@@ -241,3 +242,21 @@ def scrub(error: BaseException) -> None:
         seen.add(id(current))
         traceback.clear_frames(current.__traceback__)
         current = current.__cause__ or current.__context__
+
+
+def check_api_key(api_key: object) -> Secret:
+    """The key as a :class:`Secret`; a bad key is refused without echoing it."""
+    if not isinstance(api_key, str) or not api_key.strip():
+        raise TypeError("api_key must be a non-empty string")
+    for position, char in enumerate(api_key):
+        code = ord(char)
+        if code > 255 or code < 32 or code == 127:
+            what = "a line break" if char in "\r\n" else f"the character U+{code:04X}"
+            raise ValueError(
+                f"api_key contains {what} at position {position}, which cannot be sent in an "
+                "HTTP header (a key pasted with a stray quote or an invisible character?); "
+                "copy the key again"
+            )
+    if api_key != api_key.strip():
+        raise ValueError("api_key starts or ends with spaces; copy the key again")
+    return Secret(api_key)

@@ -43,7 +43,8 @@ from ._convert import _strip_optional, converter, json_default
 from ._errors import APIError, APIResponseValidationError, ConflictError, ToolRoundsExceededError
 from ._json import loads
 from ._media import MediaContext, MediaError
-from ._params import RequestOptions, ToolLoopOptions, sogni_tools_enabled
+from ._options import RequestOptions
+from ._params import ToolLoopOptions, sogni_tools_enabled
 from ._retry import backoff as retry_backoff
 from ._retry import retry_decision
 from ._secrets import excerpt, mask
@@ -68,7 +69,7 @@ from .types import (
 from .types.tools import ToolHandoff, ToolProgress, ToolResult, ToolRound
 
 if TYPE_CHECKING:
-    from ._client import OpenAI
+    from ._requester import Requester
     from .types.tools import ToolProgressStatus
 
 __all__ = ["run_tool_loop"]
@@ -84,7 +85,7 @@ class _ToolFailedError(Exception):
 
 
 def run_tool_loop(
-    client: OpenAI,
+    client: Requester,
     body: dict[str, Any],
     options: RequestOptions,
     loop: ToolLoopOptions,
@@ -341,13 +342,17 @@ class _Executor:
 
     def __init__(
         self,
-        client: OpenAI,
+        client: Requester,
         body: Mapping[str, Any],
         options: RequestOptions,
         loop: ToolLoopOptions,
         originals: Sequence[Any] | None = None,
+        *,
+        tool_timeout: float | None = None,
     ) -> None:
         self._client = client
+        #: Seconds one hosted tool may take, start to result (default: the client's).
+        self._tool_timeout = client.tool_timeout if tool_timeout is None else tool_timeout
         self._loop = loop
         enabled = sogni_tools_enabled(body.get("sogni_tools"))
         #: Sogni runs its hosted tools itself (``sogni_tool_execution=True``).
@@ -534,7 +539,7 @@ class _Executor:
     def _run_hosted(
         self, call: ChatCompletionMessageToolCall, tool: HostedTool, arguments: dict[str, Any]
     ) -> ToolResult:
-        deadline = time.monotonic() + self._client.tool_timeout
+        deadline = time.monotonic() + self._tool_timeout
         state = _WorkflowState() if tool.execution == "workflow" else None
         try:
             if state is not None:
@@ -545,7 +550,7 @@ class _Executor:
             if isinstance(exc, APIError) and time.monotonic() >= deadline:
                 message = (
                     f"tool {tool.name!r} did not finish within tool_timeout="
-                    f"{self._client.tool_timeout:g} s"
+                    f"{self._tool_timeout:g} s"
                 )
             percent = state.percent if state is not None else 0.0
             self._progress(call, "failed", percent, state=state)
@@ -630,7 +635,12 @@ class _Executor:
             status = status_of(workflow)
             state.final = self._report_status(call, state, status, workflow)
             follower = follow_workflow(
-                self._client, workflow_id, deadline, self._timeout, self._headers
+                self._client,
+                workflow_id,
+                deadline,
+                self._timeout,
+                self._headers,
+                tool_timeout=self._tool_timeout,
             )
             for event in follower.events(done=state.final):
                 self._report_status(call, state, status_of(event.data), event.data)
@@ -682,7 +692,7 @@ class _Executor:
                 if time.monotonic() + delay >= deadline:
                     raise _ToolFailedError(
                         f"Sogni had no room for another workflow ({exc.message}) within "
-                        f"tool_timeout={self._client.tool_timeout:g} s"
+                        f"tool_timeout={self._tool_timeout:g} s"
                     ) from exc
                 logger.debug("workflow start answered 409; waiting %.1fs for capacity", delay)
                 self._progress(call, "queued", 0.0, state=state)
@@ -704,7 +714,7 @@ class _Executor:
         if isinstance(why, KeyboardInterrupt):
             reason = "interrupted by the user"
         elif isinstance(why, WorkflowTimeoutError):
-            reason = f"tool_timeout={self._client.tool_timeout:g} s passed"
+            reason = f"tool_timeout={self._tool_timeout:g} s passed"
         else:
             reason = f"the client stopped following it: {type(why).__name__}"
         path = f"creative-agent/workflows/{quote(workflow_id, safe='')}/cancel"
@@ -820,7 +830,7 @@ def report_workflow_event(
 
 
 def cancel_quietly(
-    client: OpenAI,
+    client: Requester,
     path: str,
     reason: str,
     timeout: Any,
@@ -860,7 +870,7 @@ def _job(path: str) -> str:
 
 
 def upload_media(
-    client: OpenAI,
+    client: Requester,
     kind: MediaKind,
     data: bytes,
     content_type: str,

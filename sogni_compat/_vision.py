@@ -38,7 +38,7 @@ from ._errors import TRANSPORT_ERRORS, OpenAIError, translate_error
 from ._transport import DEADLINE, BodyTooLargeError, is_loopback, read_body, transport_settings
 
 if TYPE_CHECKING:
-    from ._client import OpenAI
+    from ._requester import Requester
 
 __all__ = ["MAX_IMAGES", "MAX_IMAGE_BYTES", "MAX_SIDE", "download_image", "inline_images"]
 
@@ -200,7 +200,7 @@ def _addresses(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in found]
 
 
-def _private_network_allowed(client: OpenAI) -> bool:
+def _private_network_allowed(client: Requester) -> bool:
     """Whether the client's base URL is itself on a loopback or private address."""
     parts = urllib3.util.parse_url(client.base_url)
     host = parts.host or ""
@@ -236,7 +236,7 @@ def _private_refusal(where: str, url: str) -> str:
     )
 
 
-def download_image(client: OpenAI, url: str, where: str) -> bytes:
+def download_image(client: Requester, url: str, where: str) -> bytes:
     """Download an image for ``where`` under the rules of this module (never with the key)."""
     connect, read = client.timeout
     deadline = time.monotonic() + connect + read

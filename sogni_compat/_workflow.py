@@ -40,14 +40,14 @@ from ._errors import (
     translate_error,
 )
 from ._json import loads
-from ._params import RequestOptions, Timeout
+from ._options import RequestOptions, Timeout
 from ._secrets import excerpt
 from ._sse import EventTooLargeError, SSEDecoder
 from ._transport import DEADLINE, byte_chunks
 from .resources._base import decode_json
 
 if TYPE_CHECKING:
-    from ._client import OpenAI
+    from ._requester import Requester
 
 __all__ = [
     "FINAL_STATUSES",
@@ -169,7 +169,7 @@ class Follower:
     resource in errors; ``budget`` is how the deadline was set, for the timeout message.
     """
 
-    client: OpenAI
+    client: Requester
     path: str
     deadline: float
     timeout: Timeout
@@ -385,19 +385,21 @@ class Follower:
 
 
 def follow_workflow(
-    client: OpenAI,
+    client: Requester,
     workflow_id: str,
     deadline: float,
     timeout: Timeout,
     headers: Mapping[str, str | None] | None = None,
+    *,
+    tool_timeout: float,
 ) -> Follower:
-    """A :class:`Follower` of one workflow, bounded by the client's ``tool_timeout``."""
+    """A :class:`Follower` of one workflow, bounded by ``tool_timeout`` (named in errors)."""
     return Follower(
         client=client,
         path=f"creative-agent/workflows/{quote(workflow_id, safe='')}",
         deadline=deadline,
         timeout=timeout,
         what=f"workflow {workflow_id}",
-        budget=f"tool_timeout={client.tool_timeout:g} s",
+        budget=f"tool_timeout={tool_timeout:g} s",
         headers=headers,
     )

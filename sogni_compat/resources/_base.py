@@ -15,7 +15,7 @@ from .._json import loads
 from .._secrets import excerpt
 
 if TYPE_CHECKING:
-    from .._client import OpenAI
+    from .._requester import Requester
 
 __all__ = ["Resource", "check_completion", "decode_json"]
 
@@ -92,7 +92,7 @@ def check_completion(data: Any) -> str | None:
 class Resource:
     """A namespace bound to a client (``client.chat.completions``, ``client.models``)."""
 
-    _client: OpenAI
+    _client: Requester
 
-    def __init__(self, client: OpenAI) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .._errors import APIConnectionError, APIError, WaitTimeoutError
-from .._params import BILLING_MODES, TOKEN_TYPES, Timeout, check_app_source
+from .._options import Timeout, check_app_source
+from .._params import BILLING_MODES, TOKEN_TYPES
 from .._workflow import Follower, WorkflowFailedError, WorkflowTimeoutError
 
 if TYPE_CHECKING:
-    from .._client import OpenAI
+    from .._requester import Requester
     from ..types import ChatCompletionMessageToolCall
 
 __all__ = ["check_id", "follow", "progress_callback", "settle", "tool_call", "upload_sources"]
@@ -59,17 +60,21 @@ def path_of(collection: str, job_id: str) -> str:
     return f"{collection}/{quote(job_id, safe='')}"
 
 
-def wait_budget(client: OpenAI, timeout: float | None) -> float:
+def wait_budget(client: Requester, timeout: float | None) -> float:
     """The seconds a wait may take: ``timeout``, else the client's ``tool_timeout``."""
     if timeout is None:
         return client.tool_timeout
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not 0 < timeout < float("inf")
+    ):
         raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}")
     return float(timeout)
 
 
 def follow(
-    client: OpenAI,
+    client: Requester,
     path: str,
     *,
     what: str,
@@ -147,7 +152,7 @@ def tool_call(call_id: str, name: str) -> ChatCompletionMessageToolCall:
 
 
 def upload_sources(
-    client: OpenAI, sources: Sequence[Any], seconds: float | None = None
+    client: Requester, sources: Sequence[Any], seconds: float | None = None
 ) -> list[dict[str, str]]:
     """``media_references`` for ``sources``: http(s) URLs kept, files and bytes uploaded.
 
@@ -286,7 +291,7 @@ def keywords(
     return found
 
 
-def settings(given: Mapping[str, Any], client: OpenAI) -> dict[str, Any]:
+def settings(given: Mapping[str, Any], client: Requester) -> dict[str, Any]:
     """The billing and labelling fields of a durable job's body, checked as for chat."""
     body: dict[str, Any] = {}
     for name, choices in _CHOICES.items():

@@ -16,7 +16,8 @@ from .._awaited import refuse_await
 from .._config import MODEL_LOOKUP_TIMEOUT, is_absent
 from .._convert import converter
 from .._errors import APIResponseValidationError, NotFoundError, OpenAIError
-from .._params import RequestOptions, Timeout, ToolLoopOptions, chat_request
+from .._options import RequestOptions, Timeout
+from .._params import ToolLoopOptions, chat_request
 from .._response import APIResponse, StreamedAPIResponse
 from ..types import ChatCompletion
 from ._base import Resource, check_completion, decode_json
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._chat_stream import ChatCompletionStreamManager
-    from .._client import OpenAI
+    from .._requester import Requester
     from .._streaming import Stream
     from .._structured import ParseSpec
     from ..types.create_params import CompletionCreateParamsBase
@@ -106,7 +107,7 @@ def _legacy_completion(response: requests.Response) -> ChatCompletion:
 
 
 def _streamer(
-    client: OpenAI, timeout: Timeout | None, *, legacy: bool = False
+    client: Requester, timeout: Timeout | None, *, legacy: bool = False
 ) -> Callable[[requests.Response], Stream]:
     """The parse function of a streamed call: a primed :class:`Stream` with the call's bounds."""
     from .._streaming import Stream  # noqa: PLC0415 - imported on the first streamed call
@@ -583,7 +584,7 @@ class Chat(Resource):
 
     completions: Completions
 
-    def __init__(self, client: OpenAI) -> None:
+    def __init__(self, client: Requester) -> None:
         super().__init__(client)
         self.completions = Completions(client)
 

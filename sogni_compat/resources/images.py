@@ -19,7 +19,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._errors import APIError, WaitTimeoutError
-from .._params import RequestOptions, ToolLoopOptions
+from .._options import RequestOptions
+from .._params import ToolLoopOptions
 from ..types.images import Image, ImagesResponse
 from ._base import Resource
 
@@ -171,7 +172,13 @@ class Images(Resource):
         from .._workflow import WorkflowTimeoutError  # noqa: PLC0415
         from ..hosted_tools import catalog  # noqa: PLC0415
         from ..types import ChatCompletionMessageToolCall, Function  # noqa: PLC0415
-        from ._durable import SETTING_ALIASES, SETTING_KEYWORDS, keywords, settings  # noqa: PLC0415
+        from ._durable import (  # noqa: PLC0415
+            SETTING_ALIASES,
+            SETTING_KEYWORDS,
+            keywords,
+            settings,
+            wait_budget,
+        )
 
         what = "images.edit" if images else "images.generate"
         # Sogni's keywords (camelCase too); ``extra_body`` goes into the tool's arguments.
@@ -183,7 +190,7 @@ class Images(Resource):
             arguments.update(extra)
         client = self._client
         sogni = settings(given, client)
-        runner = client if timeout is None else client.with_options(tool_timeout=timeout)
+        seconds = wait_budget(client, timeout)
         # The image as an upload of the step: the media context uploads bytes as they are.
         parts = [{"type": "image_url", "image_url": data} for data in images]
         body: dict[str, Any] = {
@@ -192,10 +199,14 @@ class Images(Resource):
             **sogni,
         }
         executor = _Executor(
-            runner, body, RequestOptions(), ToolLoopOptions(on_tool_progress=on_progress)
+            client,
+            body,
+            RequestOptions(),
+            ToolLoopOptions(on_tool_progress=on_progress),
+            tool_timeout=seconds,
         )
         if mask is not None:
-            deadline = time.monotonic() + runner.tool_timeout
+            deadline = time.monotonic() + seconds
             arguments["mask_image_url"] = executor._upload("image", mask, "image/png", deadline)
         call = ChatCompletionMessageToolCall(
             id=f"images_{tool_name}",
@@ -206,7 +217,6 @@ class Images(Resource):
             result = executor._run_hosted(call, tool, arguments)
         except _ToolFailedError as exc:  # what the tool loop would tell the model
             if _timed_out(exc, WorkflowTimeoutError):
-                seconds = runner.tool_timeout
                 raise WaitTimeoutError(
                     f"{what}: the image was not ready within timeout={seconds:g} s; its "
                     "workflow was cancelled",

@@ -11,7 +11,7 @@ import requests
 from .._awaited import refuse_await
 from .._convert import converter
 from .._errors import APIResponseValidationError
-from .._params import RequestOptions, request_options
+from .._options import RequestOptions, request_options
 from .._response import APIResponse
 from ..types import Model, ModelsPage
 from ._base import Resource, decode_json

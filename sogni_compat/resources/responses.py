@@ -36,9 +36,10 @@ from ..types.responses import (
     ResponseUsage,
 )
 from ._base import Resource
+from .chat import Completions
 
 if TYPE_CHECKING:
-    from .._client import OpenAI
+    from .._requester import Requester
     from ..types import ChatCompletion
 
 __all__ = ["STORE_LIMIT", "Responses"]
@@ -421,9 +422,12 @@ _REFUSED = {
 class Responses(Resource):
     """``client.responses``: ``create``, ``stream``, ``parse``, ``retrieve`` and ``delete``."""
 
-    def __init__(self, client: OpenAI) -> None:
+    def __init__(self, client: Requester) -> None:
         super().__init__(client)
         self._store = _Store()
+        #: The chat path every response is translated to (a namespace of its own, so this one
+        #: needs nothing of the client but its request path).
+        self._completions = Completions(client)
 
     def create(self, **kwargs: Any) -> Any:
         """Create a model response (keyword-only, as the openai package's ``responses.create``).
@@ -523,7 +527,7 @@ class Responses(Resource):
         chat, messages, previous = self._chat_kwargs(request)
         if text_format is not None:
             request["text_format"] = text_format
-        completions = self._client.chat.completions
+        completions = self._completions
         to_openai = self._client.response_types == "openai"
         if chat.get("stream"):
             from .._responses_stream import events  # noqa: PLC0415 - only for streams

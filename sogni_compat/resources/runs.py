@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from .._convert import converter
 from .._errors import WaitTimeoutError
-from .._params import ALIASES, KNOWN_KEYWORDS, RequestOptions, chat_request
+from .._options import RequestOptions
+from .._params import ALIASES, KNOWN_KEYWORDS, chat_request
 from .._workflow import FollowedEvent, run_of, success_data
 from ..types.durable import SETTLED_STATUSES, ChatRun, RunEvent
 from ._base import Resource
@@ -38,7 +39,7 @@ from ._durable import (
 )
 
 if TYPE_CHECKING:
-    from .._client import OpenAI
+    from .._requester import Requester
 
 __all__ = ["Runs"]
 
@@ -150,7 +151,7 @@ def _waiting_on(snapshot: Mapping[str, Any]) -> str | None:
 
 
 def run_body(
-    client: OpenAI, kwargs: Mapping[str, Any], function: str = "chat.runs.create"
+    client: Requester, kwargs: Mapping[str, Any], function: str = "chat.runs.create"
 ) -> tuple[dict[str, Any], RequestOptions]:
     """The ``POST chat/runs`` body and options for ``create()``'s keywords; checks them all.
 
@@ -245,7 +246,7 @@ def _media_context(value: object) -> dict[str, list[str]]:
     return checked
 
 
-def _external_messages(client: OpenAI, messages: Any, *, dry_run: bool) -> Any:
+def _external_messages(client: Requester, messages: Any, *, dry_run: bool) -> Any:
     """``messages`` with every image input an http(s) URL: local files and bytes uploaded.
 
     ``dry_run`` only checks that each one can be read (nothing is sent).
@@ -560,7 +561,7 @@ class _RunProgress:
 _CLIENT_LOOP = ("on_tool_call", "tool_handlers", "max_tool_rounds", "max_tool_calls_per_round")
 
 
-def completion_from_run_call(client: OpenAI, kwargs: Mapping[str, Any], to_openai: bool) -> Any:
+def completion_from_run_call(client: Requester, kwargs: Mapping[str, Any], to_openai: bool) -> Any:
     """``create(auto_execute_tools="server", ...)``: a durable run, answered as a completion.
 
     The run's tool calls and results become ``tool_history`` (one round), its media context

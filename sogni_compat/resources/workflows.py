@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .._convert import converter
-from .._params import RequestOptions
+from .._options import RequestOptions
 from .._workflow import status_of, success_data, workflow_of
 from ..types.durable import Workflow, WorkflowEvent
 from ._base import Resource
