@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ._responses_bridge import new_id, response_from
 from .types._base import set_dict
 from .types.responses import (
     Response,
@@ -117,7 +118,6 @@ class ResponseStream:
         previous: str | None,
         keep: Callable[[Response, ChatCompletion], None],
     ) -> Iterator[ResponseStreamEvent]:
-        from .resources.responses import _new_id, response_from  # noqa: PLC0415 - a cycle
 
         number = -1
         items: list[Any] = []  # output items in order
@@ -137,7 +137,7 @@ class ResponseStream:
             )
 
         shell = Response(
-            id=_new_id("resp"),
+            id=new_id("resp"),
             status="in_progress",
             model=str(request.get("model") or ""),
             created_at=float(int(time.time())),
@@ -157,7 +157,7 @@ class ResponseStream:
             thinking = getattr(delta, "reasoning_content", None)
             if thinking:
                 if reasoning_item is None:
-                    reasoning_item = ResponseReasoningItem(id=_new_id("rs"), status="in_progress")
+                    reasoning_item = ResponseReasoningItem(id=new_id("rs"), status="in_progress")
                     yield opened(reasoning_item)
                 yield emit(
                     "response.reasoning_text.delta",
@@ -171,7 +171,7 @@ class ResponseStream:
             content = delta.content
             if content:
                 if text_item is None:
-                    text_item = ResponseOutputMessage(id=_new_id("msg"), status="in_progress")
+                    text_item = ResponseOutputMessage(id=new_id("msg"), status="in_progress")
                     yield opened(text_item)
                     yield emit(
                         "response.content_part.added",
@@ -198,7 +198,7 @@ class ResponseStream:
                 function = piece.function
                 if call is None:
                     call = calls[position] = ResponseFunctionToolCall(
-                        id=_new_id("fc"),
+                        id=new_id("fc"),
                         call_id=piece.id or "",
                         name=(function.name if function is not None else None) or "",
                         status="in_progress",

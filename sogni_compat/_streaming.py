@@ -43,7 +43,7 @@ from ._json import loads
 from ._secrets import excerpt, scrub
 from ._sse import EventTooLargeError, ServerSentEvent, SSEDecoder
 from ._transport import DEADLINE, BodyTooLargeError, byte_chunks, read_body
-from .resources._base import check_completion
+from ._wire import check_completion
 from .types import ChatCompletion, ChatCompletionChunk
 
 __all__ = ["ChatCompletionAccumulator", "Stream"]

@@ -39,7 +39,7 @@ import cattrs
 import requests
 
 from ._config import CANCEL_TIMEOUT, WORKFLOW_RECONNECT_DELAY, WORKFLOW_RECONNECT_MAX_DELAY
-from ._convert import _strip_optional, converter, json_default
+from ._convert import converter, json_default
 from ._errors import APIError, APIResponseValidationError, ConflictError, ToolRoundsExceededError
 from ._json import loads
 from ._media import MediaContext, MediaError
@@ -49,23 +49,21 @@ from ._retry import backoff as retry_backoff
 from ._retry import retry_decision
 from ._secrets import excerpt, mask
 from ._transport import idempotency_key
+from ._wire import decode_json, status_of, success_data, workflow_of
 from ._workflow import (
     FINAL_STATUSES,
     WorkflowFailedError,
     WorkflowTimeoutError,
     follow_workflow,
-    status_of,
-    success_data,
-    workflow_of,
 )
 from .hosted_tools import HostedTool, MediaKind, catalog
-from .resources._base import decode_json
 from .types import (
     ChatCompletion,
     ChatCompletionMessage,
     ChatCompletionMessageToolCall,
     Function,
 )
+from .types._base import strip_optional
 from .types.tools import ToolHandoff, ToolProgress, ToolResult, ToolRound
 
 if TYPE_CHECKING:
@@ -276,7 +274,7 @@ def _structured_class(hint: Any) -> bool:
 
 def _needs_structuring(hint: Any) -> bool:
     """Whether a JSON value for ``hint`` must be built into objects (attrs, dataclass, enum)."""
-    hint = _strip_optional(hint)
+    hint = strip_optional(hint)
     if _structured_class(hint):
         return True
     if typing.get_origin(hint) in (list, tuple, set, frozenset, dict):
@@ -285,7 +283,7 @@ def _needs_structuring(hint: Any) -> bool:
 
 
 def _structure(value: Any, hint: Any) -> Any:
-    target = _strip_optional(hint)
+    target = strip_optional(hint)
     validate = getattr(target, "model_validate", None)
     if isinstance(target, type) and callable(validate):  # a pydantic model
         return validate(value)

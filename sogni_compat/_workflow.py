@@ -34,7 +34,6 @@ from ._errors import (
     TRANSPORT_ERRORS,
     APIConnectionError,
     APIError,
-    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     translate_error,
@@ -44,7 +43,7 @@ from ._options import RequestOptions, Timeout
 from ._secrets import excerpt
 from ._sse import EventTooLargeError, SSEDecoder
 from ._transport import DEADLINE, byte_chunks
-from .resources._base import decode_json
+from ._wire import status_of, workflow_of
 
 if TYPE_CHECKING:
     from ._requester import Requester
@@ -55,7 +54,6 @@ __all__ = [
     "Follower",
     "WorkflowFailedError",
     "follow_workflow",
-    "success_data",
 ]
 
 logger = logging.getLogger("sogni_compat")
@@ -76,42 +74,6 @@ class WorkflowTimeoutError(WorkflowFailedError):
     """The deadline passed before the workflow finished."""
 
 
-def success_data(response: requests.Response) -> dict[str, Any]:
-    """``data`` of a ``{"status": "success", "data": {...}}`` answer."""
-    body = decode_json(response)
-    data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, dict):
-        raise APIResponseValidationError(
-            "Sogni's answer has no 'data' object", response=response, body=body
-        )
-    return data
-
-
-def _object_of(response: requests.Response, key: str) -> dict[str, Any]:
-    """``data.<key>`` of a success answer (or ``data`` itself when it has no such key)."""
-    data = success_data(response)
-    found = data.get(key, data)
-    if not isinstance(found, dict):
-        raise APIResponseValidationError(
-            f"Sogni's answer has no {key!r} object", response=response, body=data
-        )
-    return found
-
-
-def workflow_of(response: requests.Response) -> dict[str, Any]:
-    """The workflow object of a workflow answer (``data.workflow``)."""
-    return _object_of(response, "workflow")
-
-
-def status_of(data: Mapping[str, Any]) -> str | None:
-    """The status an event or snapshot reports (``status`` or ``workflow.status``), if a string."""
-    status = data.get("status")
-    nested = data.get("workflow")
-    if status is None and isinstance(nested, dict):
-        status = nested.get("status")
-    return status if isinstance(status, str) else None
-
-
 #: The longest event id kept to resume with (``Last-Event-ID``).
 _MAX_EVENT_ID = 256
 
@@ -123,11 +85,6 @@ def _header_safe(event_id: str | None) -> str | None:
     if not event_id.isprintable() or event_id != event_id.strip():
         return None
     return event_id
-
-
-def run_of(response: requests.Response) -> dict[str, Any]:
-    """The run object of a durable chat run answer (``data.run``)."""
-    return _object_of(response, "run")
 
 
 def _opened(response: requests.Response) -> requests.Response:

@@ -19,8 +19,9 @@ from .._errors import APIResponseValidationError, NotFoundError, OpenAIError
 from .._options import RequestOptions, Timeout
 from .._params import ToolLoopOptions, chat_request
 from .._response import APIResponse, StreamedAPIResponse
+from .._wire import check_completion, decode_json
 from ..types import ChatCompletion
-from ._base import Resource, check_completion, decode_json
+from ._base import Resource
 from .models import models_page
 
 if TYPE_CHECKING:

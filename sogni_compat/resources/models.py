@@ -13,8 +13,9 @@ from .._convert import converter
 from .._errors import APIResponseValidationError
 from .._options import RequestOptions, request_options
 from .._response import APIResponse
+from .._wire import decode_json
 from ..types import Model, ModelsPage
-from ._base import Resource, decode_json
+from ._base import Resource
 
 __all__ = ["Models", "models_page"]
 

@@ -18,7 +18,8 @@ from .._convert import converter
 from .._errors import WaitTimeoutError
 from .._options import RequestOptions
 from .._params import ALIASES, KNOWN_KEYWORDS, chat_request
-from .._workflow import FollowedEvent, run_of, success_data
+from .._wire import run_of, success_data
+from .._workflow import FollowedEvent
 from ..types.durable import SETTLED_STATUSES, ChatRun, RunEvent
 from ._base import Resource
 from ._durable import (

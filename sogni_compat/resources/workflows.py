@@ -16,7 +16,7 @@ from typing import Any
 
 from .._convert import converter
 from .._options import RequestOptions
-from .._workflow import status_of, success_data, workflow_of
+from .._wire import status_of, success_data, workflow_of
 from ..types.durable import Workflow, WorkflowEvent
 from ._base import Resource
 from ._durable import (

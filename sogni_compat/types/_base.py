@@ -7,8 +7,14 @@ actually sent is remembered, so :meth:`BaseObject.to_dict` gives back the wire J
 
 from __future__ import annotations
 
+import builtins
 import copy
+import inspect
 import json
+import re
+import sys
+import types
+import typing
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeVar
@@ -24,7 +30,7 @@ else:
         return lambda decorated: decorated
 
 
-__all__ = ["BaseObject", "response_type"]
+__all__ = ["BaseObject", "response_type", "strip_optional"]
 
 _T = TypeVar("_T")
 
@@ -67,6 +73,8 @@ SENT_KEYS: dict[str, Any] = _SharedEmpty()
 
 #: The public field names of each response class (:meth:`BaseObject._field_name_set`).
 _FIELD_NAMES: dict[type, frozenset[str]] = {}
+#: The structure function of each response class (:meth:`BaseObject.reader`).
+_READERS: dict[type, Callable[[Any, Any], Any]] = {}
 
 
 def _with_class_defaults(cls: type[_T]) -> type[_T]:
@@ -346,10 +354,20 @@ class BaseObject:
         """Build an object from a dict of wire fields (leniently, as answers are read)."""
         if isinstance(obj, cls):
             return obj
-        from .._convert import converter  # noqa: PLC0415 - types do not import the converter
-
-        made: Self = converter.structure(obj, cls)
+        made: Self = cls.reader()(obj, None)
         return made
+
+    @classmethod
+    def reader(cls) -> Callable[[Any, Any], Self]:
+        """The function that reads a wire dict into a ``cls`` (generated once, on first use).
+
+        Leniently, as answers are read: unknown keys become extras, values are not coerced.
+        The package's converter hands it out as the structure hook of ``cls``.
+        """
+        made = _READERS.get(cls)
+        if made is None:
+            made = _READERS[cls] = _make_reader(cls)
+        return made  # type: ignore[return-value]
 
     @classmethod
     def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:
@@ -497,3 +515,84 @@ def structure_fn_for(
         return obj
 
     return _generated(cls, nested, general) if _reads_into_dict(cls) else general
+
+
+# -- reading: dict -> response object, generated once per class ----------------------------
+
+
+def strip_optional(tp: Any) -> Any:
+    """``X`` for ``X | None`` (``Optional[X]``); any other type as it is."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return tp
+
+
+def _nested_reader(tp: Any) -> Nested | None:
+    """How to read a field holding a response object or a list of them, if it does."""
+    tp = strip_optional(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseObject):
+        return tp.reader(), False
+    if typing.get_origin(tp) is list:
+        (item,) = typing.get_args(tp) or (Any,)
+        item = strip_optional(item)
+        if isinstance(item, type) and issubclass(item, BaseObject):
+            return item.reader(), True
+    return None
+
+
+#: An annotation :func:`_declared_type` leaves to ``typing.get_type_hints``.
+_UNREAD: Any = object()
+#: ``X``, ``X | None``, ``list[X]`` or ``list[X] | None``, as response fields are declared.
+_SIMPLE = re.compile(r"(?:list\[(\w+)\]|(\w+))(?: \| None)?")
+_NAME = re.compile(r"\w+")
+
+
+def _declared_type(cls: type, name: str, annotation: Any) -> Any:
+    """The type of field ``name`` as far as structuring needs it, read without ``eval``.
+
+    Response fields are declared as strings (postponed annotations); evaluating them all with
+    ``typing.get_type_hints`` compiles each one, which is most of the cost of a client's first
+    answer. An annotation naming no response class is simply ``Any`` here; a simple one is
+    resolved by name in the module that declared the field; anything else is :data:`_UNREAD`.
+    """
+    if not isinstance(annotation, str):
+        return annotation
+    owner = next((klass for klass in cls.__mro__ if name in inspect.get_annotations(klass)), cls)
+    namespace = vars(sys.modules[owner.__module__])
+
+    def response_class(word: str) -> type | None:
+        found = namespace.get(word)
+        return found if isinstance(found, type) and issubclass(found, BaseObject) else None
+
+    words = _NAME.findall(annotation)
+    if "." in annotation or any(
+        word not in namespace and not hasattr(builtins, word) for word in words
+    ):
+        return _UNREAD  # a dotted or unknown name: typing knows how to look it up
+    if not any(response_class(word) for word in words):
+        return Any
+    simple = _SIMPLE.fullmatch(annotation)
+    if simple is None:
+        return _UNREAD
+    item = response_class(simple.group(1) or simple.group(2))
+    return list[item] if simple.group(1) else item  # type: ignore[valid-type]
+
+
+def _make_reader(cls: type[BaseObject]) -> Callable[[Any, Any], BaseObject]:
+    """The structure function of ``cls``: its nested fields' readers, then the generated code."""
+    nested: dict[str, Nested] = {}
+    hints: dict[str, Any] | None = None
+    for field in attrs.fields(cls):
+        if field.name.startswith("_"):
+            continue
+        tp = _declared_type(cls, field.name, field.type)
+        if tp is _UNREAD:  # not a simple annotation: let typing evaluate them all
+            if hints is None:
+                hints = typing.get_type_hints(cls)
+            tp = hints[field.name]
+        hook = _nested_reader(tp)
+        if hook is not None:
+            nested[field.name] = hook
+    return structure_fn_for(cls, nested)

@@ -24,6 +24,8 @@ __all__ = [
     "FunctionCall",
     "PromptTokensDetails",
     "TopLogprob",
+    "completion_markdown",
+    "completion_text",
 ]
 
 
@@ -196,6 +198,92 @@ class ChatCompletion(BaseObject):
 
     def _repr_markdown_(self) -> str:
         """Jupyter's rendering: the answer as Markdown, tool calls, media and usage below."""
-        from ..notebook import completion_markdown  # noqa: PLC0415 - only in notebooks
-
         return completion_markdown(self)
+
+
+# -- rendering: what a notebook (Markdown) or a terminal (text) shows for a completion ---------
+
+_IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".gif")
+
+
+def _media(completion: ChatCompletion) -> list[tuple[str, str, str | None]]:
+    """``(tool, url, kind)`` of every media URL the answer's tools produced."""
+    found: list[tuple[str, str, str | None]] = []
+    for result in completion.sogni_tool_results or ():
+        if isinstance(result, dict):
+            urls = result.get("urls") or ([result["url"]] if "url" in result else [])
+            kind = result.get("media_type") or result.get("mediaType") or result.get("kind")
+            for url in urls if isinstance(urls, list) else ():
+                if isinstance(url, str):
+                    found.append((str(result.get("tool", "media")), url, kind))
+    media = completion.media
+    for item in (*media.images, *media.videos, *media.audio):
+        found.append((item.tool_name or "media", item.url, item.kind))
+    return found
+
+
+def _media_links(completion: ChatCompletion) -> list[str]:
+    """Markdown for every media URL the answer's tools produced."""
+    lines = []
+    for tool, url, kind in _media(completion):
+        is_image = kind == "image" or url.lower().split("?")[0].endswith(_IMAGE_EXTENSIONS)
+        lines.append(f"![{tool}]({url})" if is_image else f"[{tool}: {url}]({url})")
+    return lines
+
+
+def completion_markdown(completion: ChatCompletion) -> str:
+    """The Markdown a notebook shows for a completion."""
+    return _render(completion, markdown=True)
+
+
+def completion_text(completion: ChatCompletion) -> str:
+    """The plain text a terminal shows for a completion (what :func:`show` prints there)."""
+    return _render(completion, markdown=False)
+
+
+def _render(completion: ChatCompletion, *, markdown: bool) -> str:
+    blocks: list[str] = []
+    several = len(completion.choices) > 1
+    for choice in completion.choices:
+        message = choice.message
+        if several:
+            blocks.append(f"**Choice {choice.index}**" if markdown else f"[choice {choice.index}]")
+        if message.reasoning_content:
+            thinking = message.reasoning_content.strip()
+            blocks.append(
+                f"<details><summary>Thinking</summary>\n\n{thinking}\n\n</details>"
+                if markdown
+                else f"Thinking: {thinking}"
+            )
+        if message.content:
+            blocks.append(message.content)
+        if message.refusal:
+            blocks.append(
+                f"*Refused:* {message.refusal}" if markdown else f"Refused: {message.refusal}"
+            )
+        calls = [
+            (call.function.name, call.function.arguments)
+            for call in message.tool_calls or ()
+            if getattr(call, "function", None) is not None
+        ]
+        if calls and markdown:
+            blocks.append("**Tool calls**\n" + "\n".join(f"- `{n}({a})`" for n, a in calls))
+        elif calls:
+            blocks.append("Tool calls:\n" + "\n".join(f"  {n}({a})" for n, a in calls))
+        if choice.finish_reason == "length":
+            cut = "(cut off at the length limit)"
+            blocks.append(f"*{cut}*" if markdown else cut)
+    if markdown:
+        media = _media_links(completion)
+        if media:
+            blocks.append("\n\n".join(media))
+    else:
+        blocks.extend(f"{tool}: {url}" for tool, url, _ in _media(completion))
+    usage = completion.usage
+    footer = [completion.model] if completion.model else []
+    if usage is not None:
+        footer.append(f"{usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens")
+    if footer:
+        line = " · ".join(footer)
+        blocks.append(f"<sub>{line}</sub>" if markdown else f"({line})")
+    return "\n\n".join(blocks)
