@@ -19,7 +19,7 @@ from urllib.parse import quote
 from .._errors import APIConnectionError, APIError, WaitTimeoutError
 from .._options import Timeout, check_app_source
 from .._params import BILLING_MODES, TOKEN_TYPES
-from .._workflow import Follower, WorkflowFailedError, WorkflowTimeoutError
+from .._tools.follow import Follower, WorkflowFailedError, WorkflowTimeoutError
 
 if TYPE_CHECKING:
     from .._requester import Requester

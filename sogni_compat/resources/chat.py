@@ -488,7 +488,7 @@ class Completions(Resource):
         originals: Sequence[Any],
         to_openai: bool,
     ) -> ChatCompletion:
-        from .._tools import run_tool_loop  # noqa: PLC0415 - imported on first use
+        from .._tools.loop import run_tool_loop  # noqa: PLC0415 - imported on first use
 
         def send(round_body: dict[str, Any]) -> ChatCompletion:
             completion: ChatCompletion = self._send(

@@ -168,8 +168,10 @@ class Images(Resource):
         sogni: Mapping[str, Any],
         mask: bytes | None = None,
     ) -> ImagesResponse:
-        from .._tools import _Executor, _ToolFailedError  # noqa: PLC0415 - on first use
-        from .._workflow import WorkflowTimeoutError  # noqa: PLC0415
+        from .._media import MediaContext  # noqa: PLC0415 - on first use
+        from .._tools.follow import WorkflowTimeoutError  # noqa: PLC0415
+        from .._tools.hosted import HostedRunner  # noqa: PLC0415
+        from .._tools.report import ToolFailedError  # noqa: PLC0415
         from ..hosted_tools import catalog  # noqa: PLC0415
         from ..types import ChatCompletionMessageToolCall, Function  # noqa: PLC0415
         from ._durable import (  # noqa: PLC0415
@@ -198,24 +200,26 @@ class Images(Resource):
             "sogni_tools": True,
             **sogni,
         }
-        executor = _Executor(
+        media = MediaContext(body["messages"], None, allow_local_files=client.allow_local_files)
+        runner = HostedRunner(
             client,
             body,
             RequestOptions(),
-            ToolLoopOptions(on_tool_progress=on_progress),
+            media,
+            ToolLoopOptions(on_tool_progress=on_progress).on_tool_progress,
             tool_timeout=seconds,
         )
         if mask is not None:
             deadline = time.monotonic() + seconds
-            arguments["mask_image_url"] = executor._upload("image", mask, "image/png", deadline)
+            arguments["mask_image_url"] = runner.upload("image", mask, "image/png", deadline)
         call = ChatCompletionMessageToolCall(
             id=f"images_{tool_name}",
             function=Function(name=tool_name, arguments=json.dumps(arguments)),
         )
         tool = catalog()[tool_name]
         try:
-            result = executor._run_hosted(call, tool, arguments)
-        except _ToolFailedError as exc:  # what the tool loop would tell the model
+            result = runner.run(call, tool, arguments)
+        except ToolFailedError as exc:  # what the tool loop would tell the model
             if _timed_out(exc, WorkflowTimeoutError):
                 raise WaitTimeoutError(
                     f"{what}: the image was not ready within timeout={seconds:g} s; its "

@@ -47,7 +47,7 @@ class Media(Resource):
         ``timeout`` bounds the whole upload (default: the client's connect + read timeout).
         """
         chosen, data, found = kind_and_bytes(file, kind, content_type)
-        from .._tools import upload_media  # noqa: PLC0415 - shares the tool loop's upload
+        from .._tools.upload import upload_media  # noqa: PLC0415 - shares the tool loop's upload
 
         client = self._client
         connect, read = client.timeout

@@ -18,8 +18,8 @@ from .._convert import converter
 from .._errors import WaitTimeoutError
 from .._options import RequestOptions
 from .._params import ALIASES, KNOWN_KEYWORDS, chat_request
+from .._tools.follow import FollowedEvent
 from .._wire import run_of, success_data
-from .._workflow import FollowedEvent
 from ..types.durable import SETTLED_STATUSES, ChatRun, RunEvent
 from ._base import Resource
 from ._durable import (
@@ -253,7 +253,7 @@ def _external_messages(client: Requester, messages: Any, *, dry_run: bool) -> An
     ``dry_run`` only checks that each one can be read (nothing is sent).
     """
     from .._media import MediaError, _source  # noqa: PLC0415
-    from .._tools import upload_media  # noqa: PLC0415
+    from .._tools.upload import upload_media  # noqa: PLC0415
 
     if not isinstance(messages, list):
         return messages
@@ -385,7 +385,7 @@ class Runs(Resource):
         seconds (default: the client's ``tool_timeout``) the run is cancelled and
         :class:`~sogni_compat.WaitTimeoutError` raised.
         """
-        from .._tools import cancel_quietly  # noqa: PLC0415
+        from .._tools.follow import cancel_quietly  # noqa: PLC0415
 
         job = check_id(run_id, "run_id")
         if on_event is not None and not callable(on_event):
@@ -518,16 +518,16 @@ class _RunProgress:
     """Turns a run's ``tool_call_*`` events into ``on_progress(tool_call, progress)`` calls."""
 
     def __init__(self, report: Callable[[Any, Any], Any] | None) -> None:
-        from .._tools import _WorkflowState  # noqa: PLC0415
+        from .._tools.report import WorkflowState  # noqa: PLC0415
 
         self._report = report
         self._names: dict[str, str] = {}
-        self._states: dict[str, _WorkflowState] = {}
-        self._state = _WorkflowState
+        self._states: dict[str, WorkflowState] = {}
+        self._state = WorkflowState
 
     def seen(self, event: RunEvent) -> None:
         """Report what ``event`` says about a tool call, if anything."""
-        from .._tools import _eta, _percent, emit_progress  # noqa: PLC0415
+        from .._tools.report import emit_progress, eta_of, percent_of  # noqa: PLC0415
 
         kind = event.type if isinstance(event.type, str) else ""
         if self._report is None or not kind.startswith("tool_call_"):
@@ -544,9 +544,11 @@ class _RunProgress:
         if event.type == "tool_call_dispatched":
             emit_progress(self._report, call, "processing", 0.0, state=state)
         elif event.type == "tool_call_progress":
-            percent = _percent(payload, state)
+            percent = percent_of(payload, state)
             percent = state.percent if percent is None else max(percent, state.percent)
-            emit_progress(self._report, call, "processing", percent, state=state, eta=_eta(payload))
+            emit_progress(
+                self._report, call, "processing", percent, state=state, eta=eta_of(payload)
+            )
         elif event.type == "tool_call_resolved":
             urls = payload.get("mediaUrls")
             urls = [u for u in urls if isinstance(u, str)] if isinstance(urls, list) else []
@@ -603,7 +605,7 @@ def completion_from_run_call(client: Requester, kwargs: Mapping[str, Any], to_op
         final = runs.wait(run.id, on_progress=progress)
     except BaseException as exc:
         if not isinstance(exc, WaitTimeoutError):  # a timeout has cancelled it already
-            from .._tools import cancel_quietly  # noqa: PLC0415
+            from .._tools.follow import cancel_quietly  # noqa: PLC0415
 
             reason = (
                 "interrupted by the user"

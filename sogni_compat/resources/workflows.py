@@ -93,7 +93,7 @@ def check_steps(steps: object, has_media: bool) -> list[dict[str, Any]]:
     and an optional ``depends_on``/``dependsOn`` list of step ids or ``{"sourceStepId",
     "targetArgument"}`` bindings; dependencies must name known steps and form no cycle.
     """
-    from .._tools import _find_data_uri  # noqa: PLC0415
+    from .._tools.hosted import find_data_uri  # noqa: PLC0415
     from ..hosted_tools import catalog  # noqa: PLC0415
 
     tools = catalog()
@@ -137,7 +137,7 @@ def check_steps(steps: object, has_media: bool) -> list[dict[str, Any]]:
         arguments = wire.setdefault("arguments", {})
         if not isinstance(arguments, Mapping):
             raise TypeError(f"{where}.arguments must be a dict")
-        inline = _find_data_uri(arguments)
+        inline = find_data_uri(arguments)
         if inline is not None:
             raise ValueError(
                 f"{where}.arguments.{inline} is a data URI; workflows take media only as "
@@ -389,9 +389,9 @@ class Workflows(Resource):
         :class:`~sogni_compat.WaitTimeoutError` is raised. Interrupting (Ctrl-C) leaves it
         running: it is durable, wait for it again or :meth:`cancel` it.
         """
-        from .._tools import (  # noqa: PLC0415 - the tool loop's progress rules
-            _WorkflowState,
-            cancel_quietly,
+        from .._tools.follow import cancel_quietly  # noqa: PLC0415 - the tool loop's rules
+        from .._tools.report import (  # noqa: PLC0415
+            WorkflowState,
             emit_progress,
             report_workflow_event,
         )
@@ -407,7 +407,7 @@ class Workflows(Resource):
         def cancel(reason: str) -> bool:
             return cancel_quietly(client, f"{path}/cancel", reason, client.timeout)
 
-        state = _WorkflowState(workflow_id=job)
+        state = WorkflowState(workflow_id=job)
         with settle(job, cancel):
             snapshot = follower.fetch() or {}
             steps = snapshot.get("steps")

@@ -19,18 +19,19 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import attrs
 import requests
 
-from ._config import (
+from .._config import (
+    CANCEL_TIMEOUT,
     MAX_RETRY_AFTER,
     MAX_WORKFLOW_RECONNECTS,
     WORKFLOW_RECONNECT_DELAY,
     WORKFLOW_RECONNECT_MAX_DELAY,
 )
-from ._errors import (
+from .._errors import (
     TRANSPORT_ERRORS,
     APIConnectionError,
     APIError,
@@ -38,21 +39,23 @@ from ._errors import (
     APITimeoutError,
     translate_error,
 )
-from ._json import loads
-from ._options import RequestOptions, Timeout
-from ._secrets import excerpt
-from ._sse import EventTooLargeError, SSEDecoder
-from ._transport import DEADLINE, byte_chunks
-from ._wire import status_of, workflow_of
+from .._json import loads
+from .._options import RequestOptions, Timeout
+from .._secrets import excerpt
+from .._sse import EventTooLargeError, SSEDecoder
+from .._transport import DEADLINE, byte_chunks
+from .._wire import status_of, workflow_of
 
 if TYPE_CHECKING:
-    from ._requester import Requester
+    from .._requester import Requester
 
 __all__ = [
     "FINAL_STATUSES",
     "FollowedEvent",
     "Follower",
     "WorkflowFailedError",
+    "WorkflowTimeoutError",
+    "cancel_quietly",
     "follow_workflow",
 ]
 
@@ -360,3 +363,48 @@ def follow_workflow(
         budget=f"tool_timeout={tool_timeout:g} s",
         headers=headers,
     )
+
+
+def cancel_quietly(
+    client: Requester,
+    path: str,
+    reason: str,
+    timeout: Any,
+    headers: Mapping[str, str | None] | None = None,
+) -> bool:
+    """``POST path`` with ``{"reason"}``: stop a job nobody follows any more (it would bill).
+
+    One attempt, at most :data:`CANCEL_TIMEOUT` seconds; a failure is logged, not raised.
+    Returns whether the server accepted it.
+    """
+    connect, read = timeout
+    deadline = time.monotonic() + CANCEL_TIMEOUT
+    try:
+        client._request(
+            "POST",
+            path,
+            body={"reason": reason},
+            options=RequestOptions(
+                extra_headers=headers,
+                timeout=(min(connect, CANCEL_TIMEOUT), min(read, CANCEL_TIMEOUT)),
+            ),
+            parse=_ignore,
+            deadline=deadline,
+            retries=0,
+        )
+    except APIError as exc:
+        logger.warning("could not cancel %s: %s", _job(path), exc.message)
+        return False
+    logger.info("cancelled %s: %s", _job(path), reason)
+    return True
+
+
+def _job(path: str) -> str:
+    """``workflow ID`` / ``run ID`` for a ``.../{kind}s/{id}/cancel`` path, for log lines."""
+    parts = path.split("/")
+    return f"{parts[-3].rstrip('s')} {unquote(parts[-2])}" if len(parts) >= 3 else path
+
+
+def _ignore(response: requests.Response) -> None:
+    """A parse function for answers nobody reads."""
+    return
