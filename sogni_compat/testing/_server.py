@@ -11,10 +11,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import attrs
 from requests.structures import CaseInsensitiveDict
 
 if TYPE_CHECKING:
@@ -32,11 +31,19 @@ from ._hosted import (
 )
 from ._model import MODELS, Answer, answer_for, chunks_for, completion_for, tokens
 from ._runs import TERMINAL_RUN_EVENTS, ChatRun, plan_steps
+from ._wire import (
+    DROP_POINTS,
+    DropPoint,
+    Fault,
+    RecordedRequest,
+    Reply,
+    openai_error,
+    sogni_error,
+    unknown_model,
+)
 
 __all__ = ["DropPoint", "LocalSogniServer", "RecordedRequest"]
 
-DropPoint = Literal["before_status", "after_headers", "mid_body"]
-_DROP_POINTS = ("before_status", "after_headers", "mid_body")
 #: A 1x1 transparent PNG, served for every image URL the emulator hands out.
 _PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -47,62 +54,6 @@ _MEDIA = {
     "video": ("mp4", "video/mp4"),
     "audio": ("mp3", "audio/mpeg"),
 }
-
-
-@attrs.frozen
-class RecordedRequest:
-    """One request the emulator received: ``method``, ``path`` (with query), headers, body."""
-
-    method: str
-    path: str
-    headers: CaseInsensitiveDict[str]
-    body: bytes
-
-    @property
-    def json(self) -> Any:
-        """The body parsed as JSON, or ``None`` when it is empty or not JSON."""
-        try:
-            return json.loads(self.body) if self.body else None
-        except ValueError:
-            return None
-
-
-@attrs.define
-class _Fault:
-    """What to do instead of (or while) answering the next ``remaining`` matching requests."""
-
-    remaining: int
-    path: str | None
-    status: int | None = None
-    body: Any = None
-    headers: Mapping[str, str] | None = None
-    drop: DropPoint | None = None
-    delay: float = 0.0
-    stall: float = 0.0
-    drip: float = 0.0
-
-    def matches(self, path: str) -> bool:
-        return self.path is None or self.path in path
-
-
-def _openai_error(
-    message: str, kind: str, code: str | None = None, param: str | None = None
-) -> Any:
-    return {"error": {"message": message, "type": kind, "code": code, "param": param}}
-
-
-def _sogni_error(message: str, code: int) -> Any:
-    return {"status": "error", "message": message, "errorCode": code}
-
-
-class _Reply(Exception):
-    """Raised by a route to answer with an error status at once."""
-
-    def __init__(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(status)
-        self.status = status
-        self.body = body
-        self.headers = headers
 
 
 class LocalSogniServer:
@@ -153,7 +104,7 @@ class LocalSogniServer:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._requests: list[RecordedRequest] = []
-        self._faults: list[_Fault] = []
+        self._faults: list[Fault] = []
         self._workflows: dict[str, Workflow] = {}
         self._templates: dict[str, list[dict[str, Any]]] = {}
         self._runs: dict[str, ChatRun] = {}
@@ -251,7 +202,7 @@ class LocalSogniServer:
         ``<``) or ``bytes`` (sent as they are); by default an OpenAI error envelope. ``path``
         limits the fault to requests whose path contains it (e.g. ``"chat/completions"``).
         """
-        self._add(_Fault(count, path, status=status, body=body, headers=headers))
+        self._add(Fault(count, path, status=status, body=body, headers=headers))
 
     def drop_next(
         self, count: int = 1, *, when: DropPoint = "before_status", path: str | None = None
@@ -261,9 +212,9 @@ class LocalSogniServer:
         ``when``: ``"before_status"`` (nothing is sent), ``"after_headers"`` (status and
         headers, no body) or ``"mid_body"`` (half of the body, or the first event of a stream).
         """
-        if when not in _DROP_POINTS:
-            raise ValueError(f"when must be one of {', '.join(_DROP_POINTS)}; got {when!r}")
-        self._add(_Fault(count, path, drop=when))
+        if when not in DROP_POINTS:
+            raise ValueError(f"when must be one of {', '.join(DROP_POINTS)}; got {when!r}")
+        self._add(Fault(count, path, drop=when))
 
     def slow_next(
         self,
@@ -281,18 +232,18 @@ class LocalSogniServer:
         byte every ``seconds``, each byte arriving well within a read timeout.
         """
         if between_events:
-            self._add(_Fault(count, path, stall=seconds))
+            self._add(Fault(count, path, stall=seconds))
         elif drip:
-            self._add(_Fault(count, path, drip=seconds))
+            self._add(Fault(count, path, drip=seconds))
         else:
-            self._add(_Fault(count, path, delay=seconds))
+            self._add(Fault(count, path, delay=seconds))
 
     def clear_faults(self) -> None:
         """Forget every fault not used yet."""
         with self._lock:
             self._faults.clear()
 
-    def _add(self, fault: _Fault) -> None:
+    def _add(self, fault: Fault) -> None:
         if fault.remaining < 1:
             raise ValueError(f"count must be at least 1; got {fault.remaining}")
         with self._lock:
@@ -300,7 +251,7 @@ class LocalSogniServer:
 
     # -- used by the handler ---------------------------------------------------------------
 
-    def _record(self, request: RecordedRequest) -> tuple[int, _Fault | None]:
+    def _record(self, request: RecordedRequest) -> tuple[int, Fault | None]:
         with self._lock:
             self._requests.append(request)
             number = next(self._counter)
@@ -340,7 +291,7 @@ class LocalSogniServer:
         with self._lock:
             workflow = self._workflows.get(workflow_id)
         if workflow is None:
-            raise _Reply(404, _sogni_error(f"Workflow {workflow_id} not found", 404))
+            raise Reply(404, sogni_error(f"Workflow {workflow_id} not found", 404))
         return workflow
 
     def _limited(self) -> float | None:
@@ -359,7 +310,7 @@ class LocalSogniServer:
         with self._lock:
             run = self._runs.get(run_id)
         if run is None:
-            raise _Reply(404, _sogni_error(f"Chat run {run_id} not found", 404))
+            raise Reply(404, sogni_error(f"Chat run {run_id} not found", 404))
         return run
 
     def _start_workflow(
@@ -382,9 +333,9 @@ class LocalSogniServer:
                 if workflow.status(now) in ("queued", "running")
             )
             if not finished and active >= self.max_active_workflows:
-                raise _Reply(
+                raise Reply(
                     409,
-                    _sogni_error(
+                    sogni_error(
                         f"Too many active workflows ({active}); wait for one to finish", 409
                     ),
                 )
@@ -426,7 +377,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "LocalSogniServer"
     emulator: LocalSogniServer
 
-    fault: _Fault | None
+    fault: Fault | None
     request_id: str
 
     def setup(self) -> None:
@@ -485,15 +436,15 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         try:
             self._route(request)
-        except _Reply as reply:
+        except Reply as reply:
             self._send_json(reply.status, reply.body, reply.headers)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
-    def _send_fault(self, fault: _Fault) -> None:
+    def _send_fault(self, fault: Fault) -> None:
         body = fault.body
         if body is None:
-            body = _openai_error(f"Injected failure ({fault.status})", "server_error")
+            body = openai_error(f"Injected failure ({fault.status})", "server_error")
         if isinstance(body, bytes):
             data, content_type = body, "application/octet-stream"
         elif isinstance(body, str):
@@ -574,8 +525,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _json_body(self, request: RecordedRequest) -> dict[str, Any]:
         data = request.json
         if not isinstance(data, dict):
-            raise _Reply(
-                400, _openai_error("The body must be a JSON object", "invalid_request_error")
+            raise Reply(
+                400, openai_error("The body must be a JSON object", "invalid_request_error")
             )
         return data
 
@@ -583,14 +534,14 @@ class _Handler(BaseHTTPRequestHandler):
         header = self.headers.get("Authorization", "")
         key = header[7:] if header.startswith("Bearer ") else self.headers.get("api-key", "")
         if not key:
-            raise _Reply(
+            raise Reply(
                 401,
-                _openai_error("Missing API key", "authentication_error", "missing_api_key"),
+                openai_error("Missing API key", "authentication_error", "missing_api_key"),
             )
         expected = self.emulator.api_key
         if expected is not None and key != expected:
-            raise _Reply(
-                401, _openai_error("Invalid API key", "authentication_error", "invalid_api_key")
+            raise Reply(
+                401, openai_error("Invalid API key", "authentication_error", "invalid_api_key")
             )
 
     # -- routes ----------------------------------------------------------------------------
@@ -609,13 +560,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._estimate(path[len("/api/v1/job-llm/estimate/") :].split("/"))
             return
         if not path.startswith("/v1/"):
-            raise _Reply(404, _openai_error(f"Unknown route: {path}", "invalid_request_error"))
+            raise Reply(404, openai_error(f"Unknown route: {path}", "invalid_request_error"))
         self._check_key()
         wait = self.emulator._limited()
         if wait is not None:
             seconds = max(1, round(wait))
-            body = _sogni_error("Rate limit exceeded: 60 requests per minute", 126)
-            raise _Reply(429, {**body, "retryAfter": seconds}, {"Retry-After": str(seconds)})
+            body = sogni_error("Rate limit exceeded: 60 requests per minute", 126)
+            raise Reply(429, {**body, "retryAfter": seconds}, {"Retry-After": str(seconds)})
         parts = path[len("/v1/") :].split("/")
         method = self.command
         workflows = parts[:2] == ["creative-agent", "workflows"]
@@ -627,7 +578,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         elif method == "GET" and len(parts) == 2 and parts[0] == "models":
             if parts[1] not in self.emulator.models:
-                raise _Reply(404, self._unknown_model(parts[1]))
+                raise Reply(404, unknown_model(parts[1]))
             self._send_json(200, self._model(parts[1]))
         elif method == "GET" and len(parts) == 2 and parts[0] in ("image", "media"):
             self._upload_url(parts[0], parts[1], query)
@@ -649,41 +600,33 @@ class _Handler(BaseHTTPRequestHandler):
             self._workflow_event_list(self.emulator._workflow(parts[2]), query.get("after"))
         elif method == "GET" and len(parts) == 5 and workflows:
             if parts[3:] != ["events", "stream"]:
-                raise _Reply(404, _sogni_error(f"Unknown route: {path}", 404))
+                raise Reply(404, sogni_error(f"Unknown route: {path}", 404))
             self._workflow_events(self.emulator._workflow(parts[2]), query.get("after"))
         elif parts[:2] == ["chat", "runs"]:
             self._runs_route(method, parts[2:], request, query)
         else:
-            raise _Reply(
-                404, _openai_error(f"Unknown route: {method} {path}", "invalid_request_error")
+            raise Reply(
+                404, openai_error(f"Unknown route: {method} {path}", "invalid_request_error")
             )
 
     @staticmethod
     def _model(model_id: str) -> dict[str, Any]:
         return {"id": model_id, "object": "model", "created": 1767225600, "owned_by": "sogni"}
 
-    def _unknown_model(self, model: str) -> Any:
-        return _openai_error(
-            f"The model '{model}' does not exist",
-            "invalid_request_error",
-            "model_not_found",
-            "model",
-        )
-
     def _chat(self, body: dict[str, Any]) -> None:
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
-            raise _Reply(
+            raise Reply(
                 400,
-                _openai_error(
+                openai_error(
                     "messages must be a non-empty list", "invalid_request_error", None, "messages"
                 ),
             )
         for i, message in enumerate(messages):
             if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-                raise _Reply(
+                raise Reply(
                     400,
-                    _openai_error(
+                    openai_error(
                         f"messages[{i}] must be an object with a role",
                         "invalid_request_error",
                         None,
@@ -692,7 +635,7 @@ class _Handler(BaseHTTPRequestHandler):
                 )
         model = body.get("model") or self.emulator.models[0]
         if model not in self.emulator.models:
-            raise _Reply(404, self._unknown_model(model))
+            raise Reply(404, unknown_model(model))
         hosted = frozenset(
             self.emulator.catalog.injected(body.get("sogni_tools", "creative-tools"))
         )
@@ -759,15 +702,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _execute_tool(self, body: dict[str, Any]) -> None:
         tool, arguments = body.get("tool"), body.get("arguments", {})
         if not isinstance(tool, str) or not isinstance(arguments, dict):
-            raise _Reply(
-                400, _sogni_error("tool (a name) and arguments (an object) are required", 400)
+            raise Reply(
+                400, sogni_error("tool (a name) and arguments (an object) are required", 400)
             )
         if tool not in self.emulator.catalog.composition:
-            raise _Reply(
+            raise Reply(
                 400,
-                _sogni_error(
-                    f"{tool} is not a synchronous composition tool; start a workflow", 400
-                ),
+                sogni_error(f"{tool} is not a synchronous composition tool; start a workflow", 400),
             )
         result, message = compose(tool, arguments, tokens)
         data = {
@@ -794,7 +735,7 @@ class _Handler(BaseHTTPRequestHandler):
             steps = normalize_steps(raw_steps, self.emulator.catalog)
             uploads = check_media_references(body.get("media_references"))
         except StepFailed as exc:
-            raise _Reply(400, _sogni_error(str(exc), 400)) from None
+            raise Reply(400, sogni_error(str(exc), 400)) from None
         ceiling = body.get("max_estimated_capacity_units")
         if body.get("confirm_cost") is True or not isinstance(ceiling, int | float):
             ceiling = None
@@ -808,7 +749,7 @@ class _Handler(BaseHTTPRequestHandler):
         with self.emulator._lock:
             template = self.emulator._templates.get(str(template_id))
         if template is None:
-            raise _Reply(404, _sogni_error(f"Workflow template {template_id} not found", 404))
+            raise Reply(404, sogni_error(f"Workflow template {template_id} not found", 404))
         values = inputs if isinstance(inputs, dict) else {}
 
         def fill(value: Any) -> Any:
@@ -834,7 +775,7 @@ class _Handler(BaseHTTPRequestHandler):
             limit = max(1, min(100, int(query.get("limit", 20))))
             offset = max(0, int(query.get("offset", 0)))
         except ValueError:
-            raise _Reply(400, _sogni_error("limit and offset must be integers", 400)) from None
+            raise Reply(400, sogni_error("limit and offset must be integers", 400)) from None
         with self.emulator._lock:
             found = list(self.emulator._workflows.values())
         found.reverse()  # newest first
@@ -856,7 +797,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _resume(self, workflow: Workflow) -> None:
         now = time.monotonic()
         if workflow.status(now) != "waiting_for_user":
-            raise _Reply(409, _sogni_error(f"Workflow {workflow.workflow_id} is not waiting", 409))
+            raise Reply(409, sogni_error(f"Workflow {workflow.workflow_id} is not waiting", 409))
         with self.emulator._lock:
             workflow.resumed_at = now
         self._send_workflow(workflow, resumed=True)
@@ -879,8 +820,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _cancel(self, workflow: Workflow, request: RecordedRequest) -> None:
         now = time.monotonic()
         if workflow.status(now) in ("completed", "failed", "cancelled"):
-            raise _Reply(
-                409, _sogni_error(f"Workflow {workflow.workflow_id} has already finished", 409)
+            raise Reply(
+                409, sogni_error(f"Workflow {workflow.workflow_id} has already finished", 409)
             )
         reason = request.json.get("reason") if isinstance(request.json, dict) else None
         with self.emulator._lock:
@@ -939,7 +880,7 @@ class _Handler(BaseHTTPRequestHandler):
             run = emulator._run(rest[0])
             now = time.monotonic()
             if run.status(now) in ("completed", "failed", "cancelled"):
-                raise _Reply(409, _sogni_error(f"Chat run {run.run_id} has already finished", 409))
+                raise Reply(409, sogni_error(f"Chat run {run.run_id} has already finished", 409))
             reason = request.json.get("reason") if isinstance(request.json, dict) else None
             with emulator._lock:
                 run.cancel(now, reason if isinstance(reason, str) else None)
@@ -947,7 +888,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif method == "POST" and rest[1:] == ["confirm-cost"]:
             self._confirm_cost(emulator._run(rest[0]), self._json_body(request))
         else:
-            raise _Reply(404, _sogni_error(f"Unknown route: {method} {request.path}", 404))
+            raise Reply(404, sogni_error(f"Unknown route: {method} {request.path}", 404))
 
     def _send_run(self, run: ChatRun, status: int = 200) -> None:
         snapshot = run.snapshot(time.monotonic())
@@ -957,12 +898,12 @@ class _Handler(BaseHTTPRequestHandler):
         emulator = self.emulator
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
-            raise _Reply(400, _sogni_error("messages must be a non-empty list", 400))
+            raise Reply(400, sogni_error("messages must be a non-empty list", 400))
         offending = _inline_media(body)
         if offending:
-            raise _Reply(
+            raise Reply(
                 400,
-                _sogni_error(
+                sogni_error(
                     "Durable chat runs do not support inline base64/data URI media. Upload "
                     "media first and pass HTTP(S) URLs instead. Offending field(s): "
                     + ", ".join(offending),
@@ -971,7 +912,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         model = body.get("model") or emulator.models[0]
         if model not in emulator.models:
-            raise _Reply(404, self._unknown_model(model))
+            raise Reply(404, unknown_model(model))
         key = self.headers.get("Idempotency-Key")
         with emulator._lock:
             known = emulator._by_key.get(f"run:{key}") if key else None
@@ -984,7 +925,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             uploads = check_media_references(body.get("media_references"))
         except StepFailed as exc:
-            raise _Reply(400, _sogni_error(str(exc), 400)) from None
+            raise Reply(400, sogni_error(str(exc), 400)) from None
         uploads["image"] = vision_uploads(messages) + uploads["image"]
         made: dict[str, list[str]] = {"image": [], "video": [], "audio": []}
 
@@ -1038,17 +979,17 @@ class _Handler(BaseHTTPRequestHandler):
         now = time.monotonic()
         decision = body.get("decision")
         if decision not in ("confirm", "cancel"):
-            raise _Reply(400, _sogni_error("decision must be 'confirm' or 'cancel'", 400))
+            raise Reply(400, sogni_error("decision must be 'confirm' or 'cancel'", 400))
         if run.status(now) != "waiting_for_user" or run.preview is None:
-            raise _Reply(409, _sogni_error(f"Chat run {run.run_id} is not awaiting cost", 409))
+            raise Reply(409, sogni_error(f"Chat run {run.run_id} is not awaiting cost", 409))
         if body.get("tool_call_id") != run.preview["toolCallId"]:
-            raise _Reply(400, _sogni_error("tool_call_id does not name the paused tool call", 400))
+            raise Reply(400, sogni_error("tool_call_id does not name the paused tool call", 400))
         if decision == "confirm":
             accepted = body.get("acceptedCostPreview")
             if accepted is None:
-                raise _Reply(400, _sogni_error("acceptedCostPreview is required to confirm", 400))
+                raise Reply(400, sogni_error("acceptedCostPreview is required to confirm", 400))
             if accepted != run.preview:
-                raise _Reply(409, _sogni_error("The cost preview changed or expired", 409))
+                raise Reply(409, sogni_error("The cost preview changed or expired", 409))
         with self.emulator._lock:
             run.confirm(now, decision)
         self._send_run(run)
@@ -1073,14 +1014,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _estimate(self, parts: list[str]) -> None:
         if len(parts) != 4:
-            raise _Reply(404, _sogni_error("estimate/{tokenType}/{model}/{input}/{output}", 404))
+            raise Reply(404, sogni_error("estimate/{tokenType}/{model}/{input}/{output}", 404))
         token_type, model, given_in, given_out = parts
         if model not in self.emulator.models:
-            raise _Reply(404, _sogni_error(f"Unknown model {model}", 404))
+            raise Reply(404, sogni_error(f"Unknown model {model}", 404))
         try:
             input_tokens, output_tokens = int(given_in), int(given_out)
         except ValueError:
-            raise _Reply(400, _sogni_error("token counts must be integers", 400)) from None
+            raise Reply(400, sogni_error("token counts must be integers", 400)) from None
         usd = round((input_tokens * 0.15 + output_tokens * 0.6) / 1_000_000, 8)
         quote = {
             "costInUSD": usd,
@@ -1096,7 +1037,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _upload_url(self, group: str, action: str, query: Mapping[str, str]) -> None:
         job, kind = query.get("jobId"), query.get("type")
         if not job or not kind or action not in ("uploadUrl", "downloadUrl"):
-            raise _Reply(400, _sogni_error("jobId and type are required", 400))
+            raise Reply(400, sogni_error("jobId and type are required", 400))
         key = f"{group}/{job}/{kind}"
         if action == "uploadUrl":
             url = f"{self.emulator.root_url}/_upload/{key}"
@@ -1105,7 +1046,7 @@ class _Handler(BaseHTTPRequestHandler):
         with self.emulator._lock:
             known = key in self.emulator._uploads
         if not known:
-            raise _Reply(404, _sogni_error(f"Nothing was uploaded for {key}", 404))
+            raise Reply(404, sogni_error(f"Nothing was uploaded for {key}", 404))
         url = f"{self.emulator.root_url}/media/uploads/{key}"
         self._send_json(200, {"status": "success", "data": {"downloadUrl": url}})
 
@@ -1121,7 +1062,7 @@ class _Handler(BaseHTTPRequestHandler):
             with self.emulator._lock:
                 stored = self.emulator._uploads.get(path[len("/media/uploads/") :])
             if stored is None:
-                raise _Reply(404, _sogni_error("No such upload", 404))
+                raise Reply(404, sogni_error("No such upload", 404))
             self._send(200, stored[1], stored[0])
             return
         ext = path.rsplit(".", 1)[-1]
