@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import itertools
 import json
 import socket
 import sys
@@ -31,6 +30,7 @@ from ._hosted import (
 )
 from ._model import MODELS, Answer, answer_for, chunks_for, completion_for, tokens
 from ._runs import TERMINAL_RUN_EVENTS, ChatRun, plan_steps
+from ._state import EmulatorState
 from ._wire import (
     DROP_POINTS,
     DropPoint,
@@ -56,7 +56,7 @@ _MEDIA = {
 }
 
 
-class LocalSogniServer:
+class LocalSogniServer(EmulatorState):
     """Sogni's REST API on a free loopback port, for trying the client without key or network.
 
     Use it as a context manager (or call :meth:`start` / :meth:`stop`); ``base_url`` is
@@ -92,27 +92,16 @@ class LocalSogniServer:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        super().__init__()
         self.api_key = api_key
         self.models = tuple(models)
         self.workflow_seconds = workflow_seconds
-        self.progress_scale: ProgressScale = progress_scale
+        self.progress_scale = progress_scale
         self.max_active_workflows = max_active_workflows
         self.rate_limit = rate_limit
         self.stamp_chunks = stamp_chunks
         self.catalog = load_catalog()
         self._address = (host, port)
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._requests: list[RecordedRequest] = []
-        self._faults: list[Fault] = []
-        self._workflows: dict[str, Workflow] = {}
-        self._templates: dict[str, list[dict[str, Any]]] = {}
-        self._runs: dict[str, ChatRun] = {}
-        self._by_key: dict[str, str] = {}
-        self._uploads: dict[str, tuple[str, bytes]] = {}
-        self._recent: list[float] = []
-        self._counter = itertools.count(1)
-        self._open = 0
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -249,28 +238,6 @@ class LocalSogniServer:
         with self._lock:
             self._faults.append(fault)
 
-    # -- used by the handler ---------------------------------------------------------------
-
-    def _record(self, request: RecordedRequest) -> tuple[int, Fault | None]:
-        with self._lock:
-            self._requests.append(request)
-            number = next(self._counter)
-            for fault in self._faults:
-                if fault.matches(request.path):
-                    fault.remaining -= 1
-                    if fault.remaining == 0:
-                        self._faults.remove(fault)
-                    return number, fault
-        return number, None
-
-    def _connection(self, delta: int) -> None:
-        with self._lock:
-            self._open += delta
-
-    def _wait(self, seconds: float) -> bool:
-        """Sleep unless the server stops first; ``False`` when it stopped."""
-        return not self._stopping.wait(seconds) if seconds > 0 else not self._stopping.is_set()
-
     def workflow(self, workflow_id: str) -> dict[str, Any]:
         """A workflow as ``GET creative-agent/workflows/{id}`` shows it now (``KeyError``)."""
         with self._lock:
@@ -286,76 +253,6 @@ class LocalSogniServer:
         """
         with self._lock:
             self._templates[template_id] = [dict(step) for step in steps]
-
-    def _workflow(self, workflow_id: str) -> Workflow:
-        with self._lock:
-            workflow = self._workflows.get(workflow_id)
-        if workflow is None:
-            raise Reply(404, sogni_error(f"Workflow {workflow_id} not found", 404))
-        return workflow
-
-    def _limited(self) -> float | None:
-        """Seconds to wait when over ``rate_limit`` requests in 60 s, else ``None``."""
-        if self.rate_limit is None:
-            return None
-        now = time.monotonic()
-        with self._lock:
-            self._recent = [t for t in self._recent if now - t < 60.0]
-            if len(self._recent) >= self.rate_limit:
-                return 60.0 - (now - self._recent[0])
-            self._recent.append(now)
-        return None
-
-    def _run(self, run_id: str) -> ChatRun:
-        with self._lock:
-            run = self._runs.get(run_id)
-        if run is None:
-            raise Reply(404, sogni_error(f"Chat run {run_id} not found", 404))
-        return run
-
-    def _start_workflow(
-        self,
-        steps: list[dict[str, Any]],
-        uploads: dict[str, list[str]],
-        key: str | None,
-        *,
-        finished: bool = False,
-        ceiling: float | None = None,
-        earlier: Mapping[str, list[str]] | None = None,
-    ) -> Workflow:
-        with self._lock:
-            if key is not None and key in self._by_key:
-                return self._workflows[self._by_key[key]]
-            now = time.monotonic()
-            active = sum(
-                1
-                for workflow in self._workflows.values()
-                if workflow.status(now) in ("queued", "running")
-            )
-            if not finished and active >= self.max_active_workflows:
-                raise Reply(
-                    409,
-                    sogni_error(
-                        f"Too many active workflows ({active}); wait for one to finish", 409
-                    ),
-                )
-            workflow_id = f"wf_{len(self._workflows) + 1}"
-            workflow = Workflow(
-                workflow_id=workflow_id,
-                steps=steps,
-                created=now - (self.workflow_seconds if finished else 0.0),
-                duration=self.workflow_seconds,
-                root_url=self.root_url,
-                uploads=uploads,
-                scale=self.progress_scale,
-                earlier=dict(earlier or {}),
-            )
-            workflow.plan()
-            workflow.needs_approval = ceiling is not None and workflow.units > ceiling
-            self._workflows[workflow_id] = workflow
-            if key is not None:
-                self._by_key[key] = workflow_id
-            return workflow
 
 
 class _HTTPServer(ThreadingHTTPServer):
