@@ -24,8 +24,9 @@ from ._hosted import (
     normalize_steps,
     vision_uploads,
 )
-from ._http import BaseHandler, QuietHTTPServer
-from ._model import MODELS, Answer, answer_for, chunks_for, completion_for, tokens
+from ._http import QuietHTTPServer
+from ._model import MODELS, answer_for, tokens
+from ._routes_chat import ChatRoutes
 from ._runs import TERMINAL_RUN_EVENTS, ChatRun, plan_steps
 from ._state import EmulatorState
 from ._wire import (
@@ -252,7 +253,7 @@ class LocalSogniServer(EmulatorState):
             self._templates[template_id] = [dict(step) for step in steps]
 
 
-class _Handler(BaseHandler):
+class _Handler(ChatRoutes):
     """The emulator's request handler: the plumbing of :class:`BaseHandler`, and the routes."""
 
     # -- routes ----------------------------------------------------------------------------
@@ -324,92 +325,6 @@ class _Handler(BaseHandler):
     @staticmethod
     def _model(model_id: str) -> dict[str, Any]:
         return {"id": model_id, "object": "model", "created": 1767225600, "owned_by": "sogni"}
-
-    def _chat(self, body: dict[str, Any]) -> None:
-        messages = body.get("messages")
-        if not isinstance(messages, list) or not messages:
-            raise Reply(
-                400,
-                openai_error(
-                    "messages must be a non-empty list", "invalid_request_error", None, "messages"
-                ),
-            )
-        for i, message in enumerate(messages):
-            if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-                raise Reply(
-                    400,
-                    openai_error(
-                        f"messages[{i}] must be an object with a role",
-                        "invalid_request_error",
-                        None,
-                        "messages",
-                    ),
-                )
-        model = body.get("model") or self.emulator.models[0]
-        if model not in self.emulator.models:
-            raise Reply(404, unknown_model(model))
-        hosted = frozenset(
-            self.emulator.catalog.injected(body.get("sogni_tools", "creative-tools"))
-        )
-        answer = answer_for(body, hosted)
-        extra: dict[str, Any] = {}
-        if (
-            answer.tool_calls
-            and body.get("sogni_tool_execution", True) is not False
-            and all(name in hosted for name, _ in answer.tool_calls)
-        ):
-            answer, extra = self._run_hosted_inline(body, answer)
-        completion_id = f"chatcmpl-{self.request_id}"
-        if body.get("stream") is True:
-            options = body.get("stream_options")
-            include_usage = isinstance(options, dict) and options.get("include_usage") is True
-            chunks = chunks_for(
-                answer,
-                completion_id=completion_id,
-                model=model,
-                include_usage=include_usage,
-                body=body,
-            )
-            stamp = self.emulator.stamp_chunks
-            events = [_data_event(chunk, stamp) for chunk in chunks]
-            events.append(lambda: b"data: [DONE]\n\n")
-            self._stream(events)
-            return
-        self._send_json(
-            200,
-            completion_for(
-                answer, completion_id=completion_id, model=model, extra=extra, body=body
-            ),
-        )
-
-    def _run_hosted_inline(self, body: dict[str, Any], answer: Answer) -> tuple[Answer, Any]:
-        """Sogni runs the hosted tools it injected and answers with their results."""
-        catalog = self.emulator.catalog
-        uploads = {"image": vision_uploads(body["messages"]), "video": [], "audio": []}
-        for reference in body.get("media_references") or ():
-            if isinstance(reference, dict) and reference.get("kind") in uploads:
-                value = reference.get("url") or reference.get("value")
-                if isinstance(value, str):
-                    uploads[reference["kind"]].append(value)
-        results, workflows, lines = [], [], []
-        for name, arguments in answer.tool_calls:
-            if name in catalog.composition:
-                result, message = compose(name, arguments, tokens)
-                results.append({"tool": name, "success": True, "result": result})
-                lines.append(f"{name}: {message or json.dumps(result)}")
-                continue
-            step = {"id": "step_1", "toolName": name, "arguments": arguments}
-            workflow = self.emulator._start_workflow([step], uploads, None, finished=True)
-            snapshot = workflow.snapshot(time.monotonic())
-            urls = [a["url"] for a in snapshot["artifacts"]]
-            results.append({"tool": name, "success": not workflow.fails, "urls": urls})
-            workflows.append({"workflowId": workflow.workflow_id, "status": snapshot["status"]})
-            lines.append(f"{name}: {' '.join(urls) or snapshot['status']}")
-        content = "Tool results: " + "; ".join(lines)
-        done = Answer(
-            content=content, reasoning=answer.reasoning, prompt_tokens=answer.prompt_tokens
-        )
-        return done, {"sogni_tool_results": results, "creative_workflows": workflows}
 
     def _execute_tool(self, body: dict[str, Any]) -> None:
         tool, arguments = body.get("tool"), body.get("arguments", {})
@@ -832,13 +747,3 @@ def _sequence(value: str | None) -> int:
         return max(0, int(value or 0))
     except ValueError:
         return 0
-
-
-def _data_event(data: dict[str, Any], stamp: bool) -> Callable[[], bytes | None]:
-    """One ``data:`` event, made when the stream gets to it (``stamp``: with ``sent_at``)."""
-
-    def make() -> bytes:
-        sent = {**data, "sent_at": time.monotonic()} if stamp else data
-        return f"data: {json.dumps(sent)}\n\n".encode()
-
-    return make
