@@ -27,6 +27,7 @@ from ._hosted import (
 from ._http import QuietHTTPServer
 from ._model import MODELS, answer_for, tokens
 from ._routes_chat import ChatRoutes
+from ._routes_tools import ToolRoutes
 from ._runs import TERMINAL_RUN_EVENTS, ChatRun, plan_steps
 from ._state import EmulatorState
 from ._wire import (
@@ -253,7 +254,7 @@ class LocalSogniServer(EmulatorState):
             self._templates[template_id] = [dict(step) for step in steps]
 
 
-class _Handler(ChatRoutes):
+class _Handler(ChatRoutes, ToolRoutes):
     """The emulator's request handler: the plumbing of :class:`BaseHandler`, and the routes."""
 
     # -- routes ----------------------------------------------------------------------------
@@ -325,26 +326,6 @@ class _Handler(ChatRoutes):
     @staticmethod
     def _model(model_id: str) -> dict[str, Any]:
         return {"id": model_id, "object": "model", "created": 1767225600, "owned_by": "sogni"}
-
-    def _execute_tool(self, body: dict[str, Any]) -> None:
-        tool, arguments = body.get("tool"), body.get("arguments", {})
-        if not isinstance(tool, str) or not isinstance(arguments, dict):
-            raise Reply(
-                400, sogni_error("tool (a name) and arguments (an object) are required", 400)
-            )
-        if tool not in self.emulator.catalog.composition:
-            raise Reply(
-                400,
-                sogni_error(f"{tool} is not a synchronous composition tool; start a workflow", 400),
-            )
-        result, message = compose(tool, arguments, tokens)
-        data = {
-            "toolCallId": f"tc_{self.request_id}",
-            "tool": tool,
-            "result": result,
-            "message": message,
-        }
-        self._send_json(200, {"status": "success", "data": data})
 
     def _create_workflow(self, body: dict[str, Any]) -> None:
         plan = body.get("input")
