@@ -27,6 +27,7 @@ from ._hosted import (
 from ._http import QuietHTTPServer
 from ._model import MODELS, answer_for, tokens
 from ._routes_chat import ChatRoutes
+from ._routes_models import ModelRoutes
 from ._routes_tools import ToolRoutes
 from ._runs import TERMINAL_RUN_EVENTS, ChatRun, plan_steps
 from ._state import EmulatorState
@@ -254,7 +255,7 @@ class LocalSogniServer(EmulatorState):
             self._templates[template_id] = [dict(step) for step in steps]
 
 
-class _Handler(ChatRoutes, ToolRoutes):
+class _Handler(ChatRoutes, ToolRoutes, ModelRoutes):
     """The emulator's request handler: the plumbing of :class:`BaseHandler`, and the routes."""
 
     # -- routes ----------------------------------------------------------------------------
@@ -287,13 +288,9 @@ class _Handler(ChatRoutes, ToolRoutes):
         if method == "POST" and parts == ["chat", "completions"]:
             self._chat(self._json_body(request))
         elif method == "GET" and parts == ["models"]:
-            self._send_json(
-                200, {"object": "list", "data": [self._model(m) for m in self.emulator.models]}
-            )
+            self._list_models()
         elif method == "GET" and len(parts) == 2 and parts[0] == "models":
-            if parts[1] not in self.emulator.models:
-                raise Reply(404, unknown_model(parts[1]))
-            self._send_json(200, self._model(parts[1]))
+            self._retrieve_model(parts[1])
         elif method == "GET" and len(parts) == 2 and parts[0] in ("image", "media"):
             self._upload_url(parts[0], parts[1], query)
         elif method == "POST" and parts == ["creative-agent", "tools", "execute"]:
@@ -322,10 +319,6 @@ class _Handler(ChatRoutes, ToolRoutes):
             raise Reply(
                 404, openai_error(f"Unknown route: {method} {path}", "invalid_request_error")
             )
-
-    @staticmethod
-    def _model(model_id: str) -> dict[str, Any]:
-        return {"id": model_id, "object": "model", "created": 1767225600, "owned_by": "sogni"}
 
     def _create_workflow(self, body: dict[str, Any]) -> None:
         plan = body.get("input")
@@ -619,28 +612,6 @@ class _Handler(ChatRoutes, ToolRoutes):
                 number += 1
 
         self._stream(frames())
-
-    def _estimate(self, parts: list[str]) -> None:
-        if len(parts) != 4:
-            raise Reply(404, sogni_error("estimate/{tokenType}/{model}/{input}/{output}", 404))
-        token_type, model, given_in, given_out = parts
-        if model not in self.emulator.models:
-            raise Reply(404, sogni_error(f"Unknown model {model}", 404))
-        try:
-            input_tokens, output_tokens = int(given_in), int(given_out)
-        except ValueError:
-            raise Reply(400, sogni_error("token counts must be integers", 400)) from None
-        usd = round((input_tokens * 0.15 + output_tokens * 0.6) / 1_000_000, 8)
-        quote = {
-            "costInUSD": usd,
-            "costInSogni": round(usd * 20, 8),
-            "costInSpark": round(usd * 100, 8),
-            "costInToken": round(usd * (100 if token_type == "spark" else 20), 8),
-            "inputTokens": input_tokens,
-            "outputTokens": output_tokens,
-            "tokenType": token_type,
-        }
-        self._send_json(200, {"quote": quote})
 
     def _upload_url(self, group: str, action: str, query: Mapping[str, str]) -> None:
         job, kind = query.get("jobId"), query.get("type")
