@@ -27,6 +27,7 @@ from ._hosted import (
 from ._http import QuietHTTPServer
 from ._model import MODELS, answer_for, tokens
 from ._routes_chat import ChatRoutes
+from ._routes_media import MediaRoutes
 from ._routes_models import ModelRoutes
 from ._routes_tools import ToolRoutes
 from ._runs import TERMINAL_RUN_EVENTS, ChatRun, plan_steps
@@ -43,17 +44,6 @@ from ._wire import (
 )
 
 __all__ = ["DropPoint", "LocalSogniServer", "RecordedRequest"]
-
-#: A 1x1 transparent PNG, served for every image URL the emulator hands out.
-_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
-_MEDIA = {
-    "image": ("png", "image/png"),
-    "video": ("mp4", "video/mp4"),
-    "audio": ("mp3", "audio/mpeg"),
-}
 
 
 class LocalSogniServer(EmulatorState):
@@ -255,7 +245,7 @@ class LocalSogniServer(EmulatorState):
             self._templates[template_id] = [dict(step) for step in steps]
 
 
-class _Handler(ChatRoutes, ToolRoutes, ModelRoutes):
+class _Handler(ChatRoutes, ToolRoutes, MediaRoutes, ModelRoutes):
     """The emulator's request handler: the plumbing of :class:`BaseHandler`, and the routes."""
 
     # -- routes ----------------------------------------------------------------------------
@@ -612,41 +602,6 @@ class _Handler(ChatRoutes, ToolRoutes, ModelRoutes):
                 number += 1
 
         self._stream(frames())
-
-    def _upload_url(self, group: str, action: str, query: Mapping[str, str]) -> None:
-        job, kind = query.get("jobId"), query.get("type")
-        if not job or not kind or action not in ("uploadUrl", "downloadUrl"):
-            raise Reply(400, sogni_error("jobId and type are required", 400))
-        key = f"{group}/{job}/{kind}"
-        if action == "uploadUrl":
-            url = f"{self.emulator.root_url}/_upload/{key}"
-            self._send_json(200, {"status": "success", "data": {"uploadUrl": url}})
-            return
-        with self.emulator._lock:
-            known = key in self.emulator._uploads
-        if not known:
-            raise Reply(404, sogni_error(f"Nothing was uploaded for {key}", 404))
-        url = f"{self.emulator.root_url}/media/uploads/{key}"
-        self._send_json(200, {"status": "success", "data": {"downloadUrl": url}})
-
-    def _receive_upload(self, path: str, request: RecordedRequest) -> None:
-        key = path[len("/_upload/") :]
-        content_type = request.headers.get("Content-Type", "application/octet-stream")
-        with self.emulator._lock:
-            self.emulator._uploads[key] = (content_type, request.body)
-        self._send(200, b"", "text/plain")
-
-    def _media(self, path: str) -> None:
-        if path.startswith("/media/uploads/"):
-            with self.emulator._lock:
-                stored = self.emulator._uploads.get(path[len("/media/uploads/") :])
-            if stored is None:
-                raise Reply(404, sogni_error("No such upload", 404))
-            self._send(200, stored[1], stored[0])
-            return
-        ext = path.rsplit(".", 1)[-1]
-        content_type = next((t for e, t in _MEDIA.values() if e == ext), "application/octet-stream")
-        self._send(200, _PNG if ext == "png" else b"\0" * 16, content_type)
 
 
 #: Run statuses after which no event comes until the caller acts.
