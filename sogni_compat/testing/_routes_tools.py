@@ -1,7 +1,7 @@
 """Hosted tools called directly: ``POST /v1/creative-agent/tools/execute``.
 
 Only Sogni's synchronous composition tools run here, at once; a media tool needs a workflow
-(:mod:`._routes_durable`). The same tools run inline in a chat completion
+(:mod:`._routes_workflows`). The same tools run inline in a chat completion
 (:mod:`._routes_chat`).
 """
 

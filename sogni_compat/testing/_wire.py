@@ -64,6 +64,14 @@ def sogni_error(message: str, code: int) -> Any:
     return {"status": "error", "message": message, "errorCode": code}
 
 
+def parse_sequence(value: str | None) -> int:
+    """An ``after``/``Last-Event-ID`` value as a sequence number (0 when absent or bad)."""
+    try:
+        return max(0, int(value or 0))
+    except ValueError:
+        return 0
+
+
 def unknown_model(model: str) -> Any:
     """The 404 body for a model the emulator does not serve."""
     return openai_error(
