@@ -35,9 +35,10 @@ class QuietHTTPServer(ThreadingHTTPServer):
 class BaseHandler(BaseHTTPRequestHandler):
     """One connection to the emulator: reads, records and answers each request.
 
-    :meth:`_route` answers a request; the handler in ``_server.py`` holds the route table and
-    the routes. A route answers with :meth:`_send_json`, :meth:`_send` or :meth:`_stream`, or
-    raises :class:`~._wire.Reply` to answer with an error.
+    :meth:`_route` answers a request: the handler in ``_server.py`` holds the route table, and
+    the routes are methods of mixins of this class, one ``_routes_*.py`` module per family. A
+    route answers with :meth:`_send_json`, :meth:`_send` or :meth:`_stream`, or raises
+    :class:`~._wire.Reply` to answer with an error.
     """
 
     protocol_version = "HTTP/1.1"

@@ -25,45 +25,6 @@ from ._wire import RecordedRequest, Reply, parse_sequence, sogni_error, unknown_
 class RunRoutes(BaseHandler):
     """The durable chat run routes, a mixin of the emulator's handler."""
 
-    def _runs_route(
-        self, method: str, rest: list[str], request: RecordedRequest, query: Mapping[str, str]
-    ) -> None:
-        emulator = self.emulator
-        if method == "POST" and not rest:
-            self._create_run(self._json_body(request))
-        elif method == "GET" and len(rest) == 1:
-            self._send_run(emulator._run(rest[0]))
-        elif method == "GET" and rest[1:] == ["events"]:
-            run = emulator._run(rest[0])
-            after = parse_sequence(query.get("after"))
-            events = [
-                _run_event(n, kind, payload, moment)
-                for n, moment, kind, payload in run.events(time.monotonic())
-                if n > after
-            ]
-            self._send_json(200, {"status": "success", "data": {"events": events}})
-        elif method == "GET" and rest[1:] == ["events", "stream"]:
-            after = parse_sequence(self.headers.get("Last-Event-ID") or query.get("after"))
-            self._run_events(emulator._run(rest[0]), after)
-        elif method == "POST" and rest[1:] == ["cancel"]:
-            run = emulator._run(rest[0])
-            now = time.monotonic()
-            if run.status(now) in ("completed", "failed", "cancelled"):
-                raise Reply(409, sogni_error(f"Chat run {run.run_id} has already finished", 409))
-            reason = request.json.get("reason") if isinstance(request.json, dict) else None
-            with emulator._lock:
-                run.cancel(now, reason if isinstance(reason, str) else None)
-            self._send_run(run)
-        elif method == "POST" and rest[1:] == ["confirm-cost"]:
-            self._confirm_cost(emulator._run(rest[0]), self._json_body(request))
-        else:
-            raise Reply(404, sogni_error(f"Unknown route: {method} {request.path}", 404))
-
-    def _send_run(self, run: ChatRun, status: int = 200) -> None:
-        """Answer with ``run``'s snapshot now."""
-        snapshot = run.snapshot(time.monotonic())
-        self._send_json(status, {"status": "success", "data": {"run": snapshot}})
-
     def _create_run(self, body: dict[str, Any]) -> None:
         """``POST chat/runs``: start a run, 201 with its snapshot."""
         emulator = self.emulator
@@ -146,6 +107,51 @@ class RunRoutes(BaseHandler):
                 emulator._by_key[f"run:{key}"] = run_id
         self._send_run(run, 201)
 
+    def _send_run(self, run: ChatRun, status: int = 200) -> None:
+        """Answer with ``run``'s snapshot now."""
+        snapshot = run.snapshot(time.monotonic())
+        self._send_json(status, {"status": "success", "data": {"run": snapshot}})
+
+    def _run_event_list(self, run: ChatRun, after_query: str | None) -> None:
+        """``GET .../{id}/events``: the events so far, after ``?after=``."""
+        after = parse_sequence(after_query)
+        events = [
+            _run_event(n, kind, payload, moment)
+            for n, moment, kind, payload in run.events(time.monotonic())
+            if n > after
+        ]
+        self._send_json(200, {"status": "success", "data": {"events": events}})
+
+    def _run_events(self, run: ChatRun, after_query: str | None) -> None:
+        """``GET .../{id}/events/stream``: the events as SSE, each when its time comes."""
+        after = parse_sequence(self.headers.get("Last-Event-ID") or after_query)
+        emulator = self.emulator
+
+        def frames() -> Iterable[Callable[[], bytes | None]]:
+            status = json.dumps({"status": run.status(time.monotonic())})
+            yield f"event: run_status\ndata: {status}\n\n".encode
+            number = after + 1
+            while True:
+                yield functools.partial(_next_run_event, emulator, run, number)
+                entry = run.pending(number)
+                if entry is not None and entry[1] in TERMINAL_RUN_EVENTS:
+                    return
+                if entry is None and run.status(time.monotonic()) in _RUN_SETTLED:
+                    return
+                number += 1
+
+        self._stream(frames())
+
+    def _cancel_run(self, run: ChatRun, request: RecordedRequest) -> None:
+        """``POST .../{id}/cancel``: stop a run that has not finished."""
+        now = time.monotonic()
+        if run.status(now) in ("completed", "failed", "cancelled"):
+            raise Reply(409, sogni_error(f"Chat run {run.run_id} has already finished", 409))
+        reason = request.json.get("reason") if isinstance(request.json, dict) else None
+        with self.emulator._lock:
+            run.cancel(now, reason if isinstance(reason, str) else None)
+        self._send_run(run)
+
     def _confirm_cost(self, run: ChatRun, body: dict[str, Any]) -> None:
         """``POST .../{id}/confirm-cost``: go on with, or cancel, the tool awaiting approval."""
         now = time.monotonic()
@@ -165,25 +171,6 @@ class RunRoutes(BaseHandler):
         with self.emulator._lock:
             run.confirm(now, decision)
         self._send_run(run)
-
-    def _run_events(self, run: ChatRun, after: int) -> None:
-        """``GET .../{id}/events/stream``: the events after ``after`` as SSE, each when due."""
-        emulator = self.emulator
-
-        def frames() -> Iterable[Callable[[], bytes | None]]:
-            status = json.dumps({"status": run.status(time.monotonic())})
-            yield f"event: run_status\ndata: {status}\n\n".encode
-            number = after + 1
-            while True:
-                yield functools.partial(_next_run_event, emulator, run, number)
-                entry = run.pending(number)
-                if entry is not None and entry[1] in TERMINAL_RUN_EVENTS:
-                    return
-                if entry is None and run.status(time.monotonic()) in _RUN_SETTLED:
-                    return
-                number += 1
-
-        self._stream(frames())
 
 
 #: Run statuses after which no event comes until the caller acts.

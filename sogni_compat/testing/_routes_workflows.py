@@ -126,7 +126,7 @@ class WorkflowRoutes(BaseHandler):
         reseed = {"cloned_from_run_id": workflow.workflow_id, "steps": [s["id"] for s in fresh]}
         self._send_workflow(taken, 201, reseed=reseed)
 
-    def _cancel(self, workflow: Workflow, request: RecordedRequest) -> None:
+    def _cancel_workflow(self, workflow: Workflow, request: RecordedRequest) -> None:
         """``POST .../{id}/cancel``: stop a workflow that has not finished."""
         now = time.monotonic()
         if workflow.status(now) in ("completed", "failed", "cancelled"):

@@ -12,10 +12,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 if TYPE_CHECKING:
     from .._client import OpenAI
 
-from ._hosted import (
-    ProgressScale,
-    load_catalog,
-)
+from ._hosted import ProgressScale, load_catalog
 from ._http import QuietHTTPServer
 from ._model import MODELS
 from ._routes_chat import ChatRoutes
@@ -238,9 +235,11 @@ class LocalSogniServer(EmulatorState):
 
 
 class _Handler(ChatRoutes, ToolRoutes, WorkflowRoutes, RunRoutes, MediaRoutes, ModelRoutes):
-    """The emulator's request handler: the plumbing of :class:`BaseHandler`, and the routes."""
+    """The emulator's request handler: the route table over one mixin per route family.
 
-    # -- routes ----------------------------------------------------------------------------
+    Each mixin (a :class:`~._http.BaseHandler`) is in the ``_routes_*.py`` module named after
+    its routes; the table below says which of their methods answers a request.
+    """
 
     def _route(self, request: RecordedRequest) -> None:
         """Send ``request`` to its route: the emulator's route table."""
@@ -267,6 +266,7 @@ class _Handler(ChatRoutes, ToolRoutes, WorkflowRoutes, RunRoutes, MediaRoutes, M
         parts = path[len("/v1/") :].split("/")
         method = self.command
         workflows = parts[:2] == ["creative-agent", "workflows"]
+        runs = parts[:2] == ["chat", "runs"]
         if method == "POST" and parts == ["chat", "completions"]:
             self._chat(self._json_body(request))
         elif method == "GET" and parts == ["models"]:
@@ -284,7 +284,7 @@ class _Handler(ChatRoutes, ToolRoutes, WorkflowRoutes, RunRoutes, MediaRoutes, M
         elif method == "GET" and len(parts) == 3 and workflows:
             self._send_workflow(self.emulator._workflow(parts[2]))
         elif method == "POST" and len(parts) == 4 and workflows and parts[3] == "cancel":
-            self._cancel(self.emulator._workflow(parts[2]), request)
+            self._cancel_workflow(self.emulator._workflow(parts[2]), request)
         elif method == "POST" and len(parts) == 4 and workflows and parts[3] == "resume":
             self._resume(self.emulator._workflow(parts[2]))
         elif method == "POST" and len(parts) == 4 and workflows and parts[3] == "reseed":
@@ -295,11 +295,21 @@ class _Handler(ChatRoutes, ToolRoutes, WorkflowRoutes, RunRoutes, MediaRoutes, M
             if parts[3:] != ["events", "stream"]:
                 raise Reply(404, sogni_error(f"Unknown route: {path}", 404))
             self._workflow_events(self.emulator._workflow(parts[2]), query.get("after"))
-        elif parts[:2] == ["chat", "runs"]:
-            self._runs_route(method, parts[2:], request, query)
+        elif method == "POST" and parts == ["chat", "runs"]:
+            self._create_run(self._json_body(request))
+        elif method == "GET" and len(parts) == 3 and runs:
+            self._send_run(self.emulator._run(parts[2]))
+        elif method == "GET" and parts[3:] == ["events"] and runs:
+            self._run_event_list(self.emulator._run(parts[2]), query.get("after"))
+        elif method == "GET" and parts[3:] == ["events", "stream"] and runs:
+            self._run_events(self.emulator._run(parts[2]), query.get("after"))
+        elif method == "POST" and parts[3:] == ["cancel"] and runs:
+            self._cancel_run(self.emulator._run(parts[2]), request)
+        elif method == "POST" and parts[3:] == ["confirm-cost"] and runs:
+            self._confirm_cost(self.emulator._run(parts[2]), self._json_body(request))
+        elif runs:
+            raise Reply(404, sogni_error(f"Unknown route: {method} {request.path}", 404))
         else:
             raise Reply(
                 404, openai_error(f"Unknown route: {method} {path}", "invalid_request_error")
             )
-
-    # -- durable chat runs -------------------------------------------------------------------
