@@ -2,110 +2,40 @@
 
 from __future__ import annotations
 
-import functools
-import itertools
-import json
-import socket
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Mapping, Sequence
+from http.server import ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
-
-import attrs
-from requests.structures import CaseInsensitiveDict
 
 if TYPE_CHECKING:
     from .._client import OpenAI
 
-from ._hosted import (
-    ProgressScale,
-    StepFailed,
-    Workflow,
-    check_media_references,
-    compose,
-    load_catalog,
-    normalize_steps,
-    vision_uploads,
+from ._hosted import ProgressScale, load_catalog
+from ._http import QuietHTTPServer
+from ._model import MODELS
+from ._routes_chat import ChatRoutes
+from ._routes_media import MediaRoutes
+from ._routes_models import ModelRoutes
+from ._routes_runs import RunRoutes
+from ._routes_tools import ToolRoutes
+from ._routes_workflows import WorkflowRoutes
+from ._state import EmulatorState
+from ._wire import (
+    DROP_POINTS,
+    DropPoint,
+    Fault,
+    RecordedRequest,
+    Reply,
+    openai_error,
+    sogni_error,
 )
-from ._model import MODELS, Answer, answer_for, chunks_for, completion_for, tokens
-from ._runs import TERMINAL_RUN_EVENTS, ChatRun, plan_steps
 
 __all__ = ["DropPoint", "LocalSogniServer", "RecordedRequest"]
 
-DropPoint = Literal["before_status", "after_headers", "mid_body"]
-_DROP_POINTS = ("before_status", "after_headers", "mid_body")
-#: A 1x1 transparent PNG, served for every image URL the emulator hands out.
-_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
-_MEDIA = {
-    "image": ("png", "image/png"),
-    "video": ("mp4", "video/mp4"),
-    "audio": ("mp3", "audio/mpeg"),
-}
 
-
-@attrs.frozen
-class RecordedRequest:
-    """One request the emulator received: ``method``, ``path`` (with query), headers, body."""
-
-    method: str
-    path: str
-    headers: CaseInsensitiveDict[str]
-    body: bytes
-
-    @property
-    def json(self) -> Any:
-        """The body parsed as JSON, or ``None`` when it is empty or not JSON."""
-        try:
-            return json.loads(self.body) if self.body else None
-        except ValueError:
-            return None
-
-
-@attrs.define
-class _Fault:
-    """What to do instead of (or while) answering the next ``remaining`` matching requests."""
-
-    remaining: int
-    path: str | None
-    status: int | None = None
-    body: Any = None
-    headers: Mapping[str, str] | None = None
-    drop: DropPoint | None = None
-    delay: float = 0.0
-    stall: float = 0.0
-    drip: float = 0.0
-
-    def matches(self, path: str) -> bool:
-        return self.path is None or self.path in path
-
-
-def _openai_error(
-    message: str, kind: str, code: str | None = None, param: str | None = None
-) -> Any:
-    return {"error": {"message": message, "type": kind, "code": code, "param": param}}
-
-
-def _sogni_error(message: str, code: int) -> Any:
-    return {"status": "error", "message": message, "errorCode": code}
-
-
-class _Reply(Exception):
-    """Raised by a route to answer with an error status at once."""
-
-    def __init__(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(status)
-        self.status = status
-        self.body = body
-        self.headers = headers
-
-
-class LocalSogniServer:
+class LocalSogniServer(EmulatorState):
     """Sogni's REST API on a free loopback port, for trying the client without key or network.
 
     Use it as a context manager (or call :meth:`start` / :meth:`stop`); ``base_url`` is
@@ -141,27 +71,16 @@ class LocalSogniServer:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        super().__init__()
         self.api_key = api_key
         self.models = tuple(models)
         self.workflow_seconds = workflow_seconds
-        self.progress_scale: ProgressScale = progress_scale
+        self.progress_scale = progress_scale
         self.max_active_workflows = max_active_workflows
         self.rate_limit = rate_limit
         self.stamp_chunks = stamp_chunks
         self.catalog = load_catalog()
         self._address = (host, port)
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._requests: list[RecordedRequest] = []
-        self._faults: list[_Fault] = []
-        self._workflows: dict[str, Workflow] = {}
-        self._templates: dict[str, list[dict[str, Any]]] = {}
-        self._runs: dict[str, ChatRun] = {}
-        self._by_key: dict[str, str] = {}
-        self._uploads: dict[str, tuple[str, bytes]] = {}
-        self._recent: list[float] = []
-        self._counter = itertools.count(1)
-        self._open = 0
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -172,7 +91,7 @@ class LocalSogniServer:
         if self._httpd is not None:
             return self
         handler = type("_BoundHandler", (_Handler,), {"emulator": self})
-        httpd = _HTTPServer(self._address, handler)
+        httpd = QuietHTTPServer(self._address, handler)
         self._httpd = httpd
         self._stopping.clear()
         self._thread = threading.Thread(
@@ -251,7 +170,7 @@ class LocalSogniServer:
         ``<``) or ``bytes`` (sent as they are); by default an OpenAI error envelope. ``path``
         limits the fault to requests whose path contains it (e.g. ``"chat/completions"``).
         """
-        self._add(_Fault(count, path, status=status, body=body, headers=headers))
+        self._add(Fault(count, path, status=status, body=body, headers=headers))
 
     def drop_next(
         self, count: int = 1, *, when: DropPoint = "before_status", path: str | None = None
@@ -261,9 +180,9 @@ class LocalSogniServer:
         ``when``: ``"before_status"`` (nothing is sent), ``"after_headers"`` (status and
         headers, no body) or ``"mid_body"`` (half of the body, or the first event of a stream).
         """
-        if when not in _DROP_POINTS:
-            raise ValueError(f"when must be one of {', '.join(_DROP_POINTS)}; got {when!r}")
-        self._add(_Fault(count, path, drop=when))
+        if when not in DROP_POINTS:
+            raise ValueError(f"when must be one of {', '.join(DROP_POINTS)}; got {when!r}")
+        self._add(Fault(count, path, drop=when))
 
     def slow_next(
         self,
@@ -281,44 +200,22 @@ class LocalSogniServer:
         byte every ``seconds``, each byte arriving well within a read timeout.
         """
         if between_events:
-            self._add(_Fault(count, path, stall=seconds))
+            self._add(Fault(count, path, stall=seconds))
         elif drip:
-            self._add(_Fault(count, path, drip=seconds))
+            self._add(Fault(count, path, drip=seconds))
         else:
-            self._add(_Fault(count, path, delay=seconds))
+            self._add(Fault(count, path, delay=seconds))
 
     def clear_faults(self) -> None:
         """Forget every fault not used yet."""
         with self._lock:
             self._faults.clear()
 
-    def _add(self, fault: _Fault) -> None:
+    def _add(self, fault: Fault) -> None:
         if fault.remaining < 1:
             raise ValueError(f"count must be at least 1; got {fault.remaining}")
         with self._lock:
             self._faults.append(fault)
-
-    # -- used by the handler ---------------------------------------------------------------
-
-    def _record(self, request: RecordedRequest) -> tuple[int, _Fault | None]:
-        with self._lock:
-            self._requests.append(request)
-            number = next(self._counter)
-            for fault in self._faults:
-                if fault.matches(request.path):
-                    fault.remaining -= 1
-                    if fault.remaining == 0:
-                        self._faults.remove(fault)
-                    return number, fault
-        return number, None
-
-    def _connection(self, delta: int) -> None:
-        with self._lock:
-            self._open += delta
-
-    def _wait(self, seconds: float) -> bool:
-        """Sleep unless the server stops first; ``False`` when it stopped."""
-        return not self._stopping.wait(seconds) if seconds > 0 else not self._stopping.is_set()
 
     def workflow(self, workflow_id: str) -> dict[str, Any]:
         """A workflow as ``GET creative-agent/workflows/{id}`` shows it now (``KeyError``)."""
@@ -336,266 +233,16 @@ class LocalSogniServer:
         with self._lock:
             self._templates[template_id] = [dict(step) for step in steps]
 
-    def _workflow(self, workflow_id: str) -> Workflow:
-        with self._lock:
-            workflow = self._workflows.get(workflow_id)
-        if workflow is None:
-            raise _Reply(404, _sogni_error(f"Workflow {workflow_id} not found", 404))
-        return workflow
 
-    def _limited(self) -> float | None:
-        """Seconds to wait when over ``rate_limit`` requests in 60 s, else ``None``."""
-        if self.rate_limit is None:
-            return None
-        now = time.monotonic()
-        with self._lock:
-            self._recent = [t for t in self._recent if now - t < 60.0]
-            if len(self._recent) >= self.rate_limit:
-                return 60.0 - (now - self._recent[0])
-            self._recent.append(now)
-        return None
+class _Handler(ChatRoutes, ToolRoutes, WorkflowRoutes, RunRoutes, MediaRoutes, ModelRoutes):
+    """The emulator's request handler: the route table over one mixin per route family.
 
-    def _run(self, run_id: str) -> ChatRun:
-        with self._lock:
-            run = self._runs.get(run_id)
-        if run is None:
-            raise _Reply(404, _sogni_error(f"Chat run {run_id} not found", 404))
-        return run
-
-    def _start_workflow(
-        self,
-        steps: list[dict[str, Any]],
-        uploads: dict[str, list[str]],
-        key: str | None,
-        *,
-        finished: bool = False,
-        ceiling: float | None = None,
-        earlier: Mapping[str, list[str]] | None = None,
-    ) -> Workflow:
-        with self._lock:
-            if key is not None and key in self._by_key:
-                return self._workflows[self._by_key[key]]
-            now = time.monotonic()
-            active = sum(
-                1
-                for workflow in self._workflows.values()
-                if workflow.status(now) in ("queued", "running")
-            )
-            if not finished and active >= self.max_active_workflows:
-                raise _Reply(
-                    409,
-                    _sogni_error(
-                        f"Too many active workflows ({active}); wait for one to finish", 409
-                    ),
-                )
-            workflow_id = f"wf_{len(self._workflows) + 1}"
-            workflow = Workflow(
-                workflow_id=workflow_id,
-                steps=steps,
-                created=now - (self.workflow_seconds if finished else 0.0),
-                duration=self.workflow_seconds,
-                root_url=self.root_url,
-                uploads=uploads,
-                scale=self.progress_scale,
-                earlier=dict(earlier or {}),
-            )
-            workflow.plan()
-            workflow.needs_approval = ceiling is not None and workflow.units > ceiling
-            self._workflows[workflow_id] = workflow
-            if key is not None:
-                self._by_key[key] = workflow_id
-            return workflow
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    """The threading server, quiet about clients that hang up (they are allowed to)."""
-
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Ignore connections the client reset or closed; report anything else."""
-        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
-            return
-        super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """One connection to the emulator; routes each request."""
-
-    protocol_version = "HTTP/1.1"
-    server_version = "LocalSogniServer"
-    emulator: LocalSogniServer
-
-    fault: _Fault | None
-    request_id: str
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out as separate writes: without this, Nagle's algorithm and
-        # delayed ACKs hold every answer back by ~40 ms.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.emulator._connection(+1)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.emulator._connection(-1)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: tests and notebooks do not want access logs."""
-
-    def do_GET(self) -> None:
-        """Route a GET."""
-        self._handle()
-
-    def do_POST(self) -> None:
-        """Route a POST."""
-        self._handle()
-
-    def do_PUT(self) -> None:
-        """Route a PUT (presigned uploads)."""
-        self._handle()
-
-    def do_DELETE(self) -> None:
-        """Route a DELETE (answered 404)."""
-        self._handle()
-
-    # -- plumbing --------------------------------------------------------------------------
-
-    def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        request = RecordedRequest(
-            method=self.command,
-            path=self.path,
-            headers=CaseInsensitiveDict(self.headers.items()),
-            body=body,
-        )
-        number, fault = self.emulator._record(request)
-        self.request_id = f"req_{number}"
-        self.fault = fault
-        if fault is not None:
-            hang_up = fault.drop == "before_status"
-            if hang_up or (fault.delay and not self.emulator._wait(fault.delay)):
-                self.close_connection = True  # dropped, or the server is stopping
-                return
-            if fault.status is not None:
-                self._send_fault(fault)
-                return
-        try:
-            self._route(request)
-        except _Reply as reply:
-            self._send_json(reply.status, reply.body, reply.headers)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-
-    def _send_fault(self, fault: _Fault) -> None:
-        body = fault.body
-        if body is None:
-            body = _openai_error(f"Injected failure ({fault.status})", "server_error")
-        if isinstance(body, bytes):
-            data, content_type = body, "application/octet-stream"
-        elif isinstance(body, str):
-            data = body.encode()
-            content_type = "text/html" if body.lstrip().startswith("<") else "text/plain"
-        else:
-            data, content_type = json.dumps(body).encode(), "application/json"
-        assert fault.status is not None
-        self._send(fault.status, data, content_type, fault.headers)
-
-    def _send(
-        self,
-        status: int,
-        data: bytes,
-        content_type: str,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        headers = dict(headers or {})
-        self.send_response(status)
-        if "content-type" not in {k.lower() for k in headers}:
-            self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("x-request-id", self.request_id)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        drop = self.fault.drop if self.fault is not None else None
-        if drop == "after_headers":
-            self.close_connection = True
-            return
-        if drop == "mid_body":
-            self.wfile.write(data[: len(data) // 2])
-            self.close_connection = True
-            return
-        drip = self.fault.drip if self.fault is not None else 0.0
-        if drip:
-            for index in range(len(data)):
-                self.wfile.write(data[index : index + 1])
-                self.wfile.flush()
-                if not self.emulator._wait(drip):
-                    self.close_connection = True
-                    return
-            return
-        self.wfile.write(data)
-
-    def _send_json(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
-        self._send(status, json.dumps(body).encode(), "application/json", headers)
-
-    def _stream(self, events: Iterable[Callable[[], bytes | None]]) -> None:
-        """Send a chunked ``text/event-stream``; each item makes one event (``None``: stop)."""
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-cache")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.send_header("x-request-id", self.request_id)
-        self.end_headers()
-        fault = self.fault
-        if fault is not None and fault.drop == "after_headers":
-            self.close_connection = True
-            return
-        for index, make in enumerate(events):
-            data = make()
-            if data is None:
-                self.close_connection = True
-                return
-            if not data:
-                continue
-            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-            self.wfile.flush()
-            if index == 0 and fault is not None:
-                dropped = fault.drop == "mid_body"
-                if dropped or (fault.stall and not self.emulator._wait(fault.stall)):
-                    self.close_connection = True
-                    return
-        self.wfile.write(b"0\r\n\r\n")
-        self.wfile.flush()
-
-    def _json_body(self, request: RecordedRequest) -> dict[str, Any]:
-        data = request.json
-        if not isinstance(data, dict):
-            raise _Reply(
-                400, _openai_error("The body must be a JSON object", "invalid_request_error")
-            )
-        return data
-
-    def _check_key(self) -> None:
-        header = self.headers.get("Authorization", "")
-        key = header[7:] if header.startswith("Bearer ") else self.headers.get("api-key", "")
-        if not key:
-            raise _Reply(
-                401,
-                _openai_error("Missing API key", "authentication_error", "missing_api_key"),
-            )
-        expected = self.emulator.api_key
-        if expected is not None and key != expected:
-            raise _Reply(
-                401, _openai_error("Invalid API key", "authentication_error", "invalid_api_key")
-            )
-
-    # -- routes ----------------------------------------------------------------------------
+    Each mixin (a :class:`~._http.BaseHandler`) is in the ``_routes_*.py`` module named after
+    its routes; the table below says which of their methods answers a request.
+    """
 
     def _route(self, request: RecordedRequest) -> None:
+        """Send ``request`` to its route: the emulator's route table."""
         split = urlsplit(request.path)
         path = unquote(split.path).rstrip("/")
         query = {k: v[-1] for k, v in parse_qs(split.query).items()}
@@ -609,26 +256,23 @@ class _Handler(BaseHTTPRequestHandler):
             self._estimate(path[len("/api/v1/job-llm/estimate/") :].split("/"))
             return
         if not path.startswith("/v1/"):
-            raise _Reply(404, _openai_error(f"Unknown route: {path}", "invalid_request_error"))
+            raise Reply(404, openai_error(f"Unknown route: {path}", "invalid_request_error"))
         self._check_key()
         wait = self.emulator._limited()
         if wait is not None:
             seconds = max(1, round(wait))
-            body = _sogni_error("Rate limit exceeded: 60 requests per minute", 126)
-            raise _Reply(429, {**body, "retryAfter": seconds}, {"Retry-After": str(seconds)})
+            body = sogni_error("Rate limit exceeded: 60 requests per minute", 126)
+            raise Reply(429, {**body, "retryAfter": seconds}, {"Retry-After": str(seconds)})
         parts = path[len("/v1/") :].split("/")
         method = self.command
         workflows = parts[:2] == ["creative-agent", "workflows"]
+        runs = parts[:2] == ["chat", "runs"]
         if method == "POST" and parts == ["chat", "completions"]:
             self._chat(self._json_body(request))
         elif method == "GET" and parts == ["models"]:
-            self._send_json(
-                200, {"object": "list", "data": [self._model(m) for m in self.emulator.models]}
-            )
+            self._list_models()
         elif method == "GET" and len(parts) == 2 and parts[0] == "models":
-            if parts[1] not in self.emulator.models:
-                raise _Reply(404, self._unknown_model(parts[1]))
-            self._send_json(200, self._model(parts[1]))
+            self._retrieve_model(parts[1])
         elif method == "GET" and len(parts) == 2 and parts[0] in ("image", "media"):
             self._upload_url(parts[0], parts[1], query)
         elif method == "POST" and parts == ["creative-agent", "tools", "execute"]:
@@ -640,7 +284,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif method == "GET" and len(parts) == 3 and workflows:
             self._send_workflow(self.emulator._workflow(parts[2]))
         elif method == "POST" and len(parts) == 4 and workflows and parts[3] == "cancel":
-            self._cancel(self.emulator._workflow(parts[2]), request)
+            self._cancel_workflow(self.emulator._workflow(parts[2]), request)
         elif method == "POST" and len(parts) == 4 and workflows and parts[3] == "resume":
             self._resume(self.emulator._workflow(parts[2]))
         elif method == "POST" and len(parts) == 4 and workflows and parts[3] == "reseed":
@@ -649,543 +293,23 @@ class _Handler(BaseHTTPRequestHandler):
             self._workflow_event_list(self.emulator._workflow(parts[2]), query.get("after"))
         elif method == "GET" and len(parts) == 5 and workflows:
             if parts[3:] != ["events", "stream"]:
-                raise _Reply(404, _sogni_error(f"Unknown route: {path}", 404))
+                raise Reply(404, sogni_error(f"Unknown route: {path}", 404))
             self._workflow_events(self.emulator._workflow(parts[2]), query.get("after"))
-        elif parts[:2] == ["chat", "runs"]:
-            self._runs_route(method, parts[2:], request, query)
-        else:
-            raise _Reply(
-                404, _openai_error(f"Unknown route: {method} {path}", "invalid_request_error")
-            )
-
-    @staticmethod
-    def _model(model_id: str) -> dict[str, Any]:
-        return {"id": model_id, "object": "model", "created": 1767225600, "owned_by": "sogni"}
-
-    def _unknown_model(self, model: str) -> Any:
-        return _openai_error(
-            f"The model '{model}' does not exist",
-            "invalid_request_error",
-            "model_not_found",
-            "model",
-        )
-
-    def _chat(self, body: dict[str, Any]) -> None:
-        messages = body.get("messages")
-        if not isinstance(messages, list) or not messages:
-            raise _Reply(
-                400,
-                _openai_error(
-                    "messages must be a non-empty list", "invalid_request_error", None, "messages"
-                ),
-            )
-        for i, message in enumerate(messages):
-            if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-                raise _Reply(
-                    400,
-                    _openai_error(
-                        f"messages[{i}] must be an object with a role",
-                        "invalid_request_error",
-                        None,
-                        "messages",
-                    ),
-                )
-        model = body.get("model") or self.emulator.models[0]
-        if model not in self.emulator.models:
-            raise _Reply(404, self._unknown_model(model))
-        hosted = frozenset(
-            self.emulator.catalog.injected(body.get("sogni_tools", "creative-tools"))
-        )
-        answer = answer_for(body, hosted)
-        extra: dict[str, Any] = {}
-        if (
-            answer.tool_calls
-            and body.get("sogni_tool_execution", True) is not False
-            and all(name in hosted for name, _ in answer.tool_calls)
-        ):
-            answer, extra = self._run_hosted_inline(body, answer)
-        completion_id = f"chatcmpl-{self.request_id}"
-        if body.get("stream") is True:
-            options = body.get("stream_options")
-            include_usage = isinstance(options, dict) and options.get("include_usage") is True
-            chunks = chunks_for(
-                answer,
-                completion_id=completion_id,
-                model=model,
-                include_usage=include_usage,
-                body=body,
-            )
-            stamp = self.emulator.stamp_chunks
-            events = [_data_event(chunk, stamp) for chunk in chunks]
-            events.append(lambda: b"data: [DONE]\n\n")
-            self._stream(events)
-            return
-        self._send_json(
-            200,
-            completion_for(
-                answer, completion_id=completion_id, model=model, extra=extra, body=body
-            ),
-        )
-
-    def _run_hosted_inline(self, body: dict[str, Any], answer: Answer) -> tuple[Answer, Any]:
-        """Sogni runs the hosted tools it injected and answers with their results."""
-        catalog = self.emulator.catalog
-        uploads = {"image": vision_uploads(body["messages"]), "video": [], "audio": []}
-        for reference in body.get("media_references") or ():
-            if isinstance(reference, dict) and reference.get("kind") in uploads:
-                value = reference.get("url") or reference.get("value")
-                if isinstance(value, str):
-                    uploads[reference["kind"]].append(value)
-        results, workflows, lines = [], [], []
-        for name, arguments in answer.tool_calls:
-            if name in catalog.composition:
-                result, message = compose(name, arguments, tokens)
-                results.append({"tool": name, "success": True, "result": result})
-                lines.append(f"{name}: {message or json.dumps(result)}")
-                continue
-            step = {"id": "step_1", "toolName": name, "arguments": arguments}
-            workflow = self.emulator._start_workflow([step], uploads, None, finished=True)
-            snapshot = workflow.snapshot(time.monotonic())
-            urls = [a["url"] for a in snapshot["artifacts"]]
-            results.append({"tool": name, "success": not workflow.fails, "urls": urls})
-            workflows.append({"workflowId": workflow.workflow_id, "status": snapshot["status"]})
-            lines.append(f"{name}: {' '.join(urls) or snapshot['status']}")
-        content = "Tool results: " + "; ".join(lines)
-        done = Answer(
-            content=content, reasoning=answer.reasoning, prompt_tokens=answer.prompt_tokens
-        )
-        return done, {"sogni_tool_results": results, "creative_workflows": workflows}
-
-    def _execute_tool(self, body: dict[str, Any]) -> None:
-        tool, arguments = body.get("tool"), body.get("arguments", {})
-        if not isinstance(tool, str) or not isinstance(arguments, dict):
-            raise _Reply(
-                400, _sogni_error("tool (a name) and arguments (an object) are required", 400)
-            )
-        if tool not in self.emulator.catalog.composition:
-            raise _Reply(
-                400,
-                _sogni_error(
-                    f"{tool} is not a synchronous composition tool; start a workflow", 400
-                ),
-            )
-        result, message = compose(tool, arguments, tokens)
-        data = {
-            "toolCallId": f"tc_{self.request_id}",
-            "tool": tool,
-            "result": result,
-            "message": message,
-        }
-        self._send_json(200, {"status": "success", "data": data})
-
-    def _create_workflow(self, body: dict[str, Any]) -> None:
-        plan = body.get("input")
-        template_id = body.get("workflow_id")
-        try:
-            if (plan is None) == (template_id is None):
-                raise StepFailed("Give either input (an inline plan) or workflow_id (a template)")
-            raw_steps = (
-                self._template_steps(template_id, body.get("inputs"))
-                if template_id is not None
-                else plan.get("steps")
-                if isinstance(plan, dict)
-                else None
-            )
-            steps = normalize_steps(raw_steps, self.emulator.catalog)
-            uploads = check_media_references(body.get("media_references"))
-        except StepFailed as exc:
-            raise _Reply(400, _sogni_error(str(exc), 400)) from None
-        ceiling = body.get("max_estimated_capacity_units")
-        if body.get("confirm_cost") is True or not isinstance(ceiling, int | float):
-            ceiling = None
-        workflow = self.emulator._start_workflow(
-            steps, uploads, self.headers.get("Idempotency-Key"), ceiling=ceiling
-        )
-        snapshot = workflow.snapshot(time.monotonic())
-        self._send_json(201, {"status": "success", "data": {"workflow": snapshot}})
-
-    def _template_steps(self, template_id: object, inputs: object) -> list[dict[str, Any]]:
-        with self.emulator._lock:
-            template = self.emulator._templates.get(str(template_id))
-        if template is None:
-            raise _Reply(404, _sogni_error(f"Workflow template {template_id} not found", 404))
-        values = inputs if isinstance(inputs, dict) else {}
-
-        def fill(value: Any) -> Any:
-            if isinstance(value, str) and value.startswith("{{") and value.endswith("}}"):
-                name = value[2:-2].strip()
-                if name not in values:
-                    raise StepFailed(f"template {template_id} needs input {name!r}")
-                return values[name]
-            if isinstance(value, dict):
-                return {key: fill(item) for key, item in value.items()}
-            if isinstance(value, list):
-                return [fill(item) for item in value]
-            return value
-
-        return [fill(json.loads(json.dumps(step))) for step in template]
-
-    def _send_workflow(self, workflow: Workflow, status: int = 200, **extra: Any) -> None:
-        snapshot = workflow.snapshot(time.monotonic())
-        self._send_json(status, {"status": "success", "data": {"workflow": snapshot, **extra}})
-
-    def _list_workflows(self, query: Mapping[str, str]) -> None:
-        try:
-            limit = max(1, min(100, int(query.get("limit", 20))))
-            offset = max(0, int(query.get("offset", 0)))
-        except ValueError:
-            raise _Reply(400, _sogni_error("limit and offset must be integers", 400)) from None
-        with self.emulator._lock:
-            found = list(self.emulator._workflows.values())
-        found.reverse()  # newest first
-        now = time.monotonic()
-        page = [w.snapshot(now) for w in found[offset : offset + limit]]
-        data = {"workflows": page, "total": len(found), "limit": limit, "offset": offset}
-        self._send_json(200, {"status": "success", "data": data})
-
-    def _workflow_event_list(self, workflow: Workflow, after_query: str | None) -> None:
-        after = _sequence(after_query)
-        elapsed = time.monotonic() - workflow.created
-        events = [
-            {"id": str(n), "sequence": n, "type": name, "at": t, "data": data}
-            for n, t, name, data in workflow.events()
-            if n > after and t <= elapsed
-        ]
-        self._send_json(200, {"status": "success", "data": {"events": events}})
-
-    def _resume(self, workflow: Workflow) -> None:
-        now = time.monotonic()
-        if workflow.status(now) != "waiting_for_user":
-            raise _Reply(409, _sogni_error(f"Workflow {workflow.workflow_id} is not waiting", 409))
-        with self.emulator._lock:
-            workflow.resumed_at = now
-        self._send_workflow(workflow, resumed=True)
-
-    def _reseed(self, workflow: Workflow) -> None:
-        steps = [
-            {**step, "arguments": {**step["arguments"], "seed": 1000 + n}}
-            for n, step in enumerate(workflow.steps)
-        ]
-        fresh: list[dict[str, Any]] = [
-            {k: step[k] for k in ("id", "toolName", "arguments", "dependsOn") if k in step}
-            for step in steps
-        ]
-        taken = self.emulator._start_workflow(
-            fresh, workflow.uploads, self.headers.get("Idempotency-Key")
-        )
-        reseed = {"cloned_from_run_id": workflow.workflow_id, "steps": [s["id"] for s in fresh]}
-        self._send_workflow(taken, 201, reseed=reseed)
-
-    def _cancel(self, workflow: Workflow, request: RecordedRequest) -> None:
-        now = time.monotonic()
-        if workflow.status(now) in ("completed", "failed", "cancelled"):
-            raise _Reply(
-                409, _sogni_error(f"Workflow {workflow.workflow_id} has already finished", 409)
-            )
-        reason = request.json.get("reason") if isinstance(request.json, dict) else None
-        with self.emulator._lock:
-            workflow.cancelled_at = now
-            workflow.cancel_reason = reason if isinstance(reason, str) else None
-        snapshot = workflow.snapshot(now)
-        self._send_json(200, {"status": "success", "data": {"workflow": snapshot}})
-
-    def _workflow_events(self, workflow: Workflow, after_query: str | None) -> None:
-        after = _sequence(self.headers.get("Last-Event-ID") or after_query)
-        emulator = self.emulator
-
-        def event(number: int, at: float) -> Callable[[], bytes | None]:
-            def make() -> bytes | None:
-                while True:
-                    # A cancel while waiting changes the timeline: look again each time.
-                    timeline = {n: (t, name, data) for n, t, name, data in workflow.events()}
-                    if number not in timeline:
-                        return b""
-                    due = workflow.created + timeline[number][0]
-                    if not emulator._wait(min(due - time.monotonic(), 0.05)):
-                        return None
-                    if time.monotonic() >= due:
-                        _, name, data = timeline[number]
-                        return f"id: {number}\nevent: {name}\ndata: {json.dumps(data)}\n\n".encode()
-
-            return make
-
-        count = len(workflow.events()) + 1  # a cancel adds one event
-        pending = [event(n, 0.0) for n in range(after + 1, count + 1)]
-        self._stream([lambda: b": connected\n\n", *pending])
-
-    # -- durable chat runs -------------------------------------------------------------------
-
-    def _runs_route(
-        self, method: str, rest: list[str], request: RecordedRequest, query: Mapping[str, str]
-    ) -> None:
-        emulator = self.emulator
-        if method == "POST" and not rest:
+        elif method == "POST" and parts == ["chat", "runs"]:
             self._create_run(self._json_body(request))
-        elif method == "GET" and len(rest) == 1:
-            self._send_run(emulator._run(rest[0]))
-        elif method == "GET" and rest[1:] == ["events"]:
-            run = emulator._run(rest[0])
-            after = _sequence(query.get("after"))
-            events = [
-                _run_event(n, kind, payload, moment)
-                for n, moment, kind, payload in run.events(time.monotonic())
-                if n > after
-            ]
-            self._send_json(200, {"status": "success", "data": {"events": events}})
-        elif method == "GET" and rest[1:] == ["events", "stream"]:
-            after = _sequence(self.headers.get("Last-Event-ID") or query.get("after"))
-            self._run_events(emulator._run(rest[0]), after)
-        elif method == "POST" and rest[1:] == ["cancel"]:
-            run = emulator._run(rest[0])
-            now = time.monotonic()
-            if run.status(now) in ("completed", "failed", "cancelled"):
-                raise _Reply(409, _sogni_error(f"Chat run {run.run_id} has already finished", 409))
-            reason = request.json.get("reason") if isinstance(request.json, dict) else None
-            with emulator._lock:
-                run.cancel(now, reason if isinstance(reason, str) else None)
-            self._send_run(run)
-        elif method == "POST" and rest[1:] == ["confirm-cost"]:
-            self._confirm_cost(emulator._run(rest[0]), self._json_body(request))
+        elif method == "GET" and len(parts) == 3 and runs:
+            self._send_run(self.emulator._run(parts[2]))
+        elif method == "GET" and parts[3:] == ["events"] and runs:
+            self._run_event_list(self.emulator._run(parts[2]), query.get("after"))
+        elif method == "GET" and parts[3:] == ["events", "stream"] and runs:
+            self._run_events(self.emulator._run(parts[2]), query.get("after"))
+        elif method == "POST" and parts[3:] == ["cancel"] and runs:
+            self._cancel_run(self.emulator._run(parts[2]), request)
+        elif method == "POST" and parts[3:] == ["confirm-cost"] and runs:
+            self._confirm_cost(self.emulator._run(parts[2]), self._json_body(request))
+        elif runs:
+            raise Reply(404, sogni_error(f"Unknown route: {method} {request.path}", 404))
         else:
-            raise _Reply(404, _sogni_error(f"Unknown route: {method} {request.path}", 404))
-
-    def _send_run(self, run: ChatRun, status: int = 200) -> None:
-        snapshot = run.snapshot(time.monotonic())
-        self._send_json(status, {"status": "success", "data": {"run": snapshot}})
-
-    def _create_run(self, body: dict[str, Any]) -> None:
-        emulator = self.emulator
-        messages = body.get("messages")
-        if not isinstance(messages, list) or not messages:
-            raise _Reply(400, _sogni_error("messages must be a non-empty list", 400))
-        offending = _inline_media(body)
-        if offending:
-            raise _Reply(
-                400,
-                _sogni_error(
-                    "Durable chat runs do not support inline base64/data URI media. Upload "
-                    "media first and pass HTTP(S) URLs instead. Offending field(s): "
-                    + ", ".join(offending),
-                    400,
-                ),
+            raise Reply(
+                404, openai_error(f"Unknown route: {method} {path}", "invalid_request_error")
             )
-        model = body.get("model") or emulator.models[0]
-        if model not in emulator.models:
-            raise _Reply(404, self._unknown_model(model))
-        key = self.headers.get("Idempotency-Key")
-        with emulator._lock:
-            known = emulator._by_key.get(f"run:{key}") if key else None
-        if known is not None:
-            self._send_run(emulator._run(known), 201)
-            return
-        catalog = emulator.catalog
-        hosted = frozenset(catalog.injected(body.get("sogni_tools", "creative-tools")))
-        answer = answer_for({**body, "sogni_tools": "creative-tools"}, hosted)
-        try:
-            uploads = check_media_references(body.get("media_references"))
-        except StepFailed as exc:
-            raise _Reply(400, _sogni_error(str(exc), 400)) from None
-        uploads["image"] = vision_uploads(messages) + uploads["image"]
-        made: dict[str, list[str]] = {"image": [], "video": [], "audio": []}
-
-        def run_media(name: str, arguments: dict[str, Any]) -> tuple[list[Any], str | None]:
-            step = {"id": "step_1", "toolName": name, "arguments": arguments}
-            workflow = emulator._start_workflow([step], uploads, None, finished=True, earlier=made)
-            media = [(a["kind"], a["url"]) for a in workflow.artifacts]
-            for kind, url in media:
-                made[kind].append(url)
-            return media, workflow.error
-
-        steps = plan_steps(
-            list(answer.tool_calls),
-            hosted,
-            catalog.composition,
-            run_media,
-            lambda name, arguments: json.dumps(compose(name, arguments, tokens)[0]),
-        )
-        if steps:
-            lines = [
-                f"{s.name}: {' '.join(url for _, url in s.media) or s.text or 'done'}"
-                for s in steps
-            ]
-            final = "Tool results: " + "; ".join(lines)
-        else:
-            final = answer.content or ""
-        ceiling = body.get("max_estimated_capacity_units")
-        if body.get("confirm_cost") is True or not isinstance(ceiling, int | float):
-            ceiling = None
-        now = time.monotonic()
-        with emulator._lock:
-            run_id = f"run_{len(emulator._runs) + 1}"
-            run = ChatRun(
-                run_id=run_id,
-                created=now,
-                model=model,
-                messages=list(messages),
-                steps=steps,
-                final_text=final,
-                uploads=uploads,
-                duration=emulator.workflow_seconds,
-                ceiling=ceiling,
-            )
-            run.start(now)
-            emulator._runs[run_id] = run
-            if key:
-                emulator._by_key[f"run:{key}"] = run_id
-        self._send_run(run, 201)
-
-    def _confirm_cost(self, run: ChatRun, body: dict[str, Any]) -> None:
-        now = time.monotonic()
-        decision = body.get("decision")
-        if decision not in ("confirm", "cancel"):
-            raise _Reply(400, _sogni_error("decision must be 'confirm' or 'cancel'", 400))
-        if run.status(now) != "waiting_for_user" or run.preview is None:
-            raise _Reply(409, _sogni_error(f"Chat run {run.run_id} is not awaiting cost", 409))
-        if body.get("tool_call_id") != run.preview["toolCallId"]:
-            raise _Reply(400, _sogni_error("tool_call_id does not name the paused tool call", 400))
-        if decision == "confirm":
-            accepted = body.get("acceptedCostPreview")
-            if accepted is None:
-                raise _Reply(400, _sogni_error("acceptedCostPreview is required to confirm", 400))
-            if accepted != run.preview:
-                raise _Reply(409, _sogni_error("The cost preview changed or expired", 409))
-        with self.emulator._lock:
-            run.confirm(now, decision)
-        self._send_run(run)
-
-    def _run_events(self, run: ChatRun, after: int) -> None:
-        emulator = self.emulator
-
-        def frames() -> Iterable[Callable[[], bytes | None]]:
-            status = json.dumps({"status": run.status(time.monotonic())})
-            yield f"event: run_status\ndata: {status}\n\n".encode
-            number = after + 1
-            while True:
-                yield functools.partial(_next_run_event, emulator, run, number)
-                entry = run.pending(number)
-                if entry is not None and entry[1] in TERMINAL_RUN_EVENTS:
-                    return
-                if entry is None and run.status(time.monotonic()) in _RUN_SETTLED:
-                    return
-                number += 1
-
-        self._stream(frames())
-
-    def _estimate(self, parts: list[str]) -> None:
-        if len(parts) != 4:
-            raise _Reply(404, _sogni_error("estimate/{tokenType}/{model}/{input}/{output}", 404))
-        token_type, model, given_in, given_out = parts
-        if model not in self.emulator.models:
-            raise _Reply(404, _sogni_error(f"Unknown model {model}", 404))
-        try:
-            input_tokens, output_tokens = int(given_in), int(given_out)
-        except ValueError:
-            raise _Reply(400, _sogni_error("token counts must be integers", 400)) from None
-        usd = round((input_tokens * 0.15 + output_tokens * 0.6) / 1_000_000, 8)
-        quote = {
-            "costInUSD": usd,
-            "costInSogni": round(usd * 20, 8),
-            "costInSpark": round(usd * 100, 8),
-            "costInToken": round(usd * (100 if token_type == "spark" else 20), 8),
-            "inputTokens": input_tokens,
-            "outputTokens": output_tokens,
-            "tokenType": token_type,
-        }
-        self._send_json(200, {"quote": quote})
-
-    def _upload_url(self, group: str, action: str, query: Mapping[str, str]) -> None:
-        job, kind = query.get("jobId"), query.get("type")
-        if not job or not kind or action not in ("uploadUrl", "downloadUrl"):
-            raise _Reply(400, _sogni_error("jobId and type are required", 400))
-        key = f"{group}/{job}/{kind}"
-        if action == "uploadUrl":
-            url = f"{self.emulator.root_url}/_upload/{key}"
-            self._send_json(200, {"status": "success", "data": {"uploadUrl": url}})
-            return
-        with self.emulator._lock:
-            known = key in self.emulator._uploads
-        if not known:
-            raise _Reply(404, _sogni_error(f"Nothing was uploaded for {key}", 404))
-        url = f"{self.emulator.root_url}/media/uploads/{key}"
-        self._send_json(200, {"status": "success", "data": {"downloadUrl": url}})
-
-    def _receive_upload(self, path: str, request: RecordedRequest) -> None:
-        key = path[len("/_upload/") :]
-        content_type = request.headers.get("Content-Type", "application/octet-stream")
-        with self.emulator._lock:
-            self.emulator._uploads[key] = (content_type, request.body)
-        self._send(200, b"", "text/plain")
-
-    def _media(self, path: str) -> None:
-        if path.startswith("/media/uploads/"):
-            with self.emulator._lock:
-                stored = self.emulator._uploads.get(path[len("/media/uploads/") :])
-            if stored is None:
-                raise _Reply(404, _sogni_error("No such upload", 404))
-            self._send(200, stored[1], stored[0])
-            return
-        ext = path.rsplit(".", 1)[-1]
-        content_type = next((t for e, t in _MEDIA.values() if e == ext), "application/octet-stream")
-        self._send(200, _PNG if ext == "png" else b"\0" * 16, content_type)
-
-
-#: Run statuses after which no event comes until the caller acts.
-_RUN_SETTLED = frozenset({"waiting_for_user", "completed", "failed", "cancelled"})
-
-
-def _run_event(number: int, kind: str, payload: dict[str, Any], moment: float) -> dict[str, Any]:
-    at = time.time() - (time.monotonic() - moment)
-    return {"sequence": number, "type": kind, "at": round(at, 3), "payload": payload}
-
-
-def _next_run_event(emulator: LocalSogniServer, run: ChatRun, number: int) -> bytes | None:
-    """Event ``number`` of ``run`` when its time comes (``b""``: none; ``None``: stopping)."""
-    while True:
-        entry = run.pending(number)
-        if entry is None:
-            if run.status(time.monotonic()) in _RUN_SETTLED:
-                return b""
-            if not emulator._wait(0.05):
-                return None
-            continue
-        moment, kind, payload = entry
-        if not emulator._wait(min(moment - time.monotonic(), 0.05)):
-            return None
-        if time.monotonic() >= moment:
-            data = json.dumps(_run_event(number, kind, payload, moment))
-            return f"id: {number}\nevent: {kind}\ndata: {data}\n\n".encode()
-
-
-def _inline_media(body: Mapping[str, Any]) -> list[str]:
-    """Where a run's body holds media that is not an http(s) URL."""
-    found = []
-    for m, message in enumerate(body.get("messages") or ()):
-        content = message.get("content") if isinstance(message, dict) else None
-        for p, part in enumerate(content if isinstance(content, list) else ()):
-            image = part.get("image_url") if isinstance(part, dict) else None
-            url = image.get("url") if isinstance(image, dict) else image
-            if isinstance(url, str) and not url.lower().startswith(("http://", "https://")):
-                found.append(f"messages[{m}].content[{p}].image_url.url")
-    for r, reference in enumerate(body.get("media_references") or ()):
-        url = reference.get("url") if isinstance(reference, dict) else None
-        if isinstance(url, str) and not url.lower().startswith(("http://", "https://")):
-            found.append(f"mediaReferences[{r}].url")
-    return found
-
-
-def _sequence(value: str | None) -> int:
-    """An ``after``/``Last-Event-ID`` value as a sequence number (0 when absent or bad)."""
-    try:
-        return max(0, int(value or 0))
-    except ValueError:
-        return 0
-
-
-def _data_event(data: dict[str, Any], stamp: bool) -> Callable[[], bytes | None]:
-    """One ``data:`` event, made when the stream gets to it (``stamp``: with ``sent_at``)."""
-
-    def make() -> bytes:
-        sent = {**data, "sent_at": time.monotonic()} if stamp else data
-        return f"data: {json.dumps(sent)}\n\n".encode()
-
-    return make
