@@ -19,9 +19,10 @@ from typing import Any
 import attrs
 
 from ._errors import APIResponseValidationError
+from ._json import loads
 from ._secrets import excerpt
 from ._streaming import ChatCompletionAccumulator, Stream
-from ._structured import ParseSpec, parse_completion
+from ._structured import ParseSpec, _build, parse_completion
 from .types import ChatCompletion, ChatCompletionChunk
 
 __all__ = [
@@ -259,9 +260,6 @@ class ChatCompletionStreamManager:
 
 def _try_build(tp: type | None, text: str) -> Any:
     """``text`` parsed as ``tp`` (or as JSON when ``tp`` is ``None``); ``None`` if it is not."""
-    from ._json import loads  # noqa: PLC0415
-    from ._structured import _build  # noqa: PLC0415
-
     try:
         data = loads(text)
         return data if tp is None else _build(tp, data)

@@ -25,6 +25,7 @@ from typing import Any
 
 import attrs
 
+from ._vision import _read_file
 from .hosted_tools import HostedTool, MediaKind, MediaParameter, media_kind_of_argument
 from .types.tools import MediaItem, MediaView
 
@@ -125,8 +126,6 @@ def _from_bytes(data: bytes) -> Callable[[], tuple[bytes, str]]:
 
 def _from_file(path: str, where: str) -> Callable[[], tuple[bytes, str]]:
     def load() -> tuple[bytes, str]:
-        from ._vision import _read_file  # noqa: PLC0415 - the same checks as for the chat
-
         try:
             data = _read_file(path, where)
         except (OSError, ValueError) as exc:

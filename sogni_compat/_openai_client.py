@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from ._convert import converter
-from ._errors import TRANSPORT_ERRORS, APIError, translate_error
+from ._errors import TRANSPORT_ERRORS, APIError, APITimeoutError, translate_error
 from ._params import ALIASES, KNOWN_KEYWORDS, REFUSED_KEYWORDS, chat_request
 from ._secrets import mask, masking, scrub
 from ._sse import EventTooLargeError, ServerSentEvent, SSEDecoder
@@ -234,8 +234,6 @@ def _http_error(http: Any, error: BaseException, request: Any) -> Exception:
 
     Raised without a chain: the transport's own exceptions may quote what a server echoed.
     """
-    from ._errors import APITimeoutError  # noqa: PLC0415
-
     kind = http.ReadTimeout if isinstance(error, APITimeoutError) else http.ConnectError
     return kind(str(error), request=request)  # type: ignore[no-any-return]
 

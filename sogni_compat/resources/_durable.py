@@ -17,13 +17,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .._errors import APIConnectionError, APIError, WaitTimeoutError
+from .._media import MediaError, _from_data_uri
 from .._options import Timeout, check_app_source
 from .._params import BILLING_MODES, TOKEN_TYPES
 from .._tools.follow import Follower, WorkflowFailedError, WorkflowTimeoutError
+from ..types import ChatCompletionMessageToolCall, Function
+from .media import Media, kind_and_bytes
 
 if TYPE_CHECKING:
     from .._requester import Requester
-    from ..types import ChatCompletionMessageToolCall
 
 __all__ = ["check_id", "follow", "progress_callback", "settle", "tool_call", "upload_sources"]
 
@@ -146,8 +148,6 @@ def progress_callback(value: object) -> Callable[[Any, Any], Any] | None:
 
 def tool_call(call_id: str, name: str) -> ChatCompletionMessageToolCall:
     """A tool call object naming a job, for ``on_progress(tool_call, progress)``."""
-    from ..types import ChatCompletionMessageToolCall, Function  # noqa: PLC0415
-
     return ChatCompletionMessageToolCall(id=call_id, function=Function(name=name, arguments="{}"))
 
 
@@ -159,8 +159,6 @@ def upload_sources(
     Each source is an http(s) URL, a path, bytes, or a binary file; its kind is read from
     its content. Everything is checked before the first upload starts.
     """
-    from .media import Media, kind_and_bytes  # noqa: PLC0415
-
     if isinstance(sources, str | bytes) or not isinstance(sources, Sequence):
         raise TypeError("media must be a list of URLs, paths, bytes or files")
     prepared: list[tuple[str, str | None, bytes, str | None]] = []
@@ -171,8 +169,6 @@ def upload_sources(
             prepared.append((kind, source, b"", None))
             continue
         if isinstance(source, str) and source[:5].lower() == "data:":
-            from .._media import MediaError, _from_data_uri  # noqa: PLC0415
-
             try:
                 source = _from_data_uri(source)()[0]
             except MediaError as exc:

@@ -19,10 +19,24 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._errors import APIError, WaitTimeoutError
+from .._media import MediaContext
 from .._options import RequestOptions
 from .._params import ToolLoopOptions
+from .._tools.follow import WorkflowTimeoutError
+from .._tools.hosted import HostedRunner
+from .._tools.report import ToolFailedError
+from .._vision import _read_file, download_image
+from ..hosted_tools import catalog
+from ..types import ChatCompletionMessageToolCall, Function
 from ..types.images import Image, ImagesResponse
 from ._base import Resource
+from ._durable import (
+    SETTING_ALIASES,
+    SETTING_KEYWORDS,
+    keywords,
+    settings,
+    wait_budget,
+)
 
 __all__ = ["Images"]
 
@@ -57,8 +71,6 @@ def _image_bytes(image: Any, what: str) -> bytes:
     if isinstance(image, bytes | bytearray | memoryview):
         return bytes(image)
     if isinstance(image, str | os.PathLike):
-        from .._vision import _read_file  # noqa: PLC0415 - the same checks as for the chat
-
         return _read_file(os.fspath(image), what)
     read = getattr(image, "read", None)
     if callable(read):
@@ -168,19 +180,6 @@ class Images(Resource):
         sogni: Mapping[str, Any],
         mask: bytes | None = None,
     ) -> ImagesResponse:
-        from .._media import MediaContext  # noqa: PLC0415 - on first use
-        from .._tools.follow import WorkflowTimeoutError  # noqa: PLC0415
-        from .._tools.hosted import HostedRunner  # noqa: PLC0415
-        from .._tools.report import ToolFailedError  # noqa: PLC0415
-        from ..hosted_tools import catalog  # noqa: PLC0415
-        from ..types import ChatCompletionMessageToolCall, Function  # noqa: PLC0415
-        from ._durable import (  # noqa: PLC0415
-            SETTING_ALIASES,
-            SETTING_KEYWORDS,
-            keywords,
-            settings,
-            wait_budget,
-        )
 
         what = "images.edit" if images else "images.generate"
         # Sogni's keywords (camelCase too); ``extra_body`` goes into the tool's arguments.
@@ -245,8 +244,6 @@ class Images(Resource):
 
     def _download(self, url: str) -> str:
         """An image's bytes, base64-encoded (fetched without the key, within the bounds)."""
-        from .._vision import download_image  # noqa: PLC0415 - https-only, capped, bounded
-
         return base64.b64encode(download_image(self._client, url, "image")).decode("ascii")
 
 

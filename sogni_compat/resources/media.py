@@ -13,6 +13,7 @@ import time
 from typing import Any, Literal
 
 from .._media import sniff_content_type
+from .._tools.upload import upload_media
 from ._base import Resource
 
 __all__ = ["MAX_MEDIA_BYTES", "Media", "kind_and_bytes"]
@@ -47,7 +48,6 @@ class Media(Resource):
         ``timeout`` bounds the whole upload (default: the client's connect + read timeout).
         """
         chosen, data, found = kind_and_bytes(file, kind, content_type)
-        from .._tools.upload import upload_media  # noqa: PLC0415 - shares the tool loop's upload
 
         client = self._client
         connect, read = client.timeout

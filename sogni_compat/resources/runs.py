@@ -15,12 +15,17 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._convert import converter
-from .._errors import WaitTimeoutError
+from .._errors import APIError, CostApprovalRequiredError, WaitTimeoutError
+from .._media import MediaError, _source
 from .._options import RequestOptions
 from .._params import ALIASES, KNOWN_KEYWORDS, chat_request
-from .._tools.follow import FollowedEvent
+from .._tools.follow import FollowedEvent, cancel_quietly
+from .._tools.report import WorkflowState, emit_progress, eta_of, percent_of
+from .._tools.upload import upload_media
 from .._wire import run_of, success_data
+from ..types import ChatCompletion, ChatCompletionMessageToolCall
 from ..types.durable import SETTLED_STATUSES, ChatRun, RunEvent
+from ..types.tools import MediaItem, MediaView, ToolResult, ToolRound
 from ._base import Resource
 from ._durable import (
     MAX_LISTING_BYTES,
@@ -252,9 +257,6 @@ def _external_messages(client: Requester, messages: Any, *, dry_run: bool) -> An
 
     ``dry_run`` only checks that each one can be read (nothing is sent).
     """
-    from .._media import MediaError, _source  # noqa: PLC0415
-    from .._tools.upload import upload_media  # noqa: PLC0415
-
     if not isinstance(messages, list):
         return messages
     rewritten = []
@@ -385,8 +387,6 @@ class Runs(Resource):
         seconds (default: the client's ``tool_timeout``) the run is cancelled and
         :class:`~sogni_compat.WaitTimeoutError` raised.
         """
-        from .._tools.follow import cancel_quietly  # noqa: PLC0415
-
         job = check_id(run_id, "run_id")
         if on_event is not None and not callable(on_event):
             raise TypeError("on_event must be a function")
@@ -518,8 +518,6 @@ class _RunProgress:
     """Turns a run's ``tool_call_*`` events into ``on_progress(tool_call, progress)`` calls."""
 
     def __init__(self, report: Callable[[Any, Any], Any] | None) -> None:
-        from .._tools.report import WorkflowState  # noqa: PLC0415
-
         self._report = report
         self._names: dict[str, str] = {}
         self._states: dict[str, WorkflowState] = {}
@@ -527,8 +525,6 @@ class _RunProgress:
 
     def seen(self, event: RunEvent) -> None:
         """Report what ``event`` says about a tool call, if anything."""
-        from .._tools.report import emit_progress, eta_of, percent_of  # noqa: PLC0415
-
         kind = event.type if isinstance(event.type, str) else ""
         if self._report is None or not kind.startswith("tool_call_"):
             return
@@ -598,15 +594,11 @@ def completion_from_run_call(client: Requester, kwargs: Mapping[str, Any], to_op
     body, options = run_body(client, given, function="create(auto_execute_tools='server')")
     run = _as_run(client._request("POST", "chat/runs", body=body, options=options, parse=run_of))
     if not run.id:
-        from .._errors import APIError  # noqa: PLC0415
-
         raise APIError("Sogni started a chat run but did not say its id (runId)")
     try:
         final = runs.wait(run.id, on_progress=progress)
     except BaseException as exc:
         if not isinstance(exc, WaitTimeoutError):  # a timeout has cancelled it already
-            from .._tools.follow import cancel_quietly  # noqa: PLC0415
-
             reason = (
                 "interrupted by the user"
                 if isinstance(exc, KeyboardInterrupt)
@@ -626,10 +618,6 @@ def completion_from_run_call(client: Requester, kwargs: Mapping[str, Any], to_op
 def completion_of_run(run: ChatRun) -> Any:
     """A settled run as a :class:`~sogni_compat.ChatCompletion` (or the error it ended in)."""
     import json  # noqa: PLC0415
-
-    from .._errors import APIError, CostApprovalRequiredError  # noqa: PLC0415
-    from ..types import ChatCompletion, ChatCompletionMessageToolCall  # noqa: PLC0415
-    from ..types.tools import MediaItem, MediaView, ToolResult, ToolRound  # noqa: PLC0415
 
     waiting = run.wait_reason
     if run.status == "waiting_for_user":

@@ -16,7 +16,15 @@ from typing import Any
 
 from .._convert import converter
 from .._options import RequestOptions
+from .._tools.follow import cancel_quietly
+from .._tools.hosted import find_data_uri
+from .._tools.report import (
+    WorkflowState,
+    emit_progress,
+    report_workflow_event,
+)
 from .._wire import status_of, success_data, workflow_of
+from ..hosted_tools import catalog
 from ..types.durable import Workflow, WorkflowEvent
 from ._base import Resource
 from ._durable import (
@@ -93,9 +101,6 @@ def check_steps(steps: object, has_media: bool) -> list[dict[str, Any]]:
     and an optional ``depends_on``/``dependsOn`` list of step ids or ``{"sourceStepId",
     "targetArgument"}`` bindings; dependencies must name known steps and form no cycle.
     """
-    from .._tools.hosted import find_data_uri  # noqa: PLC0415
-    from ..hosted_tools import catalog  # noqa: PLC0415
-
     tools = catalog()
     allowed = tools.names("workflow") | tools.names("control")
     if not isinstance(steps, Sequence) or isinstance(steps, str | bytes) or not steps:
@@ -389,13 +394,6 @@ class Workflows(Resource):
         :class:`~sogni_compat.WaitTimeoutError` is raised. Interrupting (Ctrl-C) leaves it
         running: it is durable, wait for it again or :meth:`cancel` it.
         """
-        from .._tools.follow import cancel_quietly  # noqa: PLC0415 - the tool loop's rules
-        from .._tools.report import (  # noqa: PLC0415
-            WorkflowState,
-            emit_progress,
-            report_workflow_event,
-        )
-
         job = check_id(workflow_id, "workflow_id")
         report = progress_callback(on_progress)
         client = self._client
