@@ -23,7 +23,6 @@ from typing import Any, Literal, TypeVar
 import requests
 
 from ._config import DEFAULT_BASE_URL, ERROR_BODY_LIMIT, SOGNI_ESTIMATE_ROOT
-from ._convert import json_default
 from ._errors import (
     TRANSPORT_ERRORS,
     APIResponseValidationError,
@@ -68,11 +67,21 @@ def encode_json(body: Mapping[str, Any]) -> bytes:
     """
     try:
         text = json.dumps(
-            body, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=json_default
+            body, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_json_default
         )
     except (TypeError, ValueError, RecursionError) as exc:
         raise _unencodable(body, exc) from None
     return text.encode()
+
+
+def _json_default(value: Any) -> Any:
+    """``json.dumps``'s fallback for what JSON lacks (response objects, models, dataclasses).
+
+    The converter it needs (cattrs) is imported only when a body first holds such a value.
+    """
+    from ._convert import json_default  # noqa: PLC0415 - cattrs loads only when needed
+
+    return json_default(value)
 
 
 def _unencodable(body: Mapping[str, Any], error: BaseException) -> Exception:
@@ -95,7 +104,7 @@ def _unencodable(body: Mapping[str, Any], error: BaseException) -> Exception:
             continue
         else:
             try:
-                items = [(path, json_default(value), depth + 1)]
+                items = [(path, _json_default(value), depth + 1)]
             except Exception as exc:
                 return TypeError(f"{path}: {exc}; the request was not sent")
         stack.extend(reversed(items))

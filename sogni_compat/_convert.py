@@ -1,54 +1,26 @@
-"""The package's one cattrs converter: request params -> wire dict, wire dict -> response objects.
+"""The package's one cattrs converter, for the caller's own classes.
 
-Every hook is registered in :func:`make_converter` and generated once per class; the global
-cattrs converter is never touched.
+Response objects read themselves (:meth:`BaseObject.reader`) and a request's params give
+their body (:func:`sogni_compat._params.request_body`), so the common paths need no cattrs.
+The converter serves what they cannot: a tool handler's typed arguments, ``parse()``'s attrs
+classes and dataclasses, and such values inside a request body (:func:`json_default`). Its
+hooks for the package's own classes are those same generated functions, registered in
+:func:`make_converter`; the global cattrs converter is never touched.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import Any
 
 import attrs
 import cattrs
 
 from ._params import ChatCompletionParams
+from ._params import body_function as _params_hook
 from .types import BaseObject
 
 __all__ = ["converter", "json_default", "make_converter"]
-
-
-def _params_hook(cls: type[ChatCompletionParams]) -> Callable[[Any], dict[str, Any]]:
-    """The JSON body of a :class:`ChatCompletionParams`: each field that is not its default.
-
-    Values are already wire values, so nothing is converted or copied. ``sogni_tools`` is
-    always sent (its default, ``False``, is what OpenAI code expects). Generated once, on
-    first use, in field order; a ``None`` default is tested with ``is not None``.
-    """
-    env: dict[str, Any] = {}
-    lines = ["def unstructure(params):", "    out = {}"]
-    for number, field in enumerate(attrs.fields(cls)):
-        name = field.name
-        if not field.init:
-            continue
-        default = field.default
-        if name == "sogni_tools" or default is attrs.NOTHING:
-            lines.append(f"    out[{name!r}] = params.{name}")
-            continue
-        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-            env[f"default{number}"] = default.factory
-            test = f"value != default{number}({'params' if default.takes_self else ''})"
-        elif default is None:
-            test = "value is not None"
-        else:
-            env[f"default{number}"] = default
-            test = f"value != default{number}"
-        lines += [f"    value = params.{name}", f"    if {test}:", f"        out[{name!r}] = value"]
-    lines.append("    return out")
-    exec(compile("\n".join(lines), f"<unstructure {cls.__qualname__}>", "exec"), env)
-    made: Callable[[Any], dict[str, Any]] = env["unstructure"]
-    return made
 
 
 def make_converter() -> cattrs.Converter:

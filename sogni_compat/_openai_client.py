@@ -32,9 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from ._convert import converter
 from ._errors import TRANSPORT_ERRORS, APIError, APITimeoutError, translate_error
-from ._params import ALIASES, KNOWN_KEYWORDS, REFUSED_KEYWORDS, chat_request
+from ._params import ALIASES, KNOWN_KEYWORDS, REFUSED_KEYWORDS, chat_request, request_body
 from ._secrets import mask, masking, scrub
 from ._sse import EventTooLargeError, ServerSentEvent, SSEDecoder
 from ._transport import DEADLINE, BodyTooLargeError, byte_chunks, read_body
@@ -128,7 +127,7 @@ class _Rules:
             params, _, _ = chat_request(known, app_source=self.client.app_source)
         except (TypeError, ValueError) as exc:
             return self._refusal(400, str(exc), "invalid_request_error")
-        wire = converter.unstructure(params)
+        wire = request_body(params)
         model = wire.get("model")
         if model is not None and model in self.client.model_aliases:
             wire["model"] = self.client.model_aliases[model]

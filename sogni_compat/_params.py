@@ -24,7 +24,9 @@ from .types import BaseObject
 __all__ = [
     "ChatCompletionParams",
     "ToolLoopOptions",
+    "body_function",
     "chat_request",
+    "request_body",
     "sogni_tools_enabled",
 ]
 
@@ -637,3 +639,49 @@ def chat_request(
     loop = _tool_loop(given, spelled)
 
     return ChatCompletionParams(**given), options, loop
+
+
+# -- the JSON body ---------------------------------------------------------------------------
+
+
+def body_function(cls: type[ChatCompletionParams]) -> Callable[[Any], dict[str, Any]]:
+    """The JSON body of a :class:`ChatCompletionParams`: each field that is not its default.
+
+    Values are already wire values, so nothing is converted or copied. ``sogni_tools`` is
+    always sent (its default, ``False``, is what OpenAI code expects). Generated once, on
+    first use, in field order; a ``None`` default is tested with ``is not None``.
+    """
+    env: dict[str, Any] = {}
+    lines = ["def unstructure(params):", "    out = {}"]
+    for number, field in enumerate(attrs.fields(cls)):
+        name = field.name
+        if not field.init:
+            continue
+        default = field.default
+        if name == "sogni_tools" or default is attrs.NOTHING:
+            lines.append(f"    out[{name!r}] = params.{name}")
+            continue
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            env[f"default{number}"] = default.factory
+            test = f"value != default{number}({'params' if default.takes_self else ''})"
+        elif default is None:
+            test = "value is not None"
+        else:
+            env[f"default{number}"] = default
+            test = f"value != default{number}"
+        lines += [f"    value = params.{name}", f"    if {test}:", f"        out[{name!r}] = value"]
+    lines.append("    return out")
+    exec(compile("\n".join(lines), f"<unstructure {cls.__qualname__}>", "exec"), env)
+    made: Callable[[Any], dict[str, Any]] = env["unstructure"]
+    return made
+
+
+_BODY: Callable[[Any], dict[str, Any]] | None = None
+
+
+def request_body(params: ChatCompletionParams) -> dict[str, Any]:
+    """The JSON body of ``params`` (a new dict; the function is generated on first use)."""
+    global _BODY  # noqa: PLW0603 - a cache filled on first use
+    if _BODY is None:
+        _BODY = body_function(ChatCompletionParams)
+    return _BODY(params)

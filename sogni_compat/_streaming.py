@@ -29,7 +29,6 @@ import requests
 
 from ._chunks import common_chunk
 from ._config import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES
-from ._convert import converter
 from ._errors import (
     TRANSPORT_ERRORS,
     APIConnectionError,
@@ -96,7 +95,7 @@ _CHUNK_HOOK: Any = None
 
 def _chunk_hook() -> Any:
     global _CHUNK_HOOK  # noqa: PLW0603 - a cache filled on first use
-    _CHUNK_HOOK = converter.get_structure_hook(ChatCompletionChunk)
+    _CHUNK_HOOK = ChatCompletionChunk.reader()
     return _CHUNK_HOOK
 
 
@@ -313,7 +312,7 @@ class ChatCompletionAccumulator:
         wire["choices"] = choices
         if self._usage is not None:
             wire["usage"] = self._usage
-        return converter.structure(wire, ChatCompletion)
+        return ChatCompletion.reader()(wire, None)
 
 
 class Stream:

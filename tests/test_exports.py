@@ -102,3 +102,27 @@ def test_a_successful_call_does_not_import_tenacity() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "True"]
+
+
+def test_plain_import_leaves_the_request_checks_and_cattrs_for_later() -> None:
+    """Import sogni_compat builds no request classes and loads no cattrs (the first call does)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sogni_compat\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('sogni_compat.', 'cattrs'))))\n"
+        "from sogni_compat.testing import LocalSogniServer\n"
+        "with LocalSogniServer() as server, server.client() as client:\n"
+        "    client.chat.completions.create(messages=[{'role': 'user', 'content': 'hi'}])\n"
+        "    print('sogni_compat._params' in sys.modules, 'cattrs' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    loaded, after_call = done.stdout.splitlines()
+    for module in ("sogni_compat._params", "sogni_compat._convert", "cattrs"):
+        assert f"'{module}'" not in loaded
+    # The first request needs the checks; a plain answer still needs no cattrs.
+    assert after_call == "True False"

@@ -14,10 +14,8 @@ import requests
 
 from .._awaited import refuse_await
 from .._config import MODEL_LOOKUP_TIMEOUT, is_absent
-from .._convert import converter
 from .._errors import APIResponseValidationError, NotFoundError, OpenAIError
 from .._options import RequestOptions, Timeout
-from .._params import ToolLoopOptions, chat_request
 from .._response import APIResponse, StreamedAPIResponse
 from .._wire import check_completion, decode_json
 from ..types import ChatCompletion
@@ -28,6 +26,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._chat_stream import ChatCompletionStreamManager
+    from .._params import ToolLoopOptions, chat_request, request_body
     from .._requester import Requester
     from .._streaming import Stream
     from .._structured import ParseSpec
@@ -36,6 +35,21 @@ if TYPE_CHECKING:
     from .runs import Runs
 
 __all__ = ["Beta", "Chat", "Completions"]
+
+if not TYPE_CHECKING:
+
+    def chat_request(*args: Any, **kwargs: Any) -> Any:
+        """Bind the keyword checks of :mod:`sogni_compat._params` here, then run them.
+
+        Building their attrs classes costs more than the rest of ``import sogni_compat``'s own
+        modules, so they load on the first request; this stand-in replaces itself (and sets
+        ``request_body``) on that call, so later calls go straight to them.
+        """
+        global chat_request, request_body  # noqa: PLW0603 - bound once, on first use
+        from .._params import chat_request, request_body  # noqa: PLC0415 - on first use
+
+        return chat_request(*args, **kwargs)
+
 
 _T = TypeVar("_T")
 #: Model names a 404 lists.
@@ -69,7 +83,7 @@ def _completion(response: requests.Response, *, release: bool = False) -> ChatCo
             response=response,
             body=data,
         )
-    completion: ChatCompletion = converter.structure(data, ChatCompletion)
+    completion = ChatCompletion.reader()(data, None)
     completion._request_id = response.headers.get("x-request-id")
     return completion
 
@@ -323,8 +337,7 @@ class Completions(Resource):
             parse=_quote_of,
             deadline=deadline,
         )
-        estimate: CostEstimate = converter.structure(found, CostEstimate)
-        return estimate
+        return CostEstimate.reader()(found, None)
 
     @property
     def with_raw_response(self) -> _RawCompletions:
@@ -389,7 +402,7 @@ class Completions(Resource):
             )
             if inlined is not None:
                 params = attrs.evolve(params, messages=inlined)
-        body = converter.unstructure(params)
+        body = request_body(params)
         model = body.get("model")
         if model is not None and model in client.model_aliases:
             body["model"] = client.model_aliases[model]

@@ -9,7 +9,6 @@ from urllib.parse import quote
 import requests
 
 from .._awaited import refuse_await
-from .._convert import converter
 from .._errors import APIResponseValidationError
 from .._options import RequestOptions, request_options
 from .._response import APIResponse
@@ -130,7 +129,7 @@ def models_page(response: requests.Response) -> ModelsPage:
         raise APIResponseValidationError(
             "The server's answer to GET models is not a model list", response=response, body=data
         )
-    page: ModelsPage = converter.structure(data, ModelsPage)
+    page = ModelsPage.reader()(data, None)
     page._request_id = response.headers.get("x-request-id")
     return page
 
@@ -141,6 +140,6 @@ def _model(response: requests.Response) -> Model:
         raise APIResponseValidationError(
             "The server's answer to GET models/{id} is not a model", response=response, body=data
         )
-    found: Model = converter.structure(data, Model)
+    found = Model.reader()(data, None)
     found._request_id = response.headers.get("x-request-id")
     return found

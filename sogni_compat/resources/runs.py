@@ -14,11 +14,10 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .._convert import converter
 from .._errors import APIError, CostApprovalRequiredError, WaitTimeoutError
 from .._media import MediaError, _source
 from .._options import RequestOptions
-from .._params import ALIASES, KNOWN_KEYWORDS, chat_request
+from .._params import ALIASES, KNOWN_KEYWORDS, chat_request, request_body
 from .._tools.follow import FollowedEvent, cancel_quietly
 from .._tools.report import WorkflowState, emit_progress, eta_of, percent_of
 from .._tools.upload import upload_media
@@ -117,12 +116,11 @@ _CONTEXT_KEYS = ("images", "videos", "audio", "uploadedImages", "uploadedVideos"
 
 
 def _as_run(data: Mapping[str, Any]) -> ChatRun:
-    run: ChatRun = converter.structure(dict(data), ChatRun)
-    return run
+    return ChatRun.reader()(dict(data), None)
 
 
 def _run_event(event: FollowedEvent) -> RunEvent:
-    made: RunEvent = converter.structure(event.data, RunEvent)
+    made = RunEvent.reader()(event.data, None)
     if not isinstance(made.type, str):
         made.type = event.event
     if not isinstance(made.payload, dict):
@@ -185,7 +183,7 @@ def run_body(
         chat_given[key] = value
     explicit_tools = any(ALIASES.get(k, k) == "sogni_tools" for k in chat_given)
     params, options, _ = chat_request(chat_given, app_source=client.app_source, function=function)
-    wire = converter.unstructure(params)
+    wire = request_body(params)
     model = wire.get("model")
     if isinstance(model, str):
         wire["model"] = client.model_aliases.get(model, model)
@@ -344,7 +342,8 @@ class Runs(Resource):
         )
         found = data.get("events")
         items = found if isinstance(found, list) else []
-        return [converter.structure(item, RunEvent) for item in items if isinstance(item, dict)]
+        read = RunEvent.reader()
+        return [read(item, None) for item in items if isinstance(item, dict)]
 
     def stream(
         self, run_id: str, *, after: int | str | None = None, timeout: float | None = None
@@ -643,9 +642,9 @@ def completion_of_run(run: ChatRun) -> Any:
             }
         ],
     }
-    completion: ChatCompletion = converter.structure(data, ChatCompletion)
+    completion = ChatCompletion.reader()(data, None)
     calls = [
-        converter.structure(call, ChatCompletionMessageToolCall)
+        ChatCompletionMessageToolCall.reader()(call, None)
         for call in run.tool_calls
         if isinstance(call.get("id"), str) and isinstance(call.get("function"), dict)
     ]

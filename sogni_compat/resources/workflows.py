@@ -14,7 +14,6 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from .._convert import converter
 from .._options import RequestOptions
 from .._tools.follow import cancel_quietly
 from .._tools.hosted import find_data_uri
@@ -75,8 +74,7 @@ _STEP_KEYS = {
 
 
 def _as_workflow(data: Mapping[str, Any]) -> Workflow:
-    workflow: Workflow = converter.structure(dict(data), Workflow)
-    return workflow
+    return Workflow.reader()(dict(data), None)
 
 
 def _event(item: Any) -> WorkflowEvent | None:
