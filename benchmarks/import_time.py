@@ -63,7 +63,7 @@ def main() -> None:
         print(f"import {module}: {medians[module]:.1f} ms (median of {args.rounds})")
     print(f"ratio sogni_compat / openai: {medians['sogni_compat'] / medians['openai']:.2f}")
     if args.top:
-        print(f"\nmodules spending the most time themselves on import sogni_compat:")
+        print("\nmodules spending the most time themselves on import sogni_compat:")
         ranked = sorted(own.items(), key=lambda item: -statistics.median(item[1]))
         for name, values in ranked[: args.top]:
             print(f"  {statistics.median(values) / 1000:6.2f} ms  {name}")
