@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 import time
@@ -602,12 +601,16 @@ class Chat(Resource):
         super().__init__(client)
         self.completions = Completions(client)
 
-    @functools.cached_property
+    @property
     def runs(self) -> Runs:
-        """``client.chat.runs``: Sogni's durable chat runs (made on first use)."""
-        from .runs import Runs  # noqa: PLC0415 - on first use
+        """``client.chat.runs``: Sogni's durable chat runs (made on first use, once)."""
+        made: Runs | None = self.__dict__.get("_runs")
+        if made is None:
+            from .runs import Runs  # noqa: PLC0415 - on first use
 
-        return Runs(self._client)
+            # setdefault: threads that arrive together all get the first one stored.
+            made = self.__dict__.setdefault("_runs", Runs(self._client))
+        return made
 
 
 #: The openai SDK's beta resources, none of which Sogni serves.

@@ -1,0 +1,87 @@
+"""State the new namespaces keep: made once across threads, bounded in bytes, never cut short.
+
+The lazily made namespaces (``responses``, ``images``, ``media``, ``workflows``,
+``chat.runs``) are made once even when many threads touch them first together; the Responses
+store is bounded by a byte budget as well as a count; the module-level client is never closed
+under a call that is still using it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from sogni_compat import OpenAI
+from sogni_compat.testing import LocalSogniServer
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LocalSogniServer]:
+    """One emulator for the module."""
+    with LocalSogniServer() as running:
+        yield running
+
+
+# -- namespaces made once --------------------------------------------------------------------
+
+
+def together(count: int, action: Callable[[int], object]) -> list[object]:
+    """``action(0..count-1)`` in ``count`` threads released at once; their results, in order."""
+    start = threading.Barrier(count)
+    results: list[object] = [None] * count
+
+    def run(number: int) -> None:
+        start.wait()
+        try:
+            results[number] = action(number)
+        except BaseException as exc:  # reported by the caller's assertions
+            results[number] = exc
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def first_responses_in_threads(server: LocalSogniServer) -> None:
+    """One client's first responses.create() in 16 threads at once; each must be stored."""
+    with server.client() as client:
+        made = together(16, lambda n: client.responses.create(input=f"thread {n}").id)
+        assert all(isinstance(found, str) for found in made), made
+        for response_id in made:
+            assert client.responses.retrieve(str(response_id)).id == response_id
+        follow_up = client.responses.create(input="and then?", previous_response_id=str(made[0]))
+        assert follow_up.previous_response_id == made[0]
+
+
+def test_first_responses_from_many_threads_share_one_store(server: LocalSogniServer) -> None:
+    """16 threads making their first responses.create() at once all store into one store."""
+    for _ in range(3):
+        first_responses_in_threads(server)
+
+
+def namespaces_seen(path: str) -> list[object]:
+    """What 16 threads find at ``path`` (``chat.runs``...) of a new client, all at once."""
+
+    def find(client: OpenAI) -> object:
+        target: Any = client
+        for name in path.split("."):
+            target = getattr(target, name)
+        return target
+
+    with OpenAI(api_key="sk-test-1234567890abcdef", base_url="http://127.0.0.1:9/v1") as client:
+        return together(16, lambda _: find(client))
+
+
+@pytest.mark.parametrize("path", ["responses", "images", "media", "workflows", "chat.runs"])
+def test_every_lazy_namespace_is_made_once(path: str) -> None:
+    """Threads touching a lazily made namespace together all get the same object."""
+    for _ in range(5):
+        seen = namespaces_seen(path)
+        assert all(found is seen[0] for found in seen)
+
