@@ -17,6 +17,8 @@ import pytest
 from sogni_compat import OpenAI
 from sogni_compat.testing import LocalSogniServer
 
+from ._hostile import Exchange, HostileServer, event_stream_head, json_response
+
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[LocalSogniServer]:
@@ -85,3 +87,64 @@ def test_every_lazy_namespace_is_made_once(path: str) -> None:
         seen = namespaces_seen(path)
         assert all(found is seen[0] for found in seen)
 
+
+# -- the module-level client -----------------------------------------------------------------
+
+
+def test_changing_a_module_setting_never_closes_a_running_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A setting changed while a module-level call runs leaves that call to finish normally."""
+    import sogni_compat
+
+    released = threading.Event()
+    streaming = threading.Event()
+
+    def script(exchange: Exchange) -> None:
+        path = exchange.path
+        if path.endswith("/models"):
+            exchange.send(json_response(200, {"object": "list", "data": []}))
+        elif path.endswith("/creative-agent/workflows"):
+            started = {"workflowId": "wf1", "status": "running"}
+            exchange.send(json_response(201, {"status": "success", "data": {"workflow": started}}))
+        elif path.endswith("/events/stream"):
+            streaming.set()
+            released.wait(10)
+            event = b'data: {"status": "completed"}\n\n'
+            exchange.send(event_stream_head() + event)
+            exchange.close()
+        elif path.endswith("/cancel"):
+            exchange.send(json_response(200, {"status": "success", "data": {"workflow": {}}}))
+        else:
+            workflow = {
+                "workflowId": "wf1",
+                "status": "completed",
+                "artifacts": [{"url": "https://cdn.test/fox.png", "kind": "image"}],
+            }
+            exchange.send(json_response(200, {"status": "success", "data": {"workflow": workflow}}))
+
+    with HostileServer(script) as server:
+        monkeypatch.setattr(sogni_compat, "api_key", "sk-module-test-0123456789")
+        monkeypatch.setattr(sogni_compat, "base_url", server.base_url)
+        monkeypatch.setattr(sogni_compat, "app_source", None)
+        outcome: list[Any] = []
+
+        def generate() -> None:
+            try:
+                outcome.append(sogni_compat.images.generate(prompt="a fox", timeout=20))
+            except BaseException as exc:
+                outcome.append(exc)
+
+        worker = threading.Thread(target=generate)
+        worker.start()
+        assert streaming.wait(10)
+        sogni_compat.app_source = "another-label"  # a new module-level client from now on
+        assert sogni_compat.models.list().data == []
+        released.set()
+        worker.join(20)
+        (made,) = outcome
+        assert not isinstance(made, BaseException), made
+        assert made.data[0].url == "https://cdn.test/fox.png"
+        assert not any(r.path.endswith("/cancel") for r in server.requests)
+        (listing,) = [r for r in server.requests if r.path.endswith("/models")]
+        assert listing.headers.get("x-app-source") == "another-label"
