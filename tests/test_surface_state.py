@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from sogni_compat import OpenAI
+from sogni_compat import NotFoundError, OpenAI
 from sogni_compat.testing import LocalSogniServer
 
 from ._hostile import Exchange, HostileServer, event_stream_head, json_response
@@ -86,6 +86,42 @@ def test_every_lazy_namespace_is_made_once(path: str) -> None:
     for _ in range(5):
         seen = namespaces_seen(path)
         assert all(found is seen[0] for found in seen)
+
+
+# -- the Responses store ---------------------------------------------------------------------
+
+#: The store's byte budget, as the docs give it.
+STORE_BYTES = 64 * 1024 * 1024
+
+
+def test_the_responses_store_is_bounded_by_bytes(server: LocalSogniServer) -> None:
+    """Big inputs push the oldest responses out of the store, within its byte budget."""
+    big = "x" * (2 * 1024 * 1024)  # the emulator echoes it: 4 MiB a response, at least
+    with server.client() as client:
+        made = [client.responses.create(input=big).id for _ in range(24)]
+        kept = []
+        for response_id in made:
+            try:
+                kept.append(client.responses.retrieve(response_id).id)
+            except NotFoundError:
+                continue
+    assert kept == made[len(made) - len(kept) :]  # the most recent, in order
+    assert 0 < len(kept) <= STORE_BYTES // (4 * 1024 * 1024)
+    with server.client() as client:  # one that holds little
+        first = client.responses.create(input="short", store=True)
+        client.responses.create(input=big, store=False)
+        assert client.responses.retrieve(first.id).id == first.id
+
+
+def test_a_response_larger_than_the_store_is_not_kept(server: LocalSogniServer) -> None:
+    """A response bigger than the whole budget is answered but not kept; the others stay."""
+    with server.client(max_response_bytes=STORE_BYTES) as client:
+        small = client.responses.create(input="short")
+        huge = client.responses.create(input="y" * (STORE_BYTES * 5 // 8))
+        assert huge.output_text.startswith("yyy")
+        with pytest.raises(NotFoundError, match="MiB"):
+            client.responses.retrieve(huge.id)
+        assert client.responses.retrieve(small.id).id == small.id
 
 
 # -- the module-level client -----------------------------------------------------------------

@@ -7,13 +7,15 @@ through ``chat.completions`` (so every check, Sogni keyword, bound and the auto-
 apply), and turns the answer back into a :class:`Response`.
 
 ``store=True`` (the default, as in openai's API) keeps the conversation of each response this
-client made in memory, at most :data:`STORE_LIMIT` responses (least recently used dropped
-first), so ``previous_response_id`` continues it and ``retrieve``/``delete`` find it.
+client made in memory, at most :data:`STORE_LIMIT` responses and :data:`STORE_BYTES` bytes
+(least recently used dropped first), so ``previous_response_id`` continues it and
+``retrieve``/``delete`` find it.
 """
 
 from __future__ import annotations
 
 import collections
+import sys
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -30,29 +32,76 @@ if TYPE_CHECKING:
     from .._requester import Requester
     from ..types import ChatCompletion
 
-__all__ = ["STORE_LIMIT", "Responses"]
+__all__ = ["STORE_BYTES", "STORE_LIMIT", "Responses"]
 
 #: Responses kept for ``previous_response_id``/``retrieve`` per client (least recently used
 #: dropped first).
 STORE_LIMIT = 256
+#: Bytes the kept responses may take in all, each counted with its whole conversation (the
+#: input, every answer, the tool rounds); least recently used dropped first. A response
+#: larger than this on its own is not kept.
+STORE_BYTES = 64 * 1024 * 1024
+#: How deep :func:`footprint` looks into a value (deeper parts count as one object).
+_FOOTPRINT_DEPTH = 64
+
+
+def footprint(value: object) -> int:
+    """The bytes ``value`` holds: its strings and bytes, containers and objects, each once.
+
+    Walks dicts, lists, tuples and objects' ``__dict__`` (the response types), counting each
+    object once by ``sys.getsizeof``; other objects count as their own size.
+    """
+    seen: set[int] = set()
+    total = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        total += sys.getsizeof(item)
+        if depth >= _FOOTPRINT_DEPTH or isinstance(item, str | bytes | bytearray | int | float):
+            continue
+        if isinstance(item, dict):
+            stack.extend((part, depth + 1) for pair in item.items() for part in pair)
+        elif isinstance(item, list | tuple):
+            stack.extend((part, depth + 1) for part in item)
+        else:
+            fields = getattr(item, "__dict__", None)
+            if isinstance(fields, dict):
+                stack.append((fields, depth + 1))
+    return total
 
 
 class _Store:
-    """Conversations of recent responses: id -> (messages after it, the response)."""
+    """Conversations of recent responses: id -> (messages after it, the response).
 
-    def __init__(self, limit: int = STORE_LIMIT) -> None:
+    Bounded by count (``limit``) and by bytes (``max_bytes``, each entry counted by
+    :func:`footprint` when it is put); the least recently used go first.
+    """
+
+    def __init__(self, limit: int = STORE_LIMIT, max_bytes: int = STORE_BYTES) -> None:
         self._limit = limit
-        self._items: collections.OrderedDict[str, tuple[list[Any], Response]] = (
+        self._max_bytes = max_bytes
+        self._items: collections.OrderedDict[str, tuple[list[Any], Response, int]] = (
             collections.OrderedDict()
         )
         self._lock = threading.Lock()
+        #: The bytes the kept entries hold, as counted when each was put.
+        self.bytes = 0
 
     def put(self, response: Response, messages: list[Any]) -> None:
+        size = footprint((messages, response))
         with self._lock:
-            self._items[response.id] = (messages, response)
-            self._items.move_to_end(response.id)
-            while len(self._items) > self._limit:
-                self._items.popitem(last=False)
+            old = self._items.pop(response.id, None)
+            if old is not None:
+                self.bytes -= old[2]
+            if size > self._max_bytes:
+                return  # larger than the whole store: kept by nobody (see _not_found)
+            self._items[response.id] = (messages, response, size)
+            self.bytes += size
+            while len(self._items) > self._limit or self.bytes > self._max_bytes:
+                self.bytes -= self._items.popitem(last=False)[1][2]
 
     def get(self, response_id: str) -> tuple[list[Any], Response]:
         with self._lock:
@@ -60,16 +109,19 @@ class _Store:
             if found is not None:
                 self._items.move_to_end(response_id)
         if found is None:
-            raise _not_found(response_id, self._limit)
-        return found
+            raise _not_found(response_id, self._limit, self._max_bytes)
+        return found[0], found[1]
 
     def delete(self, response_id: str) -> None:
         with self._lock:
-            if self._items.pop(response_id, None) is None:
-                raise _not_found(response_id, self._limit)
+            found = self._items.pop(response_id, None)
+            if found is not None:
+                self.bytes -= found[2]
+        if found is None:
+            raise _not_found(response_id, self._limit, self._max_bytes)
 
 
-def _not_found(response_id: str, limit: int) -> NotFoundError:
+def _not_found(response_id: str, limit: int, max_bytes: int) -> NotFoundError:
     import requests  # noqa: PLC0415 - only for the error's response object
 
     response = requests.Response()
@@ -77,7 +129,8 @@ def _not_found(response_id: str, limit: int) -> NotFoundError:
     return NotFoundError(
         f"No response {response_id!r} in this client's store: Sogni keeps no responses, so "
         "previous_response_id, retrieve() and delete() work on the ones this client made with "
-        f"store=True (the {limit} most recently used)",
+        f"store=True (the {limit} most recently used, within {max_bytes // (1024 * 1024)} MiB "
+        "with their conversations)",
         response=response,
         body=None,
     )
