@@ -147,6 +147,10 @@ def _streamer(
 class Completions(Resource):
     """``client.chat.completions``: ``create``, ``parse``, and their raw-response variants."""
 
+    # The chat path guards its errors in the request path and its streams; the server-side
+    # run it may start is guarded where it starts (runs.completion_from_run_call).
+    _unguarded = frozenset({"create", "parse", "stream"})
+
     @overload
     def create(
         self, *, stream: Literal[True], **kwargs: Unpack[CompletionCreateParamsBase]

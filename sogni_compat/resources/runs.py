@@ -25,7 +25,7 @@ from .._wire import run_of, success_data
 from ..types import ChatCompletion, ChatCompletionMessageToolCall
 from ..types.durable import SETTLED_STATUSES, ChatRun, RunEvent
 from ..types.tools import MediaItem, MediaView, ToolResult, ToolRound
-from ._base import Resource
+from ._base import Resource, guarded
 from ._durable import (
     MAX_LISTING_BYTES,
     check_after,
@@ -559,6 +559,7 @@ class _RunProgress:
 _CLIENT_LOOP = ("on_tool_call", "tool_handlers", "max_tool_rounds", "max_tool_calls_per_round")
 
 
+@guarded
 def completion_from_run_call(client: Requester, kwargs: Mapping[str, Any], to_openai: bool) -> Any:
     """``create(auto_execute_tools="server", ...)``: a durable run, answered as a completion.
 
