@@ -42,6 +42,9 @@ WORKFLOW_RECONNECT_MAX_DELAY: Final = 30.0
 CANCEL_TIMEOUT: Final = 10.0
 #: Seconds the 404 "did you mean" lookup of ``GET models`` may take (one attempt).
 MODEL_LOOKUP_TIMEOUT: Final = 10.0
+#: The longest timeout any call takes, in seconds (30 days): sockets cannot wait much longer
+#: (about 9.2e9 s overflows them), and no wait of a blocking client should.
+MAX_TIMEOUT: Final = 30 * 24 * 3600.0
 
 #: First backoff delay, doubled on every retry up to :data:`MAX_RETRY_DELAY`.
 INITIAL_RETRY_DELAY: Final = 0.5

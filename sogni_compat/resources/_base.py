@@ -76,7 +76,9 @@ class Resource:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for name, value in list(vars(cls).items()):
-            if name.startswith("_") or name in cls._unguarded or not isinstance(value, types.FunctionType):
+            if name.startswith("_") or name in cls._unguarded:
+                continue
+            if not isinstance(value, types.FunctionType):
                 continue
             if not getattr(value, "__guarded__", False):
                 setattr(cls, name, guarded(value))

@@ -10,7 +10,6 @@ https URLs durable jobs require.
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -18,11 +17,11 @@ from urllib.parse import quote
 
 from .._errors import APIConnectionError, APIError, WaitTimeoutError
 from .._media import MediaError, _from_data_uri
-from .._options import Timeout, check_app_source
+from .._options import Timeout, check_app_source, check_header_value, check_seconds
 from .._params import BILLING_MODES, TOKEN_TYPES
 from .._tools.follow import Follower, WorkflowFailedError, WorkflowTimeoutError
 from ..types import ChatCompletionMessageToolCall, Function
-from .media import Media, kind_and_bytes
+from .media import Media, kind_and_bytes, refuse_path_string
 
 if TYPE_CHECKING:
     from .._requester import Requester
@@ -42,6 +41,13 @@ def check_id(value: object, what: str) -> str:
         raise TypeError(f"{what} must be a string; got {type(value).__name__}")
     if not value.strip():
         raise ValueError(f"{what} must not be empty")
+    return value
+
+
+def check_reason(value: object) -> str | None:
+    """A ``reason`` sent with a cancel or a cost decision: ``None`` or a string."""
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"reason must be a string; got {type(value).__name__}")
     return value
 
 
@@ -66,13 +72,7 @@ def wait_budget(client: Requester, timeout: float | None) -> float:
     """The seconds a wait may take: ``timeout``, else the client's ``tool_timeout``."""
     if timeout is None:
         return client.tool_timeout
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, int | float)
-        or not 0 < timeout < float("inf")
-    ):
-        raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}")
-    return float(timeout)
+    return check_seconds(timeout)
 
 
 def follow(
@@ -156,8 +156,9 @@ def upload_sources(
 ) -> list[dict[str, str]]:
     """``media_references`` for ``sources``: http(s) URLs kept, files and bytes uploaded.
 
-    Each source is an http(s) URL, a path, bytes, or a binary file; its kind is read from
-    its content. Everything is checked before the first upload starts.
+    Each source is an http(s) URL, a data URI, bytes, a binary file or a ``pathlib.Path``
+    (a path as a plain string only with the client's ``allow_local_files=True``); its kind
+    is read from its content. Everything is checked before the first upload starts.
     """
     if isinstance(sources, str | bytes) or not isinstance(sources, Sequence):
         raise TypeError("media must be a list of URLs, paths, bytes or files")
@@ -177,8 +178,8 @@ def upload_sources(
             raise ValueError(
                 f"media[{index}]: {source[:40]!r} is neither an http(s) URL nor a file path"
             )
-        elif isinstance(source, str):
-            source = os.path.expanduser(source)
+        else:
+            refuse_path_string(source, f"media[{index}]", client.allow_local_files)
         try:
             kind, data, found = kind_and_bytes(source)
         except TypeError as exc:
@@ -323,6 +324,4 @@ def idempotency_headers(given: Mapping[str, Any]) -> dict[str, str] | None:
     key = given.get("idempotency_key")
     if key is None:
         return None
-    if not isinstance(key, str) or not key.strip() or len(key) > 255:
-        raise ValueError("idempotency_key must be a non-empty string of at most 255 characters")
-    return {"Idempotency-Key": key}
+    return {"Idempotency-Key": check_header_value(key, "idempotency_key")}

@@ -14,7 +14,7 @@ import requests
 from .._awaited import refuse_await
 from .._config import MODEL_LOOKUP_TIMEOUT, is_absent
 from .._errors import APIResponseValidationError, NotFoundError, OpenAIError
-from .._options import RequestOptions, Timeout
+from .._options import RequestOptions, Timeout, check_seconds
 from .._response import APIResponse, StreamedAPIResponse
 from .._wire import check_completion, decode_json
 from ..types import ChatCompletion
@@ -303,10 +303,8 @@ class Completions(Resource):
         wire_type = "spark" if params.token_type == "spark" else "sogni"
         output_tokens = params.max_tokens or 4096
         messages = list(params.messages)
-        if timeout is not None and (
-            isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0
-        ):
-            raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}")
+        if timeout is not None:
+            timeout = check_seconds(timeout)
         stripped = []
         for index, message in enumerate(messages):
             if not isinstance(message, Mapping):

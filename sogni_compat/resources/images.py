@@ -18,10 +18,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._base_client import encode_json
 from .._errors import APIError, WaitTimeoutError
-from .._media import MediaContext
+from .._media import MediaContext, sniff_content_type
 from .._options import RequestOptions
-from .._params import ToolLoopOptions
 from .._tools.follow import WorkflowTimeoutError
 from .._tools.hosted import HostedRunner
 from .._tools.report import ToolFailedError
@@ -34,9 +34,11 @@ from ._durable import (
     SETTING_ALIASES,
     SETTING_KEYWORDS,
     keywords,
+    progress_callback,
     settings,
     wait_budget,
 )
+from .media import refuse_path_string
 
 __all__ = ["Images"]
 
@@ -48,8 +50,14 @@ _SIZE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
 _FORMATS = ("url", "b64_json")
 
 
+#: What an image to edit (or its mask) may be, by content.
+_IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
+
+
 def _check(prompt: object, n: object, size: object, response_format: object) -> tuple[int, ...]:
-    if not isinstance(prompt, str) or not prompt.strip():
+    if not isinstance(prompt, str):
+        raise TypeError(f"prompt must be a string; got {type(prompt).__name__}")
+    if not prompt.strip():
         raise ValueError("prompt must be a non-empty string")
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 16:
         raise ValueError(f"n must be a whole number from 1 to 16 (Sogni's limit); got {n!r}")
@@ -64,6 +72,28 @@ def _check(prompt: object, n: object, size: object, response_format: object) -> 
     if not (256 <= width <= 3840 and 256 <= height <= 3840):
         raise ValueError(f"size sides must be from 256 to 3840 pixels; got {size!r}")
     return width, height
+
+
+def _check_text(**given: object) -> None:
+    """Each of ``given`` (``model``, ``quality``, ``style``, ``user``): a string or ``None``."""
+    for name, value in given.items():
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be a string; got {type(value).__name__}")
+        if name == "model" and value is not None and not value.strip():
+            raise ValueError("model must be a non-empty string (or None: Sogni's default)")
+
+
+def _image_of(image: Any, what: str, allow_local_files: bool) -> bytes:
+    """The bytes of an image to edit (or mask), checked to be an image Sogni takes."""
+    refuse_path_string(image, what, allow_local_files)
+    data = _image_bytes(image, what)
+    found = sniff_content_type(data)
+    if found not in _IMAGE_TYPES:
+        raise ValueError(
+            f"{what} is not a PNG, JPEG, WebP or GIF image (its first bytes are "
+            f"{data[:8]!r}); pass the image file's bytes, a pathlib.Path or an open file"
+        )
+    return data
 
 
 def _image_bytes(image: Any, what: str) -> bytes:
@@ -112,7 +142,7 @@ class Images(Resource):
         workflow; ``extra_body`` is merged into the tool's arguments (e.g. ``{"seed": 3}``).
         Any other keyword is a ``TypeError`` before anything is sent.
         """
-        del quality, style, user
+        _check_text(model=model, quality=quality, style=style, user=user)
         dimensions = _check(prompt, n, size, response_format)
         arguments: dict[str, Any] = {"prompt": prompt, "numberOfVariations": n}
         if dimensions:
@@ -139,15 +169,18 @@ class Images(Resource):
         timeout: float | None = None,
         **sogni: Any,
     ) -> ImagesResponse:
-        """Edit ``image`` (bytes, a path or a binary file) as ``prompt`` says (``edit_image``).
+        """Edit ``image`` (bytes, a ``pathlib.Path`` or a binary file) as ``prompt`` says.
 
-        The image is uploaded through Sogni's upload-URL routes and given to the step as its
-        first upload; a ``mask`` is uploaded too and sent as ``mask_image_url``. The other
-        keywords are as for :meth:`generate`.
+        Runs Sogni's ``edit_image``. The image (a PNG, JPEG, WebP or GIF, checked before
+        anything is sent; a path as a plain string only with ``allow_local_files=True``) is
+        uploaded through Sogni's upload-URL routes and given to the step as its first upload;
+        a ``mask`` is uploaded too and sent as ``mask_image_url``. The other keywords are as
+        for :meth:`generate`.
         """
-        del user
+        _check_text(model=model, user=user)
         dimensions = _check(prompt, n, size, response_format)
-        data = _image_bytes(image, "image")
+        allow = self._client.allow_local_files
+        data = _image_of(image, "image", allow)
         arguments: dict[str, Any] = {
             "prompt": prompt,
             "numberOfVariations": n,
@@ -158,7 +191,7 @@ class Images(Resource):
         chosen = self._model(model)
         if chosen is not None:
             arguments["model"] = chosen
-        masked = _image_bytes(mask, "mask") if mask is not None else None
+        masked = _image_of(mask, "mask", allow) if mask is not None else None
         return self._run(
             "edit_image", arguments, [data], response_format, on_progress, timeout, sogni, masked
         )
@@ -192,6 +225,8 @@ class Images(Resource):
         client = self._client
         sogni = settings(given, client)
         seconds = wait_budget(client, timeout)
+        report = progress_callback(on_progress)
+        encode_json({"arguments": arguments})  # refused before the image is uploaded
         # The image as an upload of the step: the media context uploads bytes as they are.
         parts = [{"type": "image_url", "image_url": data} for data in images]
         body: dict[str, Any] = {
@@ -205,7 +240,7 @@ class Images(Resource):
             body,
             RequestOptions(),
             media,
-            ToolLoopOptions(on_tool_progress=on_progress).on_tool_progress,
+            report,
             tool_timeout=seconds,
         )
         if mask is not None:

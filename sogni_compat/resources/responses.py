@@ -136,6 +136,34 @@ def _not_found(response_id: str, limit: int, max_bytes: int) -> NotFoundError:
     )
 
 
+#: Keywords the openai package's ``retrieve``/``delete`` take besides the id (nothing is sent
+#: here, so they have nothing to do).
+_LOOKUP_OPTIONS = {
+    "retrieve": frozenset(
+        {
+            "include",
+            "include_obfuscation",
+            "starting_after",
+            "stream",
+            "extra_headers",
+            "extra_query",
+            "extra_body",
+            "timeout",
+        }
+    ),
+    "delete": frozenset({"extra_headers", "extra_query", "extra_body", "timeout"}),
+}
+
+
+def _check_lookup(response_id: object, options: Mapping[str, Any], function: str) -> None:
+    """The id of a kept response, and only keywords the openai package's method takes."""
+    if not isinstance(response_id, str):
+        raise TypeError(f"response_id must be a string; got {type(response_id).__name__}")
+    for name in options:
+        if name not in _LOOKUP_OPTIONS[function]:
+            raise TypeError(f"responses.{function}() got an unexpected keyword argument {name!r}")
+
+
 class Responses(Resource):
     """``client.responses``: ``create``, ``stream``, ``parse``, ``retrieve`` and ``delete``."""
 
@@ -179,8 +207,16 @@ class Responses(Resource):
         kwargs["stream"] = True
         return self._create(kwargs, parsing="text_format" in kwargs)
 
-    def retrieve(self, response_id: str, **_: Any) -> Any:
-        """A response this client made with ``store=True`` (``NotFoundError`` otherwise)."""
+    def retrieve(self, response_id: str, **options: Any) -> Any:
+        """A response this client made with ``store=True`` (``NotFoundError`` otherwise).
+
+        The openai package's other keywords (``include``, ``extra_headers``, ``timeout``...) are
+        accepted and have nothing to do (nothing is sent); ``stream=True`` is refused (a kept
+        response cannot be replayed as events), as is any other keyword.
+        """
+        _check_lookup(response_id, options, "retrieve")
+        if options.get("stream"):
+            raise ValueError("retrieve(stream=True): a kept response cannot be streamed again")
         response = self._store.get(response_id)[1]
         if self._client.response_types == "openai":
             from .. import _openai_types  # noqa: PLC0415 - only in this mode
@@ -188,8 +224,13 @@ class Responses(Resource):
             return _openai_types.response(response)
         return response
 
-    def delete(self, response_id: str, **_: Any) -> None:
-        """Forget a stored response (``NotFoundError`` if this client has no such response)."""
+    def delete(self, response_id: str, **options: Any) -> None:
+        """Forget a stored response (``NotFoundError`` if this client has no such response).
+
+        The openai package's request options (``extra_headers``, ``timeout``...) are accepted
+        and have nothing to do; any other keyword is a ``TypeError``.
+        """
+        _check_lookup(response_id, options, "delete")
         self._store.delete(response_id)
 
     def _chat_kwargs(self, kwargs: dict[str, Any]) -> tuple[dict[str, Any], list[Any], str | None]:
@@ -197,6 +238,11 @@ class Responses(Resource):
         check_request(kwargs)
         request = dict(kwargs)
         previous = request.pop("previous_response_id", None)
+        if previous is not None and not isinstance(previous, str):
+            raise TypeError(
+                f"previous_response_id must be a response id (a string); got "
+                f"{type(previous).__name__}"
+            )
         history: list[Any] = []
         if previous is not None:
             stored, earlier = self._store.get(previous)

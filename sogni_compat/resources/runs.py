@@ -30,6 +30,7 @@ from ._durable import (
     MAX_LISTING_BYTES,
     check_after,
     check_id,
+    check_reason,
     follow,
     idempotency_headers,
     keywords,
@@ -444,7 +445,7 @@ class Runs(Resource):
     def cancel(self, run_id: str, *, reason: str | None = None) -> ChatRun:
         """Stop the run (it stops billing); returns it as Sogni reports it then."""
         path = path_of("chat/runs", check_id(run_id, "run_id"))
-        body = {} if reason is None else {"reason": str(reason)}
+        body = {} if check_reason(reason) is None else {"reason": reason}
         # One attempt: a 409 ("already finished") is an answer, not a reason to retry.
         return _as_run(
             self._client._request("POST", f"{path}/cancel", body=body, parse=run_of, retries=0)
@@ -471,7 +472,12 @@ class Runs(Resource):
         if decision not in ("confirm", "cancel"):
             raise ValueError(f"decision must be 'confirm' or 'cancel'; got {decision!r}")
         check_id(tool_call_id, "tool_call_id")
-        if decision == "confirm" and not isinstance(accepted_cost_preview, Mapping):
+        if accepted_cost_preview is not None and not isinstance(accepted_cost_preview, Mapping):
+            raise TypeError(
+                "accepted_cost_preview must be a dict (the run's waiting.cost_approval_preview); "
+                f"got {type(accepted_cost_preview).__name__}"
+            )
+        if decision == "confirm" and accepted_cost_preview is None:
             raise ValueError(
                 "confirming needs accepted_cost_preview: the run's "
                 "waiting.cost_approval_preview, sent back unchanged"
@@ -479,8 +485,8 @@ class Runs(Resource):
         body: dict[str, Any] = {"tool_call_id": tool_call_id, "decision": decision}
         if accepted_cost_preview is not None:
             body["acceptedCostPreview"] = dict(accepted_cost_preview)
-        if reason is not None:
-            body["reason"] = str(reason)
+        if check_reason(reason) is not None:
+            body["reason"] = reason
         headers = idempotency_headers({"idempotency_key": idempotency_key})
         return _as_run(
             self._client._request(

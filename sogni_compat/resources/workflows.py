@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from .._base_client import encode_json
 from .._options import RequestOptions
 from .._tools.follow import cancel_quietly
 from .._tools.hosted import find_data_uri
@@ -33,6 +34,7 @@ from ._durable import (
     SETTING_KEYWORDS,
     check_after,
     check_id,
+    check_reason,
     follow,
     idempotency_headers,
     keywords,
@@ -207,8 +209,9 @@ class Workflows(Resource):
 
         Give ``steps=[{"id", "toolName", "arguments", "depends_on"}...]`` (see
         :func:`check_steps`), or ``workflow_id=`` a saved template with its ``inputs=``.
-        ``media=[path, bytes, file or URL...]`` uploads local media first and sends it as the
-        workflow's ``media_references`` (steps bind it with ``"$input_media"``); or pass
+        ``media=[pathlib.Path, bytes, file or URL...]`` uploads local media first and sends it
+        as the workflow's ``media_references`` (steps bind it with ``"$input_media"``; a path
+        as a plain string only with ``allow_local_files=True``); or pass
         ``media_references=[{"kind", "url"}]`` yourself. Billing and labels:
         ``token_type``, ``billing_mode``, ``app_source``, ``safe_content_filter``;
         ``max_estimated_capacity_units`` makes Sogni pause a workflow estimated above it
@@ -248,11 +251,13 @@ class Workflows(Resource):
             raise TypeError("extra_body must be a dict")
         timeout = given.get("timeout")
         seconds = None if timeout is None else wait_budget(client, timeout)
+        body.update(extra or {})
+        encode_json(body)  # a value JSON cannot carry is refused before any upload starts
         if media is not None:
             references = (references or []) + upload_sources(client, media, seconds)
         if references:
             body["media_references"] = references
-        body.update(extra or {})
+            body.update(extra or {})  # extra_body has the last word, as without media
         workflow = client._request(
             "POST",
             "creative-agent/workflows",
@@ -430,7 +435,7 @@ class Workflows(Resource):
     def cancel(self, workflow_id: str, *, reason: str | None = None) -> Workflow:
         """Stop the workflow (it stops billing); returns it as Sogni reports it then."""
         path = path_of("creative-agent/workflows", check_id(workflow_id, "workflow_id"))
-        body = {} if reason is None else {"reason": str(reason)}
+        body = {} if check_reason(reason) is None else {"reason": reason}
         # One attempt: a 409 ("already finished") is an answer, not a reason to retry.
         return _as_workflow(
             self._client._request("POST", f"{path}/cancel", body=body, parse=workflow_of, retries=0)
