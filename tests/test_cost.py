@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 import responses
 
-from sogni_compat import OpenAI
+from sogni_compat import APIError, APIResponseValidationError, OpenAI
 from sogni_compat.testing import LocalSogniServer
 from sogni_compat.types import CostEstimate
+
+from ._hostile import answering
 
 QUOTE = {
     "quote": {
@@ -106,3 +108,43 @@ def test_estimate_takes_what_create_takes() -> None:
         client.chat.completions.create(**kwargs)
         with pytest.raises(TypeError, match="did you mean 'temperature'"):
             client.chat.completions.estimate_cost(messages=messages, temprature=1)
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        b'{"quote": {"costInUSD": 1e999, "costInSpark": 0.1}}',
+        b'{"quote": {"costInUSD": "12.50"}}',
+        b'{"quote": {"costInUSD": null, "costInSpark": 0.1}}',
+        b'{"quote": {"priceUSD": 12.5}}',
+        b'{"quote": {"costInUSD": true}}',
+        b'{"quote": {"costInUSD": -0.5}}',
+        b'{"quote": {"costInUSD": 0.5, "costInSpark": "lots"}}',
+        b'{"quote": {"costInUSD": 0.5, "costInSogni": 1e999}}',
+    ],
+    ids=["1e999", "text", "null", "renamed", "true", "negative", "spark-text", "sogni-inf"],
+)
+def test_a_quote_without_a_usable_amount_is_refused(hostile: Any, quote: bytes) -> None:
+    """A quote whose amount cannot be read is an APIResponseValidationError, never usd=None."""
+    client = hostile(answering(quote)).client()
+    with pytest.raises(APIResponseValidationError, match="costIn"):
+        client.chat.completions.estimate_cost(messages=[{"role": "user", "content": "Hi"}])
+
+
+def test_a_ceiling_check_refuses_what_it_cannot_price(hostile: Any) -> None:
+    """A ceiling check stops a request it cannot price (the quote raises), lets a cheap one go."""
+    messages = [{"role": "user", "content": "Hi"}]
+    refused: list[str] = []
+
+    def within_ceiling(client: OpenAI) -> bool:
+        try:
+            quote = client.chat.completions.estimate_cost(messages=messages, max_tokens=500)
+        except APIError as exc:
+            refused.append(exc.message)
+            return False
+        return quote.usd is not None and quote.usd <= 0.01
+
+    assert within_ceiling(hostile(answering(b'{"quote": {"costInUSD": 0.002}}')).client())
+    assert not within_ceiling(hostile(answering(b'{"quote": {"costInUSD": 0.5}}')).client())
+    assert not within_ceiling(hostile(answering(b'{"quote": {"costInUSD": "0.5"}}')).client())
+    assert len(refused) == 1

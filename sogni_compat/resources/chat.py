@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -68,6 +69,23 @@ def _quote_of(response: requests.Response) -> dict[str, Any]:
         raise APIResponseValidationError(
             "Sogni's estimate answer has no 'quote' object", response=response, body=data
         )
+    # A price that cannot be read fails closed: a ceiling check must never see "no price".
+    for field in ("costInUSD", "costInSogni", "costInSpark", "costInToken"):
+        value = found.get(field)
+        if value is None and field != "costInUSD":
+            continue  # the other amounts are optional
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < 0
+        ):
+            raise APIResponseValidationError(
+                f"Sogni's quote has no usable {field} (a finite number >= 0); it sent "
+                f"{value!r}, so the request cannot be priced",
+                response=response,
+                body=data,
+            )
     return found
 
 
@@ -276,11 +294,13 @@ class Completions(Resource):
         default 4096) and ``token_type`` (``"auto"`` is quoted as ``"sogni"``) decide the
         quote. Input tokens are estimated as Sogni's SDKs do (a quarter of the length of the
         messages' JSON, images counted as a placeholder). Nothing is generated or billed.
-        ``timeout`` bounds the quote request in seconds. To refuse a request above a
-        ceiling::
+        ``timeout`` bounds the quote request in seconds. A quote without a usable price (no
+        finite ``costInUSD`` >= 0, or a garbled other amount) is an
+        :class:`APIResponseValidationError`, so ``usd`` is always a number. To refuse a request
+        above a ceiling, or one that cannot be priced::
 
             quote = client.chat.completions.estimate_cost(messages=messages, max_tokens=500)
-            if quote.usd is not None and quote.usd > 0.01:
+            if quote.usd is None or quote.usd > 0.01:
                 raise SystemExit(f"too expensive: ${quote.usd}")
         """
         import json  # noqa: PLC0415

@@ -336,7 +336,8 @@ class CostEstimate(BaseObject):
     """Sogni's quote for one LLM request (``chat.completions.estimate_cost``).
 
     The amounts (``usd``, ``sogni``, ``spark``...) are ``None`` unless the server sent a finite
-    number, so a ceiling check never compares text or NaN.
+    number, so a ceiling check never compares text or NaN. A quote from ``estimate_cost``
+    always has ``usd``: one without a usable price is an ``APIResponseValidationError``.
     """
 
     costInUSD: float | None = None
