@@ -1,4 +1,4 @@
-"""The command line: ``python -m sogni_compat`` (also the ``sogni-compat`` script).
+r"""The command line: ``python -m sogni_compat`` (also the ``sogni-compat`` script).
 
 ::
 
@@ -9,8 +9,11 @@
     sogni-compat models
     sogni-compat serve --port 8765                     # the emulator, until Ctrl-C
 
-Exit status: 0 on success, 1 when the API answers with an error (its message is printed),
-2 for a usage error such as a missing ``SOGNI_API_KEY``, 130 after Ctrl-C.
+Exit status: 0 on success, 1 when the API answers with an error (its message is printed) or
+delivers fewer images than asked, 2 for a usage error such as a missing ``SOGNI_API_KEY``,
+130 after Ctrl-C. On a terminal, control characters in what is printed (the model's answer, a
+server's error message) are shown escaped (``\x1b``), not obeyed; newlines and tabs are kept.
+Piped output is written as it came.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import io
 import math
 import os
+import re
 import sys
 import threading
 from collections.abc import Iterator, Sequence
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, cast
 
 from ._client import OpenAI
 from ._config import ENV_API_KEY
@@ -38,6 +43,61 @@ _PROG = "sogni-compat"
 
 class _UsageError(Exception):
     """Bad command-line input: printed and exit status 2."""
+
+
+#: Control characters a terminal would obey (escape sequences, bell, backspace, a carriage
+#: return not ending a line, C1 controls such as CSI): everything below space but newline and
+#: tab, DEL, and U+0080-U+009F.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+
+
+def _escape(found: re.Match[str]) -> str:
+    return f"\\x{ord(found.group()):02x}"
+
+
+class _Escaping(io.TextIOBase):
+    r"""A terminal's text stream that shows control characters (``\x1b``), not obeys them.
+
+    So a model's answer or a server's message cannot set the clipboard (OSC 52), retitle the
+    window or clear the screen. Plain text, newlines and tabs pass as they are.
+    """
+
+    def __init__(self, raw: TextIO) -> None:
+        super().__init__()
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        """Write ``text`` with its control characters escaped."""
+        self.raw.write(_CONTROL.sub(_escape, text))
+        return len(text)
+
+    def flush(self) -> None:
+        """Flush the terminal's stream."""
+        self.raw.flush()
+
+    def isatty(self) -> bool:
+        """Always: only a terminal's stream is wrapped."""
+        return True
+
+    def writable(self) -> bool:
+        """Always."""
+        return True
+
+    @property
+    def buffer(self) -> Any:
+        """The terminal's binary stream (``-o -`` writes image bytes there), if it has one."""
+        return getattr(self.raw, "buffer", None)
+
+
+def _for_terminal(stream: TextIO) -> TextIO:
+    """``stream``, escaping control characters when it is a terminal."""
+    return cast("TextIO", _Escaping(stream)) if is_terminal(stream) else stream
+
+
+def _raw(stream: TextIO) -> TextIO:
+    """The stream under :class:`_Escaping` (a progress bar draws with its own controls)."""
+    found: Any = stream
+    return found.raw if isinstance(found, _Escaping) else stream
 
 
 class _Parser(argparse.ArgumentParser):
@@ -233,7 +293,7 @@ def _chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> 
                 messages=messages,
                 sogni_tools=True,
                 auto_execute_tools=True,
-                on_tool_progress=ProgressBar(file=err),
+                on_tool_progress=ProgressBar(file=_raw(err)),
                 **options,
             )
             if args.json:
@@ -308,14 +368,16 @@ def _image(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
             size=args.size,
             model=args.model,
             response_format="b64_json" if targets else "url",
-            on_progress=ProgressBar(file=err),
+            on_progress=ProgressBar(file=_raw(err)),
             timeout=args.timeout,
         )
     if not targets:
-        out.writelines(f"{image.url}\n" for image in made.data if image.url)
-        return 0
-    for target, image in zip(targets, made.data, strict=False):
-        data = base64.b64decode(image.b64_json or "")
+        urls = [image.url for image in made.data if image.url]
+        out.writelines(f"{url}\n" for url in urls)
+        return _missing(args.n, len(urls), err)
+    images = [image.b64_json for image in made.data if image.b64_json]
+    for target, b64 in zip(targets, images, strict=False):
+        data = base64.b64decode(b64)
         if target == "-":
             binary = getattr(out, "buffer", None)
             if binary is None:
@@ -329,7 +391,16 @@ def _image(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
         except OSError as exc:
             raise _UsageError(f"-o {target}: {exc.strerror or exc}") from None
         out.write(target + "\n")
-    return 0
+    return _missing(args.n, len(images), err, targets[len(images) :])
+
+
+def _missing(asked: int, made: int, err: TextIO, unwritten: Sequence[str] = ()) -> int:
+    """0 when every image asked for came; else say which are missing, and return 1."""
+    if made >= asked:
+        return 0
+    files = f"; not written: {', '.join(unwritten)}" if unwritten else ""
+    err.write(f"{_PROG}: asked for {asked} images, Sogni delivered {made}{files}\n")
+    return 1
 
 
 def _outputs(path: str, count: int) -> list[str]:
@@ -370,7 +441,8 @@ def main(
     stdin: TextIO | None = None,
 ) -> int:
     """Run the command line; returns the exit status."""
-    out, err = stdout or sys.stdout, stderr or sys.stderr
+    out = _for_terminal(stdout or sys.stdout)
+    err = _for_terminal(stderr or sys.stderr)
     try:
         args = _parser().parse_args(argv)
         status: int = args.run(args, out, err, stdin or sys.stdin)
