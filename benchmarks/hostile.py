@@ -11,16 +11,20 @@ Cases: ``gzip_bomb`` (a 200 whose gzip body inflates to 512 MiB), ``endless_line
 whose first ``data:`` line never ends: 256 MiB without a newline), ``trickled_headers`` (the
 status line and headers one byte every 0.5 s, ``timeout=(1, 1)``), ``heartbeat_workflow`` (a
 hosted media tool whose event stream sends a heartbeat every 0.2 s for ever,
-``tool_timeout=3``).
+``tool_timeout=3``), ``responses_store`` (300 ``responses.create()`` calls with 2 MiB inputs
+each: the memory the Responses store holds afterwards). ``held_mb`` is what Python objects
+still hold after the call (``tracemalloc``), with the client alive.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import resource
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,9 +36,11 @@ from tests._hostile import (  # noqa: E402 - the repository root is on the path 
     Exchange,
     HostileServer,
     WorkflowScript,
+    completion_body,
     event_stream_head,
     gzip_bomb,
     head,
+    json_response,
 )
 
 MIB = 1 << 20
@@ -78,6 +84,16 @@ def _heartbeats(exchange: Exchange) -> None:
         exchange.wait(0.2)
 
 
+def _small_answer(exchange: Exchange) -> None:
+    exchange.send(json_response(200, completion_body("noted")))
+
+
+def _fill_the_store(client: Any) -> int:
+    for number in range(300):
+        client.responses.create(input=f"{number:03d}" + "x" * (2 * MIB))  # a new string each
+    return len(client.responses._store._items)
+
+
 def _run_case(name: str) -> dict[str, Any]:
     import sogni_compat
 
@@ -94,9 +110,11 @@ def _run_case(name: str) -> dict[str, Any]:
                 messages=USER, sogni_tools=True, auto_execute_tools=True
             ),
         ),
+        "responses_store": (_small_answer, _fill_the_store),
     }
     script, call = scripts[name]
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
     with HostileServer(script) as server:
         client = sogni_compat.OpenAI(
             api_key="sk-hostile-benchmark",
@@ -108,19 +126,28 @@ def _run_case(name: str) -> dict[str, Any]:
         started = time.monotonic()
         try:
             result = call(client)
-            outcome = f"returned {type(result).__name__}"
+            outcome = (
+                f"returned {result!r}"
+                if name == "responses_store"
+                else (f"returned {type(result).__name__}")
+            )
         except BaseException as exc:  # the outcome is what is measured
             outcome = f"{type(exc).__name__}: {str(exc)[:120]}"
         seconds = time.monotonic() - started
+        server.requests.clear()  # the test server keeps every request it got
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] / MIB  # the client still lives: what it keeps
+        tracemalloc.stop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "seconds": round(seconds, 2),
         "rss_growth_mb": round((peak - before) / 1024, 1),
+        "held_mb": round(held, 1),
         "outcome": outcome,
     }
 
 
-CASES = ("gzip_bomb", "endless_line", "trickled_headers", "heartbeat_workflow")
+CASES = ("gzip_bomb", "endless_line", "trickled_headers", "heartbeat_workflow", "responses_store")
 
 
 def main() -> None:
