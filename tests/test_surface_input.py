@@ -314,6 +314,21 @@ CASES: dict[str, tuple[Call, type[Exception], str]] = {
         ValueError,
         "allow_local_files",
     ),
+    "chat.runs.create(runtime_config={'x': nan}) with media": (
+        lambda c, _: c.chat.runs.create(messages=USER, media=[PNG], runtime_config={"x": NAN}),
+        ValueError,
+        "x is nan",
+    ),
+    "chat.runs.create(extra_body={'x': inf}) with an image to upload": (
+        lambda c, _: c.chat.runs.create(
+            messages=[
+                {"role": "user", "content": [{"type": "image_url", "image_url": {"url": PNG}}]}
+            ],
+            extra_body={"x": INF},
+        ),
+        ValueError,
+        "x is inf",
+    ),
     **bad_timeouts("chat.runs.create", lambda c, t: c.chat.runs.create(messages=USER, timeout=t)),
     "chat.runs.retrieve(5)": (
         lambda c, _: c.chat.runs.retrieve(5),  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._base_client import encode_json
 from .._errors import APIError, CostApprovalRequiredError, WaitTimeoutError
 from .._media import MediaError, _source
 from .._options import RequestOptions
@@ -223,7 +224,9 @@ def run_body(
             extra_body=options.extra_body,
             timeout=options.timeout,
         )
-    # Uploads come last: nothing is sent before every keyword was checked.
+    # Uploads come last: nothing is sent before every keyword was checked, JSON values too
+    # (the images still to upload stand in as placeholders).
+    encode_json({**body, "messages": _placeholders(body["messages"]), **(options.extra_body or {})})
     media = run_given.get("media")
     if media is not None:
         references = (references or []) + upload_sources(client, media)
@@ -233,6 +236,26 @@ def run_body(
     if options.extra_body:
         body.update(options.extra_body)
     return body, options
+
+
+def _placeholders(messages: Any) -> Any:
+    """``messages`` with each image part's source replaced by a URL (for a JSON check)."""
+    if not isinstance(messages, list):
+        return messages
+    shown = []
+    for message in messages:
+        content = message.get("content") if isinstance(message, Mapping) else None
+        if not isinstance(content, list):
+            shown.append(message)
+            continue
+        parts = [
+            {**part, "image_url": {"url": "https://placeholder.invalid/"}}
+            if isinstance(part, Mapping) and "image_url" in part
+            else part
+            for part in content
+        ]
+        shown.append({**message, "content": parts})
+    return shown
 
 
 def _media_context(value: object) -> dict[str, list[str]]:
