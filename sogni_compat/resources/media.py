@@ -39,10 +39,9 @@ def refuse_path_string(source: object, where: str, allow_local_files: bool) -> N
     if isinstance(source, str) and not allow_local_files:
         shown = source if len(source) <= 80 else source[:77] + "..."
         raise ValueError(
-            f"{where} is {shown!r}, which is not an http(s) URL or a data URI. To send a local "
-            "file pass a pathlib.Path, an open binary file or bytes (or create the client with "
-            "allow_local_files=True; strings are not opened as paths by default, because they "
-            "may come from your users)"
+            f"{where} is the string {shown!r}, which is not opened as a local path (strings "
+            "may come from your users). To send a local file pass a pathlib.Path, an open "
+            "binary file or bytes, or create the client with allow_local_files=True"
         )
 
 
