@@ -20,6 +20,8 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from .._errors import NotFoundError
 from .._responses_bridge import chat_keywords, check_request, response_from
 from ..types.responses import (
@@ -41,35 +43,32 @@ STORE_LIMIT = 256
 #: input, every answer, the tool rounds); least recently used dropped first. A response
 #: larger than this on its own is not kept.
 STORE_BYTES = 64 * 1024 * 1024
-#: How deep :func:`footprint` looks into a value (deeper parts count as one object).
-_FOOTPRINT_DEPTH = 64
 
 
 def footprint(value: object) -> int:
     """The bytes ``value`` holds: its strings and bytes, containers and objects, each once.
 
-    Walks dicts, lists, tuples and objects' ``__dict__`` (the response types), counting each
-    object once by ``sys.getsizeof``; other objects count as their own size.
+    Walks dicts, lists, tuples and the response types' ``__dict__`` (however deep; each object
+    is visited once, so cycles end), counting each object by ``sys.getsizeof``; other objects
+    count as their own size.
     """
     seen: set[int] = set()
     total = 0
-    stack: list[tuple[object, int]] = [(value, 0)]
+    stack: list[object] = [value]
     while stack:
-        item, depth = stack.pop()
+        item = stack.pop()
         if id(item) in seen:
             continue
         seen.add(id(item))
         total += sys.getsizeof(item)
-        if depth >= _FOOTPRINT_DEPTH or isinstance(item, str | bytes | bytearray | int | float):
-            continue
         if isinstance(item, dict):
-            stack.extend((part, depth + 1) for pair in item.items() for part in pair)
+            stack.extend(part for pair in item.items() for part in pair)
         elif isinstance(item, list | tuple):
-            stack.extend((part, depth + 1) for part in item)
-        else:
+            stack.extend(item)
+        elif attrs.has(type(item)):
             fields = getattr(item, "__dict__", None)
             if isinstance(fields, dict):
-                stack.append((fields, depth + 1))
+                stack.append(fields)
     return total
 
 
