@@ -34,6 +34,9 @@ ERROR_BODY_LIMIT: Final = 1024 * 1024
 DEFAULT_MAX_TOOL_CALLS_PER_ROUND: Final = 16
 #: Reconnects to one workflow's event stream before the tool fails.
 MAX_WORKFLOW_RECONNECTS: Final = 60
+#: Events of one followed stream remembered (by id and data) so that a server replaying
+#: them after a reconnect is not believed twice.
+MAX_REMEMBERED_EVENTS: Final = 10_000
 #: Reconnect backoff: first wait, doubled per reconnect up to the cap. A connection that
 #: stayed open for the cap's length resets it.
 WORKFLOW_RECONNECT_DELAY: Final = 0.5
