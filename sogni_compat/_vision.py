@@ -40,7 +40,14 @@ from ._transport import DEADLINE, BodyTooLargeError, is_loopback, read_body, tra
 if TYPE_CHECKING:
     from ._requester import Requester
 
-__all__ = ["MAX_IMAGES", "MAX_IMAGE_BYTES", "MAX_SIDE", "download_image", "inline_images"]
+__all__ = [
+    "MAX_IMAGES",
+    "MAX_IMAGE_BYTES",
+    "MAX_SIDE",
+    "ImageTooLargeError",
+    "download_image",
+    "inline_images",
+]
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_IMAGES = 20
@@ -51,6 +58,14 @@ MAX_SOURCE_BYTES = 4 * MAX_IMAGE_BYTES
 MAX_IMAGE_REDIRECTS = 3
 _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
+
+
+class ImageTooLargeError(ValueError):
+    """A download passed its size limit (``limit`` bytes, counted after decompression)."""
+
+    def __init__(self, message: str, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 def inline_images(
@@ -236,8 +251,14 @@ def _private_refusal(where: str, url: str) -> str:
     )
 
 
-def download_image(client: Requester, url: str, where: str) -> bytes:
-    """Download an image for ``where`` under the rules of this module (never with the key)."""
+def download_image(
+    client: Requester, url: str, where: str, *, limit: int = MAX_SOURCE_BYTES
+) -> bytes:
+    """Download an image for ``where`` under the rules of this module (never with the key).
+
+    At most ``limit`` bytes (after decompression) are read: beyond,
+    :class:`ImageTooLargeError`; any other failure is a ``ValueError`` naming ``where``.
+    """
     connect, read = client.timeout
     deadline = time.monotonic() + connect + read
     session = client._session
@@ -278,12 +299,13 @@ def download_image(client: Requester, url: str, where: str) -> bytes:
                         f"{where}: could not download the image {url}: HTTP "
                         f"{response.status_code} {response.reason or ''}".rstrip()
                     )
-                read_body(response, deadline, MAX_SOURCE_BYTES)
+                read_body(response, deadline, limit)
                 return response.content
             finally:
                 response.close()
         except BodyTooLargeError:
-            raise ValueError(f"{where}: the image {url} is far over 10 MB") from None
+            size = "far over 10 MB" if limit == MAX_SOURCE_BYTES else f"over {limit:,} bytes"
+            raise ImageTooLargeError(f"{where}: the image {url} is {size}", limit) from None
         except (OpenAIError, *TRANSPORT_ERRORS) as exc:
             error = translate_error(exc, prepared) if not isinstance(exc, OpenAIError) else exc
             raise ValueError(f"{where}: could not download the image {url}: {error}") from exc
