@@ -16,8 +16,10 @@ response_format="b64_json")`` on a workflow listing 120 artifacts of 4 MB), ``ed
 (``images.edit`` given a 600 MB file object), ``edit_zero_mask`` (``images.edit`` given a
 150 MB mask of zeros), ``plain_stream_args`` / ``helper_stream_args`` (45,000 tool-call argument
 fragments, 13.7 MB, iterated as a plain stream and through ``chat.completions.stream()``) and
-``helper_openai_calls`` (4,000 tool calls through ``stream()`` with
-``response_types="openai"``). Events and chunks are counted, so a case that stops early shows.
+``plain_openai_calls`` / ``helper_openai_calls`` (1,000 tool calls with
+``response_types="openai"``, as a plain stream and through ``stream()``), and
+``helper_openai_4000_calls`` (4,000, past the cap of tool calls per choice). Events and chunks
+are counted, so a case that stops early shows.
 """
 
 from __future__ import annotations
@@ -180,6 +182,10 @@ def _big_file() -> Any:
     return io.BufferedReader(_Zeros(600_000_000))
 
 
+def _chunks(client: Any) -> str:
+    return f"{sum(1 for _ in client.chat.completions.create(messages=USER, stream=True))} chunks"
+
+
 def _events(stream: Any) -> str:
     with stream as events:
         return f"{sum(1 for _ in events)} events"
@@ -218,17 +224,24 @@ def _run_case(name: str) -> dict[str, Any]:
             _images,
             lambda c: c.images.edit(image=image, mask=bytes(150_000_000), prompt="x"),
         ),
-        "plain_stream_args": (
-            _streaming(fragments),
-            lambda c: (
-                f"{sum(1 for _ in c.chat.completions.create(messages=USER, stream=True))} chunks"
-            ),
-        ),
+        "plain_stream_args": (_streaming(fragments), _chunks),
         "helper_stream_args": (
             _streaming(fragments),
             lambda c: _events(c.chat.completions.stream(messages=USER)),
         ),
+        "plain_openai_calls": (
+            _streaming(_many_calls(1_000)),
+            lambda c: _chunks(c.with_options(response_types="openai")),
+        ),
         "helper_openai_calls": (
+            _streaming(_many_calls(1_000)),
+            lambda c: _events(
+                c.with_options(response_types="openai").chat.completions.stream(
+                    messages=USER, tools=[lookup]
+                )
+            ),
+        ),
+        "helper_openai_4000_calls": (
             _streaming(_many_calls(4_000)),
             lambda c: _events(
                 c.with_options(response_types="openai").chat.completions.stream(
@@ -285,7 +298,9 @@ CASES = (
     "edit_zero_mask",
     "plain_stream_args",
     "helper_stream_args",
+    "plain_openai_calls",
     "helper_openai_calls",
+    "helper_openai_4000_calls",
 )
 
 
