@@ -29,6 +29,7 @@ from ..types.tools import MediaItem, MediaView, ToolResult, ToolRound
 from ._base import Resource, guarded
 from ._durable import (
     MAX_LISTING_BYTES,
+    JobEvents,
     check_after,
     check_id,
     check_reason,
@@ -371,7 +372,7 @@ class Runs(Resource):
 
     def stream(
         self, run_id: str, *, after: int | str | None = None, timeout: float | None = None
-    ) -> Iterator[RunEvent]:
+    ) -> JobEvents[RunEvent]:
         """Iterate the run's events as they happen, until it settles.
 
         Starts after sequence ``after`` (from the beginning when not given); ``run_status``
@@ -379,6 +380,7 @@ class Runs(Resource):
         losing or repeating an event. It ends after ``run_completed``, ``run_failed``,
         ``run_cancelled`` or ``run_waiting_for_user`` (the run then waits for the caller).
         ``timeout`` (default: the client's ``tool_timeout``) bounds the whole iteration.
+        Leaving the loop early closes the connection at once; looping again resumes.
         """
         job = check_id(run_id, "run_id")
         follower = self._follower(job, wait_budget(self._client, timeout), after)
@@ -388,7 +390,7 @@ class Runs(Resource):
                 for event in follower.events():
                     yield _run_event(event)
 
-        return events()
+        return JobEvents(events)
 
     def wait(
         self,
