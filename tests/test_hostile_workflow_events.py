@@ -7,7 +7,9 @@ import threading
 import time
 from typing import Any
 
-from sogni_compat import OpenAI
+import pytest
+
+from sogni_compat import APIResponseValidationError, OpenAI
 from sogni_compat._config import MAX_REMEMBERED_EVENTS
 from sogni_compat._tools.follow import Follower
 
@@ -165,17 +167,23 @@ def test_a_huge_progress_does_not_escape_a_wait() -> None:
 
 
 def test_huge_amounts_in_a_quote_are_no_amounts() -> None:
-    """An estimate whose costs are 10**400 reads them as None, not OverflowError."""
-    quote = json.loads(f'{{"costInUSD": {HUGE}, "costInSpark": {HUGE}, "costInSogni": 1.5}}')
+    """A quote whose costs are 10**400 is refused as unpriced, not an OverflowError."""
+    from sogni_compat.types import CostEstimate
 
-    def script(exchange: Exchange) -> None:
-        exchange.send(ok("quote", quote))
+    for usd in (HUGE, "0.5"):
+        quote = json.loads(f'{{"costInUSD": {usd}, "costInSpark": {HUGE}, "costInSogni": 1.5}}')
 
-    with HostileServer(script) as server, server.client() as client:
-        estimate = client.chat.completions.estimate_cost(
-            messages=[{"role": "user", "content": "x"}]
-        )
-    assert (estimate.usd, estimate.spark, estimate.sogni) == (None, None, 1.5)
+        def script(exchange: Exchange, quote: Any = quote) -> None:
+            exchange.send(ok("quote", quote))
+
+        with (
+            HostileServer(script) as server,
+            server.client() as client,
+            pytest.raises(APIResponseValidationError, match="costIn"),
+        ):
+            client.chat.completions.estimate_cost(messages=[{"role": "user", "content": "x"}])
+    read = CostEstimate(costInUSD=int(HUGE), costInSpark=int(HUGE), costInSogni=1.5)
+    assert (read.usd, read.spark, read.sogni) == (None, None, 1.5)
 
 
 def test_an_absurd_created_does_not_break_a_response() -> None:

@@ -19,7 +19,7 @@ from .._secrets import scrub_held
 if TYPE_CHECKING:
     from .._requester import Requester
 
-__all__ = ["Resource", "guarded"]
+__all__ = ["Resource", "guarded", "guarded_items"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -29,7 +29,8 @@ def guarded(function: Callable[_P, _R]) -> Callable[_P, _R]:
     """``function``, with the key kept out of the traceback locals of what it raises.
 
     An exception leaving ``function``, or a generator it returns, goes through
-    :func:`~sogni_compat._secrets.scrub_held` first.
+    :func:`~sogni_compat._secrets.scrub_held` first. (An iterator object of the package's own,
+    such as the ``JobEvents`` of ``stream()``, passes its items through :func:`guarded_items`.)
     """
 
     @functools.wraps(function)
@@ -40,14 +41,14 @@ def guarded(function: Callable[_P, _R]) -> Callable[_P, _R]:
             scrub_held(exc)
             raise
         if isinstance(result, types.GeneratorType):
-            return _guarded_items(result)  # type: ignore[return-value]
+            return guarded_items(result)  # type: ignore[return-value]
         return result
 
     call.__guarded__ = True  # type: ignore[attr-defined]
     return call
 
 
-def _guarded_items(items: Iterator[Any]) -> Iterator[Any]:
+def guarded_items(items: Iterator[Any]) -> Iterator[Any]:
     """``items``, passing on each; an exception from them goes through ``scrub_held``."""
     try:
         yield from items

@@ -21,6 +21,7 @@ from .._options import Timeout, check_app_source, check_header_value, check_seco
 from .._params import BILLING_MODES, TOKEN_TYPES
 from .._tools.follow import Follower, WorkflowFailedError, WorkflowTimeoutError
 from ..types import ChatCompletionMessageToolCall, Function
+from ._base import guarded_items
 from .media import Media, kind_and_bytes, refuse_path_string
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ class JobEvents(Iterator[_E], Generic[_E]):
     def _run(self) -> Iterator[_E]:
         if self._done:
             return
-        yield from self._events()
+        yield from guarded_items(self._events())  # the key kept out of its errors' locals
         self._done = True
 
     def __iter__(self) -> Iterator[_E]:

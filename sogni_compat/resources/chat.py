@@ -74,12 +74,7 @@ def _quote_of(response: requests.Response) -> dict[str, Any]:
         value = found.get(field)
         if value is None and field != "costInUSD":
             continue  # the other amounts are optional
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-            or value < 0
-        ):
+        if not _usable_amount(value):
             raise APIResponseValidationError(
                 f"Sogni's quote has no usable {field} (a finite number >= 0); it sent "
                 f"{value!r}, so the request cannot be priced",
@@ -87,6 +82,17 @@ def _quote_of(response: requests.Response) -> dict[str, Any]:
                 body=data,
             )
     return found
+
+
+def _usable_amount(value: object) -> bool:
+    """Whether a quote's amount is a number >= 0 a float can hold (10**400 is not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        number = float(value)
+    except OverflowError:
+        return False
+    return math.isfinite(number) and number >= 0
 
 
 def _completion(response: requests.Response, *, release: bool = False) -> ChatCompletion:
