@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from .._config import MAX_LISTING_BYTES
 from .._errors import APIConnectionError, APIError, WaitTimeoutError
 from .._media import MediaError, _from_data_uri
 from .._options import Timeout, check_app_source
@@ -27,13 +28,18 @@ from .media import Media, kind_and_bytes
 if TYPE_CHECKING:
     from .._requester import Requester
 
-__all__ = ["check_id", "follow", "progress_callback", "settle", "tool_call", "upload_sources"]
+__all__ = [
+    "MAX_LISTING_BYTES",
+    "check_id",
+    "follow",
+    "progress_callback",
+    "settle",
+    "tool_call",
+    "upload_sources",
+]
 
 #: Most items ``list()`` yields unless told otherwise (a server that never ends a listing).
 MAX_LISTED = 10_000
-#: Largest answer of a listing (a page of ``list()``, an ``events()`` list): 2 MiB, about
-#: 10,000 events; a bigger one is refused before it is parsed into millions of objects.
-MAX_LISTING_BYTES = 2 * 1024 * 1024
 
 
 def check_id(value: object, what: str) -> str:
