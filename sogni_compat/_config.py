@@ -32,8 +32,13 @@ DEFAULT_MAX_EVENT_BYTES: Final = 8 * 1024 * 1024
 ERROR_BODY_LIMIT: Final = 1024 * 1024
 #: Tool calls the auto-tool loop runs from one answer; the rest get an error result.
 DEFAULT_MAX_TOOL_CALLS_PER_ROUND: Final = 16
+#: Tool calls one choice of a ``chat.completions.stream()`` answer may hold.
+MAX_STREAM_TOOL_CALLS: Final = 1024
 #: Reconnects to one workflow's event stream before the tool fails.
 MAX_WORKFLOW_RECONNECTS: Final = 60
+#: Events of one followed stream remembered (by id and data) so that a server replaying
+#: them after a reconnect is not believed twice.
+MAX_REMEMBERED_EVENTS: Final = 10_000
 #: Reconnect backoff: first wait, doubled per reconnect up to the cap. A connection that
 #: stayed open for the cap's length resets it.
 WORKFLOW_RECONNECT_DELAY: Final = 0.5

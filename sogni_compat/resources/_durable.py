@@ -13,7 +13,7 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote
 
 from .._config import MAX_LISTING_BYTES
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_LISTING_BYTES",
+    "JobEvents",
     "check_id",
     "follow",
     "progress_callback",
@@ -37,6 +38,8 @@ __all__ = [
     "tool_call",
     "upload_sources",
 ]
+
+_E = TypeVar("_E")
 
 #: Most items ``list()`` yields unless told otherwise (a server that never ends a listing).
 MAX_LISTED = 10_000
@@ -123,6 +126,48 @@ def settle(job_id: str, cancel: Callable[[str], bool] | None = None) -> Iterator
         if isinstance(cause, APIError):
             raise cause from None
         raise APIConnectionError(str(exc)) from None
+
+
+class JobEvents(Iterator[_E], Generic[_E]):
+    """A job's events as they happen: what ``workflows.stream()`` and ``runs.stream()`` return.
+
+    A ``for`` loop gets an iterator of its own, which the loop drops when it is left, so
+    leaving it early closes the connection at once (even while this object is still held);
+    iterating again resumes after the last event yielded. ``next()`` reads one event at a
+    time and keeps the connection open; :meth:`close` (or a ``with`` block) closes it.
+    """
+
+    def __init__(self, events: Callable[[], Iterator[_E]]) -> None:
+        self._events = events
+        self._current: Iterator[_E] | None = None
+        self._done = False
+
+    def _run(self) -> Iterator[_E]:
+        if self._done:
+            return
+        yield from self._events()
+        self._done = True
+
+    def __iter__(self) -> Iterator[_E]:
+        self.close()  # a next() in progress: its events were yielded, the loop goes on after
+        return self._run()
+
+    def __next__(self) -> _E:
+        if self._current is None:
+            self._current = self._run()
+        return next(self._current)
+
+    def close(self) -> None:
+        """Close the connection, if one is open; iterating again resumes after the last event."""
+        current, self._current = self._current, None
+        if current is not None and hasattr(current, "close"):
+            current.close()
+
+    def __enter__(self) -> JobEvents[_E]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def progress_callback(value: object) -> Callable[[Any, Any], Any] | None:

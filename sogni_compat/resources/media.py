@@ -80,6 +80,12 @@ def kind_and_bytes(
             )
         data = _whole(name)
     elif callable(getattr(file, "read", None)):
+        left = _left_in(file)
+        if left is not None and left > MAX_MEDIA_BYTES:  # refused before reading any of it
+            raise ValueError(
+                f"the file has {left:,} bytes left to read; uploads take at most "
+                f"{MAX_MEDIA_BYTES:,}"
+            )
         try:
             data = file.read(MAX_MEDIA_BYTES + 1)
         except UnicodeDecodeError:
@@ -107,6 +113,18 @@ def kind_and_bytes(
     chosen: MediaKindName = kind or kinds[0]  # type: ignore[assignment]
     assert found is not None
     return chosen, data, found
+
+
+def _left_in(file: Any) -> int | None:
+    """Bytes left in a file object that is a regular file on disk, or ``None`` if unknown."""
+    try:
+        info = os.fstat(file.fileno())
+        position = file.tell()
+    except (AttributeError, OSError, ValueError, TypeError):  # io.UnsupportedOperation too
+        return None
+    if not stat.S_ISREG(info.st_mode) or not isinstance(position, int):
+        return None
+    return info.st_size - position
 
 
 def _whole(path: str) -> bytes:

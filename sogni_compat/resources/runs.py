@@ -28,6 +28,7 @@ from ..types.tools import MediaItem, MediaView, ToolResult, ToolRound
 from ._base import Resource
 from ._durable import (
     MAX_LISTING_BYTES,
+    JobEvents,
     check_after,
     check_id,
     follow,
@@ -347,7 +348,7 @@ class Runs(Resource):
 
     def stream(
         self, run_id: str, *, after: int | str | None = None, timeout: float | None = None
-    ) -> Iterator[RunEvent]:
+    ) -> JobEvents[RunEvent]:
         """Iterate the run's events as they happen, until it settles.
 
         Starts after sequence ``after`` (from the beginning when not given); ``run_status``
@@ -355,6 +356,7 @@ class Runs(Resource):
         losing or repeating an event. It ends after ``run_completed``, ``run_failed``,
         ``run_cancelled`` or ``run_waiting_for_user`` (the run then waits for the caller).
         ``timeout`` (default: the client's ``tool_timeout``) bounds the whole iteration.
+        Leaving the loop early closes the connection at once; looping again resumes.
         """
         job = check_id(run_id, "run_id")
         follower = self._follower(job, wait_budget(self._client, timeout), after)
@@ -364,7 +366,7 @@ class Runs(Resource):
                 for event in follower.events():
                     yield _run_event(event)
 
-        return events()
+        return JobEvents(events)
 
     def wait(
         self,

@@ -38,6 +38,7 @@ from ._durable import (
     MAX_LISTING_BYTES,
     SETTING_ALIASES,
     SETTING_KEYWORDS,
+    JobEvents,
     check_after,
     check_id,
     follow,
@@ -554,15 +555,17 @@ class Workflows(Resource):
         *,
         after: int | str | None = None,
         timeout: float | None = None,
-    ) -> Iterator[WorkflowEvent]:
+    ) -> JobEvents[WorkflowEvent]:
         """Iterate the workflow's events as they happen, until it settles.
 
         Starts after event id ``after`` (from the beginning when not given). A dropped
         connection is resumed with ``Last-Event-ID`` after a backoff, so no event is lost or
-        repeated; it ends when the workflow's snapshot shows a settled status (finished, or
-        ``waiting_for_user``). ``timeout`` (default: the client's ``tool_timeout``) bounds
-        the whole iteration: past it, :class:`~sogni_compat.WaitTimeoutError` (the workflow
-        is left running). Leaving the loop early closes the connection.
+        repeated (a server that replays events anyway is not believed twice); it ends when the
+        workflow's snapshot shows a settled status (finished, or ``waiting_for_user``).
+        ``timeout`` (default: the client's ``tool_timeout``) bounds the whole iteration: past
+        it, :class:`~sogni_compat.WaitTimeoutError` (the workflow is left running). Leaving
+        the loop early closes the connection at once, even while the returned object is
+        held; looping over it again resumes after the last event (see :class:`JobEvents`).
         """
         job = check_id(workflow_id, "workflow_id")
         follower = follow(
@@ -578,7 +581,7 @@ class Workflows(Resource):
                 for event in follower.events():
                     yield WorkflowEvent(id=event.id, event=event.event, data=event.data)
 
-        return events()
+        return JobEvents(events)
 
     def wait(
         self,

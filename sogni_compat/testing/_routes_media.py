@@ -63,8 +63,7 @@ class MediaRoutes(BaseHandler):
         """``PUT /_upload/...``: keep an upload's body and content type."""
         key = path[len("/_upload/") :]
         content_type = request.headers.get("Content-Type", "application/octet-stream")
-        with self.emulator._lock:
-            self.emulator._uploads[key] = (content_type, request.body)
+        self.emulator._store_upload(key, content_type, request.body)
         self._send(200, b"", "text/plain")
 
     def _media(self, path: str) -> None:

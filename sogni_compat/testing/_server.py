@@ -22,7 +22,12 @@ from ._routes_runs import RunRoutes
 from ._routes_templates import TemplateRoutes
 from ._routes_tools import ToolRoutes
 from ._routes_workflows import WorkflowRoutes
-from ._state import EmulatorState
+from ._state import (
+    DEFAULT_MAX_RECORDED_BYTES,
+    DEFAULT_MAX_RECORDED_REQUESTS,
+    DEFAULT_MAX_UPLOAD_BYTES,
+    EmulatorState,
+)
 from ._templates import from_steps
 from ._wire import (
     DROP_POINTS,
@@ -49,8 +54,9 @@ class LocalSogniServer(EmulatorState):
     media upload routes (``image/uploadUrl``,
     ``media/uploadUrl``, their ``downloadUrl`` and the presigned ``PUT``). Its model is the
     deterministic echo described in :mod:`sogni_compat.testing._model`; its hosted tools follow
-    Sogni's published catalogue (:mod:`sogni_compat.testing._hosted`). Every request is kept in
-    :attr:`requests`; :meth:`fail_next`, :meth:`drop_next` and :meth:`slow_next` script faults.
+    Sogni's published catalogue (:mod:`sogni_compat.testing._hosted`). The most recent requests
+    are kept in :attr:`requests`; :meth:`fail_next`, :meth:`drop_next` and :meth:`slow_next`
+    script faults.
 
     ``api_key``: when given, only ``Bearer <api_key>`` is accepted; by default any key is.
     ``workflow_seconds``: how long a workflow takes from start to finish.
@@ -62,6 +68,12 @@ class LocalSogniServer(EmulatorState):
     OpenAI-shaped error, as Sogni's LLM API page says, Sogni's own routes with its envelope.
     ``stamp_chunks``: add ``"sent_at": time.monotonic()`` to every streamed chat chunk, taken
     just before it is written (for latency measurements on the same machine).
+    ``max_recorded_requests`` and ``max_recorded_bytes``: :attr:`requests` keeps the most
+    recent requests, at most this many (default 10,000) with bodies of at most this many
+    bytes together (default 64 MiB; the newest request is always kept), so a server left
+    running for days stays within a fixed size; :attr:`requests_received` counts them all.
+    ``max_upload_bytes``: uploaded files kept to be served back, the most recent first
+    (default 256 MiB). A request body over 128 MiB is answered 413 without being read.
     """
 
     def __init__(
@@ -76,8 +88,11 @@ class LocalSogniServer(EmulatorState):
         stamp_chunks: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
+        max_recorded_requests: int = DEFAULT_MAX_RECORDED_REQUESTS,
+        max_recorded_bytes: int = DEFAULT_MAX_RECORDED_BYTES,
+        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
     ) -> None:
-        super().__init__()
+        super().__init__(max_recorded_requests, max_recorded_bytes, max_upload_bytes)
         self.api_key = api_key
         self.models = tuple(models)
         self.workflow_seconds = workflow_seconds
@@ -149,9 +164,20 @@ class LocalSogniServer(EmulatorState):
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request received so far, oldest first (a copy)."""
+        """The requests received so far, oldest first (a copy).
+
+        The most recent ones: at most ``max_recorded_requests``, with bodies of at most
+        ``max_recorded_bytes`` together; :attr:`requests_received` says whether any were
+        forgotten.
+        """
         with self._lock:
             return list(self._requests)
+
+    @property
+    def requests_received(self) -> int:
+        """How many requests were received, the forgotten ones included."""
+        with self._lock:
+            return self._received
 
     @property
     def open_connections(self) -> int:

@@ -128,7 +128,10 @@ def _amount(value: object) -> float | None:
     """A finite number as ``float``; anything else (text, NaN, infinity) as ``None``."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return None
     return number if math.isfinite(number) else None
 
 
