@@ -6,6 +6,7 @@ r"""The command line: ``python -m sogni_compat`` (also the ``sogni-compat`` scri
     echo "Hello" | sogni-compat chat -                 # the prompt from stdin
     sogni-compat chat --offline "Hello"                # no key, no network: a local emulator
     sogni-compat image "a red fox" -o fox.png         # an image, with a progress bar
+    sogni-compat chat --sogni-tools --save out "..."   # media tools; results saved in out/
     sogni-compat models
     sogni-compat serve --port 8765                     # the emulator, until Ctrl-C
 
@@ -201,6 +202,12 @@ def _parser() -> argparse.ArgumentParser:
         "the answer",
     )
     chat.add_argument(
+        "--save",
+        metavar="DIR",
+        help="with --sogni-tools: save every media result in DIR (image-0.png, video-0.mp4, "
+        "audio-0.mp3, model-0.glb for a 3D model...) and print the paths",
+    )
+    chat.add_argument(
         "--json", action="store_true", help="print the whole completion object as JSON"
     )
     chat.set_defaults(run=_chat)
@@ -285,6 +292,13 @@ def _chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> 
         "max_tokens": args.max_tokens,
         "temperature": args.temperature,
     }
+    if args.save is not None:
+        if not args.sogni_tools:
+            raise _UsageError("--save goes with --sogni-tools (it saves the tools' media)")
+        if not os.path.isdir(args.save):
+            raise _UsageError(f"--save {args.save}: no such folder")
+        if not os.access(args.save, os.W_OK):
+            raise _UsageError(f"--save {args.save}: the folder is not writable")
     with _client(args) as client:
         if args.sogni_tools:
             from .progress import ProgressBar  # noqa: PLC0415 - only with hosted tools
@@ -301,7 +315,14 @@ def _chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> 
                 return 0
             text = completion.choices[0].message.content if completion.choices else None
             out.write((text or "") + "\n")
-            out.writelines(url + "\n" for url in completion.media.urls)
+            if args.save is None:
+                out.writelines(url + "\n" for url in completion.media.urls)
+                return 0
+            media = completion.media
+            for item in (*media.images, *media.videos, *media.audio, *media.models):
+                target = os.path.join(args.save, f"{item.kind}-{item.index}{_extension(item)}")
+                _download(item.url, target)
+                out.write(target + "\n")
             return 0
         if args.json or args.no_stream:
             completion = client.chat.completions.create(messages=messages, **options)
@@ -401,6 +422,65 @@ def _missing(asked: int, made: int, err: TextIO, unwritten: Sequence[str] = ()) 
     files = f"; not written: {', '.join(unwritten)}" if unwritten else ""
     err.write(f"{_PROG}: asked for {asked} images, Sogni delivered {made}{files}\n")
     return 1
+
+
+#: The extension a saved result gets when its URL names none it may keep.
+_EXTENSIONS = {"image": ".png", "video": ".mp4", "audio": ".mp3", "model": ".glb"}
+_KEPT = {
+    "image": (".png", ".jpg", ".jpeg", ".webp", ".gif"),
+    "video": (".mp4", ".webm", ".mov"),
+    "audio": (".mp3", ".wav", ".flac", ".ogg", ".m4a"),
+    "model": (".glb",),  # a 3D model is a binary GLB: always .glb
+}
+#: Largest media file ``--save`` writes, and the longest one download may take.
+MAX_SAVE_BYTES = 512 * 1024 * 1024
+SAVE_TIMEOUT = 900.0
+
+
+def _extension(item: Any) -> str:
+    """``.png``, ``.glb``...: the URL's own extension when it fits the kind, else the kind's."""
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    found = os.path.splitext(urlsplit(item.url).path)[1].lower()
+    return found if found in _KEPT.get(item.kind, ()) else _EXTENSIONS.get(item.kind, "")
+
+
+def _download(url: str, target: str) -> None:
+    """Save ``url`` (a result Sogni handed out) as ``target``, without the key.
+
+    At most :data:`MAX_SAVE_BYTES` and :data:`SAVE_TIMEOUT` seconds; a failed download is an
+    :class:`OpenAIError` (exit status 1) and leaves no partial file behind.
+    """
+    import time  # noqa: PLC0415
+
+    import requests  # noqa: PLC0415
+
+    if not url.lower().startswith(("https://", "http://")):
+        raise OpenAIError(f"cannot save {url!r}: not an http(s) URL")
+    deadline = time.monotonic() + SAVE_TIMEOUT
+    partial = target + ".part"
+    try:
+        # A plain request, not the client's session: the key never goes to a media host.
+        with requests.get(url, stream=True, timeout=(10.0, 60.0)) as response:
+            if response.status_code >= 400:
+                raise OpenAIError(f"could not save {url}: HTTP {response.status_code}")
+            size = 0
+            with open(partial, "wb") as handle:
+                for block in response.iter_content(1024 * 1024):
+                    size += len(block)
+                    if size > MAX_SAVE_BYTES:
+                        raise OpenAIError(f"could not save {url}: over {MAX_SAVE_BYTES:,} bytes")
+                    if time.monotonic() > deadline:
+                        raise OpenAIError(f"could not save {url}: over {SAVE_TIMEOUT:g} s")
+                    handle.write(block)
+        os.replace(partial, target)
+    except requests.RequestException as exc:
+        raise OpenAIError(f"could not save {url}: {type(exc).__name__}") from None
+    except OSError as exc:
+        raise OpenAIError(f"--save: {target}: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(partial)
 
 
 def _outputs(path: str, count: int) -> list[str]:

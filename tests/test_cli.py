@@ -509,3 +509,51 @@ def test_a_real_terminal_gets_no_escape_sequence(hostile: Any) -> None:
     assert b"\x1b" not in seen
     assert b"\x07" not in seen
     assert b"\\x1b]52;" in seen
+
+
+def test_chat_saves_tool_media_with_their_kinds(tmp_path: os.PathLike[str]) -> None:
+    """--save writes each result under its kind; a 3D model gets a .glb name and GLB bytes."""
+    prompt = (
+        'call generate_image({"prompt": "a vase"}) then call image_to_3d({"sourceImageIndex": 0})'
+    )
+    result = cli("chat", "--offline", "--sogni-tools", "--save", str(tmp_path), prompt)
+    assert result.returncode == 0, result.stderr
+    image = os.path.join(tmp_path, "image-0.png")
+    model = os.path.join(tmp_path, "model-0.glb")
+    assert result.stdout.splitlines()[-2:] == [image, model]
+    with open(model, "rb") as handle:
+        assert handle.read(4) == b"glTF"
+    with open(image, "rb") as handle:
+        assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert sorted(os.listdir(tmp_path)) == ["image-0.png", "model-0.glb"]  # no partial files
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--save", "out"], "--save goes with --sogni-tools"),
+        (["--sogni-tools", "--save", "no/such/folder"], "no such folder"),
+    ],
+)
+def test_chat_save_is_checked_before_anything_runs(args: list[str], message: str) -> None:
+    """A --save without tools, or to a missing folder, exits 2 before any request."""
+    result = cli("chat", "--offline", *args, "Hello")
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_saving_media_never_sends_the_key(
+    server: LocalSogniServer, tmp_path: os.PathLike[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The downloads --save makes go without the Authorization header."""
+    monkeypatch.setenv("SOGNI_API_KEY", "cli-key")
+    monkeypatch.setenv("SOGNI_BASE_URL", server.base_url)
+    out, err = io.StringIO(), io.StringIO()
+    prompt = 'call generate_image({"prompt": "a vase"}) then call image_to_3d({})'
+    status = main(
+        ["chat", "--sogni-tools", "--save", str(tmp_path), prompt], stdout=out, stderr=err
+    )
+    assert status == 0, err.getvalue()
+    downloads = [r for r in server.requests if r.path.startswith("/media/")]
+    assert [r.path.rsplit(".", 1)[-1] for r in downloads] == ["png", "glb"]
+    assert all("Authorization" not in r.headers for r in downloads)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote
 
+from .._config import MAX_LISTING_BYTES
 from .._errors import APIConnectionError, APIError, WaitTimeoutError
 from .._media import MediaError, _from_data_uri
 from .._options import Timeout, check_app_source, check_header_value, check_seconds
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from .._requester import Requester
 
 __all__ = [
+    "MAX_LISTING_BYTES",
     "JobEvents",
     "check_id",
     "follow",
@@ -41,9 +43,6 @@ _E = TypeVar("_E")
 
 #: Most items ``list()`` yields unless told otherwise (a server that never ends a listing).
 MAX_LISTED = 10_000
-#: Largest answer of a listing (a page of ``list()``, an ``events()`` list): 2 MiB, about
-#: 10,000 events; a bigger one is refused before it is parsed into millions of objects.
-MAX_LISTING_BYTES = 2 * 1024 * 1024
 
 
 def check_id(value: object, what: str) -> str:

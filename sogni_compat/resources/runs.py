@@ -22,7 +22,7 @@ from .._params import ALIASES, KNOWN_KEYWORDS, chat_request, request_body
 from .._tools.follow import FollowedEvent, cancel_quietly
 from .._tools.report import WorkflowState, emit_progress, eta_of, percent_of
 from .._tools.upload import upload_media
-from .._wire import run_of, success_data
+from .._wire import media_urls, run_of, success_data
 from ..types import ChatCompletion, ChatCompletionMessageToolCall
 from ..types.durable import SETTLED_STATUSES, ChatRun, RunEvent
 from ..types.tools import MediaItem, MediaView, ToolResult, ToolRound
@@ -576,8 +576,7 @@ class _RunProgress:
                 self._report, call, "processing", percent, state=state, eta=eta_of(payload)
             )
         elif event.type == "tool_call_resolved":
-            urls = payload.get("mediaUrls")
-            urls = [u for u in urls if isinstance(u, str)] if isinstance(urls, list) else []
+            urls = media_urls(payload.get("mediaUrls"))
             if payload.get("success", True) is False:
                 emit_progress(self._report, call, "failed", state.percent, state=state)
             else:
@@ -684,17 +683,14 @@ def completion_of_run(run: ChatRun) -> Any:
     results = []
     for call in calls:
         outcome = by_id.get(call.id, {})
-        found = outcome.get("mediaUrls")
-        urls = [u for u in found if isinstance(u, str)] if isinstance(found, list) else []
+        urls = media_urls(outcome.get("mediaUrls"))
         name = call.function.name if isinstance(call.function.name, str) else ""
         results.append(
             ToolResult(
                 tool_call_id=call.id,
                 tool_name=name,
                 success=outcome.get("success", True) is not False,
-                result_urls=[u for u in urls if isinstance(u, str)]
-                if isinstance(urls, list)
-                else [],
+                result_urls=urls,
                 content=json.dumps(outcome, ensure_ascii=False),
                 error=outcome.get("error") if isinstance(outcome.get("error"), str) else None,
             )
@@ -710,6 +706,15 @@ def completion_of_run(run: ChatRun) -> Any:
             for i, url in enumerate(u for u in urls if isinstance(u, str))
         ]
 
+    # A run's media context has no lane for 3D models: they are the artifacts of kind model.
+    models = [
+        MediaItem(index=i, kind="model", url=url, tool_call_id=call_id)
+        for i, (url, call_id) in enumerate(
+            (a.url, a.toolCallId)
+            for a in run.artifacts
+            if a.media_kind == "model" and isinstance(a.url, str)
+        )
+    ]
     media = MediaView(
         images=items("images", "image"),
         videos=items("videos", "video"),
@@ -719,6 +724,7 @@ def completion_of_run(run: ChatRun) -> Any:
             *items("uploadedVideos", "video", True),
             *items("uploadedAudio", "audio", True),
         ],
+        models=models,
     )
     completion._loop = (history, media, None)
     return completion

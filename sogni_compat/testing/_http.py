@@ -76,8 +76,12 @@ class BaseHandler(BaseHTTPRequestHandler):
         """Route a PUT (presigned uploads)."""
         self._handle()
 
+    def do_PATCH(self) -> None:
+        """Route a PATCH (workflow templates)."""
+        self._handle()
+
     def do_DELETE(self) -> None:
-        """Route a DELETE (answered 404)."""
+        """Route a DELETE (workflow templates; 404 elsewhere)."""
         self._handle()
 
     # -- plumbing --------------------------------------------------------------------------

@@ -65,7 +65,8 @@ class EmulatorState:
         self._recorded_bytes = 0
         self._faults: list[Fault] = []
         self._workflows: dict[str, Workflow] = {}
-        self._templates: dict[str, list[dict[str, Any]]] = {}
+        #: Saved workflow templates by id (:mod:`._templates`), in the order they were made.
+        self._templates: dict[str, dict[str, Any]] = {}
         self._runs: dict[str, ChatRun] = {}
         self._by_key: dict[str, str] = {}
         #: The most recent uploads (content type and bytes), at most ``max_upload_bytes``.
@@ -196,6 +197,7 @@ class EmulatorState:
                 uploads=uploads,
                 scale=self.progress_scale,
                 earlier=dict(earlier or {}),
+                pause_tools=self.catalog.control,
             )
             workflow.plan()
             workflow.needs_approval = ceiling is not None and workflow.units > ceiling
