@@ -293,6 +293,38 @@ CASES: dict[str, tuple[Call, type[Exception], str]] = {
         ValueError,
         "idempotency_key",
     ),
+    "workflows.templates.retrieve(5)": (
+        lambda c, _: c.workflows.templates.retrieve(5),  # type: ignore[arg-type]
+        TypeError,
+        "template_id",
+    ),
+    "workflows.templates.create(idempotency_key=header injection)": (
+        lambda c, _: c.workflows.templates.create(name="t", idempotency_key=BAD_KEY),
+        ValueError,
+        "idempotency_key",
+    ),
+    "workflows.templates.fork(new_name=5)": (
+        lambda c, _: c.workflows.templates.fork("t1", new_name=5),
+        ValueError,
+        "new_name",
+    ),
+    **bad_timeouts("workflows.templates.list", lambda c, t: c.workflows.templates.list(timeout=t)),
+    **bad_timeouts(
+        "workflows.templates.retrieve", lambda c, t: c.workflows.templates.retrieve("t1", timeout=t)
+    ),
+    **bad_timeouts(
+        "workflows.templates.create", lambda c, t: c.workflows.templates.create(name="t", timeout=t)
+    ),
+    **bad_timeouts(
+        "workflows.templates.update",
+        lambda c, t: c.workflows.templates.update("t1", name="u", timeout=t),
+    ),
+    **bad_timeouts(
+        "workflows.templates.delete", lambda c, t: c.workflows.templates.delete("t1", timeout=t)
+    ),
+    **bad_timeouts(
+        "workflows.templates.fork", lambda c, t: c.workflows.templates.fork("t1", timeout=t)
+    ),
     # -- chat.runs ---------------------------------------------------------------------------
     "chat.runs.create(messages=5)": (
         lambda c, _: c.chat.runs.create(messages=5),

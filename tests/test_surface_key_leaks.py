@@ -130,6 +130,15 @@ CASES: dict[str, tuple[str | None, Call]] = {
     "workflows.cancel": (None, lambda c: c.workflows.cancel("wf1")),
     "workflows.resume": (None, lambda c: c.workflows.resume("wf1")),
     "workflows.reseed": (None, lambda c: c.workflows.reseed("wf1")),
+    "workflows.templates.list": (None, lambda c: list(c.workflows.templates.list())),
+    "workflows.templates.retrieve": (None, lambda c: c.workflows.templates.retrieve("t1")),
+    "workflows.templates.create": (None, lambda c: c.workflows.templates.create(name="t")),
+    "workflows.templates.update": (
+        None,
+        lambda c: c.workflows.templates.update("t1", name="u"),
+    ),
+    "workflows.templates.delete": (None, lambda c: c.workflows.templates.delete("t1")),
+    "workflows.templates.fork": (None, lambda c: c.workflows.templates.fork("t1")),
     "chat.runs.create": (None, lambda c: c.chat.runs.create(messages=USER)),
     "chat.runs.retrieve": (None, lambda c: c.chat.runs.retrieve("run_1")),
     "chat.runs.events": (None, lambda c: c.chat.runs.events("run_1")),
@@ -174,12 +183,14 @@ def test_every_public_method_of_the_new_surface_has_a_case() -> None:
     from sogni_compat.resources.media import Media
     from sogni_compat.resources.responses import Responses
     from sogni_compat.resources.runs import Runs
+    from sogni_compat.resources.templates import WorkflowTemplates
     from sogni_compat.resources.workflows import Workflows
 
     namespaces = {
         "images": Images,
         "media": Media,
         "workflows": Workflows,
+        "workflows.templates": WorkflowTemplates,
         "chat.runs": Runs,
         "responses": Responses,
     }

@@ -80,7 +80,9 @@ def namespaces_seen(path: str) -> list[object]:
         return together(16, lambda _: find(client))
 
 
-@pytest.mark.parametrize("path", ["responses", "images", "media", "workflows", "chat.runs"])
+@pytest.mark.parametrize(
+    "path", ["responses", "images", "media", "workflows", "chat.runs", "workflows.templates"]
+)
 def test_every_lazy_namespace_is_made_once(path: str) -> None:
     """Threads touching a lazily made namespace together all get the same object."""
     for _ in range(5):

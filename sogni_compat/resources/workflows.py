@@ -12,7 +12,6 @@ of Sogni's binding objects, each putting an earlier step's media (or the uploads
 from __future__ import annotations
 
 import builtins
-import functools
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -403,12 +402,16 @@ def _check_dependencies(steps: list[dict[str, Any]], has_media: bool) -> None:
 class Workflows(Resource):
     """``client.workflows``: create, follow and manage Sogni's durable creative workflows."""
 
-    @functools.cached_property
+    @property
     def templates(self) -> WorkflowTemplates:
         """``client.workflows.templates``: saved workflow templates (list, create, fork...)."""
-        from .templates import WorkflowTemplates  # noqa: PLC0415 - on first use
+        made: WorkflowTemplates | None = self.__dict__.get("_templates")
+        if made is None:
+            from .templates import WorkflowTemplates  # noqa: PLC0415 - on first use
 
-        return WorkflowTemplates(self._client)
+            # setdefault: threads that arrive together all get the first one stored.
+            made = self.__dict__.setdefault("_templates", WorkflowTemplates(self._client))
+        return made
 
     def create(self, **kwargs: Any) -> Workflow:
         """Start a workflow; returns it as Sogni reports it at once (usually ``queued``).
