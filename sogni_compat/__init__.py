@@ -159,8 +159,8 @@ def __getattr__(name: str) -> typing.Any:
             "sogni_compat.OpenAI(...).as_async_openai() gives a genuine openai.AsyncOpenAI "
             "bound to Sogni"
         )
-    from ._client import _NOT_SERVED  # noqa: PLC0415
+    from ._client import _NOT_SERVED, not_served  # noqa: PLC0415
 
     if name in _NOT_SERVED:
-        raise AttributeError(f"sogni_compat.{name}: {_NOT_SERVED[name]}")
+        raise AttributeError(not_served(f"sogni_compat.{name}"))
     return _lazy_getattr(name)

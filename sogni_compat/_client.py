@@ -40,6 +40,7 @@ from ._pacing import Pacer, check_rate
 from ._retry import RetryPolicy
 from ._secrets import Secret, check_api_key, forget_secret, register_secret
 from ._transport import check_base_url, close_session, new_session
+from .resources._base import Resource, listing
 from .resources.chat import Beta, Chat
 from .resources.models import Models
 
@@ -62,31 +63,27 @@ _MEANINGLESS = ("organization", "project", "webhook_secret", "websocket_base_url
 _UNSUPPORTED = ("admin_api_key", "workload_identity", "provider", "data_residency")
 
 
-_NOT_ON_SOGNI = "Sogni serves no such endpoint (only chat completions and models)"
-#: The openai SDK's resources that are not here, and why (see the README's compatibility table).
-_NOT_SERVED = {
-    **dict.fromkeys(
-        (
-            "completions",
-            "embeddings",
-            "audio",
-            "files",
-            "fine_tuning",
-            "moderations",
-            "batches",
-            "uploads",
-            "vector_stores",
-            "containers",
-            "evals",
-            "conversations",
-            "realtime",
-            "webhooks",
-            "graders",
-            "videos",
-        ),
-        _NOT_ON_SOGNI,
-    ),
-}
+#: The openai SDK's resources that are not here (see the README's compatibility table).
+_NOT_SERVED = frozenset(
+    {
+        "completions",
+        "embeddings",
+        "audio",
+        "files",
+        "fine_tuning",
+        "moderations",
+        "batches",
+        "uploads",
+        "vector_stores",
+        "containers",
+        "evals",
+        "conversations",
+        "realtime",
+        "webhooks",
+        "graders",
+        "videos",
+    }
+)
 
 
 def _responses() -> type[Any]:
@@ -120,6 +117,25 @@ _LAZY_NAMESPACES: dict[str, Callable[[], type[Any]]] = {
     "images": _images,
     "workflows": _workflows,
 }
+
+
+def served_namespaces() -> list[str]:
+    """The client's namespaces, read from the class: those it makes at once and on first use.
+
+    ``beta`` is left out: it only holds ``beta.chat``, which is ``chat``.
+    """
+    made = [
+        name
+        for name, annotation in OpenAI.__annotations__.items()
+        if isinstance(cls := globals().get(str(annotation)), type) and issubclass(cls, Resource)
+    ]
+    return sorted({*made, *_LAZY_NAMESPACES})
+
+
+def not_served(where: str) -> str:
+    """Why ``where`` (an openai resource) is missing, naming what this client does serve."""
+    served = listing("this client serves", served_namespaces())
+    return f"{where}: Sogni serves no such endpoint; {served}"
 
 
 def _given(value: _T | None) -> _T | None:
@@ -198,7 +214,7 @@ class OpenAI(BaseClient):
     chat: Chat
     beta: Beta
     models: Models
-    if TYPE_CHECKING:  # made on first use (see __getattr__), typed for checkers and IDEs
+    if TYPE_CHECKING:  # made on first use (see _missing_attribute), typed for checkers and IDEs
         responses: Responses
         images: Images
         media: Media
@@ -518,7 +534,7 @@ class OpenAI(BaseClient):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def __getattr__(self, name: str) -> Any:
+    def _missing_attribute(self, name: str) -> Any:
         # Only for names normal lookup misses: the namespaces made on first use, and why an
         # openai resource is not here.
         made = _LAZY_NAMESPACES.get(name)
@@ -527,10 +543,14 @@ class OpenAI(BaseClient):
             # Responses store lives in it), never one each.
             namespace: Any = self.__dict__.setdefault(name, made()(self))
             return namespace
-        reason = _NOT_SERVED.get(name)
-        if reason is None:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        raise AttributeError(f"client.{name}: {reason}")
+        if name in _NOT_SERVED:
+            raise AttributeError(not_served(f"client.{name}"))
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    # Out of type checkers' sight: they see the declared namespaces only, so code using an
+    # endpoint Sogni lacks (``client.embeddings``) is flagged before it runs.
+    if not TYPE_CHECKING:
+        __getattr__ = _missing_attribute
 
     def __repr__(self) -> str:
         # getattr: a traceback may show a client whose __init__ raised before these were set.

@@ -18,7 +18,7 @@ def test_awaited_create_is_refused_before_sending() -> None:
     """`await client.chat.completions.create(...)` raises a TypeError naming the fix; no request."""
 
     async def misuse(client: OpenAI) -> Any:
-        return await client.chat.completions.create(messages=USER)  # type: ignore[attr-defined]
+        return await client.chat.completions.create(messages=USER)  # type: ignore[misc]
 
     with MockSogni() as sogni:  # nothing queued: a request would fail differently
         with pytest.raises(TypeError, match=r"blocking.*nothing was sent.*as_async_openai"):
@@ -30,7 +30,7 @@ def test_awaited_models_list_is_refused() -> None:
     """The same holds for client.models.list()."""
 
     async def misuse(client: OpenAI) -> Any:
-        return await client.models.list()  # type: ignore[attr-defined]
+        return await client.models.list()  # type: ignore[misc]
 
     with pytest.raises(TypeError, match=r"client\.models\.list\(\) is blocking"):
         asyncio.run(misuse(OpenAI(api_key="k")))

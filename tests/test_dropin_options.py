@@ -144,24 +144,57 @@ def test_with_options_set_default_headers_replaces(mock: responses.RequestsMock)
         client.with_options(default_headers={"a": "b"}, set_default_headers={"c": "d"})
 
 
-@pytest.mark.parametrize("name", ["embeddings", "audio", "files"])
+#: The namespaces this client serves, as a user reaches them.
+SERVED = ("chat", "images", "media", "models", "responses", "workflows")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "embeddings",
+        "audio",
+        "moderations",
+        "files",
+        "batches",
+        "completions",
+        "fine_tuning",
+        "vector_stores",
+    ],
+)
 def test_resources_sogni_does_not_serve_say_so(name: str) -> None:
-    """An openai resource that is not here is an AttributeError that says why."""
+    """An openai resource that is not here is an AttributeError naming what the client serves."""
     client = OpenAI(api_key=API_KEY)
-    with pytest.raises(AttributeError, match=f"client.{name}: "):
+    with pytest.raises(AttributeError) as raised:
         getattr(client, name)
+    assert str(raised.value) == (
+        f"client.{name}: Sogni serves no such endpoint; this client serves chat, images, media, "
+        "models, responses and workflows"
+    )
     assert not hasattr(client, name)
+    for served in SERVED:  # each one named is there
+        assert getattr(client, served) is not None
     with pytest.raises(AttributeError, match="has no attribute 'nonsense'"):
-        client.nonsense  # noqa: B018
+        getattr(client, "nonsense")
 
 
 def test_more_missing_surfaces_say_so() -> None:
     """beta.assistants, models.delete, module-level AsyncOpenAI and embeddings explain."""
     client = OpenAI(api_key=API_KEY)
-    with pytest.raises(AttributeError, match=r"client\.beta\.assistants: Sogni serves no"):
-        client.beta.assistants  # noqa: B018
-    with pytest.raises(AttributeError, match=r"client\.models\.delete"):
-        client.models.delete  # noqa: B018
+    with pytest.raises(AttributeError) as raised:
+        getattr(client.beta, "assistants")
+    assert str(raised.value) == (
+        "client.beta.assistants: Sogni serves no such endpoint; client.beta serves chat (the "
+        "same as client.chat)"
+    )
+    assert client.beta.chat is client.chat
+    with pytest.raises(AttributeError, match=r"client\.models\.delete: .*serves list, retrieve"):
+        getattr(client.models, "delete")
+    with pytest.raises(AttributeError) as raised:
+        getattr(client.images, "create_variation")
+    assert str(raised.value).startswith(
+        "client.images.create_variation: Sogni serves no image variations; client.images "
+        "serves edit and generate"
+    )
     with pytest.raises(AttributeError, match=r"sogni_compat\.embeddings: Sogni serves no"):
         sogni_compat.embeddings  # noqa: B018
     with pytest.raises(ImportError, match="as_async_openai"):

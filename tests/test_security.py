@@ -137,7 +137,7 @@ def test_insecure_flag_is_checked_and_kept_by_copies() -> None:
 
 def sent_kwargs(mock: responses.RequestsMock, index: int) -> dict[str, Any]:
     """The keyword arguments the transport adapter was called with (recorded by responses)."""
-    kwargs: dict[str, Any] = getattr(mock.calls[index].request, "req_kwargs")  # noqa: B009
+    kwargs: dict[str, Any] = getattr(mock.calls[index].request, "req_kwargs")
     return kwargs
 
 

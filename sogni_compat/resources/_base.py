@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar
 
 from .._secrets import scrub_held
@@ -19,7 +19,7 @@ from .._secrets import scrub_held
 if TYPE_CHECKING:
     from .._requester import Requester
 
-__all__ = ["Resource", "guarded", "guarded_items"]
+__all__ = ["Resource", "guarded", "guarded_items", "listing", "offered"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -83,3 +83,16 @@ class Resource:
                 continue
             if not getattr(value, "__guarded__", False):
                 setattr(cls, name, guarded(value))
+
+
+def offered(namespace: object) -> list[str]:
+    """The public names a namespace offers (its methods and sub-namespaces), sorted."""
+    return sorted(name for name in dir(namespace) if not name.startswith("_"))
+
+
+def listing(lead: str, names: Iterable[str]) -> str:
+    """``"<lead> a, b and c"``: what a namespace serves, for an error message."""
+    items = list(names)
+    if len(items) < 2:
+        return f"{lead} {''.join(items) or 'nothing'}"
+    return f"{lead} {', '.join(items[:-1])} and {items[-1]}"

@@ -20,7 +20,7 @@ from .._options import RequestOptions, Timeout, check_seconds
 from .._response import APIResponse, StreamedAPIResponse
 from .._wire import check_completion, decode_json
 from ..types import ChatCompletion
-from ._base import Resource
+from ._base import Resource, listing, offered
 from .models import models_page
 
 if TYPE_CHECKING:
@@ -727,10 +727,15 @@ class Beta:
     def __init__(self, chat: Chat) -> None:
         self.chat = chat
 
-    def __getattr__(self, name: str) -> Any:
+    def _missing_attribute(self, name: str) -> Any:
         if name in _BETA_NOT_SERVED:
+            served = listing("client.beta serves", offered(self))
             raise AttributeError(
-                f"client.beta.{name}: Sogni serves no such endpoint (only chat completions "
-                "and models)"
+                f"client.beta.{name}: Sogni serves no such endpoint; {served} (the same as "
+                "client.chat)"
             )
         raise AttributeError(f"'Beta' object has no attribute {name!r}")
+
+    # Out of type checkers' sight: they flag client.beta.assistants and the like.
+    if not TYPE_CHECKING:
+        __getattr__ = _missing_attribute

@@ -22,7 +22,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._base_client import encode_json
 from .._errors import APIError, WaitTimeoutError
@@ -36,7 +36,7 @@ from .._vision import MAX_SOURCE_BYTES, ImageTooLargeError, download_image
 from ..hosted_tools import catalog
 from ..types import ChatCompletionMessageToolCall, Function
 from ..types.images import Image, ImagesResponse
-from ._base import Resource
+from ._base import Resource, listing, offered
 from ._durable import (
     SETTING_ALIASES,
     SETTING_KEYWORDS,
@@ -113,6 +113,20 @@ def _image_upload(image: Any, what: str, allow_local_files: bool) -> tuple[bytes
 
 class Images(Resource):
     """``client.images.generate(...)`` and ``client.images.edit(...)``."""
+
+    def _missing_attribute(self, name: str) -> Any:
+        # Only for names normal lookup misses: say why an openai method is not here.
+        if name == "create_variation":
+            raise AttributeError(
+                "client.images.create_variation: Sogni serves no image variations; "
+                f"{listing('client.images serves', offered(self))} (edit(image=..., prompt=...) "
+                "makes a new image from yours)"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    # Out of type checkers' sight: they flag images.create_variation before it runs.
+    if not TYPE_CHECKING:
+        __getattr__ = _missing_attribute
 
     def generate(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import requests
@@ -14,7 +14,7 @@ from .._options import RequestOptions, request_options
 from .._response import APIResponse
 from .._wire import decode_json
 from ..types import Model, ModelsPage
-from ._base import Resource
+from ._base import Resource, listing, offered
 
 __all__ = ["Models", "models_page"]
 
@@ -29,13 +29,17 @@ class Models(Resource):
     # One request each, guarded by the request path; refuse_await reads the caller's frame.
     _unguarded = frozenset({"list", "retrieve"})
 
-    def __getattr__(self, name: str) -> Any:
+    def _missing_attribute(self, name: str) -> Any:
         if name == "delete":
             raise AttributeError(
                 "client.models.delete: Sogni's models are not yours to delete (it deletes "
-                "fine-tuned OpenAI models); not applicable"
+                f"fine-tuned OpenAI models); {listing('client.models serves', offered(self))}"
             )
         raise AttributeError(f"'Models' object has no attribute {name!r}")
+
+    # Out of type checkers' sight: they flag client.models.delete before it runs.
+    if not TYPE_CHECKING:
+        __getattr__ = _missing_attribute
 
     def list(
         self,

@@ -155,7 +155,7 @@ class BaseObject:
 
     model_fields: ClassVar[Any] = _ModelFields()
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def _set_attribute(self, name: str, value: Any) -> None:
         """Set a field, which then counts as set (as pydantic counts it).
 
         Another (public) name is kept as an extra field, dumped with the others.
@@ -174,7 +174,7 @@ class BaseObject:
             return
         self._extra = {**self._extra, name: value}
 
-    def __getattr__(self, name: str) -> Any:
+    def _extra_attribute(self, name: str) -> Any:
         # Only called when normal lookup fails: serve the fields the server added.
         if not name.startswith("__"):
             try:
@@ -185,6 +185,14 @@ class BaseObject:
                 if name in extra:
                     return extra[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    # Bound out of type checkers' sight: they see only the declared fields, so a misspelt one
+    # (``message.contents``) is an error there, while the server's extra fields still read as
+    # attributes at run time (type-checked code reads them with ``getattr`` or
+    # ``model_extra``). Setting an undeclared name likewise keeps it as an extra field.
+    if not TYPE_CHECKING:
+        __setattr__ = _set_attribute
+        __getattr__ = _extra_attribute
 
     @classmethod
     def _field_name_set(cls) -> frozenset[str]:
