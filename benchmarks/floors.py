@@ -35,7 +35,10 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from sogni_compat.types.chat import ChatCompletionMessageParam
 
 HERE = Path(__file__).resolve().parent
 MODEL = "qwen3.6-35b-a3b-gguf-iq4xs"
@@ -149,7 +152,9 @@ def serve(conn: Connection, chunks: int) -> None:
 # -- the contenders ---------------------------------------------------------------------------
 
 
-def callers(root: str, kind: str, messages: list[dict[str, str]]) -> dict[str, Callable[[], Any]]:
+def callers(
+    root: str, kind: str, messages: list[ChatCompletionMessageParam]
+) -> dict[str, Callable[[], Any]]:
     """One call of each contender, for the canned ``kind`` of answer."""
     import http.client
     from urllib.parse import urlsplit
@@ -394,8 +399,12 @@ def main() -> None:
     results: dict[str, Any] = {}
     ratios: dict[str, float] = {}
     try:
-        small = [{"role": "user", "content": "Hello there, how are you?"}]
-        history = [{"role": "user", "content": "z" * 1000} for _ in range(206)]
+        small: list[ChatCompletionMessageParam] = [
+            {"role": "user", "content": "Hello there, how are you?"}
+        ]
+        history: list[ChatCompletionMessageParam] = [
+            {"role": "user", "content": "z" * 1000} for _ in range(206)
+        ]
         for label, kind, messages, per_round in (
             ("small call", "small", small, 200 if options.quick else 400),
             ("206 KB request", "small", history, 20 if options.quick else 50),

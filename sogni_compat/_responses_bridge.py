@@ -268,9 +268,12 @@ def _text_config(request: Mapping[str, Any]) -> ResponseTextConfig:
 
 
 def response_from(
-    completion: ChatCompletion, request: Mapping[str, Any], previous: str | None
+    completion: ChatCompletion,
+    request: Mapping[str, Any],
+    previous: str | None,
+    kind: type[Response] = Response,
 ) -> Response:
-    """The :class:`Response` of one chat completion."""
+    """The :class:`Response` of one chat completion (``kind``: ``ParsedResponse`` to parse)."""
     output: list[Any] = []
     status, incomplete = "completed", None
     choice = completion.choices[0] if completion.choices else None
@@ -315,7 +318,7 @@ def response_from(
             total_tokens=completion.usage.total_tokens,
             output_tokens_details=OutputTokensDetails(reasoning_tokens=reasoning_tokens),
         )
-    response = Response(
+    response = kind(
         id=new_id("resp"),
         created_at=_timestamp(completion.created),
         model=completion.model,

@@ -24,6 +24,7 @@ import attrs
 from ._responses_bridge import new_id, response_from
 from .types._base import set_dict
 from .types.responses import (
+    ParsedResponse,
     Response,
     ResponseFunctionToolCall,
     ResponseOutputMessage,
@@ -72,13 +73,14 @@ class ResponseStream:
         self._convert = convert
         self._adapter: Any = None
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[ResponseStreamEvent]:
         return self
 
-    def __next__(self) -> Any:
+    def __next__(self) -> ResponseStreamEvent:
         event = next(self._events)
-        if self._convert:
-            return self._openai(event)
+        if self._convert:  # openai's own event (the declared type stays this package's)
+            converted: ResponseStreamEvent = self._openai(event)
+            return converted
         return event
 
     def __enter__(self) -> ResponseStream:
@@ -97,10 +99,14 @@ class ResponseStream:
             pass
         return self
 
-    def get_final_response(self) -> Any:
-        """The whole response, once the stream has ended (reading what is left)."""
+    def get_final_response(self) -> Response:
+        """The whole response, once the stream has ended (reading what is left).
+
+        With ``text_format`` (``responses.stream``) it is a :class:`ParsedResponse`.
+        """
         self.until_done()
-        return self._final
+        final: Response = self._final
+        return final
 
     def _openai(self, event: ResponseStreamEvent) -> Any:
         if self._adapter is None:
@@ -215,7 +221,9 @@ class ResponseStream:
             from ._structured import parse_completion  # noqa: PLC0415 - only when parsing
 
             parse_completion(completion, self._spec, self._chat.response)
-        final = response_from(completion, request, previous)
+        final = response_from(
+            completion, request, previous, ParsedResponse if self._spec is not None else Response
+        )
         final.id = shell.id
         # The streamed items keep their ids and positions: the final output is in stream order.
         done_items = _matched(items, final.output)

@@ -30,6 +30,9 @@ from ._errors import (
 from ._json import loads
 from .types import ChatCompletion
 
+if typing.TYPE_CHECKING:
+    from .types._chat_params import ChatCompletionFunctionToolParam, FunctionDefinition
+
 __all__ = [
     "FunctionTool",
     "ParseSpec",
@@ -111,7 +114,7 @@ class FunctionTool(dict):  # type: ignore[type-arg]
 
 def function_tool(
     model: type, *, name: str | None = None, description: str | None = None
-) -> dict[str, Any]:
+) -> ChatCompletionFunctionToolParam:
     """A strict function tool whose parameters are ``model``'s fields.
 
     ``model`` is a pydantic model, an attrs class or a dataclass; the tool's name defaults to
@@ -129,7 +132,9 @@ def function_tool(
         _is_record(model) and described.startswith(f"{model.__name__}(")  # generated docstring
     ):
         function["description"] = described
-    return {"type": "function", "function": FunctionTool(function, model)}
+    # A dict that remembers its class (typed as the plain function definition it also is).
+    definition = typing.cast("FunctionDefinition", FunctionTool(function, model))
+    return {"type": "function", "function": definition}
 
 
 #: The openai SDK's name for :func:`function_tool` (which also takes attrs classes and

@@ -6,6 +6,8 @@ import base64
 import json
 from typing import Any
 
+from sogni_compat.types.chat import ChatCompletionMessageParam
+
 BASE_URL = "https://api.test/v1"
 API_KEY = "sk-test-key-0123456789"
 CHAT_URL = f"{BASE_URL}/chat/completions"
@@ -40,7 +42,7 @@ def sent_json(call: Any) -> Any:
     return json.loads(call.request.body)
 
 
-USER = [{"role": "user", "content": "Hi"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
 
 
 def error_class(error: BaseException | None) -> type:

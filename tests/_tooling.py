@@ -7,10 +7,11 @@ import json
 from typing import Any
 
 from sogni_compat import ChatCompletionMessageToolCall, ToolProgress
+from sogni_compat.types.chat import ChatCompletionToolParam
 
 from ._helpers import completion
 
-WEATHER_TOOL = {
+WEATHER_TOOL: ChatCompletionToolParam = {
     "type": "function",
     "function": {
         "name": "get_weather",

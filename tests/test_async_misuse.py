@@ -10,8 +10,9 @@ import pytest
 
 from sogni_compat import OpenAI
 from sogni_compat.testing import MockSogni
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
-USER = [{"role": "user", "content": "hi"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
 
 
 def test_awaited_create_is_refused_before_sending() -> None:

@@ -22,10 +22,11 @@ from openai.types.chat import ChatCompletionChunk as OpenAIChunk
 import sogni_compat
 from sogni_compat import APIError, OpenAI
 from sogni_compat._config import MAX_STREAM_TOOL_CALLS
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
 from ._hostile import Exchange, HostileServer, event_stream_head
 
-USER = [{"role": "user", "content": "hi"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
 
 
 class Answer(pydantic.BaseModel):

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from sogni_compat.testing import LocalSogniServer
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
 THREADS = 16
 CALLS = 50
@@ -26,7 +27,7 @@ def test_sixteen_threads_share_one_client(caplog: pytest.LogCaptureFixture) -> N
             barrier.wait()
             for call in range(CALLS):
                 prompt = f"thread {thread} call {call}"
-                messages = [{"role": "user", "content": prompt}]
+                messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": prompt}]
                 try:
                     if call % 3 == 0:
                         stream = client.chat.completions.create(messages=messages, stream=True)

@@ -12,6 +12,7 @@ import requests
 import sogni_compat
 from sogni_compat import OpenAI
 from sogni_compat.testing import DEFAULT_MODEL, MODELS, LocalSogniServer
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
 from ._tooling import WEATHER_TOOL, Progress
 
@@ -44,7 +45,7 @@ def get(server: LocalSogniServer, path: str, **headers: str) -> requests.Respons
     return requests.get(f"{server.base_url}/{path}", headers={**KEY, **headers}, timeout=10)
 
 
-def say(text: str) -> list[dict[str, str]]:
+def say(text: str) -> list[ChatCompletionMessageParam]:
     """A one-message conversation."""
     return [{"role": "user", "content": text}]
 

@@ -81,6 +81,35 @@ def test_plain_import_leaves_streaming_and_tools_for_later() -> None:
     assert "sogni_compat._client'" in loaded
 
 
+def test_parameter_types_load_on_first_use_and_mypy_never() -> None:
+    """The request's parameter types import on first use; nothing imports mypy (the plugin's)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sogni_compat, sogni_compat.types.chat, sogni_compat.types.responses\n"
+        "from sogni_compat.testing import LocalSogniServer\n"
+        "with LocalSogniServer() as server, server.client() as client:\n"
+        "    client.chat.completions.create(messages=[{'role': 'user', 'content': 'hi'}])\n"
+        "    client.responses.create(input='hi')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('sogni_compat.', 'mypy'))))\n"
+        "from sogni_compat.types.chat import ChatCompletionMessageParam\n"
+        "from sogni_compat.types.responses import ResponseInputParam\n"
+        "from sogni_compat.types import ToolParam\n"
+        "print(sorted(m for m in sys.modules if m.startswith('sogni_compat.types._')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    before, after = done.stdout.splitlines()
+    for module in ("types._chat_params", "types._response_params", "mypy_plugin"):
+        assert f"sogni_compat.{module}'" not in before
+    assert "'mypy" not in before
+    assert "'sogni_compat.types._chat_params'" in after
+    assert "'sogni_compat.types._response_params'" in after
+
+
 def test_a_successful_call_does_not_import_tenacity() -> None:
     """Import, client and one successful call leave tenacity unimported (it loads on a retry)."""
     import subprocess

@@ -12,6 +12,7 @@ import pytest
 
 import sogni_compat
 from sogni_compat.hosted_tools import catalog, media_kind_of_argument
+from sogni_compat.types.chat import ChatCompletionMessageParam, ChatCompletionNamedToolChoiceParam
 
 PACKAGE = Path(sogni_compat.__file__).parent
 DATA = resources.files("sogni_compat").joinpath("data")
@@ -197,8 +198,11 @@ def test_tool_choice_may_name_only_an_injected_hosted_tool() -> None:
     from sogni_compat import OpenAI
 
     client = OpenAI(api_key="sk-test-1234567890abcdef", base_url="http://127.0.0.1:9/v1")
-    choice = {"type": "function", "function": {"name": "compose_workflow"}}
-    messages = [{"role": "user", "content": "plan it"}]
+    choice: ChatCompletionNamedToolChoiceParam = {
+        "type": "function",
+        "function": {"name": "compose_workflow"},
+    }
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "plan it"}]
     with pytest.raises(ValueError, match="not in tools"):
         client.chat.completions.create(messages=messages, sogni_tools=True, tool_choice=choice)
     with pytest.raises(ValueError, match="not in tools"):

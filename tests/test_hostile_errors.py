@@ -18,6 +18,7 @@ import responses
 import sogni_compat
 from sogni_compat import OpenAI
 from sogni_compat._cli import main
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
 from ._helpers import API_KEY, BASE_URL, CHAT_URL, completion, sent_json
 from ._hostile import (
@@ -31,7 +32,7 @@ from ._hostile import (
     tool_call,
 )
 
-USER = [{"role": "user", "content": "Hi"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
 Serve = Callable[[Callable[[Exchange], None]], HostileServer]
 DEEP = "[" * 100_000 + "]" * 100_000
 #: Parses, but deeper than any walk over it should have to go.

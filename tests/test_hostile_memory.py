@@ -19,6 +19,7 @@ import responses
 
 import sogni_compat
 from sogni_compat import OpenAI
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
 from ._helpers import API_KEY, BASE_URL, CHAT_URL, completion, error_class
 from ._hostile import (
@@ -32,7 +33,7 @@ from ._hostile import (
     tool_call,
 )
 
-USER = [{"role": "user", "content": "Hi"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
 MIB = 1 << 20
 Serve = Callable[[Callable[[Exchange], None]], HostileServer]
 
@@ -211,15 +212,17 @@ def test_tool_call_cap_is_validated(value: object) -> None:
     """max_tool_calls_per_round must be an integer of at least 1."""
     client = OpenAI(api_key=API_KEY, base_url=BASE_URL)
     with pytest.raises((TypeError, ValueError), match="max_tool_calls_per_round"):
-        client.chat.completions.create(  # type: ignore[call-overload]
-            messages=USER, auto_execute_tools=True, max_tool_calls_per_round=value
+        client.chat.completions.create(
+            messages=USER,
+            auto_execute_tools=True,
+            max_tool_calls_per_round=value,  # type: ignore[arg-type]
         )
 
 
 # -- local files -----------------------------------------------------------------------------
 
 
-def with_image(source: object) -> list[dict[str, Any]]:
+def with_image(source: Any) -> list[ChatCompletionMessageParam]:
     """One user message carrying an image."""
     return [{"role": "user", "content": [{"type": "image_url", "image_url": source}]}]
 

@@ -20,6 +20,7 @@ import requests
 
 import sogni_compat
 from sogni_compat import OpenAI
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
 from ._helpers import error_class
 from ._hostile import (
@@ -32,7 +33,7 @@ from ._hostile import (
     json_response,
 )
 
-USER = [{"role": "user", "content": "Hi"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
 #: What a shared machine may add to a bound (thread scheduling, a slow first connection).
 SLACK = 0.6
 #: The timeout of most clients here, and the attempt bound it makes.
@@ -162,7 +163,7 @@ def test_trickled_image_download_has_a_total_deadline(hostile: Serve) -> None:
 
     server = hostile(image)
     client = client_for(server)
-    messages = [
+    messages: list[ChatCompletionMessageParam] = [
         {
             "role": "user",
             "content": [{"type": "image_url", "image_url": f"{server.root_url}/cat.png"}],

@@ -10,8 +10,9 @@ import pytest
 
 from sogni_compat import OpenAI
 from sogni_compat.testing import DEFAULT_MODEL, LocalSogniServer
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
-USER = [{"role": "user", "content": "hello there"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hello there"}]
 
 
 class Person(pydantic.BaseModel):

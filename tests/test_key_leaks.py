@@ -25,11 +25,12 @@ import responses
 import sogni_compat
 from sogni_compat import OpenAI
 from sogni_compat.testing import LocalSogniServer
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
 from ._helpers import BASE_URL, CHAT_URL, completion, error_class
 from ._hostile import Exchange, HostileServer, answering, event_stream_head, head, response
 
-USER = [{"role": "user", "content": "Hi"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
 KEY = "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e"
 Serve = Callable[[Callable[[Exchange], None]], HostileServer]
 

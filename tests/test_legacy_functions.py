@@ -10,6 +10,7 @@ import pytest
 
 from sogni_compat import OpenAI
 from sogni_compat.testing import LocalSogniServer
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
 FUNCTIONS = [
     {
@@ -18,7 +19,9 @@ FUNCTIONS = [
         "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
     }
 ]
-ASK = [{"role": "user", "content": 'call get_weather({"city": "Oslo"})'}]
+ASK: list[ChatCompletionMessageParam] = [
+    {"role": "user", "content": 'call get_weather({"city": "Oslo"})'}
+]
 
 
 @pytest.fixture
@@ -75,7 +78,7 @@ def test_streamed_legacy_answer(server: LocalSogniServer) -> None:
 def test_plain_dict_history_without_functions(server: LocalSogniServer) -> None:
     """A history written by hand with function_call dicts is translated even without functions=."""
     client = OpenAI(api_key="k", base_url=server.base_url)
-    history = [
+    history: list[ChatCompletionMessageParam] = [
         *ASK,
         {"role": "assistant", "content": None, "function_call": {"name": "w", "arguments": "{}"}},
         {"role": "function", "name": "w", "content": "sunny"},

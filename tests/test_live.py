@@ -20,6 +20,7 @@ import pytest
 
 from sogni_compat import APIStatusError, OpenAI
 from sogni_compat.types import ChatCompletion, ChatCompletionChunk
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
 from ._helpers import PNG
 from ._tooling import WEATHER_TOOL
@@ -27,7 +28,9 @@ from ._tooling import WEATHER_TOOL
 pytestmark = pytest.mark.live
 
 MODEL = "qwen3.6-35b-a3b-gguf-iq4xs"
-HI = [{"role": "user", "content": "Reply with the single word OK."}]
+HI: list[ChatCompletionMessageParam] = [
+    {"role": "user", "content": "Reply with the single word OK."}
+]
 
 
 def spent(what: str, **amounts: Any) -> None:

@@ -14,6 +14,7 @@ import requests
 
 from sogni_compat import ChatCompletionMessageToolCall, OpenAI, ToolProgress
 from sogni_compat.testing import LocalSogniServer
+from sogni_compat.types.chat import ChatCompletionContentPartParam, ChatCompletionMessageParam
 
 from ._tooling import WEATHER_TOOL, Progress
 
@@ -39,11 +40,11 @@ def client(server: LocalSogniServer) -> Iterator[OpenAI]:
         yield c
 
 
-def say(text: str, *images: str) -> list[dict[str, Any]]:
+def say(text: str, *images: str) -> list[ChatCompletionMessageParam]:
     """One user message, with image parts when given."""
     if not images:
         return [{"role": "user", "content": text}]
-    parts: list[dict[str, Any]] = [{"type": "text", "text": text}]
+    parts: list[ChatCompletionContentPartParam] = [{"type": "text", "text": text}]
     parts += [{"type": "image_url", "image_url": {"url": url}} for url in images]
     return [{"role": "user", "content": parts}]
 
@@ -625,7 +626,7 @@ def test_file_given_as_a_path_is_uploaded_as_read(
     """A Path vision input is uploaded from the file itself (not the chat's inlined copy)."""
     photo = tmp_path / "photo.png"
     photo.write_bytes(PNG)
-    messages = [
+    messages: list[ChatCompletionMessageParam] = [
         {
             "role": "user",
             "content": [

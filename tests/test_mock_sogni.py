@@ -10,8 +10,9 @@ import sogni_compat
 from sogni_compat import OpenAI
 from sogni_compat.testing import MODELS, MockSogni
 from sogni_compat.testing._mock import MockSogniError
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
-USER = [{"role": "user", "content": "Greet Ada"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Greet Ada"}]
 
 
 def test_completion_and_bodies() -> None:

@@ -8,8 +8,9 @@ import requests
 
 from sogni_compat import OpenAI
 from sogni_compat.testing import LocalSogniServer
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
-USER = [{"role": "user", "content": "Hi"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
 
 
 def record(seconds: float) -> None:

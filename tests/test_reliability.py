@@ -16,10 +16,11 @@ import pytest
 import sogni_compat
 from sogni_compat import OpenAI
 from sogni_compat.testing import LocalSogniServer
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
 from ._helpers import error_class
 
-USER = [{"role": "user", "content": "Hi"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
 CONNECT, READ = 1.0, 0.5
 #: Upper bound on any single failing call here: attempts x (connect + read) plus slack.
 BOUND = 3 * (CONNECT + READ) + 2.0

@@ -13,10 +13,11 @@ import responses
 
 from sogni_compat import APIStatusError, OpenAI
 from sogni_compat.testing import LocalSogniServer
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
 from ._helpers import completion
 
-USER = [{"role": "user", "content": "hi"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
 URL = "https://api.test/v1/chat/completions"
 
 

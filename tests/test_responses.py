@@ -11,9 +11,9 @@ from pydantic import BaseModel
 
 from sogni_compat import NotFoundError, OpenAI
 from sogni_compat.testing import LocalSogniServer
-from sogni_compat.types.responses import Response
+from sogni_compat.types.responses import FunctionToolParam, Response
 
-WEATHER = {
+WEATHER: FunctionToolParam = {
     "type": "function",
     "name": "get_weather",
     "description": "Get the current weather in a given location",

@@ -17,10 +17,13 @@ from sogni_compat import (
 )
 from sogni_compat.testing import LocalSogniServer
 from sogni_compat.types import ChatCompletion, ChatRun, RunEvent
+from sogni_compat.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 
 from ._helpers import PNG
 
-FOX = [{"role": "user", "content": "generate an image of a red fox"}]
+FOX: list[ChatCompletionMessageParam] = [
+    {"role": "user", "content": "generate an image of a red fox"}
+]
 
 
 @pytest.fixture
@@ -225,7 +228,7 @@ def test_server_mode_answers_with_a_completion(client: OpenAI) -> None:
 
 def test_a_runs_3d_model_is_a_model_artifact(server: LocalSogniServer, client: OpenAI) -> None:
     """A run's GLB is an artifact with mediaType model: kept out of the images, in media.models."""
-    messages = [
+    messages: list[ChatCompletionMessageParam] = [
         {
             "role": "user",
             "content": 'call generate_image({"prompt": "a vase"}) call image_to_3d({})',
@@ -262,8 +265,12 @@ def test_server_mode_cost_pause_raises(client: OpenAI) -> None:
 
 def test_server_mode_failure_is_an_api_error(client: OpenAI) -> None:
     """A run that fails (a client-side tool the server cannot run) raises APIError."""
-    tools = [{"type": "function", "function": {"name": "lookup", "parameters": {}}}]
-    messages = [{"role": "user", "content": 'call lookup({"q": "x"})'}]
+    tools: list[ChatCompletionToolParam] = [
+        {"type": "function", "function": {"name": "lookup", "parameters": {}}}
+    ]
+    messages: list[ChatCompletionMessageParam] = [
+        {"role": "user", "content": 'call lookup({"q": "x"})'}
+    ]
     with pytest.raises(APIError, match="not a Sogni hosted tool"):
         client.chat.completions.create(messages=messages, tools=tools, auto_execute_tools="server")
 

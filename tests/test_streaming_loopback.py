@@ -12,6 +12,7 @@ import pytest
 
 import sogni_compat
 from sogni_compat import OpenAI
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
 WAIT = 10.0  # upper bound for every wait, so a broken test fails instead of hanging
 
@@ -96,7 +97,7 @@ def serve() -> Iterator[Callable[[Callable[[BaseHTTPRequestHandler], None]], tup
         server.server_close()
 
 
-USER = [{"role": "user", "content": "Hi"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
 
 
 @pytest.mark.parametrize("framing", ["chunked", "close-delimited"])

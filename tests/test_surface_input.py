@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 
 from sogni_compat import OpenAI
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
 from ._helpers import PNG
 from ._hostile import Exchange, HostileServer, json_response
 
-USER = [{"role": "user", "content": "hi"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
 STEPS = [{"tool": "generate_image", "arguments": {"prompt": "a fox"}}]
 NAN, INF = math.nan, math.inf
 BAD_KEY = "a\r\n\tX-Injected: 1"
@@ -431,14 +432,18 @@ CASES: dict[str, tuple[Call, type[Exception], str]] = {
         "idempotency_key",
     ),
     # -- responses ---------------------------------------------------------------------------
-    "responses.create(input=5)": (lambda c, _: c.responses.create(input=5), TypeError, "input"),
+    "responses.create(input=5)": (
+        lambda c, _: c.responses.create(input=5),  # type: ignore[arg-type]
+        TypeError,
+        "input",
+    ),
     "responses.create(previous_response_id=5)": (
-        lambda c, _: c.responses.create(input="hi", previous_response_id=5),
+        lambda c, _: c.responses.create(input="hi", previous_response_id=5),  # type: ignore[arg-type]
         TypeError,
         "previous_response_id",
     ),
     "responses.create(store='yes')": (
-        lambda c, _: c.responses.create(input="hi", store="yes"),
+        lambda c, _: c.responses.create(input="hi", store="yes"),  # type: ignore[arg-type]
         TypeError,
         "store",
     ),
@@ -460,9 +465,13 @@ CASES: dict[str, tuple[Call, type[Exception], str]] = {
         "allow_local_files",
     ),
     **bad_timeouts("responses.create", lambda c, t: c.responses.create(input="hi", timeout=t)),
-    "responses.stream(input=5)": (lambda c, _: c.responses.stream(input=5), TypeError, "input"),
+    "responses.stream(input=5)": (
+        lambda c, _: c.responses.stream(input=5),  # type: ignore[arg-type]
+        TypeError,
+        "input",
+    ),
     "responses.parse(text_format=5)": (
-        lambda c, _: c.responses.parse(input="hi", text_format=5),
+        lambda c, _: c.responses.parse(input="hi", text_format=5),  # type: ignore[arg-type]
         TypeError,
         "text_format|response_format",
     ),
@@ -472,12 +481,12 @@ CASES: dict[str, tuple[Call, type[Exception], str]] = {
         "response_id",
     ),
     "responses.retrieve(stream=True)": (
-        lambda c, _: c.responses.retrieve("resp_1", stream=True),
+        lambda c, _: c.responses.retrieve("resp_1", stream=True),  # type: ignore[arg-type]
         ValueError,
         "stream",
     ),
     "responses.retrieve(unknown keyword)": (
-        lambda c, _: c.responses.retrieve("resp_1", colour="red"),
+        lambda c, _: c.responses.retrieve("resp_1", colour="red"),  # type: ignore[call-arg]
         TypeError,
         "colour",
     ),

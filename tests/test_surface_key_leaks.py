@@ -19,13 +19,14 @@ import pytest
 
 import sogni_compat
 from sogni_compat import OpenAI
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
 from ._helpers import PNG
 from ._hostile import Exchange, HostileServer, event_stream_head, json_response
 from .test_key_leaks import assert_hidden, everything_about
 
 KEY = "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e"
-USER = [{"role": "user", "content": "make a fox"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "make a fox"}]
 PREVIEW = {"toolCallId": "call_1", "estimatedCostUSD": 0.5, "note": f"priced for {KEY}"}
 SNAPSHOTS: dict[str, dict[str, Any]] = {
     "run failed": {

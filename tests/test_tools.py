@@ -20,6 +20,7 @@ from sogni_compat import (
     ToolRound,
     ToolRoundsExceededError,
 )
+from sogni_compat.types.chat import ChatCompletionMessageParam
 
 from ._helpers import CHAT_URL, USER, completion, sent_json
 from ._tooling import WEATHER_TOOL, asks_for
@@ -544,7 +545,7 @@ def test_the_callers_messages_are_not_modified(
 ) -> None:
     """The loop builds its own message list; the caller's list stays as it was."""
     answers(ordered, asks_for(("t", {})), completion("ok"))
-    messages = [{"role": "user", "content": "Hi"}]
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
     client.chat.completions.create(
         messages=messages, auto_execute_tools=True, tool_handlers={"t": lambda: "x"}
     )

@@ -15,6 +15,7 @@ import pytest
 import responses
 
 from sogni_compat import OpenAI
+from sogni_compat.types.chat import ChatCompletionContentPartParam, ChatCompletionMessageParam
 
 from ._helpers import CHAT_URL, completion, sent_json
 
@@ -44,7 +45,7 @@ def jpeg_header(width: int, height: int) -> bytes:
     return b"\xff\xd8" + app0 + sof0 + b"\xff\xd9"
 
 
-def with_image(image_url: Any, text: str = "What is this?") -> list[dict[str, Any]]:
+def with_image(image_url: Any, text: str = "What is this?") -> list[ChatCompletionMessageParam]:
     """One user message with a text part and an image part."""
     return [
         {
@@ -155,7 +156,9 @@ def test_failed_download_is_a_value_error(client: OpenAI, mock: responses.Reques
 
 def test_at_most_twenty_images(client: OpenAI, mock: responses.RequestsMock) -> None:
     """A 21st image in one request is refused."""
-    parts = [{"type": "image_url", "image_url": png(1, 1)} for _ in range(21)]
+    parts: list[ChatCompletionContentPartParam] = [
+        {"type": "image_url", "image_url": png(1, 1)} for _ in range(21)
+    ]
     with pytest.raises(ValueError, match="at most 20 images"):
         client.chat.completions.create(messages=[{"role": "user", "content": parts}])
 

@@ -17,24 +17,35 @@ from __future__ import annotations
 import collections
 import sys
 import threading
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import attrs
 
 from .._errors import NotFoundError
 from .._responses_bridge import chat_keywords, check_request, response_from
-from ..types.responses import (
-    Response,
-)
+from ..types.responses import ParsedResponse, Response
 from ._base import Resource
 from .chat import Completions
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .._requester import Requester
+    from .._responses_stream import ResponseStream
     from ..types import ChatCompletion
+    from ..types.create_params import ResponseCreateParamsBase
 
 __all__ = ["STORE_BYTES", "STORE_LIMIT", "Responses"]
+
+if TYPE_CHECKING:  # parse() without text_format: ParsedResponse[Any] (PEP 696 default)
+    from typing_extensions import TypeVar
+
+    _T = TypeVar("_T", default=Any)
+else:
+    from typing import TypeVar
+
+    _T = TypeVar("_T")
 
 #: Responses kept for ``previous_response_id``/``retrieve`` per client (least recently used
 #: dropped first).
@@ -135,32 +146,10 @@ def _not_found(response_id: str, limit: int, max_bytes: int) -> NotFoundError:
     )
 
 
-#: Keywords the openai package's ``retrieve``/``delete`` take besides the id (nothing is sent
-#: here, so they have nothing to do).
-_LOOKUP_OPTIONS = {
-    "retrieve": frozenset(
-        {
-            "include",
-            "include_obfuscation",
-            "starting_after",
-            "stream",
-            "extra_headers",
-            "extra_query",
-            "extra_body",
-            "timeout",
-        }
-    ),
-    "delete": frozenset({"extra_headers", "extra_query", "extra_body", "timeout"}),
-}
-
-
-def _check_lookup(response_id: object, options: Mapping[str, Any], function: str) -> None:
-    """The id of a kept response, and only keywords the openai package's method takes."""
+def _check_id(response_id: object) -> None:
+    """The id of a kept response is a string."""
     if not isinstance(response_id, str):
         raise TypeError(f"response_id must be a string; got {type(response_id).__name__}")
-    for name in options:
-        if name not in _LOOKUP_OPTIONS[function]:
-            raise TypeError(f"responses.{function}() got an unexpected keyword argument {name!r}")
 
 
 class Responses(Resource):
@@ -173,63 +162,134 @@ class Responses(Resource):
         #: needs nothing of the client but its request path).
         self._completions = Completions(client)
 
-    def create(self, **kwargs: Any) -> Any:
+    @overload
+    def create(
+        self, *, stream: Literal[True], **kwargs: Unpack[ResponseCreateParamsBase]
+    ) -> ResponseStream: ...
+    @overload
+    def create(
+        self, *, stream: Literal[False] | None = None, **kwargs: Unpack[ResponseCreateParamsBase]
+    ) -> Response: ...
+    @overload
+    def create(
+        self, *, stream: bool, **kwargs: Unpack[ResponseCreateParamsBase]
+    ) -> Response | ResponseStream: ...
+
+    def create(self, **kwargs: Any) -> Response | ResponseStream:
         """Create a model response (keyword-only, as the openai package's ``responses.create``).
 
-        ``input`` (a string or a list of items), ``instructions``, ``tools`` (function tools),
-        ``tool_choice``, ``text={"format": ...}``, ``reasoning={"effort": ...}``,
-        ``max_output_tokens``, ``temperature``, ``top_p``, ``parallel_tool_calls``,
-        ``metadata``, ``user``, ``stream``, ``previous_response_id``, ``store``, ``truncation``,
-        ``include``, plus every Sogni keyword and tool-loop keyword ``chat.completions.create``
-        takes. Returns a :class:`Response`, or with ``stream=True`` an iterator of
-        :class:`ResponseStreamEvent`. OpenAI's built-in tools are refused before sending.
-        """
-        return self._create(kwargs)
+        Keywords:
 
-    def parse(self, **kwargs: Any) -> Any:
+        - OpenAI's: ``input`` (required: a string or a list of items), ``model``,
+          ``instructions``, ``tools`` (function tools), ``tool_choice``, ``text``
+          (``{"format": ...}``), ``reasoning`` (``{"effort": ...}``), ``max_output_tokens``,
+          ``temperature``, ``top_p``, ``top_logprobs``, ``parallel_tool_calls``,
+          ``metadata``, ``user``, ``stream``, ``stream_options``, ``previous_response_id``,
+          ``store``, ``truncation``, ``include``, ``prompt_cache_key``,
+          ``prompt_cache_retention``, ``safety_identifier``, ``service_tier``.
+        - Sogni's, the auto-tool loop's and the request options, as ``chat.completions.create``
+          takes them: ``think``, ``task_profile``, ``token_type``, ``app_source``, ``top_k``,
+          ``min_p``, ``repetition_penalty``, ``sogni_tools``, ``sogni_tool_execution``,
+          ``chat_template_kwargs``, ``safe_content_filter``, ``billing_mode``,
+          ``media_references``, ``max_estimated_capacity_units``, ``confirm_cost``,
+          ``auto_execute_tools``, ``tool_handlers``, ``on_tool_call``, ``on_tool_progress``,
+          ``max_tool_rounds``, ``max_tool_calls_per_round``, ``media_context``,
+          ``extra_headers``, ``extra_query``, ``extra_body``, ``timeout`` (camelCase spellings
+          too).
+
+        Returns a :class:`Response`, or with ``stream=True`` a :class:`ResponseStream` of
+        :class:`ResponseStreamEvent`. OpenAI's built-in tools, and its keywords this
+        translation cannot honour (``background``, ``conversation``, ``prompt``,
+        ``max_tool_calls``), are refused before sending. With ``response_types="openai"`` the
+        objects are the openai package's own; the declared types stay this package's (their
+        fields are the same), as for ``chat.completions.create``.
+        """
+        result: Response | ResponseStream = self._create(kwargs)
+        return result
+
+    def parse(
+        self, *, text_format: type[_T] | None = None, **kwargs: Unpack[ResponseCreateParamsBase]
+    ) -> ParsedResponse[_T]:
         """Like :meth:`create`, with ``text_format`` parsed into ``output_parsed``.
 
         ``text_format`` is a pydantic model, an attrs class or a dataclass (a strict JSON schema
-        built from it is sent); strict function tools get ``parsed_arguments``.
+        built from it is sent); ``output_parsed`` is an instance of it. Strict function tools
+        get ``parsed_arguments``. With ``response_types="openai"`` the object is the openai
+        package's ``ParsedResponse``.
         """
-        if kwargs.get("stream"):
+        given: dict[str, Any] = dict(kwargs)
+        if given.get("stream"):
             raise ValueError("parse() does not stream; use stream() for a streamed response")
-        return self._create(kwargs, parsing=True)
+        if text_format is not None:
+            given["text_format"] = text_format
+        result: ParsedResponse[_T] = self._create(given, parsing=True)
+        return result
 
-    def stream(self, **kwargs: Any) -> Any:
+    def stream(
+        self, *, text_format: type[Any] | None = None, **kwargs: Unpack[ResponseCreateParamsBase]
+    ) -> ResponseStream:
         """A streamed response in a ``with`` block, as the openai package's ``responses.stream``.
 
-        Iterate the events, then call ``get_final_response()``.
+        Takes :meth:`create`'s keywords and ``text_format`` (as :meth:`parse`). Iterate the
+        events, then call ``get_final_response()``.
         """
-        if kwargs.get("stream") is not None:
+        given: dict[str, Any] = dict(kwargs)
+        if given.get("stream") is not None:
             raise TypeError("stream() always streams: leave the stream keyword out")
-        kwargs["stream"] = True
-        return self._create(kwargs, parsing="text_format" in kwargs)
+        given["stream"] = True
+        if text_format is not None:
+            given["text_format"] = text_format
+        result: ResponseStream = self._create(given, parsing=text_format is not None)
+        return result
 
-    def retrieve(self, response_id: str, **options: Any) -> Any:
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        include: Sequence[str] | None = None,
+        include_obfuscation: bool | None = None,
+        starting_after: int | None = None,
+        stream: Literal[False] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | tuple[float, float] | None = None,
+    ) -> Response:
         """A response this client made with ``store=True`` (``NotFoundError`` otherwise).
 
         The openai package's other keywords (``include``, ``extra_headers``, ``timeout``...) are
         accepted and have nothing to do (nothing is sent); ``stream=True`` is refused (a kept
-        response cannot be replayed as events), as is any other keyword.
+        response cannot be replayed as events), as is any other keyword (a ``TypeError``).
         """
-        _check_lookup(response_id, options, "retrieve")
-        if options.get("stream"):
+        del include, include_obfuscation, starting_after, extra_headers, extra_query
+        del extra_body, timeout
+        _check_id(response_id)
+        if stream:
             raise ValueError("retrieve(stream=True): a kept response cannot be streamed again")
         response = self._store.get(response_id)[1]
         if self._client.response_types == "openai":
             from .. import _openai_types  # noqa: PLC0415 - only in this mode
 
-            return _openai_types.response(response)
+            converted: Response = _openai_types.response(response)
+            return converted
         return response
 
-    def delete(self, response_id: str, **options: Any) -> None:
+    def delete(
+        self,
+        response_id: str,
+        *,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | tuple[float, float] | None = None,
+    ) -> None:
         """Forget a stored response (``NotFoundError`` if this client has no such response).
 
         The openai package's request options (``extra_headers``, ``timeout``...) are accepted
         and have nothing to do; any other keyword is a ``TypeError``.
         """
-        _check_lookup(response_id, options, "delete")
+        del extra_headers, extra_query, extra_body, timeout
+        _check_id(response_id)
         self._store.delete(response_id)
 
     def _chat_kwargs(self, kwargs: dict[str, Any]) -> tuple[dict[str, Any], list[Any], str | None]:
@@ -278,7 +338,8 @@ class Responses(Resource):
             chat["response_format"] = text_format
         # This package's own types, converted at the end for response_types="openai".
         completion = completions._create(chat, "parsed", parsing=parsing, native=True)
-        response = response_from(completion, request, previous)
+        kind = ParsedResponse if parsing else Response
+        response = response_from(completion, request, previous, kind)
         self._keep(request, messages, response, completion)
         if to_openai:
             from .. import _openai_types  # noqa: PLC0415 - only in this mode

@@ -6,22 +6,70 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .._lazy import lazy_exports
 from ._base import BaseObject, response_type
+from ._param_names import CHAT_PARAMS
 
 if TYPE_CHECKING:
+    from ._chat_params import (
+        ChatCompletionAssistantMessageParam,
+        ChatCompletionContentPartImageParam,
+        ChatCompletionContentPartInputAudioParam,
+        ChatCompletionContentPartParam,
+        ChatCompletionContentPartRefusalParam,
+        ChatCompletionContentPartTextParam,
+        ChatCompletionDeveloperMessageParam,
+        ChatCompletionFunctionCallOptionParam,
+        ChatCompletionFunctionMessageParam,
+        ChatCompletionFunctionToolParam,
+        ChatCompletionMessageCustomToolCallParam,
+        ChatCompletionMessageFunctionToolCallParam,
+        ChatCompletionMessageParam,
+        ChatCompletionMessageToolCallParam,
+        ChatCompletionMessageToolCallUnionParam,
+        ChatCompletionNamedToolChoiceParam,
+        ChatCompletionSystemMessageParam,
+        ChatCompletionToolChoiceOptionParam,
+        ChatCompletionToolMessageParam,
+        ChatCompletionToolParam,
+        ChatCompletionUserMessageParam,
+        FunctionDefinition,
+    )
     from .tools import MediaView, ToolHandoff, ToolRound
 
 __all__ = [
     "ChatCompletion",
+    "ChatCompletionAssistantMessageParam",
+    "ChatCompletionContentPartImageParam",
+    "ChatCompletionContentPartInputAudioParam",
+    "ChatCompletionContentPartParam",
+    "ChatCompletionContentPartRefusalParam",
+    "ChatCompletionContentPartTextParam",
+    "ChatCompletionDeveloperMessageParam",
+    "ChatCompletionFunctionCallOptionParam",
+    "ChatCompletionFunctionMessageParam",
+    "ChatCompletionFunctionToolParam",
     "ChatCompletionMessage",
+    "ChatCompletionMessageCustomToolCallParam",
+    "ChatCompletionMessageFunctionToolCallParam",
+    "ChatCompletionMessageParam",
     "ChatCompletionMessageToolCall",
+    "ChatCompletionMessageToolCallParam",
+    "ChatCompletionMessageToolCallUnionParam",
+    "ChatCompletionNamedToolChoiceParam",
+    "ChatCompletionSystemMessageParam",
     "ChatCompletionTokenLogprob",
+    "ChatCompletionToolChoiceOptionParam",
+    "ChatCompletionToolMessageParam",
+    "ChatCompletionToolParam",
+    "ChatCompletionUserMessageParam",
     "Choice",
     "ChoiceLogprobs",
     "CompletionTokensDetails",
     "CompletionUsage",
     "Function",
     "FunctionCall",
+    "FunctionDefinition",
     "PromptTokensDetails",
     "TopLogprob",
     "completion_markdown",
@@ -287,3 +335,12 @@ def _render(completion: ChatCompletion, *, markdown: bool) -> str:
         line = " · ".join(footer)
         blocks.append(f"<sub>{line}</sub>" if markdown else f"({line})")
     return "\n\n".join(blocks)
+
+
+#: The request's parameter types (openai's names), loaded on first use. The module
+#: ``__getattr__`` serving them is bound out of type checkers' sight: they read these names
+#: from the ``TYPE_CHECKING`` import above, and a misspelt import stays an error there.
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(
+        globals(), __name__, dict.fromkeys(CHAT_PARAMS, "sogni_compat.types._chat_params")
+    )

@@ -1,53 +1,46 @@
-"""The keywords of ``chat.completions.create``, as a ``TypedDict`` for type checkers and IDEs."""
+"""The keywords of ``chat.completions.create`` and ``responses.create``, as ``TypedDict`` classes.
+
+For type checkers and IDEs: each create method's overloads take ``**kwargs`` of one of these,
+so a misspelt keyword or a value of the wrong type is reported before the call runs. Sogni's
+keywords, the auto-tool loop's and the request options are shared (:class:`SogniParams`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 if TYPE_CHECKING:
-    from .chat import ChatCompletionMessageToolCall
+    from ._chat_params import (
+        ChatCompletionFunctionCallOptionParam,
+        ChatCompletionMessageParam,
+        ChatCompletionToolChoiceOptionParam,
+        ChatCompletionToolParam,
+    )
+    from ._response_params import (
+        Reasoning,
+        ResponseInputItemParam,
+        ResponseTextConfigParam,
+        ToolChoiceFunctionParam,
+        ToolChoiceOptions,
+        ToolParam,
+    )
+    from .chat import ChatCompletionMessage, ChatCompletionMessageToolCall
+    from .responses import ResponseFunctionToolCall, ResponseOutputMessage, ResponseReasoningItem
     from .tools import MediaView, ToolProgress
 
-__all__ = ["CompletionCreateParams", "CompletionCreateParamsBase"]
+__all__ = [
+    "CompletionCreateParams",
+    "CompletionCreateParamsBase",
+    "ResponseCreateParams",
+    "ResponseCreateParamsBase",
+    "SogniParams",
+]
 
 
-class CompletionCreateParamsBase(TypedDict, total=False):
-    """Every keyword of ``create`` but ``stream``: OpenAI's, Sogni's and request options."""
+class SogniParams(TypedDict, total=False):
+    """Sogni's keywords, the auto-tool loop's (never sent) and the request options."""
 
-    messages: Iterable[Any]
-    model: str | None
-    stream_options: Mapping[str, Any] | None
-    temperature: float | None
-    top_p: float | None
-    max_tokens: int | None
-    max_completion_tokens: int | None
-    stop: str | Sequence[str] | None
-    n: int | None
-    seed: int | None
-    frequency_penalty: float | None
-    presence_penalty: float | None
-    logit_bias: Mapping[str, Any] | None
-    logprobs: bool | None
-    top_logprobs: int | None
-    user: str | None
-    tools: Sequence[Mapping[str, Any]] | None
-    tool_choice: str | Mapping[str, Any] | None
-    parallel_tool_calls: bool | None
-    response_format: Mapping[str, Any] | None
-    functions: Sequence[Mapping[str, Any]] | None
-    function_call: str | Mapping[str, Any] | None
-    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
-    metadata: Mapping[str, Any] | None
-    store: bool | None
-    service_tier: str | None
-    prompt_cache_key: str | None
-    prompt_cache_retention: str | None
-    safety_identifier: str | None
-    verbosity: Literal["low", "medium", "high"] | None
-    prediction: Mapping[str, Any] | None
-    modalities: Sequence[str] | None
-    # Sogni
     think: bool | None
     task_profile: Literal["general", "coding", "reasoning"] | None
     taskProfile: Literal["general", "coding", "reasoning"] | None
@@ -97,7 +90,99 @@ class CompletionCreateParamsBase(TypedDict, total=False):
     timeout: float | tuple[float, float] | None
 
 
+class _CompletionRequired(TypedDict):
+    #: openai's message dicts, or this package's message objects (an earlier answer's).
+    messages: Sequence[ChatCompletionMessageParam | ChatCompletionMessage]
+
+
+class CompletionCreateParamsBase(_CompletionRequired, SogniParams, total=False):
+    """Every keyword of ``create`` but ``stream``: OpenAI's, Sogni's and request options."""
+
+    model: str | None
+    stream_options: Mapping[str, Any] | None
+    temperature: float | None
+    top_p: float | None
+    max_tokens: int | None
+    max_completion_tokens: int | None
+    stop: str | Sequence[str] | None
+    n: int | None
+    seed: int | None
+    frequency_penalty: float | None
+    presence_penalty: float | None
+    logit_bias: Mapping[str, Any] | None
+    logprobs: bool | None
+    top_logprobs: int | None
+    user: str | None
+    tools: Sequence[ChatCompletionToolParam] | None
+    tool_choice: ChatCompletionToolChoiceOptionParam | None
+    parallel_tool_calls: bool | None
+    response_format: Mapping[str, Any] | None
+    functions: Sequence[Mapping[str, Any]] | None
+    function_call: Literal["none", "auto"] | ChatCompletionFunctionCallOptionParam | None
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    metadata: Mapping[str, Any] | None
+    store: bool | None
+    service_tier: str | None
+    prompt_cache_key: str | None
+    prompt_cache_retention: str | None
+    safety_identifier: str | None
+    verbosity: Literal["low", "medium", "high"] | None
+    prediction: Mapping[str, Any] | None
+    modalities: Sequence[str] | None
+
+
 class CompletionCreateParams(CompletionCreateParamsBase, total=False):
     """Every keyword ``create`` accepts, ``stream`` included."""
+
+    stream: bool | None
+
+
+class _ResponseRequired(TypedDict):
+    #: A string, or openai's input item dicts and this package's output items (an earlier
+    #: response's ``output``).
+    input: (
+        str
+        | Sequence[
+            ResponseInputItemParam
+            | ResponseOutputMessage
+            | ResponseFunctionToolCall
+            | ResponseReasoningItem
+        ]
+    )
+
+
+class ResponseCreateParamsBase(_ResponseRequired, SogniParams, total=False):
+    """Every keyword of ``responses.create`` but ``stream``: OpenAI's, Sogni's, request options.
+
+    openai's keywords that this translation refuses (``background``, ``conversation``,
+    ``prompt``, ``max_tool_calls``...) are not here.
+    """
+
+    model: str | None
+    instructions: str | None
+    tools: Sequence[ToolParam] | None
+    tool_choice: ToolChoiceOptions | ToolChoiceFunctionParam | None
+    text: ResponseTextConfigParam | None
+    reasoning: Reasoning | None
+    max_output_tokens: int | None
+    temperature: float | None
+    top_p: float | None
+    top_logprobs: int | None
+    parallel_tool_calls: bool | None
+    metadata: Mapping[str, str] | None
+    user: str | None
+    previous_response_id: str | None
+    store: bool | None
+    truncation: Literal["auto", "disabled"] | None
+    include: Sequence[str] | None
+    prompt_cache_key: str | None
+    prompt_cache_retention: Literal["in_memory", "24h"] | None
+    safety_identifier: str | None
+    service_tier: str | None
+    stream_options: Mapping[str, Any] | None
+
+
+class ResponseCreateParams(ResponseCreateParamsBase, total=False):
+    """Every keyword ``responses.create`` accepts, ``stream`` included."""
 
     stream: bool | None

@@ -2,27 +2,72 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic
 
 import attrs
 
+from .._lazy import lazy_exports
 from ._base import BaseObject, response_type
+from ._param_names import RESPONSE_PARAMS
+
+if TYPE_CHECKING:
+    from ._response_params import (
+        EasyInputMessageParam,
+        FunctionToolParam,
+        ResponseFormatTextConfigParam,
+        ResponseFormatTextJSONSchemaConfigParam,
+        ResponseFunctionToolCallParam,
+        ResponseInputContentParam,
+        ResponseInputImageParam,
+        ResponseInputItemParam,
+        ResponseInputMessageContentListParam,
+        ResponseInputParam,
+        ResponseInputTextParam,
+        ResponseOutputMessageParam,
+        ResponseOutputRefusalParam,
+        ResponseOutputTextParam,
+        ResponseReasoningItemParam,
+        ResponseTextConfigParam,
+        ToolChoiceFunctionParam,
+        ToolChoiceOptions,
+        ToolParam,
+    )
 
 __all__ = [
+    "EasyInputMessageParam",
+    "FunctionToolParam",
     "InputTokensDetails",
     "OutputTokensDetails",
+    "ParsedResponse",
     "Response",
     "ResponseError",
+    "ResponseFormatTextConfigParam",
+    "ResponseFormatTextJSONSchemaConfigParam",
     "ResponseFunctionToolCall",
+    "ResponseFunctionToolCallParam",
     "ResponseIncompleteDetails",
+    "ResponseInputContentParam",
+    "ResponseInputImageParam",
+    "ResponseInputItemParam",
+    "ResponseInputMessageContentListParam",
+    "ResponseInputParam",
+    "ResponseInputTextParam",
     "ResponseOutputMessage",
+    "ResponseOutputMessageParam",
+    "ResponseOutputRefusalParam",
     "ResponseOutputText",
+    "ResponseOutputTextParam",
     "ResponseReasoningItem",
+    "ResponseReasoningItemParam",
     "ResponseReasoningText",
     "ResponseStreamEvent",
     "ResponseTextConfig",
+    "ResponseTextConfigParam",
     "ResponseTextFormat",
     "ResponseUsage",
+    "ToolChoiceFunctionParam",
+    "ToolChoiceOptions",
+    "ToolParam",
 ]
 
 
@@ -217,6 +262,27 @@ class Response(BaseObject):
         return self._loop.tool_handoff if self._loop is not None else None
 
 
+if TYPE_CHECKING:  # parse() without text_format: ParsedResponse[Any] (PEP 696 default)
+    from typing_extensions import TypeVar
+
+    _T = TypeVar("_T", default=Any)
+else:
+    from typing import TypeVar
+
+    _T = TypeVar("_T")
+
+
+@response_type
+class ParsedResponse(Response, Generic[_T]):
+    """A response of ``responses.parse()``: ``output_parsed`` is the answer as ``text_format``."""
+
+    @property
+    def output_parsed(self) -> _T | None:
+        """The answer's text parsed as an instance of ``text_format`` (``None`` without text)."""
+        parsed: _T | None = self._output_parsed
+        return parsed
+
+
 @response_type
 class ResponseStreamEvent(BaseObject):
     """One event of a streamed response.
@@ -227,3 +293,16 @@ class ResponseStreamEvent(BaseObject):
 
     type: str = ""
     sequence_number: int = 0
+
+    if TYPE_CHECKING:
+        # Each event type carries its own fields, read as attributes (of any type here).
+        def __getattr__(self, name: str) -> Any: ...
+
+
+#: The request's parameter types (openai's names), loaded on first use. The module
+#: ``__getattr__`` serving them is bound out of type checkers' sight: they read these names
+#: from the ``TYPE_CHECKING`` import above, and a misspelt import stays an error there.
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(
+        globals(), __name__, dict.fromkeys(RESPONSE_PARAMS, "sogni_compat.types._response_params")
+    )
