@@ -79,7 +79,9 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ("client", frozenset({"_client"})),
     (
         "fronts",
-        frozenset({"", "__main__", "_cli", "_module_client", "testing", "testing.*"}),
+        frozenset(
+            {"", "__main__", "_cli", "_module_client", "mypy_plugin", "testing", "testing.*"}
+        ),
     ),
 ]
 
@@ -240,6 +242,13 @@ def test_display_knows_only_the_types() -> None:
             if not (t == "types" or t.startswith("types.") or t in leaves or t in DISPLAY)
         )
         assert not others, f"{_label(name)} imports {others}"
+
+
+def test_the_mypy_plugin_imports_nothing_of_the_package() -> None:
+    """The mypy plugin imports no module of the package, and no module imports it."""
+    assert GRAPH["mypy_plugin"] == set()
+    importers = sorted(name for name, targets in GRAPH.items() if "mypy_plugin" in targets)
+    assert importers == []
 
 
 def test_the_emulator_imports_no_client_code() -> None:
