@@ -1,15 +1,58 @@
-"""A user's script, type-checked from outside the repository in CI (``mypy --strict``).
+"""A user's script, type-checked from outside the repository in CI (``mypy --strict``, pyright).
 
 It checks that the types reach a project that installed the package the README's way: with an
 import hook instead of a path, mypy would report the module as missing and every type as Any.
+It uses the typed surface as OpenAI code does (create, streaming, parse, a tool loop by hand
+and the auto-tool loop, the Responses API), with openai's parameter types under their names, and
+runs offline against the emulator. Its twin ``typing_mistakes.py`` holds the mistakes both
+checkers must report.
 """
 
 from __future__ import annotations
 
-from sogni_compat import ChatCompletion, ChatCompletionMessageToolCall, OpenAI, ToolProgress
+import dataclasses
+import json
+
+from sogni_compat import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionMessageToolCall,
+    OpenAI,
+    Stream,
+    ToolProgress,
+)
 from sogni_compat.hosted_tools import HostedTool, catalog
 from sogni_compat.testing import LocalSogniServer
 from sogni_compat.types import ChatRun, CostEstimate, MediaView, ToolHandoff, Workflow
+from sogni_compat.types.chat import (
+    ChatCompletionMessage,
+    ChatCompletionMessageParam,
+    ChatCompletionToolParam,
+)
+from sogni_compat.types.responses import (
+    FunctionToolParam,
+    ParsedResponse,
+    Response,
+    ResponseFunctionToolCall,
+    ResponseInputParam,
+)
+
+WEATHER: ChatCompletionToolParam = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather in a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    },
+}
+
+
+@dataclasses.dataclass
+class Movie:
+    """A film, as structured output."""
+
+    title: str
+    year: int
 
 
 def report(call: ChatCompletionMessageToolCall, progress: ToolProgress) -> None:
@@ -18,10 +61,92 @@ def report(call: ChatCompletionMessageToolCall, progress: ToolProgress) -> None:
     print(call.function.name, progress.status, f"{progress.percent:.0f}%", eta)
 
 
+def chat(client: OpenAI) -> None:
+    """Chat completions: one answer, a stream, a parsed answer, a tool loop by hand."""
+    messages: list[ChatCompletionMessageParam | ChatCompletionMessage] = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hello"},
+    ]
+    answer: ChatCompletion = client.chat.completions.create(messages=messages, temperature=0.2)
+    text: str | None = answer.choices[0].message.content
+    stream: Stream = client.chat.completions.create(messages=messages, stream=True)
+    chunk: ChatCompletionChunk
+    for chunk in stream:
+        if chunk.choices:
+            piece: str | None = chunk.choices[0].delta.content
+            print(piece or "", end="")
+    with client.chat.completions.stream(messages=messages) as events:
+        for event in events:
+            print(event.type)
+    parsed = client.chat.completions.parse(
+        messages=[{"role": "user", "content": 'Extract {"title": "Heat", "year": 1995}'}],
+        response_format=Movie,
+    )
+    print(text, parsed.choices[0].message.parsed)
+
+    # The tool loop by hand: the answer's message goes back into the history as it is.
+    messages.append({"role": "user", "content": 'call get_weather({"city": "Oslo"})'})
+    asked = client.chat.completions.create(messages=messages, tools=[WEATHER], tool_choice="auto")
+    message = asked.choices[0].message
+    messages.append(message)
+    for call in message.tool_calls or []:
+        city: str = json.loads(call.function.arguments)["city"]
+        messages.append({"role": "tool", "tool_call_id": call.id, "content": f"sunny in {city}"})
+    final = client.chat.completions.create(messages=messages, tools=[WEATHER])
+    print(final.choices[0].message.content)
+
+
+def responses(client: OpenAI) -> None:
+    """The Responses API: create, a function call round trip, stream, parse."""
+    tools: list[FunctionToolParam] = [
+        {
+            "type": "function",
+            "name": "get_weather",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+            "strict": None,
+        }
+    ]
+    response: Response = client.responses.create(input="Hello", instructions="Be brief.")
+    print(response.output_text)
+    items: ResponseInputParam = [
+        {"role": "user", "content": 'call get_weather({"city": "Oslo"})'},
+    ]
+    asked = client.responses.create(input=items, tools=tools)
+    for item in asked.output:
+        if isinstance(item, ResponseFunctionToolCall):
+            items.append(
+                {
+                    "type": "function_call",
+                    "call_id": item.call_id,
+                    "name": item.name,
+                    "arguments": item.arguments,
+                }
+            )
+            items.append(
+                {"type": "function_call_output", "call_id": item.call_id, "output": "sunny"}
+            )
+    answered = client.responses.create(input=items, tools=tools, previous_response_id=None)
+    print(answered.output_text)
+    for event in client.responses.create(input="Hello", stream=True):
+        if event.type == "response.output_text.delta":
+            print(event.delta, end="")
+    with client.responses.stream(input="Hello") as events:
+        for event in events:
+            print(event.type)
+        streamed: Response = events.get_final_response()
+    movie: ParsedResponse[Movie] = client.responses.parse(
+        input='Extract {"title": "Heat", "year": 1995}', text_format=Movie
+    )
+    found: Movie | None = movie.output_parsed
+    print(streamed.output_text, found.year if found is not None else None)
+
+
 def main() -> None:
-    """Chat once against the emulator and read the typed answer."""
+    """Run it all against the emulator and read the typed answers."""
     with LocalSogniServer() as server, server.client() as client:
         typed_client: OpenAI = client
+        chat(typed_client)
+        responses(typed_client)
         answer: ChatCompletion = typed_client.chat.completions.create(
             messages=[{"role": "user", "content": 'call generate_image({"prompt": "a cat"})'}],
             sogni_tools=True,
