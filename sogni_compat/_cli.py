@@ -32,7 +32,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn, TextIO, cast
 
 from ._client import OpenAI
-from ._config import ENV_API_KEY
+from ._config import ENV_API_KEY, unused_openai_key_note
 from ._errors import APIError, OpenAIError
 from ._version import __version__
 from .progress import is_terminal
@@ -262,9 +262,10 @@ def _client(args: argparse.Namespace) -> Iterator[Any]:
             yield client
         return
     if not os.environ.get(ENV_API_KEY):
+        note = unused_openai_key_note()
         raise _UsageError(
             f"{ENV_API_KEY} is not set: export your Sogni API key as {ENV_API_KEY}, "
-            "or pass --offline to try the built-in local emulator"
+            "or pass --offline to try the built-in local emulator" + (f" ({note})" if note else "")
         )
     with OpenAI(base_url=base_url) as client:
         yield client

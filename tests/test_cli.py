@@ -88,6 +88,16 @@ def test_missing_key_exits_2_naming_the_way_out() -> None:
     assert "--offline" in lines[0]
 
 
+def test_missing_key_says_openai_key_is_not_used() -> None:
+    """With only OPENAI_API_KEY set, the one-line error says it is deliberately not used."""
+    result = cli("models", env={"OPENAI_API_KEY": "sk-openai-cli-secret"})
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "SOGNI_API_KEY is not set" in line
+    assert "OPENAI_API_KEY is set but deliberately not used" in line
+    assert "sk-openai-cli-secret" not in result.stderr
+
+
 def test_api_error_exits_1_with_the_message(server: LocalSogniServer) -> None:
     """An API error prints the server's message, no traceback, and exits 1."""
     server.fail_next(
