@@ -505,13 +505,77 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
     if not 0 <= args.port <= 65535:
         raise _UsageError(f"--port must be between 0 and 65535; got {args.port}")
     models = (*MODELS, *(m for m in args.model if m not in MODELS))
-    with LocalSogniServer(port=args.port, models=models) as server:
+    server = LocalSogniServer(port=args.port, models=models)
+    try:
+        server.start()
+    except OSError as exc:
+        raise _UsageError(_cannot_listen(args.port, exc)) from None
+    try:
         out.write(f"export SOGNI_BASE_URL={server.base_url} SOGNI_API_KEY=any\n")
         out.flush()
         err.write(f"{_PROG}: serving {', '.join(models)} at {server.base_url}; Ctrl-C stops\n")
         err.flush()
         threading.Event().wait()
+    finally:
+        server.stop()
     return 0  # pragma: no cover - only Ctrl-C ends the wait
+
+
+#: How long ``serve`` spends finding out what holds a busy port, and how much it reads.
+PROBE_TIMEOUT = 1.0
+PROBE_BYTES = 4096
+
+
+def _cannot_listen(port: int, exc: OSError) -> str:
+    """One line for a port ``serve`` cannot bind: what holds it, and ``--port 0``."""
+    import errno  # noqa: PLC0415 - only on this error
+
+    way_out = "pass --port 0 to serve on any free port (the line printed names it)"
+    if exc.errno != errno.EADDRINUSE:
+        return f"cannot serve on port {port}: {exc.strerror or exc}; {way_out}"
+    holder = _port_holder(port)
+    return f"port {port} is already in use ({holder}); {way_out}"
+
+
+def _port_holder(port: int) -> str:
+    """What answers on ``127.0.0.1:port``: another emulator, an HTTP server, or something else.
+
+    At most :data:`PROBE_TIMEOUT` seconds and :data:`PROBE_BYTES` bytes; nothing is sent but
+    ``GET /`` (no key).
+    """
+    import socket  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    deadline = time.monotonic() + PROBE_TIMEOUT
+    head = b""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=PROBE_TIMEOUT) as sock:
+            sock.sendall(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            while b"\r\n\r\n" not in head and len(head) < PROBE_BYTES:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                sock.settimeout(left)
+                piece = sock.recv(PROBE_BYTES - len(head))
+                if not piece:
+                    break
+                head += piece
+    except OSError:
+        if not head:
+            return "by a program that does not answer on 127.0.0.1"
+    if not head.startswith(b"HTTP/"):
+        return "by a program that does not speak HTTP"
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"server":
+            server = value.decode("latin-1").strip()
+            if server.startswith("LocalSogniServer"):
+                return (
+                    f"another sogni-compat emulator serves there: to use it, export "
+                    f"SOGNI_BASE_URL=http://127.0.0.1:{port}/v1 SOGNI_API_KEY=any"
+                )
+            return f"an HTTP server answers there: {server[:60]!r}"
+    return "an HTTP server answers there"
 
 
 def main(

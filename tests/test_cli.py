@@ -277,7 +277,7 @@ def test_serve_runs_the_emulator_until_ctrl_c() -> None:
     """`serve` prints the settings to export, serves extra model ids, and Ctrl-C exits 130."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SOGNI_", "OPENAI_"))}
     process = subprocess.Popen(
-        [sys.executable, "-m", "sogni_compat", "serve", "--model", "gpt-4o-mini"],
+        [sys.executable, "-m", "sogni_compat", "serve", "--port", "0", "--model", "gpt-4o-mini"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -288,6 +288,7 @@ def test_serve_runs_the_emulator_until_ctrl_c() -> None:
         line = process.stdout.readline()
         assert line.startswith("export SOGNI_BASE_URL=http://127.0.0.1:")
         base_url = line.split()[1].split("=", 1)[1]
+        assert int(base_url.split(":")[-1].split("/")[0]) > 0  # --port 0: the port chosen
         from sogni_compat import OpenAI
 
         with OpenAI(api_key="any", base_url=base_url) as client:
@@ -297,6 +298,83 @@ def test_serve_runs_the_emulator_until_ctrl_c() -> None:
         _, err = process.communicate(timeout=TIMEOUT)
     assert process.returncode == 130
     assert "Traceback" not in err
+
+
+def test_serve_on_a_port_another_emulator_holds_says_so() -> None:
+    """`serve --port N` on a busy port: one line saying what holds it and --port 0, exit 2."""
+    with LocalSogniServer() as running:
+        port = running.base_url.split(":")[-1].split("/")[0]
+        result = cli("serve", "--port", port)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert "Traceback" not in result.stderr
+    assert f"port {port} is already in use" in line
+    assert "another sogni-compat emulator serves there" in line
+    assert f"export SOGNI_BASE_URL=http://127.0.0.1:{port}/v1" in line
+    assert "pass --port 0" in line
+
+
+def answer_as_nginx(exchange: Exchange) -> None:
+    """An HTTP server that is not the emulator."""
+    exchange.send(b"HTTP/1.1 404 Not Found\r\nServer: nginx/1.25\r\nContent-Length: 0\r\n\r\n")
+    exchange.close()
+
+
+def answer_not_http(exchange: Exchange) -> None:
+    """A program on the port that speaks something else."""
+    exchange.send(b"SSH-2.0-OpenSSH_9.6\r\n")
+    exchange.close()
+
+
+@pytest.mark.parametrize(
+    ("script", "holder"),
+    [
+        (answer_as_nginx, "(an HTTP server answers there: 'nginx/1.25')"),
+        (answer_not_http, "(by a program that does not speak HTTP)"),
+    ],
+    ids=["http", "not-http"],
+)
+def test_serve_on_a_busy_port_names_what_answers(hostile: Any, script: Any, holder: str) -> None:
+    """The busy-port line says whether an HTTP server (and which) or something else holds it."""
+    port = hostile(script).port
+    status, out, err = run_main("serve", "--port", str(port))
+    assert (status, out) == (2, "")
+    assert err == (
+        f"sogni-compat: port {port} is already in use {holder}; pass --port 0 to serve on "
+        "any free port (the line printed names it)\n"
+    )
+
+
+def test_serve_on_a_port_that_never_answers_gives_up_quickly() -> None:
+    """A listener that accepts but never answers is named within the probe's 1 s bound."""
+    import socket
+    import time
+
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        status, _out, err = run_main("serve", "--port", str(port))
+        took = time.monotonic() - started
+    assert status == 2
+    assert f"port {port} is already in use (by a program that does not answer" in err
+    assert took < 15  # a generous bound: unbounded, this would wait forever
+
+
+def test_serve_probe_of_a_trickling_server_is_bounded(hostile: Any) -> None:
+    """A server trickling an endless header is read for the probe's 1 s bound, not forever."""
+    import time
+
+    def trickle(exchange: Exchange) -> None:
+        exchange.trickle(b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100_000, every=0.01)
+
+    port = hostile(trickle).port
+    started = time.monotonic()
+    status, _out, err = run_main("serve", "--port", str(port))
+    took = time.monotonic() - started
+    assert status == 2
+    assert f"port {port} is already in use (an HTTP server answers there)" in err
+    assert took < 15  # a generous bound: the trickle alone would take 1,000 s
 
 
 def test_image_prints_the_url(server: LocalSogniServer) -> None:
