@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -180,6 +181,8 @@ def test_empty_prompt_is_a_usage_error() -> None:
         (("--max-tokens", "1.5"), "argument --max-tokens: expected a whole number; got '1.5'"),
         (("--temperature", "nan"), "argument --temperature: must be a finite number; got 'nan'"),
         (("--temperature", "hot"), "argument --temperature: expected a number; got 'hot'"),
+        (("--temperature", "9"), "argument --temperature: must be between 0 and 2; got 9"),
+        (("--temperature=-0.5",), "argument --temperature: must be between 0 and 2; got -0.5"),
     ],
 )
 def test_bad_option_values_exit_2(
@@ -210,6 +213,40 @@ def test_misspelt_option_gets_a_hint(
         main(list(args))
     assert exited.value.code == 2
     assert hint in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "usage", "error"),
+    [
+        (
+            ("chat", "--wrong", "hi"),
+            "usage: sogni-compat chat ",
+            "sogni-compat chat: error: unrecognized arguments: --wrong\n",
+        ),
+        (
+            ("serve", "8765"),
+            "usage: sogni-compat serve ",
+            "sogni-compat serve: error: unrecognized arguments: 8765\n",
+        ),
+        (
+            ("--ofline", "models"),
+            "usage: sogni-compat models ",
+            "unrecognized arguments: --ofline (did you mean --offline?)\n",
+        ),
+    ],
+    ids=["chat", "serve", "before-the-command"],
+)
+def test_unknown_arguments_are_reported_by_their_command(
+    args: tuple[str, ...], usage: str, error: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unknown argument shows the command's usage; no top-level hint such as --version."""
+    with pytest.raises(SystemExit) as exited:
+        main(list(args))
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(usage)
+    assert err.endswith(error)
+    assert "--version" not in err
 
 
 class _Terminal(io.StringIO):
@@ -271,6 +308,62 @@ def test_offline_and_base_url_conflict() -> None:
     status, out, err = run_main("chat", "--offline", "--base-url", "http://127.0.0.1:9/v1", "hi")
     assert (status, out) == (2, "")
     assert "--offline or --base-url, not both" in err
+
+
+def own_address() -> str | None:
+    """The address of this machine's outward interface (not loopback), if it has one."""
+    import ipaddress
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # a UDP "connect" sends nothing
+        except OSError:
+            return None
+        address = str(probe.getsockname()[0])
+    return None if ipaddress.ip_address(address).is_loopback else address
+
+
+@pytest.mark.parametrize("source", ["--base-url", "SOGNI_BASE_URL"])
+def test_plain_http_refusal_names_the_cli_flag(
+    source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain http:// to another machine: exit 2 naming --allow-insecure-http, nothing sent."""
+    monkeypatch.setenv("SOGNI_API_KEY", "sk-cli-test-0123456789")
+    url = "http://192.0.2.1:9/v1"  # TEST-NET: never reached, the URL is refused first
+    if source == "SOGNI_BASE_URL":
+        monkeypatch.setenv("SOGNI_BASE_URL", url)
+        status, out, err = run_main("models")
+    else:
+        status, out, err = run_main("models", "--base-url", url)
+    assert (status, out) == (2, "")
+    assert "is plain http:// to another machine" in err
+    assert "pass --allow-insecure-http if the network is yours" in err
+    assert "allow_insecure_http=True" not in err
+    assert ("(from SOGNI_BASE_URL)" in err) == (source == "SOGNI_BASE_URL")
+
+
+def test_allow_insecure_http_reaches_a_plain_http_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--allow-insecure-http lets the CLI talk to http:// on a non-loopback address."""
+    address = own_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address")
+    monkeypatch.setenv("SOGNI_API_KEY", "cli-key")
+    monkeypatch.setenv("NO_PROXY", "*")
+    with LocalSogniServer(api_key="cli-key", host=address) as running:
+        status, out, err = run_main(
+            "models", "--base-url", running.base_url, "--allow-insecure-http"
+        )
+        assert running.requests[0].path == "/v1/models"
+    assert (status, err) == (0, "")
+    assert out.splitlines() == list(MODELS)
+
+
+def test_allow_insecure_http_with_offline_is_a_usage_error() -> None:
+    """--allow-insecure-http means nothing for the in-process emulator: exit 2, not ignored."""
+    status, out, err = run_main("models", "--offline", "--allow-insecure-http")
+    assert (status, out) == (2, "")
+    assert "--allow-insecure-http goes with a plain http:// --base-url" in err
 
 
 def test_serve_runs_the_emulator_until_ctrl_c() -> None:
@@ -377,6 +470,15 @@ def test_serve_probe_of_a_trickling_server_is_bounded(hostile: Any) -> None:
     assert took < 15  # a generous bound: the trickle alone would take 1,000 s
 
 
+@pytest.fixture
+def temp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The system's temporary folder, for this test: tmp_path."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    return tmp_path
+
+
 def test_image_prints_the_url(server: LocalSogniServer) -> None:
     """`image PROMPT` makes one image and prints its URL (no bar when stderr is not a TTY)."""
     env = {"SOGNI_API_KEY": "cli-key", "SOGNI_BASE_URL": server.base_url}
@@ -406,7 +508,7 @@ def test_image_saves_files(tmp_path: os.PathLike[str]) -> None:
             assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
-def test_image_draws_the_bar_on_a_terminal() -> None:
+def test_image_draws_the_bar_on_a_terminal(temp_root: Path) -> None:
     """On a terminal stderr, the image command draws the progress bar up to 100%."""
 
     class Terminal(io.StringIO):
@@ -417,7 +519,53 @@ def test_image_draws_the_bar_on_a_terminal() -> None:
     assert main(["image", "--offline", "a red fox"], stdout=out, stderr=err) == 0
     assert "generate_image" in err.getvalue()
     assert "100%" in err.getvalue()
-    assert out.getvalue().startswith("http://127.0.0.1:")
+    assert out.getvalue().startswith(str(temp_root))
+
+
+def test_offline_image_is_saved_not_linked(temp_root: Path) -> None:
+    """`image --offline` saves the images (the emulator's links die with it) and says where."""
+    status, out, err = run_main("image", "--offline", "a red fox", "-n", "2")
+    assert status == 0, err
+    (folder,) = temp_root.iterdir()
+    assert folder.name.startswith("sogni-compat-")
+    assert out.splitlines() == [str(folder / "image.png"), str(folder / "image-2.png")]
+    for path in out.splitlines():
+        assert Path(path).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert err == (
+        "sogni-compat: --offline: the emulator's media links end with this command, so the "
+        f"results are saved in {folder} (choose where with -o FILE)\n"
+    )
+
+
+def test_offline_chat_tools_save_their_media(temp_root: Path) -> None:
+    """`chat --offline --sogni-tools` prints saved files, not links to a stopped emulator."""
+    prompt = 'call generate_image({"prompt": "a vase"}) then call image_to_3d({})'
+    status, out, err = run_main("chat", "--offline", "--sogni-tools", prompt)
+    assert status == 0, err
+    (folder,) = temp_root.iterdir()
+    lines = out.splitlines()
+    assert lines[-2:] == [str(folder / "image-0.png"), str(folder / "model-0.glb")]
+    assert (folder / "model-0.glb").read_bytes().startswith(b"glTF")
+    assert "http://127.0.0.1" not in "".join(lines[-2:])
+    assert f"saved in {folder} (choose where with --save DIR)" in err
+
+
+def test_offline_chat_without_media_makes_no_folder(temp_root: Path) -> None:
+    """No media, no folder and no note."""
+    assert run_main("chat", "--offline", "--sogni-tools", "hi") == (0, "hi\n", "")
+    assert list(temp_root.iterdir()) == []
+
+
+def test_chat_json_with_save_keeps_both(tmp_path: Path) -> None:
+    """--json with --save: stdout is the JSON alone, the files are saved and named on stderr."""
+    prompt = 'call generate_image({"prompt": "a vase"})'
+    status, out, err = run_main(
+        "chat", "--offline", "--sogni-tools", "--json", "--save", str(tmp_path), prompt
+    )
+    assert status == 0, err
+    assert json.loads(out)["object"] == "chat.completion"
+    assert err == str(tmp_path / "image-0.png") + "\n"
+    assert (tmp_path / "image-0.png").read_bytes().startswith(b"\x89PNG")
 
 
 @pytest.mark.parametrize(
