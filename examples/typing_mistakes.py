@@ -25,6 +25,7 @@ for chunk in client.chat.completions.create(messages=hello, stream=True):
 client.chat.completions.create(messages=hello, temperature="hot")  # mistake: a float
 client.chat.completions.create(messages=hello, temprature=0.2)  # mistake: temperature
 client.chat.completions.create(messages=hello, tool_choice="sometimes")  # mistake: auto/none
+client.chat.completions.parse(messages=hello, max_tokens="50")  # mistake: an int
 print(client.responses.create(input="Hello", stream=True).output_text)  # mistake: events
 client.responses.create(input="Hello", background=True)  # mistake: refused before sending
 print(client.beta.assistants)  # mistake: Sogni serves no assistants

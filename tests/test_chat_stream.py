@@ -12,6 +12,7 @@ import pytest
 
 import sogni_compat
 from sogni_compat.testing import LocalSogniServer
+from sogni_compat.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 
 
 @dataclasses.dataclass
@@ -35,7 +36,7 @@ def server() -> Iterator[LocalSogniServer]:
         yield running
 
 
-def ask(text: str) -> list[dict[str, str]]:
+def ask(text: str) -> list[ChatCompletionMessageParam]:
     """A one-message conversation."""
     return [{"role": "user", "content": text}]
 
@@ -111,8 +112,11 @@ def test_until_done_and_refusals_of_bad_input(server: LocalSogniServer) -> None:
     assert final.choices[0].message.content == "plain words"
     assert final.choices[0].message.parsed is None
     with pytest.raises(TypeError, match="always streams"):
-        client.chat.completions.stream(messages=ask("x"), stream=True)
-    tool = {"type": "function", "function": {"name": "f", "parameters": {}}}
+        client.chat.completions.stream(messages=ask("x"), stream=True)  # type: ignore[call-arg]
+    tool: ChatCompletionToolParam = {
+        "type": "function",
+        "function": {"name": "f", "parameters": {}},
+    }
     with pytest.raises(ValueError, match="not strict"):
         client.chat.completions.stream(messages=ask("x"), tools=[tool])
 

@@ -16,6 +16,7 @@ import sogni_compat
 from sogni_compat import OpenAI
 from sogni_compat._structured import response_format_for
 from sogni_compat.testing import LocalSogniServer
+from sogni_compat.types.chat import ChatCompletionToolParam
 
 from ._helpers import CHAT_URL, USER, completion, sent_json
 
@@ -358,7 +359,7 @@ def test_function_tool_from_a_dataclass(client: OpenAI, mock: responses.Requests
 
 def test_strict_dict_tools_parse_to_dicts(client: OpenAI, mock: responses.RequestsMock) -> None:
     """A strict tool given as a plain dict gets its arguments parsed as a dict."""
-    tool = {
+    tool: ChatCompletionToolParam = {
         "type": "function",
         "function": {"name": "f", "strict": True, "parameters": {"type": "object"}},
     }

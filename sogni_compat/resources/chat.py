@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .._requester import Requester
     from .._streaming import Stream
     from .._structured import ParseSpec
-    from ..types.create_params import CompletionCreateParamsBase
+    from ..types.create_params import CompletionCreateParamsBase, CompletionParseParams
     from ..types.durable import CostEstimate
     from .runs import Runs
 
@@ -234,7 +234,12 @@ class Completions(Resource):
         result: ChatCompletion | Stream = self._create(kwargs, "parsed")
         return result
 
-    def parse(self, **kwargs: Any) -> ChatCompletion:
+    def parse(
+        self,
+        *,
+        response_format: type[Any] | Mapping[str, Any] | None = None,
+        **kwargs: Unpack[CompletionParseParams],
+    ) -> ChatCompletion:
         """Like :meth:`create`, with the answer parsed as the openai SDK's ``parse()`` does.
 
         ``response_format`` may be a pydantic model, an attrs class or a dataclass: a strict
@@ -248,10 +253,18 @@ class Completions(Resource):
         :class:`APIResponseValidationError` (naming the field) when it does not fit.
         """
         refuse_await("chat.completions.parse")
-        result: ChatCompletion = self._create(kwargs, "parsed", parsing=True)
+        given: dict[str, Any] = dict(kwargs)
+        if response_format is not None:
+            given["response_format"] = response_format
+        result: ChatCompletion = self._create(given, "parsed", parsing=True)
         return result
 
-    def stream(self, **kwargs: Any) -> ChatCompletionStreamManager:
+    def stream(
+        self,
+        *,
+        response_format: type[Any] | Mapping[str, Any] | None = None,
+        **kwargs: Unpack[CompletionParseParams],
+    ) -> ChatCompletionStreamManager:
         """A streamed answer as typed events, in a ``with`` block (the openai SDK's helper).
 
         Takes :meth:`parse`'s keywords (``response_format`` a class or a dict, strict tools)::
@@ -272,10 +285,10 @@ class Completions(Resource):
         )
         from .._structured import parse_spec  # noqa: PLC0415
 
-        if not is_absent(kwargs.get("stream")):
+        given: dict[str, Any] = dict(kwargs)
+        if not is_absent(given.get("stream")):
             raise TypeError("stream() always streams: leave the stream keyword out")
-        given = dict(kwargs)
-        fmt = given.pop("response_format", None)
+        fmt = response_format
         spec = parse_spec(None if is_absent(fmt) else fmt, given.get("tools"))
         if spec.response_format is not None:
             given["response_format"] = spec.response_format

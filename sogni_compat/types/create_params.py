@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CompletionCreateParams",
     "CompletionCreateParamsBase",
+    "CompletionParseParams",
     "ResponseCreateParams",
     "ResponseCreateParamsBase",
     "SogniParams",
@@ -95,8 +96,8 @@ class _CompletionRequired(TypedDict):
     messages: Sequence[ChatCompletionMessageParam | ChatCompletionMessage]
 
 
-class CompletionCreateParamsBase(_CompletionRequired, SogniParams, total=False):
-    """Every keyword of ``create`` but ``stream``: OpenAI's, Sogni's and request options."""
+class CompletionParseParams(_CompletionRequired, SogniParams, total=False):
+    """The keywords of ``parse`` and ``stream`` but ``response_format`` (a class there)."""
 
     model: str | None
     stream_options: Mapping[str, Any] | None
@@ -116,7 +117,6 @@ class CompletionCreateParamsBase(_CompletionRequired, SogniParams, total=False):
     tools: Sequence[ChatCompletionToolParam] | None
     tool_choice: ChatCompletionToolChoiceOptionParam | None
     parallel_tool_calls: bool | None
-    response_format: Mapping[str, Any] | None
     functions: Sequence[Mapping[str, Any]] | None
     function_call: Literal["none", "auto"] | ChatCompletionFunctionCallOptionParam | None
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
@@ -129,6 +129,12 @@ class CompletionCreateParamsBase(_CompletionRequired, SogniParams, total=False):
     verbosity: Literal["low", "medium", "high"] | None
     prediction: Mapping[str, Any] | None
     modalities: Sequence[str] | None
+
+
+class CompletionCreateParamsBase(CompletionParseParams, total=False):
+    """Every keyword of ``create`` but ``stream``: OpenAI's, Sogni's and request options."""
+
+    response_format: Mapping[str, Any] | None
 
 
 class CompletionCreateParams(CompletionCreateParamsBase, total=False):
