@@ -156,12 +156,17 @@ def test_resources_sogni_does_not_serve_say_so(name: str) -> None:
 
 
 def test_more_missing_surfaces_say_so() -> None:
-    """beta.assistants, models.delete, module-level AsyncOpenAI and embeddings explain."""
+    """beta.assistants, models.delete, images.create_variation, AsyncOpenAI, embeddings explain."""
     client = OpenAI(api_key=API_KEY)
     with pytest.raises(AttributeError, match=r"client\.beta\.assistants: Sogni serves no"):
         client.beta.assistants  # noqa: B018
     with pytest.raises(AttributeError, match=r"client\.models\.delete"):
         client.models.delete  # noqa: B018
+    with pytest.raises(AttributeError, match=r"client\.images\.create_variation: Sogni serves no"):
+        client.images.create_variation  # noqa: B018
+    assert not hasattr(client.images, "create_variation")
+    with pytest.raises(AttributeError, match="has no attribute 'nonsense'"):
+        client.images.nonsense  # noqa: B018
     with pytest.raises(AttributeError, match=r"sogni_compat\.embeddings: Sogni serves no"):
         sogni_compat.embeddings  # noqa: B018
     with pytest.raises(ImportError, match="as_async_openai"):

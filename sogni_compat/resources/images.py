@@ -85,6 +85,17 @@ def _image_bytes(image: Any, what: str) -> bytes:
 class Images(Resource):
     """``client.images.generate(...)`` and ``client.images.edit(...)``."""
 
+    def __getattr__(self, name: str) -> Any:
+        # Only for names normal lookup misses: say why an openai method is not here.
+        if name == "create_variation":
+            raise AttributeError(
+                "client.images.create_variation: Sogni serves no image variations; "
+                "client.images.edit(image=..., prompt=...) makes a new image from yours "
+                "(Sogni's edit_image tool), and client.images.generate(prompt=...) one from a "
+                "prompt"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def generate(
         self,
         *,
