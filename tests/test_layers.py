@@ -65,7 +65,14 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     (
         "answers",
         frozenset(
-            {"_base_client", "_chat_stream", "_openai_client", "_responses_stream", "_streaming"}
+            {
+                "_base_client",
+                "_chat_stream",
+                "_openai_client",
+                "_openai_routes",
+                "_responses_stream",
+                "_streaming",
+            }
         ),
     ),
     ("namespaces", frozenset({"resources", "resources.*"})),
