@@ -261,6 +261,7 @@ def test_sogni_errors_keep_their_class_and_openai_retries_once_per_attempt(
         (lambda c: c.conversations.create(), "previous_response_id"),
     ],
 )
+@pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")  # newer openai: variations
 def test_endpoints_sogni_lacks_are_refused_locally(
     server: LocalSogniServer, genuine: Any, call: Any, says: str
 ) -> None:
