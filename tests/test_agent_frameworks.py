@@ -297,18 +297,20 @@ def test_pydantic_ai_openai_models(server: LocalSogniServer, sogni: OpenAI, kind
 # -- agno ------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("api", ["chat", "responses"])
 @pytest.mark.parametrize("kind", ["ours", "genuine"])
-def test_agno_agent(server: LocalSogniServer, sogni: OpenAI, kind: str) -> None:
-    """Agno's OpenAIChat with this package's client or the genuine pair: run, tool, stream."""
+def test_agno_agent(server: LocalSogniServer, sogni: OpenAI, kind: str, api: str) -> None:
+    """Agno's OpenAIChat and OpenAIResponses, on either client: a run, a tool, a stream."""
     pytest.importorskip("agno")
     from agno.agent import Agent, RunOutput
-    from agno.models.openai import OpenAIChat
+    from agno.models.openai import OpenAIChat, OpenAIResponses
     from agno.run.base import RunStatus
 
     clients: dict[str, Any] = {"client": sogni}
     if kind == "genuine":
         clients = {"client": sogni.as_openai(), "async_client": sogni.as_async_openai()}
-    agent = Agent(model=OpenAIChat(id=MODEL, **clients), tools=[get_weather], telemetry=False)
+    model = (OpenAIChat if api == "chat" else OpenAIResponses)(id=MODEL, **clients)
+    agent = Agent(model=model, tools=[get_weather], telemetry=False)
     hello = agent.run("Hello agno")
     assert isinstance(hello, RunOutput)
     assert (hello.status, hello.content) == (RunStatus.completed, "Hello agno")
@@ -316,7 +318,8 @@ def test_agno_agent(server: LocalSogniServer, sogni: OpenAI, kind: str) -> None:
     assert (tool.status, tool.content) == (RunStatus.completed, WEATHER_ANSWER)
     pieces = [event.content for event in agent.run("stream this", stream=True)]
     assert "".join(p for p in pieces if isinstance(p, str)) == "stream this"
-    assert all(r.json["stream_options"] == {"include_usage": True} for r in server.requests[-1:])
+    assert chat_paths(server) == {"/v1/chat/completions"}
+    assert server.requests[-1].json["stream"] is True
 
 
 # -- Semantic Kernel -------------------------------------------------------------------------
