@@ -5,22 +5,28 @@ As the openai SDK's helper: a context manager whose stream yields events
 ``tool_calls.function.arguments.delta``/``.done``) and whose :meth:`get_final_completion`
 gives the whole answer with ``message.parsed`` and each call's ``parsed_arguments``, as
 ``parse()`` does. The ``done`` events come when a choice finishes. With
-``response_types="openai"`` the events are the ``openai`` package's own, built by its stream
-state from genuine ``openai`` chunks.
+``response_types="openai"`` the events are the ``openai`` package's own classes, in the
+order its stream state gives them (see :mod:`._chat_stream_openai`).
 
-The ``snapshot`` of an event is read from the stream as it stands: read it while iterating.
+Every event costs the same however long the answer: the text or arguments so far
+(``snapshot``, ``arguments``) are kept as a place in the accumulated answer and joined only
+when read, and the ``snapshot`` of a chunk event is the answer as it stands when read (read it
+while iterating). One choice may hold at most :data:`MAX_STREAM_TOOL_CALLS` tool calls
+(``APIError`` beyond), besides the ``max_response_bytes`` bound on what is kept.
 """
 
 from __future__ import annotations
 
+import functools
+import io
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import attrs
 
-from ._errors import APIResponseValidationError
+from ._config import MAX_STREAM_TOOL_CALLS
+from ._errors import APIError
 from ._json import loads
-from ._secrets import excerpt
 from ._streaming import ChatCompletionAccumulator, Stream
 from ._structured import ParseSpec, _build, parse_completion
 from .types import ChatCompletion, ChatCompletionChunk
@@ -36,6 +42,20 @@ __all__ = [
     "RefusalDeltaEvent",
     "RefusalDoneEvent",
 ]
+
+
+def _text_until(buffer: io.StringIO, length: int) -> str:
+    """The first ``length`` characters written to ``buffer``."""
+    return buffer.getvalue()[:length]
+
+
+def _joined(fragments: list[str], count: int) -> str:
+    """The first ``count`` fragments, joined."""
+    return "".join(fragments[:count])
+
+
+def _given(value: str | Callable[[], str]) -> str:
+    return value if isinstance(value, str) else value()
 
 
 @attrs.frozen
@@ -54,12 +74,17 @@ class ChunkEvent:
 
 @attrs.frozen
 class ContentDeltaEvent:
-    """A piece of text: ``delta``, and ``snapshot``, the text so far."""
+    """A piece of text: ``delta``, and ``snapshot``, the text so far (joined when read)."""
 
     delta: str
-    snapshot: str
+    _snapshot: str | Callable[[], str] = attrs.field(repr=False, eq=False)
     parsed: Any = None
     type: str = "content.delta"
+
+    @property
+    def snapshot(self) -> str:
+        """The choice's text up to and including this piece."""
+        return _given(self._snapshot)
 
 
 @attrs.frozen
@@ -73,11 +98,16 @@ class ContentDoneEvent:
 
 @attrs.frozen
 class RefusalDeltaEvent:
-    """A piece of a refusal."""
+    """A piece of a refusal: ``delta``, and ``snapshot``, the refusal so far."""
 
     delta: str
-    snapshot: str
+    _snapshot: str | Callable[[], str] = attrs.field(repr=False, eq=False)
     type: str = "refusal.delta"
+
+    @property
+    def snapshot(self) -> str:
+        """The choice's refusal up to and including this piece."""
+        return _given(self._snapshot)
 
 
 @attrs.frozen
@@ -90,14 +120,19 @@ class RefusalDoneEvent:
 
 @attrs.frozen
 class FunctionToolCallArgumentsDeltaEvent:
-    """A piece of a tool call's arguments (``arguments`` holds them so far)."""
+    """A piece of a tool call's arguments (``arguments`` holds them so far, joined when read)."""
 
     name: str
     index: int
-    arguments: str
+    _arguments: str | Callable[[], str] = attrs.field(repr=False, eq=False)
     parsed_arguments: Any
     arguments_delta: str
     type: str = "tool_calls.function.arguments.delta"
+
+    @property
+    def arguments(self) -> str:
+        """The call's arguments up to and including this piece."""
+        return _given(self._arguments)
 
 
 @attrs.frozen
@@ -119,7 +154,11 @@ class ChatCompletionStream:
         self._spec = spec
         self._accumulator = ChatCompletionAccumulator(stream._max_response_bytes)
         self._to_openai = to_openai
-        self._state: Any = _openai_state(spec) if to_openai else None
+        self._openai: Any = None
+        if to_openai:
+            from ._chat_stream_openai import OpenAIEvents  # noqa: PLC0415 - this mode only
+
+            self._openai = OpenAIEvents(spec, self._accumulator, stream)
         self._events = self._run()
         self._final: Any = None
 
@@ -140,45 +179,48 @@ class ChatCompletionStream:
         with stream:
             for chunk in stream:
                 accumulator.add(chunk)
-                if self._state is not None:
-                    from . import _openai_types  # noqa: PLC0415 - this mode only
-
-                    yield from self._openai_events(
-                        _openai_types.chunk(chunk, response=stream.response)
-                    )
+                self._check_calls(chunk)
+                if self._openai is not None:
+                    yield from self._openai.events(chunk)
                 else:
                     yield from self._events_of(chunk)
 
-    def _openai_events(self, chunk: Any) -> Iterator[Any]:
-        """The openai package's events for one chunk; what its state refuses is ours."""
-        try:
-            events = list(self._state.handle_chunk(chunk))
-        except Exception as exc:  # its validators, and index arithmetic on bad indexes
-            raise APIResponseValidationError(
-                f"The streamed answer cannot be read by the openai package's stream state: "
-                f"{excerpt(str(exc))}",
-                response=self._stream.response,
-            ) from None
-        yield from events
+    def _check_calls(self, chunk: ChatCompletionChunk) -> None:
+        """Refuse a choice holding more than :data:`MAX_STREAM_TOOL_CALLS` tool calls."""
+        for choice in chunk.choices:
+            delta = getattr(choice, "delta", None)
+            if delta is None or not delta.tool_calls:
+                continue
+            state = self._accumulator._choices.get(choice.index)
+            if state is not None and len(state.tool_calls) > MAX_STREAM_TOOL_CALLS:
+                raise APIError(
+                    f"choice {choice.index} of the streamed answer holds more than "
+                    f"{MAX_STREAM_TOOL_CALLS:,} tool calls",
+                    self._stream.response.request,
+                )
 
     def _events_of(self, chunk: ChatCompletionChunk) -> Iterator[Any]:
         accumulator = self._accumulator
         yield ChunkEvent(chunk, accumulator.completion)
         for choice in chunk.choices:
             state = accumulator._choices.get(choice.index)
-            delta = choice.delta
+            delta = getattr(choice, "delta", None)
             if state is None or delta is None:
                 continue
             if delta.content is not None:  # an empty piece too, as the openai helper does
-                yield ContentDeltaEvent(delta.content, state.content.getvalue())
+                text = functools.partial(_text_until, state.content, state.content.tell())
+                yield ContentDeltaEvent(delta.content, text)
             if delta.refusal:
-                yield RefusalDeltaEvent(delta.refusal, state.refusal.getvalue())
+                refusal = functools.partial(_text_until, state.refusal, state.refusal.tell())
+                yield RefusalDeltaEvent(delta.refusal, refusal)
             for call in delta.tool_calls or ():
                 merged = state.tool_calls.get(call.index)
                 fragment = call.function.arguments if call.function is not None else None
                 if merged is not None and fragment:
+                    fragments = merged["arguments"]
+                    arguments = functools.partial(_joined, fragments, len(fragments))
                     yield FunctionToolCallArgumentsDeltaEvent(
-                        merged["name"], call.index, "".join(merged["arguments"]), None, fragment
+                        merged["name"], call.index, arguments, None, fragment
                     )
             if choice.finish_reason is not None:
                 yield from self._done(state)
@@ -265,31 +307,3 @@ def _try_build(tp: type | None, text: str) -> Any:
         return data if tp is None else _build(tp, data)
     except Exception:
         return None
-
-
-def _openai_state(spec: ParseSpec) -> Any:
-    """The openai package's stream state, told about the tools and a pydantic format."""
-    import openai  # noqa: PLC0415 - this mode only
-    from openai.lib.streaming.chat import ChatCompletionStreamState  # noqa: PLC0415
-
-    options: dict[str, Any] = {}
-    tp = spec.output_type
-    if tp is not None and _is_pydantic(tp):
-        options["response_format"] = tp
-    tools = []
-    for given in spec.given_tools:
-        function = given.get("function") if isinstance(given, dict) else None
-        model = getattr(function, "model", None)
-        if isinstance(function, dict) and model is not None and _is_pydantic(model):
-            # Our function_tool(Model): the openai package parses its own kind of tool.
-            name, description = function.get("name"), function.get("description")
-            tools.append(openai.pydantic_function_tool(model, name=name, description=description))
-        else:
-            tools.append(given)
-    if tools:
-        options["input_tools"] = tools
-    return ChatCompletionStreamState(**options)
-
-
-def _is_pydantic(tp: Any) -> bool:
-    return isinstance(tp, type) and callable(getattr(tp, "model_json_schema", None))

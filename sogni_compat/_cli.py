@@ -1,4 +1,4 @@
-"""The command line: ``python -m sogni_compat`` (also the ``sogni-compat`` script).
+r"""The command line: ``python -m sogni_compat`` (also the ``sogni-compat`` script).
 
 ::
 
@@ -6,11 +6,15 @@
     echo "Hello" | sogni-compat chat -                 # the prompt from stdin
     sogni-compat chat --offline "Hello"                # no key, no network: a local emulator
     sogni-compat image "a red fox" -o fox.png         # an image, with a progress bar
+    sogni-compat chat --sogni-tools --save out "..."   # media tools; results saved in out/
     sogni-compat models
     sogni-compat serve --port 8765                     # the emulator, until Ctrl-C
 
-Exit status: 0 on success, 1 when the API answers with an error (its message is printed),
-2 for a usage error such as a missing ``SOGNI_API_KEY``, 130 after Ctrl-C.
+Exit status: 0 on success, 1 when the API answers with an error (its message is printed) or
+delivers fewer images than asked, 2 for a usage error such as a missing ``SOGNI_API_KEY``,
+130 after Ctrl-C. On a terminal, control characters in what is printed (the model's answer, a
+server's error message) are shown escaped (``\x1b``), not obeyed; newlines and tabs are kept.
+Piped output is written as it came.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import io
 import math
 import os
+import re
 import sys
 import threading
 from collections.abc import Iterator, Sequence
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, cast
 
 from ._client import OpenAI
 from ._config import ENV_API_KEY
@@ -38,6 +44,61 @@ _PROG = "sogni-compat"
 
 class _UsageError(Exception):
     """Bad command-line input: printed and exit status 2."""
+
+
+#: Control characters a terminal would obey (escape sequences, bell, backspace, a carriage
+#: return not ending a line, C1 controls such as CSI): everything below space but newline and
+#: tab, DEL, and U+0080-U+009F.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+
+
+def _escape(found: re.Match[str]) -> str:
+    return f"\\x{ord(found.group()):02x}"
+
+
+class _Escaping(io.TextIOBase):
+    r"""A terminal's text stream that shows control characters (``\x1b``), not obeys them.
+
+    So a model's answer or a server's message cannot set the clipboard (OSC 52), retitle the
+    window or clear the screen. Plain text, newlines and tabs pass as they are.
+    """
+
+    def __init__(self, raw: TextIO) -> None:
+        super().__init__()
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        """Write ``text`` with its control characters escaped."""
+        self.raw.write(_CONTROL.sub(_escape, text))
+        return len(text)
+
+    def flush(self) -> None:
+        """Flush the terminal's stream."""
+        self.raw.flush()
+
+    def isatty(self) -> bool:
+        """Always: only a terminal's stream is wrapped."""
+        return True
+
+    def writable(self) -> bool:
+        """Always."""
+        return True
+
+    @property
+    def buffer(self) -> Any:
+        """The terminal's binary stream (``-o -`` writes image bytes there), if it has one."""
+        return getattr(self.raw, "buffer", None)
+
+
+def _for_terminal(stream: TextIO) -> TextIO:
+    """``stream``, escaping control characters when it is a terminal."""
+    return cast("TextIO", _Escaping(stream)) if is_terminal(stream) else stream
+
+
+def _raw(stream: TextIO) -> TextIO:
+    """The stream under :class:`_Escaping` (a progress bar draws with its own controls)."""
+    found: Any = stream
+    return found.raw if isinstance(found, _Escaping) else stream
 
 
 class _Parser(argparse.ArgumentParser):
@@ -141,6 +202,12 @@ def _parser() -> argparse.ArgumentParser:
         "the answer",
     )
     chat.add_argument(
+        "--save",
+        metavar="DIR",
+        help="with --sogni-tools: save every media result in DIR (image-0.png, video-0.mp4, "
+        "audio-0.mp3, model-0.glb for a 3D model...) and print the paths",
+    )
+    chat.add_argument(
         "--json", action="store_true", help="print the whole completion object as JSON"
     )
     chat.set_defaults(run=_chat)
@@ -225,6 +292,13 @@ def _chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> 
         "max_tokens": args.max_tokens,
         "temperature": args.temperature,
     }
+    if args.save is not None:
+        if not args.sogni_tools:
+            raise _UsageError("--save goes with --sogni-tools (it saves the tools' media)")
+        if not os.path.isdir(args.save):
+            raise _UsageError(f"--save {args.save}: no such folder")
+        if not os.access(args.save, os.W_OK):
+            raise _UsageError(f"--save {args.save}: the folder is not writable")
     with _client(args) as client:
         if args.sogni_tools:
             from .progress import ProgressBar  # noqa: PLC0415 - only with hosted tools
@@ -233,7 +307,7 @@ def _chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> 
                 messages=messages,
                 sogni_tools=True,
                 auto_execute_tools=True,
-                on_tool_progress=ProgressBar(file=err),
+                on_tool_progress=ProgressBar(file=_raw(err)),
                 **options,
             )
             if args.json:
@@ -241,7 +315,14 @@ def _chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> 
                 return 0
             text = completion.choices[0].message.content if completion.choices else None
             out.write((text or "") + "\n")
-            out.writelines(url + "\n" for url in completion.media.urls)
+            if args.save is None:
+                out.writelines(url + "\n" for url in completion.media.urls)
+                return 0
+            media = completion.media
+            for item in (*media.images, *media.videos, *media.audio, *media.models):
+                target = os.path.join(args.save, f"{item.kind}-{item.index}{_extension(item)}")
+                _download(item.url, target)
+                out.write(target + "\n")
             return 0
         if args.json or args.no_stream:
             completion = client.chat.completions.create(messages=messages, **options)
@@ -308,14 +389,16 @@ def _image(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
             size=args.size,
             model=args.model,
             response_format="b64_json" if targets else "url",
-            on_progress=ProgressBar(file=err),
+            on_progress=ProgressBar(file=_raw(err)),
             timeout=args.timeout,
         )
     if not targets:
-        out.writelines(f"{image.url}\n" for image in made.data if image.url)
-        return 0
-    for target, image in zip(targets, made.data, strict=False):
-        data = base64.b64decode(image.b64_json or "")
+        urls = [image.url for image in made.data if image.url]
+        out.writelines(f"{url}\n" for url in urls)
+        return _missing(args.n, len(urls), err)
+    images = [image.b64_json for image in made.data if image.b64_json]
+    for target, b64 in zip(targets, images, strict=False):
+        data = base64.b64decode(b64)
         if target == "-":
             binary = getattr(out, "buffer", None)
             if binary is None:
@@ -329,7 +412,75 @@ def _image(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
         except OSError as exc:
             raise _UsageError(f"-o {target}: {exc.strerror or exc}") from None
         out.write(target + "\n")
-    return 0
+    return _missing(args.n, len(images), err, targets[len(images) :])
+
+
+def _missing(asked: int, made: int, err: TextIO, unwritten: Sequence[str] = ()) -> int:
+    """0 when every image asked for came; else say which are missing, and return 1."""
+    if made >= asked:
+        return 0
+    files = f"; not written: {', '.join(unwritten)}" if unwritten else ""
+    err.write(f"{_PROG}: asked for {asked} images, Sogni delivered {made}{files}\n")
+    return 1
+
+
+#: The extension a saved result gets when its URL names none it may keep.
+_EXTENSIONS = {"image": ".png", "video": ".mp4", "audio": ".mp3", "model": ".glb"}
+_KEPT = {
+    "image": (".png", ".jpg", ".jpeg", ".webp", ".gif"),
+    "video": (".mp4", ".webm", ".mov"),
+    "audio": (".mp3", ".wav", ".flac", ".ogg", ".m4a"),
+    "model": (".glb",),  # a 3D model is a binary GLB: always .glb
+}
+#: Largest media file ``--save`` writes, and the longest one download may take.
+MAX_SAVE_BYTES = 512 * 1024 * 1024
+SAVE_TIMEOUT = 900.0
+
+
+def _extension(item: Any) -> str:
+    """``.png``, ``.glb``...: the URL's own extension when it fits the kind, else the kind's."""
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    found = os.path.splitext(urlsplit(item.url).path)[1].lower()
+    return found if found in _KEPT.get(item.kind, ()) else _EXTENSIONS.get(item.kind, "")
+
+
+def _download(url: str, target: str) -> None:
+    """Save ``url`` (a result Sogni handed out) as ``target``, without the key.
+
+    At most :data:`MAX_SAVE_BYTES` and :data:`SAVE_TIMEOUT` seconds; a failed download is an
+    :class:`OpenAIError` (exit status 1) and leaves no partial file behind.
+    """
+    import time  # noqa: PLC0415
+
+    import requests  # noqa: PLC0415
+
+    if not url.lower().startswith(("https://", "http://")):
+        raise OpenAIError(f"cannot save {url!r}: not an http(s) URL")
+    deadline = time.monotonic() + SAVE_TIMEOUT
+    partial = target + ".part"
+    try:
+        # A plain request, not the client's session: the key never goes to a media host.
+        with requests.get(url, stream=True, timeout=(10.0, 60.0)) as response:
+            if response.status_code >= 400:
+                raise OpenAIError(f"could not save {url}: HTTP {response.status_code}")
+            size = 0
+            with open(partial, "wb") as handle:
+                for block in response.iter_content(1024 * 1024):
+                    size += len(block)
+                    if size > MAX_SAVE_BYTES:
+                        raise OpenAIError(f"could not save {url}: over {MAX_SAVE_BYTES:,} bytes")
+                    if time.monotonic() > deadline:
+                        raise OpenAIError(f"could not save {url}: over {SAVE_TIMEOUT:g} s")
+                    handle.write(block)
+        os.replace(partial, target)
+    except requests.RequestException as exc:
+        raise OpenAIError(f"could not save {url}: {type(exc).__name__}") from None
+    except OSError as exc:
+        raise OpenAIError(f"--save: {target}: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(partial)
 
 
 def _outputs(path: str, count: int) -> list[str]:
@@ -370,7 +521,8 @@ def main(
     stdin: TextIO | None = None,
 ) -> int:
     """Run the command line; returns the exit status."""
-    out, err = stdout or sys.stdout, stderr or sys.stderr
+    out = _for_terminal(stdout or sys.stdout)
+    err = _for_terminal(stderr or sys.stderr)
     try:
         args = _parser().parse_args(argv)
         status: int = args.run(args, out, err, stdin or sys.stdin)

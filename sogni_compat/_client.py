@@ -89,6 +89,39 @@ _NOT_SERVED = {
 }
 
 
+def _responses() -> type[Any]:
+    from .resources.responses import Responses  # noqa: PLC0415 - on first use
+
+    return Responses
+
+
+def _media() -> type[Any]:
+    from .resources.media import Media  # noqa: PLC0415 - on first use
+
+    return Media
+
+
+def _images() -> type[Any]:
+    from .resources.images import Images  # noqa: PLC0415 - on first use
+
+    return Images
+
+
+def _workflows() -> type[Any]:
+    from .resources.workflows import Workflows  # noqa: PLC0415 - on first use
+
+    return Workflows
+
+
+#: The namespaces made on first use, each by a function importing its class.
+_LAZY_NAMESPACES: dict[str, Callable[[], type[Any]]] = {
+    "responses": _responses,
+    "media": _media,
+    "images": _images,
+    "workflows": _workflows,
+}
+
+
 def _given(value: _T | None) -> _T | None:
     """``None`` for any "not set" marker (``NOT_GIVEN``, ``openai.NOT_GIVEN``, ``omit``)."""
     return None if is_absent(value) else value
@@ -486,28 +519,14 @@ class OpenAI(BaseClient):
         self.close()
 
     def __getattr__(self, name: str) -> Any:
-        # Only for names normal lookup misses: the Responses resource, made on first use, and
-        # why an openai resource is not here.
-        if name == "responses":
-            from .resources.responses import Responses  # noqa: PLC0415 - on first use
-
-            self.__dict__["responses"] = resource = Responses(self)
-            return resource
-        if name == "media":
-            from .resources.media import Media  # noqa: PLC0415 - on first use
-
-            self.__dict__["media"] = media = Media(self)
-            return media
-        if name == "images":
-            from .resources.images import Images  # noqa: PLC0415 - on first use
-
-            self.__dict__["images"] = images = Images(self)
-            return images
-        if name == "workflows":
-            from .resources.workflows import Workflows  # noqa: PLC0415 - on first use
-
-            self.__dict__["workflows"] = workflows = Workflows(self)
-            return workflows
+        # Only for names normal lookup misses: the namespaces made on first use, and why an
+        # openai resource is not here.
+        made = _LAZY_NAMESPACES.get(name)
+        if made is not None:
+            # setdefault: threads that arrive together all get the first one stored (the
+            # Responses store lives in it), never one each.
+            namespace: Any = self.__dict__.setdefault(name, made()(self))
+            return namespace
         reason = _NOT_SERVED.get(name)
         if reason is None:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")

@@ -32,16 +32,39 @@ DEFAULT_MAX_EVENT_BYTES: Final = 8 * 1024 * 1024
 ERROR_BODY_LIMIT: Final = 1024 * 1024
 #: Tool calls the auto-tool loop runs from one answer; the rest get an error result.
 DEFAULT_MAX_TOOL_CALLS_PER_ROUND: Final = 16
+#: Tool calls one choice of a ``chat.completions.stream()`` answer may hold.
+MAX_STREAM_TOOL_CALLS: Final = 1024
 #: Reconnects to one workflow's event stream before the tool fails.
 MAX_WORKFLOW_RECONNECTS: Final = 60
+#: Events of one followed stream remembered (by id and data) so that a server replaying
+#: them after a reconnect is not believed twice.
+MAX_REMEMBERED_EVENTS: Final = 10_000
 #: Reconnect backoff: first wait, doubled per reconnect up to the cap. A connection that
 #: stayed open for the cap's length resets it.
 WORKFLOW_RECONNECT_DELAY: Final = 0.5
 WORKFLOW_RECONNECT_MAX_DELAY: Final = 30.0
+#: A 409 on a workflow start ("too many active workflows") is waited out, never re-sent at
+#: once: the tool loop looks at the caller's active workflows every this many seconds (or the
+#: ``Retry-After`` asked, if longer), growing by half up to the reconnect cap, and starts once
+#: more when one of them has finished.
+WORKFLOW_SLOT_POLL: Final = 3.0
+#: Where the active workflows cannot be listed: a blind backoff, doubled per 409 up to the
+#: reconnect cap (never less than ``Retry-After``).
+WORKFLOW_SLOT_BACKOFF: Final = 5.0
+#: Largest answer of a listing (a page of workflows, templates or events): 2 MiB, about
+#: 10,000 events; a bigger one is refused before it is parsed into millions of objects.
+MAX_LISTING_BYTES: Final = 2 * 1024 * 1024
 #: Seconds a workflow cancel (after a timeout, Ctrl-C or an error) may take: one attempt.
 CANCEL_TIMEOUT: Final = 10.0
+#: The output budget ``estimate_cost`` quotes when the request gives no ``max_tokens`` and
+#: the models listing gives no default for the model: the default Sogni's LLM API page gives
+#: ``max_tokens`` ("32768*", clamped to the model's tier), so a ceiling check errs high.
+ASSUMED_MAX_TOKENS: Final = 32768
 #: Seconds the 404 "did you mean" lookup of ``GET models`` may take (one attempt).
 MODEL_LOOKUP_TIMEOUT: Final = 10.0
+#: The longest timeout any call takes, in seconds (30 days): sockets cannot wait much longer
+#: (about 9.2e9 s overflows them), and no wait of a blocking client should.
+MAX_TIMEOUT: Final = 30 * 24 * 3600.0
 
 #: First backoff delay, doubled on every retry up to :data:`MAX_RETRY_DELAY`.
 INITIAL_RETRY_DELAY: Final = 0.5

@@ -6,7 +6,9 @@ are the user's vision inputs (``image_url`` parts of user messages, in order, ta
 messages as the caller gave them, so a file or bytes are uploaded at full size and an http(s)
 URL is passed as it is), then the call's ``media_references``; the results are those of a
 previous answer passed as ``media_context``, then each successful hosted tool's media, and the
-tool's result tells the model the ``startIndex`` and ``indices`` it got.
+tool's result tells the model the ``startIndex`` and ``indices`` it got. A 3D model (a GLB, media
+type ``model``, from ``image_to_3d``) goes to a lane of its own: it is never an image, has no
+index a tool argument could name, and so is never handed to an image tool.
 
 A workflow step only sees what its request carries, so :meth:`MediaContext.step` gives every
 step all the uploads (so upload indices, and tools that work on "the original", keep their
@@ -26,7 +28,13 @@ from typing import Any
 import attrs
 
 from ._vision import _read_file
-from .hosted_tools import HostedTool, MediaKind, MediaParameter, media_kind_of_argument
+from .hosted_tools import (
+    HostedTool,
+    MediaKind,
+    MediaParameter,
+    ResultKind,
+    media_kind_of_argument,
+)
 from .types.tools import MediaItem, MediaView
 
 __all__ = [
@@ -41,6 +49,8 @@ KINDS: tuple[MediaKind, ...] = ("image", "video", "audio")
 #: Largest upload sent for a workflow step (Sogni's presigned uploads take 100 MB).
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 _VIEW_FIELDS = {"image": "images", "video": "videos", "audio": "audio"}
+#: The ``media_context`` field of the 3D models (not a lane tools index).
+_MODELS = "models"
 
 
 class MediaError(Exception):
@@ -181,9 +191,10 @@ def check_media_context(value: object) -> None:
             f"{type(value).__name__}"
         )
     for field in value:
-        if field not in _VIEW_FIELDS.values():
+        if field not in (*_VIEW_FIELDS.values(), _MODELS):
             raise ValueError(
-                f"media_context has no field {field!r}; use 'images', 'videos' and 'audio'"
+                f"media_context has no field {field!r}; use 'images', 'videos', 'audio' "
+                "and 'models'"
             )
         urls = value[field]
         if not isinstance(urls, list | tuple) or not all(
@@ -217,22 +228,29 @@ class MediaContext:
                     else _Upload(kind, url=value)
                 )
                 self._uploads[kind].append(upload)
+        #: 3D models made (or carried over): their own lane, never indexed by a tool argument.
+        self._models: list[MediaItem] = []
         for kind in KINDS:
             for item in _seeded(seed, kind):
                 self._results[kind].append(attrs.evolve(item, index=len(self._results[kind])))
+        for item in _seeded_models(seed):
+            self._models.append(attrs.evolve(item, index=len(self._models)))
 
     # -- what the model and the caller see ----------------------------------------------------
 
     def add_results(
         self,
-        kind: MediaKind,
+        kind: ResultKind,
         urls: Sequence[str],
         tool_name: str,
         tool_call_id: str,
         workflow_id: str | None = None,
     ) -> list[int]:
-        """Append a tool's ``urls`` of ``kind``; returns their indices."""
-        results = self._results[kind]
+        """Append a tool's ``urls`` of ``kind``; returns their positions in its lane.
+
+        A ``model`` goes to the models' lane, which no tool argument addresses.
+        """
+        results = self._models if kind == "model" else self._results[kind]
         start = len(results)
         results.extend(
             MediaItem(
@@ -259,6 +277,7 @@ class MediaContext:
             videos=list(self._results["video"]),
             audio=list(self._results["audio"]),
             uploads=uploads,
+            models=list(self._models),
         )
 
     # -- one workflow step --------------------------------------------------------------------
@@ -377,6 +396,14 @@ class MediaContext:
 
 def _is_index(name: str) -> bool:
     return media_kind_of_argument(name) is not None
+
+
+def _seeded_models(seed: MediaView | Mapping[str, Sequence[str]] | None) -> list[MediaItem]:
+    if seed is None:
+        return []
+    if isinstance(seed, MediaView):
+        return list(seed.models)
+    return [MediaItem(kind="model", url=url) for url in seed.get(_MODELS, ())]
 
 
 def _seeded(seed: MediaView | Mapping[str, Sequence[str]] | None, kind: MediaKind) -> list[Any]:

@@ -6,7 +6,8 @@ attributes (``api_key``, ``base_url``, ``timeout``, ``max_retries``, ``default_h
 and, set, warned about as the constructor does). ``sogni_compat.chat``, ``.models``,
 ``.beta``, ``.responses`` and ``.images`` are proxies that find the client when used, so a
 reference taken before a setting changed still follows it; the client is made on first use
-and made again when a setting has changed since.
+and made again when a setting has changed since (the old one is left to calls still using it,
+never closed under them).
 """
 
 from __future__ import annotations
@@ -58,11 +59,11 @@ def module_client() -> OpenAI:
     seen = tuple(_fingerprint(name, value) for name, value in settings.items())
     with _lock:
         if _made[0] != seen or _made[1] is None:
-            old = _made[1]
+            # The client made for the old settings is not closed: a call started before the
+            # change (in another thread, say) may still be using it. It is dropped, and its
+            # connections close when the last call using it lets go of it.
             _made[1] = OpenAI(**settings)
             _made[0] = seen
-            if old is not None:
-                old.close()
         client: OpenAI = _made[1]
     return client
 

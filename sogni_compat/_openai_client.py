@@ -5,7 +5,10 @@ For libraries that insist on the ``openai`` package's own client (``instructor.f
 :meth:`OpenAI.as_async_openai` build one whose transport is this package's client:
 
 - a request for any URL that is not under the client's ``base_url`` is answered 403 without
-  being sent (nothing, and no key, ever goes elsewhere: not to OpenAI's default URL);
+  being sent (nothing, and no key, ever goes elsewhere: not to OpenAI's default URL); the
+  path is judged as a server would read it, percent-decoded (again while it changes, a few
+  times) with backslashes as slashes and ``.``/``..`` segments removed, so
+  ``/%2e%2e/admin`` cannot climb out of a path-prefixed gateway's base path;
 - each ``chat/completions`` body is rewritten with this package's rules: Sogni's keywords
   (given through ``extra_body``, in either spelling) are translated as ``create()`` translates
   them (``think`` -> ``chat_template_kwargs``, ``sogni_tools`` off unless asked,
@@ -29,6 +32,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 import requests
 
@@ -71,6 +75,27 @@ def _http_library(openai: Any) -> Any:
     return importlib.import_module(base.__module__.split(".")[0])
 
 
+#: Times a path is percent-decoded for the base-path check (``%252e`` is decoded twice).
+_DECODINGS = 4
+
+
+def _as_served(path: str) -> str:
+    """``path`` as a lenient server may read it: decoded, backslashes as ``/``, no dot segments."""
+    for _ in range(_DECODINGS):
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    kept: list[str] = []
+    for segment in path.replace("\\", "/").split("/")[1:]:
+        if segment == "..":
+            if kept:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    return "/" + "/".join(kept)
+
+
 class _Rules:
     """What both transports do to a request before it leaves."""
 
@@ -79,24 +104,39 @@ class _Rules:
         self.http = http
         self.responses = responses
         self.prefix = client.base_url.rstrip("/") + "/"
+        base = http.URL(client.base_url)
+        self.origin = (base.scheme, base.host, base.port)
+        self.base_path = base.path.rstrip("/") + "/"
+
+    def _inside(self, request: Any) -> bool:
+        """Whether the request stays under the base URL, read as a server would read it."""
+        url = request.url
+        if not (str(url).split("?", maxsplit=1)[0] + "/").startswith(self.prefix):
+            return False
+        if (url.scheme, url.host, url.port) != self.origin:
+            return False
+        raw = url.raw_path.split(b"?", 1)[0].decode("ascii", "replace")
+        return (_as_served(raw) + "/").startswith(self.base_path)
 
     def check(self, request: Any) -> Any:
         """The request to send, or a response to give instead of sending it."""
         url = str(request.url)
         where = url.split("?", maxsplit=1)[0]
-        if not (where + "/").startswith(self.prefix):
+        if not self._inside(request):
             return self._refusal(
                 403,
                 f"sogni_compat refused to send a request to {where}: this client is bound to "
                 f"{self.client.base_url}",
                 "permission_denied",
             )
-        # The Responses API and refusals of what Sogni does not serve (see _openai_routes).
+        # The Responses API and refusals of what Sogni does not serve (see _openai_routes),
+        # decided on the path as the server would read it.
+        served = _as_served(request.url.raw_path.split(b"?", 1)[0].decode("ascii", "replace"))
         routed = route(
             self.responses,
             self.http,
             request,
-            where[len(self.prefix) :],
+            served[len(self.base_path) :],
             _timeout_of(request, self.client),
         )
         if routed is not None:

@@ -15,13 +15,15 @@ from typing import Any
 
 import attrs
 
-from ._config import MAX_APP_SOURCE_LENGTH, is_absent
+from ._config import MAX_APP_SOURCE_LENGTH, MAX_TIMEOUT, is_absent
 
 __all__ = [
     "RequestOptions",
     "Timeout",
     "check_app_source",
+    "check_header_value",
     "check_headers",
+    "check_seconds",
     "check_timeout",
     "request_options",
     "type_name",
@@ -91,7 +93,42 @@ def check_timeout(value: object, name: str = "timeout") -> Timeout | None:
         raise TypeError(f"{name} must be seconds or a (connect, read) pair; got {value!r}")
     if any(not (v > 0 and math.isfinite(v)) for v in pair):
         raise ValueError(f"{name} must be a positive, finite number of seconds; got {value!r}")
+    if any(v > MAX_TIMEOUT for v in pair):
+        raise ValueError(
+            f"{name} must be at most {MAX_TIMEOUT:,.0f} seconds (30 days); got {value!r}"
+        )
     return float(pair[0]), float(pair[1])
+
+
+def check_seconds(value: object, name: str = "timeout") -> float:
+    """A number of seconds a call may take: positive, finite, at most 30 days."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of seconds; got {type_name(value)}")
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(f"{name} must be a positive, finite number of seconds; got {value!r}")
+    if value > MAX_TIMEOUT:
+        raise ValueError(
+            f"{name} must be at most {MAX_TIMEOUT:,.0f} seconds (30 days); got {value!r}"
+        )
+    return float(value)
+
+
+def check_header_value(value: object, name: str, limit: int = 255) -> str:
+    """A value that travels as an HTTP header: visible ASCII (inner spaces allowed), bounded.
+
+    Line breaks, tabs and other control characters (a header folded or injected), leading or
+    trailing spaces and characters a header cannot carry are refused; the value is not echoed.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string; got {type_name(value)}")
+    if not value.strip() or len(value) > limit:
+        raise ValueError(f"{name} must be a non-empty string of at most {limit} characters")
+    if not all(" " <= c <= "~" for c in value) or value != value.strip():
+        raise ValueError(
+            f"{name} may hold only printable ASCII characters, without leading or trailing "
+            "spaces (it travels as an HTTP header)"
+        )
+    return value
 
 
 @attrs.frozen(kw_only=True)

@@ -323,7 +323,7 @@ class ChatCompletionParams:
             return False
         from .hosted_tools import catalog  # noqa: PLC0415 - read only for a named hosted tool
 
-        return name in catalog()
+        return name in catalog().injected(self.sogni_tools)
 
 
 def _callable(_: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -10,6 +10,7 @@ turns the completion into a :class:`~sogni_compat.types.responses.Response`. Bot
 from __future__ import annotations
 
 import json
+import math
 import time
 import uuid
 from collections.abc import Mapping
@@ -284,6 +285,18 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex}"
 
 
+def _timestamp(value: object) -> float:
+    """The completion's ``created`` as seconds, or now when it is not a usable number."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value:
+        try:
+            seconds = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            return time.time()
+        if math.isfinite(seconds):
+            return seconds
+    return time.time()
+
+
 def _text_config(request: Mapping[str, Any]) -> ResponseTextConfig:
     """The response's ``text`` setting, as asked (``text_format`` shows as its schema)."""
     text = request.get("text")
@@ -353,7 +366,7 @@ def response_from(
         )
     response = Response(
         id=new_id("resp"),
-        created_at=float(completion.created or time.time()),
+        created_at=_timestamp(completion.created),
         model=completion.model,
         status=status,
         output=output,

@@ -32,6 +32,7 @@ __all__ = [
     "masking",
     "register_secret",
     "scrub",
+    "scrub_held",
 ]
 
 #: How much of a non-JSON error body is kept as the message.
@@ -236,6 +237,89 @@ def scrub(error: BaseException) -> None:
         error.__cause__ = None
         error.__context__ = None
         error.__suppress_context__ = True
+    _clear_chain(error)
+
+
+def scrub_held(error: BaseException) -> None:
+    """:func:`scrub`, also when a finished frame behind ``error`` holds a key in its locals.
+
+    For paths that carry what a server sent through many frames (a durable run's snapshot, a
+    workflow's failure): wherever an error is raised there, a local quoting a registered key
+    (a string, or one inside a dict, list or response object; bytes too) gets every finished
+    frame behind the error cleared, as :func:`scrub` does for an echo in the error itself.
+    """
+    if not _SECRETS.patterns:
+        return
+    if not getattr(error, "_scrub", False):
+        if not _frames_hold_key(error):
+            return
+        try:
+            error._scrub = True  # type: ignore[attr-defined]
+        except AttributeError:  # an exception class with __slots__: clear its frames anyway
+            _clear_chain(error)
+            return
+    scrub(error)
+
+
+def _frames_hold_key(error: BaseException) -> bool:
+    """Whether a local of a frame behind ``error`` (or its chain) quotes a registered key."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen and len(seen) < 16:
+        seen.add(id(current))
+        trace = current.__traceback__
+        while trace is not None:
+            for value in trace.tb_frame.f_locals.values():
+                if _quotes_key(value):
+                    return True
+            trace = trace.tb_next
+        current = current.__cause__ or current.__context__
+    return False
+
+
+#: How many values :func:`_quotes_key` looks at in one local before assuming it holds a key.
+_QUOTE_SCAN_LIMIT = 100_000
+
+
+def _quotes_key(value: object) -> bool:
+    """Whether ``value`` quotes a registered key: a string, bytes, or one inside them.
+
+    Dicts, lists, tuples, sets and attrs objects are looked through. A :class:`Secret` does not
+    count: its repr is masked already.
+    """
+    stack: list[tuple[object, int]] = [(value, 0)]
+    looked = 0
+    while stack:
+        item, depth = stack.pop()
+        looked += 1
+        if looked > _QUOTE_SCAN_LIMIT or depth > _MASK_DEPTH:
+            return True  # too big to look through: assume it may
+        if isinstance(item, Secret) or item is None or isinstance(item, bool | int | float):
+            continue
+        if isinstance(item, str):
+            if mask(item) != item:
+                return True
+        elif isinstance(item, bytes | bytearray):
+            text = bytes(item).decode("latin-1")
+            if mask(text) != text:
+                return True
+        elif isinstance(item, dict):
+            stack.extend((part, depth + 1) for pair in item.items() for part in pair)
+        elif isinstance(item, list | tuple | set | frozenset):
+            stack.extend((part, depth + 1) for part in item)
+        elif attrs.has(type(item)):
+            fields = getattr(item, "__dict__", None)
+            if isinstance(fields, dict):  # the response types: all they hold, extras too
+                stack.append((fields, depth + 1))
+            else:
+                stack.extend(
+                    (getattr(item, field.name, None), depth + 1)
+                    for field in attrs.fields(type(item))  # type: ignore[arg-type]
+                )
+    return False
+
+
+def _clear_chain(error: BaseException) -> None:
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen and len(seen) < 16:

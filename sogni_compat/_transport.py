@@ -11,6 +11,11 @@ after every read instead (it may then overshoot by one read timeout).
 
 **Sizes.** :func:`read_body` stops at a limit counted in *decoded* bytes (a gzip body is
 counted after inflating; urllib3 2.6+ inflates at most one read's worth at a time).
+
+**Addresses.** While :data:`PEER_CHECK` is set, every new connection the client's adapter
+opens is handed to it once connected, before anything (a TLS greeting included) is sent: a
+check that raises :class:`PeerRefusedError` closes the connection. Names are resolved by
+the system, so this is the address the request would really go to.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import ipaddress
 import os
 import socket
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -40,8 +45,10 @@ from ._errors import APITimeoutError
 
 __all__ = [
     "DEADLINE",
+    "PEER_CHECK",
     "BodyTooLargeError",
     "HTTPAdapter",
+    "PeerRefusedError",
     "byte_chunks",
     "check_base_url",
     "close_session",
@@ -56,11 +63,20 @@ __all__ = [
 #: The moment (``time.monotonic()``) by which the current read must return, or ``None``.
 DEADLINE: ContextVar[float | None] = ContextVar("sogni_compat_deadline", default=None)
 
+#: Called with the address each new connection reached, before anything is sent on it.
+PEER_CHECK: ContextVar[Callable[[str], None] | None] = ContextVar(
+    "sogni_compat_peer_check", default=None
+)
+
 #: Bytes asked of the transport per read.
 READ_SIZE = 65536
 #: A socket's timeout is shrunk only when the deadline is at least this much nearer than the
 #: timeout it has (saves a system call per read; the bound may be late by this much).
 _SLACK = 0.05
+
+
+class PeerRefusedError(ValueError):
+    """A :data:`PEER_CHECK` refused the address a connection reached; nothing was sent."""
 
 
 class BodyTooLargeError(Exception):
@@ -137,12 +153,30 @@ class _DeadlineHTTPResponse(http.client.HTTPResponse):
         super().__init__(_SocketFiles(sock), *args, **kwargs)  # type: ignore[arg-type]
 
 
+def _checked(sock: socket.socket) -> socket.socket:
+    """``sock``, once :data:`PEER_CHECK` (when set) accepts the address it reached."""
+    check = PEER_CHECK.get()
+    if check is not None:
+        try:
+            check(str(sock.getpeername()[0]))
+        except BaseException:
+            sock.close()
+            raise
+    return sock
+
+
 class _HTTPConnection(urllib3.connection.HTTPConnection):
     response_class = _DeadlineHTTPResponse
+
+    def _new_conn(self) -> socket.socket:
+        return _checked(super()._new_conn())
 
 
 class _HTTPSConnection(urllib3.connection.HTTPSConnection):
     response_class = _DeadlineHTTPResponse
+
+    def _new_conn(self) -> socket.socket:
+        return _checked(super()._new_conn())
 
 
 class _HTTPConnectionPool(urllib3.HTTPConnectionPool):

@@ -14,12 +14,16 @@ most 3 redirects (each checked again, never from https to http), reads at most 4
 within the client's connect + read timeout in all. Addresses that are not public (loopback,
 private, link-local) are refused unless the client's ``base_url`` is itself such an address
 (a local emulator or gateway): a service forwarding its users' messages must not fetch its
-own network for them.
+own network for them. Names are checked after resolution, and again (through the client's
+own adapter) on the address each connection reached, before anything is sent on it. The same
+rules hold for the presigned upload URLs Sogni names (:func:`check_upload_url`).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 import io
 import ipaddress
 import os
@@ -27,7 +31,7 @@ import socket
 import stat
 import struct
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -35,12 +39,29 @@ import requests
 import urllib3.util
 
 from ._errors import TRANSPORT_ERRORS, OpenAIError, translate_error
-from ._transport import DEADLINE, BodyTooLargeError, is_loopback, read_body, transport_settings
+from ._transport import (
+    DEADLINE,
+    PEER_CHECK,
+    BodyTooLargeError,
+    PeerRefusedError,
+    is_loopback,
+    read_body,
+    transport_settings,
+)
 
 if TYPE_CHECKING:
     from ._requester import Requester
 
-__all__ = ["MAX_IMAGES", "MAX_IMAGE_BYTES", "MAX_SIDE", "download_image", "inline_images"]
+__all__ = [
+    "MAX_IMAGES",
+    "MAX_IMAGE_BYTES",
+    "MAX_SIDE",
+    "ImageTooLargeError",
+    "check_upload_url",
+    "connections_checked",
+    "download_image",
+    "inline_images",
+]
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_IMAGES = 20
@@ -51,6 +72,14 @@ MAX_SOURCE_BYTES = 4 * MAX_IMAGE_BYTES
 MAX_IMAGE_REDIRECTS = 3
 _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
+
+
+class ImageTooLargeError(ValueError):
+    """A download passed its size limit (``limit`` bytes, counted after decompression)."""
+
+    def __init__(self, message: str, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 def inline_images(
@@ -209,7 +238,8 @@ def _private_network_allowed(client: Requester) -> bool:
     return any(not _public(a) for a in _addresses(host, parts.port or 443))
 
 
-def _check_url(url: str, where: str, private_ok: bool) -> None:
+def _check_url(url: str, where: str, private_ok: bool, what: str = "image") -> None:
+    """Refuse (``ValueError``) a URL the rules of this module do not allow ``what`` to use."""
     try:
         parts = urllib3.util.parse_url(url)
     except urllib3.exceptions.LocationParseError as exc:
@@ -217,27 +247,73 @@ def _check_url(url: str, where: str, private_ok: bool) -> None:
     host = parts.host or ""
     if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback(host)):
         raise ValueError(
-            f"{where}: image URLs must be https:// (plain http:// only to this machine); "
+            f"{where}: {what} URLs must be https:// (plain http:// only to this machine); "
             f"got {url!r}"
         )
     if "\\" in url or parts.auth or not host:
-        raise ValueError(f"{where}: {url!r} is not a URL an image can be downloaded from")
+        use = "an image can be downloaded from" if what == "image" else f"an {what} can go to"
+        raise ValueError(f"{where}: {url!r} is not a URL {use}")
     if not private_ok:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         if any(not _public(a) for a in _addresses(host, port)):
-            raise ValueError(_private_refusal(where, url))
+            raise ValueError(_private_refusal(where, url, what))
 
 
-def _private_refusal(where: str, url: str) -> str:
+def _private_refusal(where: str, url: str, what: str = "image") -> str:
+    advice = (
+        "download the image yourself and pass its bytes" if what == "image" else "nothing was sent"
+    )
     return (
-        f"{where}: the image URL {url!r} points at a loopback, private or link-local address, "
-        "which is refused while base_url is a public address; download the image yourself "
-        "and pass its bytes"
+        f"{where}: the {what} URL {url!r} points at a loopback, private or link-local address, "
+        f"which is refused while base_url is a public address; {advice}"
     )
 
 
-def download_image(client: Requester, url: str, where: str) -> bytes:
-    """Download an image for ``where`` under the rules of this module (never with the key)."""
+def check_upload_url(client: Requester, url: str, where: str) -> None:
+    """Refuse (``ValueError``) a presigned upload URL the download rules would refuse.
+
+    https only (plain http only to this machine), and no loopback, private or link-local
+    address after resolution unless the client's ``base_url`` is itself such an address.
+    """
+    _check_url(url, where, _private_network_allowed(client), "upload")
+
+
+@contextlib.contextmanager
+def connections_checked(
+    client: Requester, url: str, where: str, what: str = "upload"
+) -> Iterator[None]:
+    """Within the block, a new connection for ``url`` reaching a non-public address is refused.
+
+    The check is made on the address connected to, before anything is sent, by the client's
+    own adapter (:data:`~sogni_compat._transport.PEER_CHECK`); it is skipped when
+    ``base_url`` is itself not public, or when a proxy carries the request (the connection
+    then reaches the proxy).
+    """
+    session = client._session
+    proxies = transport_settings(session, url)["proxies"]
+    if _private_network_allowed(client) or requests.utils.select_proxy(url, proxies):
+        yield
+        return
+
+    def check(peer: str) -> None:
+        if not _public(peer):
+            raise PeerRefusedError(_private_refusal(where, url, what))
+
+    token = PEER_CHECK.set(check)
+    try:
+        yield
+    finally:
+        PEER_CHECK.reset(token)
+
+
+def download_image(
+    client: Requester, url: str, where: str, *, limit: int = MAX_SOURCE_BYTES
+) -> bytes:
+    """Download an image for ``where`` under the rules of this module (never with the key).
+
+    At most ``limit`` bytes (after decompression) are read: beyond,
+    :class:`ImageTooLargeError`; any other failure is a ``ValueError`` naming ``where``.
+    """
     connect, read = client.timeout
     deadline = time.monotonic() + connect + read
     session = client._session
@@ -250,6 +326,9 @@ def download_image(client: Requester, url: str, where: str) -> bytes:
         prepared = requests.Request(
             "GET", url, headers={"Accept": "image/png, image/jpeg, */*"}
         ).prepare()
+        direct = requests.utils.select_proxy(url, settings["proxies"]) is None
+        check = functools.partial(_refuse_private, where, url)
+        guard = PEER_CHECK.set(check if direct and not private_ok else None)
         token = DEADLINE.set(deadline)
         try:
             response = session.get_adapter(url).send(
@@ -261,7 +340,7 @@ def download_image(client: Requester, url: str, where: str) -> bytes:
                 proxies=settings["proxies"],
             )
             try:
-                if not private_ok and requests.utils.select_proxy(url, settings["proxies"]) is None:
+                if direct and not private_ok:  # a connection that came from the pool
                     peer = _peer(response)
                     if peer is not None and not _public(peer):
                         raise ValueError(_private_refusal(where, url))
@@ -278,18 +357,26 @@ def download_image(client: Requester, url: str, where: str) -> bytes:
                         f"{where}: could not download the image {url}: HTTP "
                         f"{response.status_code} {response.reason or ''}".rstrip()
                     )
-                read_body(response, deadline, MAX_SOURCE_BYTES)
+                read_body(response, deadline, limit)
                 return response.content
             finally:
                 response.close()
         except BodyTooLargeError:
-            raise ValueError(f"{where}: the image {url} is far over 10 MB") from None
+            size = "far over 10 MB" if limit == MAX_SOURCE_BYTES else f"over {limit:,} bytes"
+            raise ImageTooLargeError(f"{where}: the image {url} is {size}", limit) from None
         except (OpenAIError, *TRANSPORT_ERRORS) as exc:
             error = translate_error(exc, prepared) if not isinstance(exc, OpenAIError) else exc
             raise ValueError(f"{where}: could not download the image {url}: {error}") from exc
         finally:
             DEADLINE.reset(token)
+            PEER_CHECK.reset(guard)
     raise ValueError(f"{where}: the image URL redirects more than {MAX_IMAGE_REDIRECTS} times")
+
+
+def _refuse_private(where: str, url: str, peer: str) -> None:
+    """A :data:`~sogni_compat._transport.PEER_CHECK` for image downloads."""
+    if not _public(peer):
+        raise PeerRefusedError(_private_refusal(where, url))
 
 
 def _peer(response: requests.Response) -> str | None:

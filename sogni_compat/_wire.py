@@ -22,6 +22,7 @@ from ._secrets import excerpt
 __all__ = [
     "check_completion",
     "decode_json",
+    "media_urls",
     "run_of",
     "status_of",
     "success_data",
@@ -137,3 +138,19 @@ def status_of(data: Mapping[str, Any]) -> str | None:
 def run_of(response: requests.Response) -> dict[str, Any]:
     """The run object of a durable chat run answer (``data.run``)."""
     return _object_of(response, "run")
+
+
+def media_urls(value: object) -> list[str]:
+    """The URLs of a ``mediaUrls`` list: plain strings, or ``{url, mediaType}`` rows.
+
+    Sogni's intelligence client writes the rows (``mediaType`` ``image``, ``video``,
+    ``audio`` or ``model``); older payloads carry plain URLs. Anything else is skipped.
+    """
+    if not isinstance(value, list):
+        return []
+    found = []
+    for item in value:
+        url = item.get("url") if isinstance(item, Mapping) else item
+        if isinstance(url, str):
+            found.append(url)
+    return found

@@ -3,19 +3,26 @@
 The catalogue is package data, not code: ``data/hosted_tools.json`` is Sogni's published
 hosted-tool manifest, copied unchanged from the ``sogni-client`` Python SDK (its ``version``
 and origin are in ``data/catalog.json``), and ``data/catalog.json`` holds the names a durable
-workflow step may use (Sogni's ``backboneToolCatalog``), the synchronous composition tools and
-the conversation-control tools. Nothing is loaded until :func:`catalog` is first called.
+workflow step may use (Sogni's ``backboneToolCatalog``), the synchronous composition tools, the
+conversation-control tools, the tools whose result is a 3D model, and which tools each
+``sogni_tools`` value injects, each list with the source and commit it was copied from.
+Nothing is loaded until :func:`catalog` is first called.
 
 How the auto-tool loop runs a hosted tool, by :attr:`HostedTool.execution`:
 
 - ``"workflow"``: a one-step ``POST creative-agent/workflows`` (generation, edits, analysis,
-  asset tools: every name on Sogni's workflow-step allow-list);
+  asset tools, the original-image utilities ``remove_background``, ``segment_image`` and
+  ``image_to_3d``: every name on Sogni's workflow-step allow-list);
 - ``"execute"``: one ``POST creative-agent/tools/execute`` (composition tools);
 - ``"control"``: not run; the loop ends and hands the question or answer to the caller
   (``ask_clarifying_question``, ``finalize_response``);
-- ``"server"``: in the manifest but not on the workflow allow-list (e.g. ``image_to_3d``):
-  only Sogni's server-side execution (``sogni_tool_execution=True``) can run it, so the loop
-  never sends it anywhere and tells the model so.
+- ``"server"``: in the manifest but on neither the workflow allow-list nor the composition
+  list (none in the shipped data): only Sogni's server-side execution
+  (``sogni_tool_execution=True``) could run it, so the loop never sends it anywhere and tells
+  the model so.
+
+:attr:`HostedTool.result_kind` is ``"model"`` for a tool whose result is a 3D model (a binary
+GLB, media type ``model``): the loop keeps it in a lane of its own, never among the images.
 """
 
 from __future__ import annotations
@@ -29,14 +36,25 @@ from typing import Any, Literal
 
 import attrs
 
-__all__ = ["Execution", "Family", "HostedTool", "HostedToolCatalog", "MediaParameter", "catalog"]
+__all__ = [
+    "Execution",
+    "Family",
+    "HostedTool",
+    "HostedToolCatalog",
+    "MediaParameter",
+    "ResultKind",
+    "catalog",
+]
 
 #: How a hosted tool runs; see the module's documentation.
 Execution = Literal["workflow", "execute", "control", "server"]
 #: ``generation`` (media made or edited), ``app`` (analysis and asset tools run as workflow
 #: steps), ``composition``, ``control``, or ``manifest`` (described, not runnable as a step).
 Family = Literal["generation", "app", "composition", "control", "manifest"]
+#: The media an index argument may name: a lane of the media context.
 MediaKind = Literal["image", "video", "audio"]
+#: What a tool's result may be: media of a lane, or a 3D ``model`` (kept apart, never indexed).
+ResultKind = Literal["image", "video", "audio", "model"]
 
 #: An argument naming media by position: ``sourceImageIndex``, ``videoIndices``, ...
 _INDEX_NAME = re.compile(r"(?i)^[a-z_]*?(image|video|audio|voice)[a-z_]*?(index|indices)$")
@@ -78,6 +96,10 @@ class HostedTool:
     definition: Mapping[str, Any] | None = attrs.field(default=None, repr=False)
     #: The arguments of this tool that address media by index, from its manifest schema.
     media_parameters: tuple[MediaParameter, ...] = attrs.field(default=(), repr=False)
+    #: ``"model"`` when the tool's result is a 3D model (GLB), else ``None`` (its artifacts say).
+    result_kind: ResultKind | None = None
+    #: Sogni runs it only as a workflow step (or in hosted chat), never by ``tools/execute``.
+    workflow_only: bool = False
 
 
 def media_kind_of_argument(name: str) -> MediaKind | None:
@@ -135,6 +157,8 @@ class HostedToolCatalog:
     source: str
     max_workflow_steps: int
     tools: Mapping[str, HostedTool]
+    #: ``sogni_tools`` value -> the names injected (``creative-tools``, ``creative-agent``).
+    surfaces: Mapping[str, frozenset[str]] = attrs.field(factory=dict, repr=False)
 
     def get(self, name: str) -> HostedTool | None:
         """The tool called ``name``, or ``None`` when Sogni does not host one by that name."""
@@ -158,6 +182,19 @@ class HostedToolCatalog:
             for name, tool in self.tools.items()
             if execution is None or tool.execution == execution
         )
+
+    def injected(self, sogni_tools: object) -> frozenset[str]:
+        """The tools Sogni's chat endpoint injects for a wire ``sogni_tools`` value.
+
+        ``True``, ``"creative-tools"`` (and ``"rich"``): generation, analysis and the
+        synchronous composition tools; ``"creative-agent"`` adds the control, asset-manifest
+        and workflow-planning tools; ``False``, ``"none"`` or ``None``: none.
+        """
+        if sogni_tools is None or sogni_tools is False or sogni_tools == "none":
+            return frozenset()
+        if sogni_tools == "creative-agent":
+            return self.surfaces["creative-agent"]
+        return self.surfaces["creative-tools"]
 
 
 def _read(name: str) -> Any:
@@ -183,21 +220,37 @@ def catalog() -> HostedToolCatalog:
         kinds[name] = ("control", "control") if name in control else ("app", "workflow")
     for name in about["composition"]["tools"]:
         kinds[name] = ("composition", "execute")
+    models = frozenset(about["media_types"]["model"])
+    only_steps = frozenset(about["workflow_only"]["tools"])
     tools = {
         name: HostedTool(
             name,
             *kinds.get(name, ("manifest", "server")),
             definition=definition,
             media_parameters=_media_parameters(definition),
+            result_kind="model" if name in models else None,
+            workflow_only=name in only_steps,
         )
         for name, definition in definitions.items()
     }
     for name, (family, execution) in kinds.items():
         if name not in tools:
-            tools[name] = HostedTool(name, family, execution)
+            tools[name] = HostedTool(
+                name,
+                family,
+                execution,
+                result_kind="model" if name in models else None,
+                workflow_only=name in only_steps,
+            )
+    surfaces = about["sogni_tools"]
+    basic = frozenset(surfaces["creative-tools"]) | frozenset(surfaces["creative-tools_utilities"])
     return HostedToolCatalog(
         version=str(manifest.get("version", about["manifest"]["version"])),
         source=about["manifest"]["package"],
         max_workflow_steps=int(steps["max_steps"]),
         tools=tools,
+        surfaces={
+            "creative-tools": basic,
+            "creative-agent": basic | frozenset(surfaces["creative-agent_adds"]),
+        },
     )

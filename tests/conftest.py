@@ -1,7 +1,14 @@
-"""Shared fixtures: a strict ``responses`` mock at the transport boundary and a test client."""
+"""Shared fixtures: a strict ``responses`` mock at the transport boundary and a test client.
+
+Also the gate of the live contract suite (``tests/test_live.py``): its tests are collected
+always and skipped unless the run selects them (``-m live``) and ``SOGNI_API_KEY`` is set; those
+that spend media credits (``live_media``) also need ``SOGNI_LIVE_MEDIA=1``. The key is read once,
+here, before every other test's environment is cleared.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -12,6 +19,38 @@ from sogni_compat import OpenAI
 
 from ._helpers import API_KEY, BASE_URL
 from ._hostile import Exchange, HostileServer
+
+#: The live suite's key, read before the tests clear the environment (never printed).
+LIVE_KEY = os.environ.get("SOGNI_API_KEY") or None
+LIVE_MEDIA = os.environ.get("SOGNI_LIVE_MEDIA") == "1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip the live tests unless asked for by ``-m live`` with a key (media: and opted in)."""
+    chosen = "live" in (config.getoption("markexpr", "") or "")
+    for item in items:
+        if item.get_closest_marker("live") is None:
+            continue
+        if not chosen:
+            item.add_marker(pytest.mark.skip(reason="live contract test: run `pytest -m live`"))
+        elif LIVE_KEY is None:
+            item.add_marker(pytest.mark.skip(reason="live contract test: SOGNI_API_KEY is not set"))
+        elif item.get_closest_marker("live_media") is not None and not LIVE_MEDIA:
+            item.add_marker(
+                pytest.mark.skip(reason="spends media credits: set SOGNI_LIVE_MEDIA=1 to run it")
+            )
+
+
+@pytest.fixture
+def live_client() -> Iterator[OpenAI]:
+    """A client of the real service with the key the live suite was started with.
+
+    The key goes straight into the client (never into a test's locals or output); hosted
+    tools get ten minutes.
+    """
+    assert LIVE_KEY is not None
+    with OpenAI(api_key=LIVE_KEY, base_url="https://api.sogni.ai/v1", tool_timeout=600) as c:
+        yield c
 
 
 @pytest.fixture(autouse=True)

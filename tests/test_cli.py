@@ -9,11 +9,15 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from sogni_compat._cli import main
 from sogni_compat.testing import MODELS, LocalSogniServer
+
+from ._helpers import PNG
+from ._hostile import Exchange, completion_body, event_stream_head, json_response, response
 
 TIMEOUT = 60
 
@@ -364,3 +368,192 @@ def test_image_to_stdout() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(b"\x89PNG")
+
+
+# -- fewer images than asked; control characters on a terminal ------------------------------
+
+
+def one_image_workflow(exchange: Exchange) -> None:
+    """A server whose image workflow makes one image, however many were asked for."""
+    path = exchange.path
+    if path.endswith("/creative-agent/workflows"):
+        started = {"workflowId": "wf1", "status": "running"}
+        exchange.send(json_response(201, {"status": "success", "data": {"workflow": started}}))
+    elif path.endswith("/events/stream"):
+        exchange.send(event_stream_head() + b'data: {"status": "completed"}\n\n')
+        exchange.close()
+    elif path == "/fox.png":
+        exchange.send(response(200, PNG, "image/png"))
+    else:
+        port = exchange.sock.getsockname()[1]
+        workflow = {
+            "workflowId": "wf1",
+            "status": "completed",
+            "artifacts": [{"url": f"http://127.0.0.1:{port}/fox.png", "kind": "image"}],
+        }
+        exchange.send(json_response(200, {"status": "success", "data": {"workflow": workflow}}))
+
+
+@pytest.mark.parametrize("save", [True, False], ids=["-o", "urls"])
+def test_image_reports_missing_images_and_exits_1(
+    hostile: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: os.PathLike[str], save: bool
+) -> None:
+    """`image -n 3` answered with one image keeps it, says two are missing, and exits 1."""
+    server = hostile(one_image_workflow)
+    monkeypatch.setenv("SOGNI_API_KEY", "sk-cli-test-0123456789")
+    target = os.path.join(tmp_path, "fox.png")
+    output = ["-o", target] if save else []
+    out, err = io.StringIO(), io.StringIO()
+    command = ["image", "--base-url", server.base_url, "a fox", "-n", "3", *output]
+    status = main(command, stdout=out, stderr=err)
+    assert status == 1
+    assert "asked for 3 images, Sogni delivered 1" in err.getvalue()
+    if save:
+        assert out.getvalue() == target + "\n"
+        with open(target, "rb") as handle:
+            assert handle.read() == PNG
+        assert "fox-2.png" in err.getvalue()
+        assert "fox-3.png" in err.getvalue()
+        assert not os.path.exists(os.path.join(tmp_path, "fox-2.png"))
+    else:
+        assert out.getvalue().strip().endswith("/fox.png")
+
+
+#: What a hostile model or server may say: set the clipboard (OSC 52), retitle the window,
+#: clear the screen (and the same with a C1 control), ring the bell, rewrite the line.
+HOSTILE_TEXT = "Sure!\n\x1b]52;c;cm0gLXJmIH4=\x07\x1b]0;pwned\x07\x1b[2J\x9b2J\x07tab\there\rgone"
+
+
+def hostile_chat(exchange: Exchange) -> None:
+    """Answers a chat request with HOSTILE_TEXT (streamed or whole), models with an error."""
+    if exchange.path.endswith("/models"):
+        exchange.send(json_response(400, {"error": {"message": HOSTILE_TEXT}}))
+        return
+    if exchange.json().get("stream"):
+        chunk = {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": "m",
+            "choices": [{"index": 0, "delta": {"content": HOSTILE_TEXT}, "finish_reason": None}],
+        }
+        body = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode()
+        exchange.send(event_stream_head() + body)
+        exchange.close()
+        return
+    exchange.send(json_response(200, completion_body(HOSTILE_TEXT)))
+
+
+def assert_shown_not_obeyed(text: str) -> None:
+    """No control character a terminal obeys is left; each is shown, newlines and tabs kept."""
+    for control in ("\x1b", "\x07", "\x9b", "\r"):
+        assert control not in text
+    assert "Sure!\n\\x1b]52;c;cm0gLXJmIH4=\\x07\\x1b]0;pwned\\x07\\x1b[2J\\x9b2J" in text
+    assert "tab\there\\x0dgone" in text
+
+
+@pytest.mark.parametrize("mode", [[], ["--no-stream"]], ids=["stream", "no-stream"])
+def test_a_terminal_sees_control_characters_escaped(
+    hostile: Any, monkeypatch: pytest.MonkeyPatch, mode: list[str]
+) -> None:
+    """On a terminal the answer's escape sequences are shown, not obeyed; piped, kept as sent."""
+    server = hostile(hostile_chat)
+    monkeypatch.setenv("SOGNI_API_KEY", "sk-cli-test-0123456789")
+    command = ["chat", "--base-url", server.base_url, *mode, "hi"]
+    out, err = _Terminal(), _Terminal()
+    assert main(command, stdout=out, stderr=err) == 0
+    assert_shown_not_obeyed(out.getvalue())
+    piped = io.StringIO()
+    assert main(command, stdout=piped, stderr=io.StringIO()) == 0
+    assert piped.getvalue() == HOSTILE_TEXT + "\n"
+
+
+def test_error_messages_on_a_terminal_are_escaped(
+    hostile: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server's error message with escape sequences reaches a terminal escaped."""
+    server = hostile(hostile_chat)
+    monkeypatch.setenv("SOGNI_API_KEY", "sk-cli-test-0123456789")
+    out, err = _Terminal(), _Terminal()
+    assert main(["models", "--base-url", server.base_url], stdout=out, stderr=err) == 1
+    assert_shown_not_obeyed(err.getvalue())
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_a_real_terminal_gets_no_escape_sequence(hostile: Any) -> None:
+    """Through a real pseudo-terminal, the CLI's output holds no escape sequence."""
+    import pty
+
+    server = hostile(hostile_chat)
+    leader, follower = pty.openpty()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SOGNI_", "OPENAI_"))}
+    env = {**clean, "SOGNI_API_KEY": "sk-cli-test-0123456789", "SOGNI_BASE_URL": server.base_url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sogni_compat", "chat", "hi"],
+        stdout=follower,
+        stderr=follower,
+        env=env,
+    )
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            piece = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not piece:
+            break
+        seen += piece
+    os.close(leader)
+    assert process.wait(TIMEOUT) == 0
+    assert b"\x1b" not in seen
+    assert b"\x07" not in seen
+    assert b"\\x1b]52;" in seen
+
+
+def test_chat_saves_tool_media_with_their_kinds(tmp_path: os.PathLike[str]) -> None:
+    """--save writes each result under its kind; a 3D model gets a .glb name and GLB bytes."""
+    prompt = (
+        'call generate_image({"prompt": "a vase"}) then call image_to_3d({"sourceImageIndex": 0})'
+    )
+    result = cli("chat", "--offline", "--sogni-tools", "--save", str(tmp_path), prompt)
+    assert result.returncode == 0, result.stderr
+    image = os.path.join(tmp_path, "image-0.png")
+    model = os.path.join(tmp_path, "model-0.glb")
+    assert result.stdout.splitlines()[-2:] == [image, model]
+    with open(model, "rb") as handle:
+        assert handle.read(4) == b"glTF"
+    with open(image, "rb") as handle:
+        assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert sorted(os.listdir(tmp_path)) == ["image-0.png", "model-0.glb"]  # no partial files
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--save", "out"], "--save goes with --sogni-tools"),
+        (["--sogni-tools", "--save", "no/such/folder"], "no such folder"),
+    ],
+)
+def test_chat_save_is_checked_before_anything_runs(args: list[str], message: str) -> None:
+    """A --save without tools, or to a missing folder, exits 2 before any request."""
+    result = cli("chat", "--offline", *args, "Hello")
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_saving_media_never_sends_the_key(
+    server: LocalSogniServer, tmp_path: os.PathLike[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The downloads --save makes go without the Authorization header."""
+    monkeypatch.setenv("SOGNI_API_KEY", "cli-key")
+    monkeypatch.setenv("SOGNI_BASE_URL", server.base_url)
+    out, err = io.StringIO(), io.StringIO()
+    prompt = 'call generate_image({"prompt": "a vase"}) then call image_to_3d({})'
+    status = main(
+        ["chat", "--sogni-tools", "--save", str(tmp_path), prompt], stdout=out, stderr=err
+    )
+    assert status == 0, err.getvalue()
+    downloads = [r for r in server.requests if r.path.startswith("/media/")]
+    assert [r.path.rsplit(".", 1)[-1] for r in downloads] == ["png", "glb"]
+    assert all("Authorization" not in r.headers for r in downloads)

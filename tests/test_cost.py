@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 import responses
 
-from sogni_compat import OpenAI
+from sogni_compat import APIError, APIResponseValidationError, OpenAI
 from sogni_compat.testing import LocalSogniServer
 from sogni_compat.types import CostEstimate
+
+from ._hostile import answering
 
 QUOTE = {
     "quote": {
@@ -52,20 +54,93 @@ def test_default_base_url_asks_sognis_socket_host() -> None:
     assert call.request.headers["Authorization"] == "Bearer sk-estimate-test-0123456789"
 
 
-def test_emulator_quote_and_images_as_placeholders() -> None:
-    """Against the emulator: images count as a placeholder, the default budget is 4096."""
+def test_emulator_quote_and_images_as_placeholders(caplog: pytest.LogCaptureFixture) -> None:
+    """Images count as a placeholder; with no output default published, 32768 is quoted, loudly."""
     question = {"type": "text", "text": "what is this?"}
     image = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "A" * 5000}}
     messages = [{"role": "user", "content": [question, image]}]
     with LocalSogniServer() as server, server.client() as client:
-        quote = client.chat.completions.estimate_cost(messages=messages)
-        path = server.requests[-1].path
+        with caplog.at_level("WARNING", logger="sogni_compat"):
+            quote = client.chat.completions.estimate_cost(messages=messages)
+        paths = [r.path for r in server.requests]
     shown = {"type": "image_url", "image_url": {"url": "[image]"}}
     placeholder: list[dict[str, Any]] = [{"role": "user", "content": [question, shown]}]
-    assert path.endswith(f"/{sdk_input_tokens(placeholder)}/4096")
+    assert paths[0] == "/v1/models/qwen3.6-35b-a3b-gguf-iq4xs"  # looked for a default
+    assert paths[1].endswith(f"/{sdk_input_tokens(placeholder)}/32768")
     assert quote.inputTokens == sdk_input_tokens(placeholder)
+    assert (quote.output_budget, quote.quoted_output_tokens) == ("assumed", 32768)
+    assert "quoting 32768 output tokens" in caplog.text
     assert quote.usd is not None
     assert quote.usd > 0
+
+
+MODEL_URL = "https://api.test/v1/models/m1"
+ESTIMATE = "https://api.test/api/v1/job-llm/estimate/sogni/m1"
+
+
+@pytest.mark.parametrize(
+    ("extra", "budget", "source"),
+    [
+        ({}, 8192, "model_default"),
+        ({"think": True, "task_profile": "reasoning"}, 16384, "model_default"),
+        ({"think": True, "task_profile": "coding"}, 16384, "model_default"),
+        ({"think": True}, 8192, "model_default"),  # not a complex profile
+        ({"think": False, "task_profile": "coding"}, 8192, "model_default"),
+        ({"max_tokens": 300}, 300, "max_tokens"),
+    ],
+)
+@responses.activate
+def test_the_models_published_default_is_quoted(
+    extra: dict[str, Any], budget: int, source: str
+) -> None:
+    """Without max_tokens the model's maxOutputTokens default (complex thinking: its own)."""
+    entry = {
+        "id": "m1",
+        "object": "model",
+        "maxOutputTokens": {
+            "min": 1,
+            "max": 32768,
+            "default": 8192,
+            "thinkingComplexDefault": 16384,
+        },
+    }
+    responses.get(MODEL_URL, json=entry)
+    messages: list[dict[str, Any]] = [{"role": "user", "content": "Hi"}]
+    responses.get(f"{ESTIMATE}/{sdk_input_tokens(messages)}/{budget}", json=QUOTE)
+    client = OpenAI(api_key="sk-estimate-test-0123456789", base_url="https://api.test/v1")
+    quote = client.chat.completions.estimate_cost(messages=messages, model="m1", **extra)
+    assert (quote.output_budget, quote.quoted_output_tokens) == (source, budget)
+    asked = [c.request.url for c in responses.calls]
+    assert (MODEL_URL in asked) == (source != "max_tokens")
+    client.chat.completions.estimate_cost(messages=messages, model="m1", **extra)
+    assert [c.request.url for c in responses.calls].count(MODEL_URL) <= 1  # remembered
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [{"id": "m1"}, {"id": "m1", "maxOutputTokens": {"default": "lots"}}, ["m1"]],
+)
+@responses.activate
+def test_an_unusable_model_entry_quotes_the_api_default(entry: Any) -> None:
+    """No usable default in GET models/{id}: the API's 32768 is quoted and said so."""
+    messages: list[dict[str, Any]] = [{"role": "user", "content": ""}]
+    responses.get(MODEL_URL, json=entry)
+    responses.get(f"{ESTIMATE}/{sdk_input_tokens(messages)}/32768", json=QUOTE)
+    client = OpenAI(api_key="sk-estimate-test-0123456789", base_url="https://api.test/v1")
+    quote = client.chat.completions.estimate_cost(messages=messages, model="m1")
+    assert quote.output_budget == "assumed"
+
+
+@responses.activate
+def test_input_tokens_count_utf16_units_of_the_compact_json() -> None:
+    """Outside the BMP a character is two UTF-16 units, as JavaScript's length counts it."""
+    messages: list[dict[str, Any]] = [{"role": "user", "content": "🦊" * 40}]
+    text = json.dumps(messages, separators=(",", ":"), ensure_ascii=False)
+    expected = -(-(len(text) + 40) // 4)  # 40 foxes: 40 more units than code points
+    responses.get(f"{ESTIMATE}/{expected}/10", json=QUOTE)
+    client = OpenAI(api_key="sk-estimate-test-0123456789", base_url="https://api.test/v1")
+    client.chat.completions.estimate_cost(messages=messages, model="m1", max_tokens=10)
+    assert len(responses.calls) == 1
 
 
 @pytest.mark.parametrize(
@@ -106,3 +181,43 @@ def test_estimate_takes_what_create_takes() -> None:
         client.chat.completions.create(**kwargs)
         with pytest.raises(TypeError, match="did you mean 'temperature'"):
             client.chat.completions.estimate_cost(messages=messages, temprature=1)
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        b'{"quote": {"costInUSD": 1e999, "costInSpark": 0.1}}',
+        b'{"quote": {"costInUSD": "12.50"}}',
+        b'{"quote": {"costInUSD": null, "costInSpark": 0.1}}',
+        b'{"quote": {"priceUSD": 12.5}}',
+        b'{"quote": {"costInUSD": true}}',
+        b'{"quote": {"costInUSD": -0.5}}',
+        b'{"quote": {"costInUSD": 0.5, "costInSpark": "lots"}}',
+        b'{"quote": {"costInUSD": 0.5, "costInSogni": 1e999}}',
+    ],
+    ids=["1e999", "text", "null", "renamed", "true", "negative", "spark-text", "sogni-inf"],
+)
+def test_a_quote_without_a_usable_amount_is_refused(hostile: Any, quote: bytes) -> None:
+    """A quote whose amount cannot be read is an APIResponseValidationError, never usd=None."""
+    client = hostile(answering(quote)).client()
+    with pytest.raises(APIResponseValidationError, match="costIn"):
+        client.chat.completions.estimate_cost(messages=[{"role": "user", "content": "Hi"}])
+
+
+def test_a_ceiling_check_refuses_what_it_cannot_price(hostile: Any) -> None:
+    """A ceiling check stops a request it cannot price (the quote raises), lets a cheap one go."""
+    messages = [{"role": "user", "content": "Hi"}]
+    refused: list[str] = []
+
+    def within_ceiling(client: OpenAI) -> bool:
+        try:
+            quote = client.chat.completions.estimate_cost(messages=messages, max_tokens=500)
+        except APIError as exc:
+            refused.append(exc.message)
+            return False
+        return quote.usd is not None and quote.usd <= 0.01
+
+    assert within_ceiling(hostile(answering(b'{"quote": {"costInUSD": 0.002}}')).client())
+    assert not within_ceiling(hostile(answering(b'{"quote": {"costInUSD": 0.5}}')).client())
+    assert not within_ceiling(hostile(answering(b'{"quote": {"costInUSD": "0.5"}}')).client())
+    assert len(refused) == 1

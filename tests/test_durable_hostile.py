@@ -26,7 +26,7 @@ def ok(key: str, data: Any) -> bytes:
 
 
 def test_ids_that_cannot_be_headers_are_not_sent_back() -> None:
-    """An id with non-ASCII or padded text is never used as Last-Event-ID; events still come."""
+    """An id with non-ASCII or padded text is never used as Last-Event-ID; events come once."""
     resumed: list[str | None] = []
 
     def script(exchange: Exchange) -> None:
@@ -44,7 +44,7 @@ def test_ids_that_cannot_be_headers_are_not_sent_back() -> None:
 
     with HostileServer(script) as server, server.client() as client:
         events = list(client.workflows.stream("wf1", timeout=10))
-    assert [e.data["progress"] for e in events] == [0.5, 0.6, 0.5, 0.6]
+    assert [e.data["progress"] for e in events] == [0.5, 0.6]  # the replay is recognised
     assert resumed == [None, None]
 
 

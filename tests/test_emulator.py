@@ -338,6 +338,54 @@ def test_server_runs_hosted_tools_when_asked(client: OpenAI) -> None:
     assert answer.creative_workflows[0]["status"] == "completed"
 
 
+def test_creative_workflow_references_say_where_to_follow(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """Each creative_workflows entry carries url, eventsUrl and streamUrl that answer."""
+    answer = client.chat.completions.create(
+        messages=say('call generate_image({"prompt": "a kite"})'), sogni_tools=True
+    )
+    (reference,) = answer.creative_workflows or []
+    assert set(reference) == {"workflowId", "status", "url", "eventsUrl", "streamUrl"}
+    headers = {"Authorization": "Bearer k"}
+    snapshot = requests.get(reference["url"], headers=headers, timeout=10).json()
+    assert snapshot["data"]["workflow"]["workflowId"] == reference["workflowId"]
+    events = requests.get(reference["eventsUrl"], headers=headers, timeout=10).json()
+    assert events["data"]["events"][-1]["data"]["status"] == "completed"
+    stream = requests.get(reference["streamUrl"], headers=headers, timeout=10)
+    assert stream.headers["Content-Type"] == "text/event-stream"
+    assert "workflow.completed" in stream.text
+
+
+@pytest.mark.parametrize(
+    ("sogni_tools", "offered", "withheld"),
+    [
+        ("creative-tools", "analyze_image", "compose_workflow"),
+        ("creative-tools", "remove_background", "create_asset_manifest"),
+        ("creative-agent", "compose_workflow", None),
+        ("creative-agent", "validate_asset_references", None),
+    ],
+)
+def test_injected_tools_follow_the_sogni_tools_surface(
+    client: OpenAI, sogni_tools: Any, offered: str, withheld: str | None
+) -> None:
+    """creative-tools offers generation, analysis and composition; planners need creative-agent."""
+    called = client.chat.completions.create(
+        messages=say(f"call {offered}({{}})"),
+        sogni_tools=sogni_tools,
+        sogni_tool_execution=False,
+    )
+    assert called.choices[0].message.tool_calls is not None
+    assert called.choices[0].message.tool_calls[0].function.name == offered
+    if withheld is not None:
+        echoed = client.chat.completions.create(
+            messages=say(f"call {withheld}({{}})"),
+            sogni_tools=sogni_tools,
+            sogni_tool_execution=False,
+        )
+        assert echoed.choices[0].message.tool_calls is None
+
+
 def test_hosted_tools_are_not_offered_when_disabled(client: OpenAI) -> None:
     """The client's default sogni_tools=false keeps hosted tools away: the text is echoed."""
     answer = client.chat.completions.create(messages=say('call generate_image({"prompt": "x"})'))

@@ -38,9 +38,10 @@ def test_manifest_is_the_published_copy() -> None:
         ("enhance_prompt", "composition", "execute"),
         ("ask_clarifying_question", "control", "control"),
         ("finalize_response", "control", "control"),
-        ("image_to_3d", "manifest", "server"),
-        ("remove_background", "manifest", "server"),
-        ("segment_image", "manifest", "server"),
+        ("image_to_3d", "generation", "workflow"),
+        ("remove_background", "generation", "workflow"),
+        ("segment_image", "generation", "workflow"),
+        ("generate_speech", "generation", "workflow"),
     ],
 )
 def test_every_family_has_an_execution(name: str, family: str, execution: str) -> None:
@@ -62,6 +63,63 @@ def test_workflow_steps_are_exactly_the_allow_list() -> None:
     assert "not_a_tool" not in catalog()
 
 
+def test_the_catalogue_records_where_every_list_comes_from() -> None:
+    """Each list names the repository, file and commit it was copied from (and new names why)."""
+    about = json.loads(DATA.joinpath("catalog.json").read_bytes())
+    for section in ("workflow_steps", "workflow_only", "media_types", "sogni_tools"):
+        assert about[section]["repository"].startswith("https://github.com/Sogni-AI/")
+        assert len(about[section]["commit"]) == 40
+        assert about[section]["path"]
+    steps = about["workflow_steps"]
+    assert steps["version"] == "4.2.0"
+    added = {"image_to_3d", "remove_background", "segment_image"}
+    assert added <= set(steps["generation"])
+    assert added <= set(steps["history"])
+
+
+def test_original_image_utilities_are_workflow_steps_only() -> None:
+    """The utilities and speech run as workflow steps, never through tools/execute."""
+    tools = catalog()
+    only = {name for name, tool in tools.tools.items() if tool.workflow_only}
+    assert only == {"image_to_3d", "remove_background", "segment_image", "generate_speech"}
+    assert only <= tools.names("workflow")
+    assert not only & tools.names("execute")
+    assert tools.names("server") == frozenset()  # every manifest tool runs somewhere now
+
+
+def test_only_image_to_3d_makes_a_model() -> None:
+    """The 3D model lane is read from the data: image_to_3d's result is a model, no other's."""
+    makers = {name for name, tool in catalog().tools.items() if tool.result_kind == "model"}
+    assert makers == {"image_to_3d"}
+
+
+@pytest.mark.parametrize(
+    ("sogni_tools", "present", "absent"),
+    [
+        (True, {"generate_image", "analyze_image", "enhance_prompt", "image_to_3d"}, set()),
+        (
+            "creative-tools",
+            {"generate_speech", "extract_metadata", "compose_script"},
+            {"compose_workflow", "compose_workflow_template", "create_asset_manifest"},
+        ),
+        (
+            "creative-agent",
+            {"compose_workflow", "compose_workflow_template", "ask_clarifying_question"},
+            set(),
+        ),
+        (False, set(), {"generate_image"}),
+        ("none", set(), {"generate_image"}),
+    ],
+)
+def test_injected_surfaces(sogni_tools: object, present: set[str], absent: set[str]) -> None:
+    """creative-tools injects generation, analysis and composition; the planners need agent."""
+    injected = catalog().injected(sogni_tools)
+    assert present <= injected
+    assert not absent & injected
+    if sogni_tools in (True, "creative-tools"):
+        assert not {"finalize_response", "label_asset", "compose_workflow"} & injected
+
+
 def test_no_hosted_tool_names_are_typed_into_the_client() -> None:
     """No string in the client's code is a hosted tool's name: the data decides.
 
@@ -78,7 +136,19 @@ def test_no_hosted_tool_names_are_typed_into_the_client() -> None:
     assert found == []
 
 
-@pytest.mark.parametrize("module", ["_server.py", "_hosted.py", "_model.py"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "_server.py",
+        "_hosted.py",
+        "_model.py",
+        "_bindings.py",
+        "_templates.py",
+        "_routes_templates.py",
+        "_routes_workflows.py",
+        "_runs.py",
+    ],
+)
 def test_emulator_imports_no_client_code(module: str) -> None:
     """The emulator's modules import nothing of the client at module level."""
     tree = ast.parse((PACKAGE / "testing" / module).read_text(encoding="utf-8"))
@@ -120,3 +190,29 @@ def test_index_numbering_read_from_the_manifest() -> None:
     assert animate["sourceImageIndex"].omit_means_latest is True
     assert animate["endImageIndex"].omit_means_latest is False
     assert animate["sourceImageIndices"].many is True
+
+
+def test_tool_choice_may_name_only_an_injected_hosted_tool() -> None:
+    """compose_workflow comes only with creative-agent: forcing it otherwise is refused."""
+    from sogni_compat import OpenAI
+
+    client = OpenAI(api_key="sk-test-1234567890abcdef", base_url="http://127.0.0.1:9/v1")
+    choice = {"type": "function", "function": {"name": "compose_workflow"}}
+    messages = [{"role": "user", "content": "plan it"}]
+    with pytest.raises(ValueError, match="not in tools"):
+        client.chat.completions.create(messages=messages, sogni_tools=True, tool_choice=choice)
+    with pytest.raises(ValueError, match="not in tools"):
+        client.chat.completions.create(
+            messages=messages, sogni_tools="creative-tools", tool_choice=choice
+        )
+    from sogni_compat.testing import LocalSogniServer
+
+    with LocalSogniServer() as server, server.client() as agent:
+        answer = agent.chat.completions.create(
+            messages=messages,
+            sogni_tools="creative-agent",
+            sogni_tool_execution=False,
+            tool_choice=choice,
+        )
+    assert answer.choices[0].message.tool_calls is not None
+    assert answer.choices[0].message.tool_calls[0].function.name == "compose_workflow"

@@ -87,34 +87,67 @@ def test_upload_answer_without_url_fails_the_tool(
     assert "upload answer has no http(s) 'uploadUrl'" in tool_content(ordered)["error"]
 
 
-def test_409_honours_retry_after(
+BUSY = {"status": "error", "message": "Too many active workflows", "errorCode": 409}
+LISTING_URL = f"{WORKFLOWS_URL}?limit=50&offset=0"
+
+
+def listing(*statuses: str) -> dict[str, Any]:
+    """The answer to GET creative-agent/workflows: workflows wf_a, wf_b... in these statuses."""
+    found = [
+        {"workflowId": f"wf_{chr(97 + i)}", "status": status} for i, status in enumerate(statuses)
+    ]
+    return {"status": "success", "data": {"workflows": found}}
+
+
+def test_409_waits_until_a_workflow_finishes(
     client: OpenAI, ordered: responses.RequestsMock, sleeps: list[float]
 ) -> None:
-    """409 on start waits (Retry-After, else 0.5 s doubling) with one Idempotency-Key."""
+    """A 409 is not re-sent: the loop watches the active workflows, then starts once more."""
     ordered.post(CHAT_URL, json=asks_for(("generate_image", {"prompt": "p"})))
-    busy = {"status": "error", "message": "Too many active workflows", "errorCode": 409}
-    ordered.post(WORKFLOWS_URL, status=409, json=busy, headers={"Retry-After": "3"})
-    ordered.post(WORKFLOWS_URL, status=409, json=busy)
-    ordered.post(WORKFLOWS_URL, status=409, json=busy)
+    ordered.post(WORKFLOWS_URL, status=409, json=BUSY, headers={"Retry-After": "7"})
+    ordered.get(LISTING_URL, json=listing("running", "completed"))
+    ordered.get(LISTING_URL, json=listing("running", "completed"))
+    ordered.get(LISTING_URL, json=listing("completed", "completed"))
+    ordered.post(WORKFLOWS_URL, status=201, json=started("completed"))
+    ordered.get(WORKFLOW_URL, json=snapshot("completed", [{"url": CLIP_URL}]))
+    ordered.post(CHAT_URL, json=completion("ok"))
+    answer = run(client)
+    assert answer.tool_history[0].tool_results[0].success is True
+    assert sleeps == [7.0, 10.5]  # Retry-After, then half as long again
+    starts = [c.request for c in ordered.calls if c.request.url == WORKFLOWS_URL]
+    assert len(starts) == 2
+    assert starts[0].headers["Idempotency-Key"] != starts[1].headers["Idempotency-Key"]
+
+
+def test_409_without_a_listing_backs_off_for_seconds(
+    client: OpenAI, ordered: responses.RequestsMock, sleeps: list[float]
+) -> None:
+    """When the workflows cannot be listed: 5 s, then 10 s, one start after each wait."""
+    ordered.post(CHAT_URL, json=asks_for(("generate_image", {"prompt": "p"})))
+    ordered.post(WORKFLOWS_URL, status=409, json=BUSY)
+    ordered.get(LISTING_URL, status=404, json={"status": "error", "message": "no"})
+    ordered.post(WORKFLOWS_URL, status=409, json=BUSY)
+    ordered.get(LISTING_URL, json=listing())  # nothing active: it says nothing
     ordered.post(WORKFLOWS_URL, status=201, json=started("completed"))
     ordered.get(WORKFLOW_URL, json=snapshot("completed", [{"url": CLIP_URL}]))
     ordered.post(CHAT_URL, json=completion("ok"))
     run(client)
-    assert sleeps == [3.0, 1.0, 2.0]
+    assert sleeps == [5.0, 10.0]
     starts = [c.request for c in ordered.calls if c.request.url == WORKFLOWS_URL]
-    assert len({r.headers["Idempotency-Key"] for r in starts}) == 1
+    assert len({r.headers["Idempotency-Key"] for r in starts}) == 3
 
 
 def test_409_until_the_deadline_fails_the_tool(ordered: responses.RequestsMock) -> None:
-    """A 409 that would outlast tool_timeout becomes a failed result saying so."""
+    """A 409 whose wait would outlast tool_timeout becomes a failed result saying so."""
     client = OpenAI(api_key="k", base_url=BASE_URL, sleep=lambda _: None, tool_timeout=5)
     ordered.post(CHAT_URL, json=asks_for(("generate_image", {"prompt": "p"})))
-    busy = {"status": "error", "message": "Too many active workflows", "errorCode": 409}
-    ordered.post(WORKFLOWS_URL, status=409, json=busy, headers={"Retry-After": "30"})
+    ordered.post(WORKFLOWS_URL, status=409, json=BUSY, headers={"Retry-After": "30"})
+    ordered.get(LISTING_URL, json=listing("running"))
     ordered.post(CHAT_URL, json=completion("ok"))
     run(client)
     error = tool_content(ordered)["error"]
     assert "no room for another workflow" in error
+    assert "none of the caller's workflows finished" in error
     assert "tool_timeout=5 s" in error
 
 

@@ -9,6 +9,7 @@ call ends near the bound, where before it ran on for as long as the server liked
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Callable
@@ -283,6 +284,46 @@ def test_hosted_tools_run_one_at_a_time(hostile: Serve) -> None:
     assert [r.success for r in answer.tool_history[0].tool_results] == [True] * 4
     assert script.started == 4
     assert script.most_running == 1
+
+
+def test_a_full_account_is_waited_out_not_hammered(hostile: Serve) -> None:
+    """After a 409 the start goes again only once the listing shows a slot freed, polls spaced."""
+    free_at = time.monotonic() + 0.6
+    seen: list[tuple[str, float]] = []
+
+    def finishes(exchange: Exchange) -> None:
+        exchange.send(event_stream_head() + b'data: {"status": "completed"}\n\n')
+        exchange.close()
+
+    workflow = WorkflowScript(finishes, status="completed")
+
+    def script(exchange: Exchange) -> None:
+        now = time.monotonic()
+        if exchange.path.endswith("/creative-agent/workflows"):
+            seen.append((exchange.method, now))
+            if exchange.method == "GET":
+                status = "running" if now < free_at else "completed"
+                found = [{"workflowId": "someone_elses", "status": status}]
+                body = {"status": "success", "data": {"workflows": found}}
+                exchange.send(json_response(200, body))
+                return
+            if now < free_at:
+                busy = {"status": "error", "message": "Too many active workflows"}
+                exchange.send(json_response(409, busy))
+                return
+        workflow(exchange)
+
+    # The client's waits (3 s, 4.5 s, 6.75 s...) pass twenty times faster here.
+    client = client_for(hostile(script), sleep=lambda s: time.sleep(s / 20), tool_timeout=30)
+    answer = run_tool(client)
+    assert answer.tool_history[0].tool_results[0].success
+    starts = [moment for method, moment in seen if method == "POST"]
+    looks = [moment for method, moment in seen if method == "GET"]
+    assert len(starts) == 2  # refused once, then once more when the slot was free
+    assert starts[1] >= free_at
+    assert 2 <= len(looks) <= 5
+    gaps = [b - a for a, b in itertools.pairwise(looks)]
+    assert all(gap >= 0.14 for gap in gaps)  # 3 s or more each, at this speed
 
 
 # -- the README's bound, with a server that trickles at every stage ---------------------------

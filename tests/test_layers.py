@@ -68,6 +68,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
             {
                 "_base_client",
                 "_chat_stream",
+                "_chat_stream_openai",
                 "_openai_client",
                 "_openai_routes",
                 "_responses_stream",

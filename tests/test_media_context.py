@@ -206,33 +206,104 @@ def test_forced_hosted_tool(server: LocalSogniServer, client: OpenAI) -> None:
         )
 
 
-def test_tool_outside_the_allow_list_is_never_sent(
+def test_original_image_utilities_run_as_workflow_steps(
     server: LocalSogniServer, client: OpenAI
 ) -> None:
-    """image_to_3d is in the manifest but not a workflow step: the model is told, nothing sent."""
+    """remove_background and segment_image run in the loop as one-step workflows on the upload."""
     answer = client.chat.completions.create(
-        messages=say('call image_to_3d({"sourceImageIndex": 0})'),
+        messages=say(
+            'call remove_background({"sourceImageIndex": -1}) then '
+            'call segment_image({"text": "the cat", "sourceImageIndex": -1})',
+            PHOTO,
+        ),
         sogni_tools=True,
         auto_execute_tools=True,
     )
-    result = answer.tool_history[0].tool_results[0]
-    assert result.success is False
-    assert "sogni_tool_execution=True" in (result.error or "")
-    assert workflow_starts(server) == []
+    results = [r for round_ in answer.tool_history for r in round_.tool_results]
+    assert [r.success for r in results] == [True, True]
+    starts = workflow_starts(server)
+    assert [s["input"]["steps"][0]["toolName"] for s in starts] == [
+        "remove_background",
+        "segment_image",
+    ]
+    assert starts[0]["input"]["steps"][0]["arguments"] == {"sourceImageIndex": -1}
+    assert starts[0]["media_references"][0]["kind"] == "image"  # the photo, uploaded
+    assert not [r for r in server.requests if r.path.endswith("/tools/execute")]
+    assert [item.url.rsplit(".", 1)[-1] for item in answer.media.images] == ["png", "png"]
+    content = json.loads(results[0].content)
+    assert (content["kind"], content["indices"]) == ("image", [0])
+
+
+def test_a_3d_model_keeps_a_lane_of_its_own(server: LocalSogniServer, client: OpenAI) -> None:
+    """image_to_3d's GLB is a model: reported so, never an image, never an index for a tool."""
+    answer = client.chat.completions.create(
+        messages=say(
+            'call generate_image({"prompt": "a chair"}) then '
+            'call image_to_3d({"sourceImageIndex": 0}) then '
+            'call upscale_image({"sourceImageIndex": 1})'
+        ),
+        sogni_tools=True,
+        auto_execute_tools=True,
+    )
+    made, model, upscale = [r for round_ in answer.tool_history for r in round_.tool_results]
+    assert made.success
+    assert model.success
+    content = json.loads(model.content)
+    assert (content["kind"], content["media_type"]) == ("model", "model")
+    assert "indices" not in content
+    assert "startIndex" not in content
+    assert model.result_urls[0].endswith(".glb")
+    assert [item.url for item in answer.media.models] == model.result_urls
+    assert answer.media.models[0].kind == "model"
+    assert [item.url for item in answer.media.images] == made.result_urls  # no GLB there
+    assert answer.media.urls[-1] == model.result_urls[0]
+    # Index 1 names no image: the GLB was never counted among them, so nothing is started.
+    assert upscale.success is False
+    assert "sourceImageIndex=1 names no image" in (upscale.error or "")
+    assert [s["input"]["steps"][0]["toolName"] for s in workflow_starts(server)] == [
+        "generate_image",
+        "image_to_3d",
+    ]
+    glb = requests.get(model.result_urls[0], timeout=10)
+    assert glb.headers["Content-Type"] == "model/gltf-binary"
+    assert glb.content[:4] == b"glTF"
+
+
+def test_a_model_lane_is_carried_into_the_next_call(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """media_context=answer.media keeps the models apart from the images of the next call."""
+    first = client.chat.completions.create(
+        messages=say('call generate_image({"prompt": "a"}) then call image_to_3d({})'),
+        sogni_tools=True,
+        auto_execute_tools=True,
+    )
+    second = client.chat.completions.create(
+        messages=say('call generate_image({"prompt": "b"})'),
+        sogni_tools=True,
+        auto_execute_tools=True,
+        media_context=first.media,
+    )
+    assert [m.url for m in second.media.models] == [m.url for m in first.media.models]
+    assert [i.index for i in second.media.images] == [0, 1]
+    with pytest.raises(ValueError, match="'models'"):
+        client.chat.completions.create(
+            messages=say("x"), auto_execute_tools=True, media_context={"meshes": []}
+        )
 
 
 def test_emulator_refuses_steps_outside_the_allow_list(server: LocalSogniServer) -> None:
     """A raw start naming a tool off the allow-list gets Sogni's error shape."""
     response = requests.post(
         f"{server.base_url}/creative-agent/workflows",
-        json={"input": {"steps": [{"toolName": "remove_background", "arguments": {}}]}},
+        json={"input": {"steps": [{"toolName": "manage_memory", "arguments": {}}]}},
         headers={"Authorization": "Bearer k"},
         timeout=10,
     )
     assert response.status_code == 400
     assert response.json() == {
         "status": "error",
-        "message": "Unsupported hosted tool: remove_background",
+        "message": "Unsupported hosted tool: manage_memory",
         "errorCode": 400,
     }
 
@@ -277,8 +348,8 @@ def test_interrupt_or_error_cancels_then_reraises(
     assert server.workflow("wf_1")["status"] == "cancelled"
 
 
-def test_409_waits_for_capacity(server: LocalSogniServer) -> None:
-    """With the one active slot taken, the start waits for it instead of failing."""
+def test_409_waits_for_a_workflow_to_finish(server: LocalSogniServer) -> None:
+    """With the one slot taken, the loop watches it and starts once more when it is free."""
     server.max_active_workflows = 1
     server.workflow_seconds = 0.8
     requests.post(
@@ -288,7 +359,13 @@ def test_409_waits_for_capacity(server: LocalSogniServer) -> None:
         timeout=10,
     )
     progress = Progress()
-    with server.client() as client:
+    asked: list[float] = []
+
+    def sleep(seconds: float) -> None:  # the client's waits, shortened for the test
+        asked.append(seconds)
+        time.sleep(min(seconds, 0.1))
+
+    with server.client(sleep=sleep) as client:
         answer = client.chat.completions.create(
             messages=say('call generate_image({"prompt": "a"})'),
             sogni_tools=True,
@@ -297,9 +374,11 @@ def test_409_waits_for_capacity(server: LocalSogniServer) -> None:
         )
     assert answer.tool_history[0].tool_results[0].success is True
     starts = [r for r in server.requests if r.path == "/v1/creative-agent/workflows"]
-    assert len(starts) >= 3  # ours, refused at least once, then accepted
-    keys = {r.headers["Idempotency-Key"] for r in starts[1:]}
-    assert len(keys) == 1  # every attempt is the same start
+    assert len(starts) == 3  # ours, refused once, then accepted: never re-sent at once
+    assert starts[1].headers["Idempotency-Key"] != starts[2].headers["Idempotency-Key"]
+    watched = [r for r in server.requests if r.path.startswith("/v1/creative-agent/workflows?")]
+    assert len(watched) >= 2  # the active workflows, at the refusal and until one finished
+    assert all(seconds >= 3.0 for seconds in asked)
     assert progress.statuses[:2] == ["creating", "queued"]
 
 
@@ -405,7 +484,7 @@ def test_server_side_execution_runs_only_the_callers_tools(
 
 
 def test_emulator_rate_limit_answers_429(server: LocalSogniServer) -> None:
-    """With rate_limit set, the request over it gets 429 with Retry-After and retryAfter."""
+    """Over rate_limit: 429 with Retry-After; OpenAI-shaped on the LLM routes, Sogni's elsewhere."""
     server.rate_limit = 2
     headers = {"Authorization": "Bearer k"}
     codes = [
@@ -413,7 +492,35 @@ def test_emulator_rate_limit_answers_429(server: LocalSogniServer) -> None:
     ]
     assert [c.status_code for c in codes] == [200, 200, 429]
     assert int(codes[2].headers["Retry-After"]) >= 1
-    assert codes[2].json()["errorCode"] == 126
+    assert codes[2].json()["error"]["type"] == "rate_limit_error"
+    chat = requests.post(
+        f"{server.base_url}/chat/completions",
+        json={"messages": [{"role": "user", "content": "x"}]},
+        headers=headers,
+        timeout=10,
+    )
+    assert chat.status_code == 429
+    assert set(chat.json()) == {"error"}
+    assert chat.json()["error"]["code"] == "rate_limit_exceeded"
+    listing = requests.get(
+        f"{server.base_url}/creative-agent/workflows", headers=headers, timeout=10
+    )
+    assert listing.status_code == 429
+    assert listing.json()["errorCode"] == 126
+    assert listing.json()["retryAfter"] >= 1
+
+
+def test_rate_limited_chat_is_an_openai_rate_limit_error(server: LocalSogniServer) -> None:
+    """The emulator's OpenAI-shaped chat 429 reads as RateLimitError, its Retry-After kept."""
+    from sogni_compat import RateLimitError
+
+    server.rate_limit = 1
+    with server.client(max_retries=0) as client:
+        client.chat.completions.create(messages=say("one"))
+        with pytest.raises(RateLimitError) as caught:
+            client.chat.completions.create(messages=say("two"))
+    assert caught.value.code == "rate_limit_exceeded"
+    assert caught.value.retry_after is not None
 
 
 def test_cancel_of_a_running_workflow_ends_its_stream(server: LocalSogniServer) -> None:
@@ -434,7 +541,10 @@ def test_cancel_of_a_running_workflow_ends_its_stream(server: LocalSogniServer) 
     body = requests.get(f"{url}/events/stream", headers=headers, timeout=10).text
     timer.join()
     assert "workflow.cancelled" in body
-    assert requests.post(f"{url}/cancel", json={}, headers=headers, timeout=10).status_code == 409
+    again = requests.post(f"{url}/cancel", json={}, headers=headers, timeout=10)
+    assert again.status_code == 200  # a finished workflow: a normal answer
+    assert again.json()["data"]["transitioned"] is False
+    assert again.json()["data"]["workflow"]["status"] == "cancelled"
 
 
 def test_genuine_openai_types_keep_the_media_view(server: LocalSogniServer) -> None:

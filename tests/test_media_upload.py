@@ -61,7 +61,8 @@ def test_a_video_file_by_path(server: LocalSogniServer, client: OpenAI, tmp_path
         (b"plain text", {}, (ValueError, "not one Sogni's uploads take")),
         (PNG, {"kind": "video"}, (ValueError, "does not match")),
         (b"", {}, (ValueError, "empty")),
-        ("no-such-file.png", {}, (FileNotFoundError, "no-such-file")),
+        (Path("no-such-file.png"), {}, (FileNotFoundError, "no-such-file")),
+        ("no-such-file.png", {}, (ValueError, "allow_local_files=True")),
         (3, {}, (TypeError, "bytes, a path or a binary file")),
     ],
 )

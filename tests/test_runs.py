@@ -223,6 +223,32 @@ def test_server_mode_answers_with_a_completion(client: OpenAI) -> None:
     assert progress[-1] == "completed"
 
 
+def test_a_runs_3d_model_is_a_model_artifact(server: LocalSogniServer, client: OpenAI) -> None:
+    """A run's GLB is an artifact with mediaType model: kept out of the images, in media.models."""
+    messages = [
+        {
+            "role": "user",
+            "content": 'call generate_image({"prompt": "a vase"}) call image_to_3d({})',
+        }
+    ]
+    done = client.chat.runs.wait(client.chat.runs.create(messages=messages).id)
+    assert done.status == "completed"
+    kinds = [(a.mediaType, a.media_kind) for a in done.artifacts]
+    assert kinds == [("image", "image"), ("model", "model")]
+    image, model = done.artifacts
+    assert done.media_context["images"] == [image.url]  # no model lane in the media context
+    resolved = [
+        e.payload for e in client.chat.runs.events(done.id) if e.type == "tool_call_resolved"
+    ]
+    assert resolved[1]["mediaUrls"] == [{"url": model.url, "mediaType": "model"}]
+
+    answer = client.chat.completions.create(messages=messages, auto_execute_tools="server")
+    assert [i.kind for i in answer.media.images] == ["image"]
+    assert [m.kind for m in answer.media.models] == ["model"]
+    assert answer.media.models[0].url.endswith(".glb")
+    assert answer.tool_history[0].tool_results[1].result_urls == [answer.media.models[0].url]
+
+
 def test_server_mode_cost_pause_raises(client: OpenAI) -> None:
     """A server-mode run that waits for cost approval raises CostApprovalRequiredError."""
     with pytest.raises(CostApprovalRequiredError) as caught:

@@ -20,7 +20,7 @@ CAT_THEN_MOVE = [
         "id": "move",
         "tool": "animate_photo",
         "arguments": {"prompt": "the cat waves"},
-        "depends_on": [{"sourceStepId": "cat", "targetArgument": "imageUrl"}],
+        "depends_on": [{"sourceStepId": "cat", "targetArgument": "source_image_url"}],
     },
 ]
 
@@ -37,6 +37,11 @@ def client(server: LocalSogniServer) -> Iterator[OpenAI]:
     """A client of the emulator."""
     with server.client() as c:
         yield c
+
+
+def bind(source: str, target: str = "sourceImageIndex", **more: Any) -> dict[str, Any]:
+    """A dependsOn binding of ``target`` to ``source``'s first artifact."""
+    return {"sourceStepId": source, "targetArgument": target, **more}
 
 
 def sent(server: LocalSogniServer, suffix: str = "/creative-agent/workflows") -> list[Any]:
@@ -60,10 +65,10 @@ def test_two_steps_with_a_dependency_give_typed_artifacts(
     ]
     (body,) = sent(server)
     assert body["input"]["steps"][0]["dependsOn"] == [
-        {"sourceStepId": "cat", "targetArgument": "imageUrl"}
+        {"sourceStepId": "cat", "targetArgument": "source_image_url", "transform": "image_url"}
     ]
     move = next(s for s in server.workflow(done.id)["steps"] if s["id"] == "move")
-    assert move["arguments"]["imageUrl"] == done.artifacts[0].url
+    assert move["arguments"]["source_image_url"] == done.artifacts[0].url
 
 
 def test_input_media_is_uploaded_first_and_bound(server: LocalSogniServer, client: OpenAI) -> None:
@@ -72,7 +77,7 @@ def test_input_media_is_uploaded_first_and_bound(server: LocalSogniServer, clien
         "id": "styled",
         "toolName": "apply_style",
         "arguments": {"style": "watercolor"},
-        "depends_on": [{"sourceStepId": "$input_media", "targetArgument": "imageUrl"}],
+        "depends_on": [{"sourceStepId": "$input_media", "targetArgument": "source_image_url"}],
     }
     done = client.workflows.wait(client.workflows.create(steps=[step], media=[PNG]).id)
     assert done.status == "completed"
@@ -83,7 +88,7 @@ def test_input_media_is_uploaded_first_and_bound(server: LocalSogniServer, clien
     puts = [r for r in server.requests if r.method == "PUT"]
     assert len(puts) == 1
     assert "Authorization" not in puts[0].headers
-    bound = server.workflow(done.id)["steps"][0]["arguments"]["imageUrl"]
+    bound = server.workflow(done.id)["steps"][0]["arguments"]["source_image_url"]
     assert bound == reference["url"]
 
 
@@ -156,8 +161,10 @@ def test_list_pages_through_every_workflow(server: LocalSogniServer, client: Ope
     assert [w.id for w in client.workflows.list(limit=2, max_items=1)] == [made[-1]]
 
 
-def test_cost_ceiling_pauses_until_resumed(server: LocalSogniServer, client: OpenAI) -> None:
-    """Above max_estimated_capacity_units the workflow waits for approval; resume() runs it."""
+def test_cost_ceiling_pauses_and_resume_does_not_approve(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """Above max_estimated_capacity_units the workflow waits; resume() is not a cost approval."""
     step = {"toolName": "generate_image", "arguments": {"prompt": "x", "numberOfVariations": 4}}
     started = client.workflows.create(steps=[step], max_estimated_capacity_units=2)
     assert sent(server)[0]["max_estimated_capacity_units"] == 2
@@ -167,10 +174,31 @@ def test_cost_ceiling_pauses_until_resumed(server: LocalSogniServer, client: Ope
     assert waiting.billing_preview is not None
     assert waiting.billing_preview.estimated_capacity_units == 4
     assert waiting.artifacts == []
-    client.workflows.resume(waiting.id)
+    with pytest.raises(ConflictError, match="resume does not approve costs"):
+        client.workflows.resume(waiting.id)
+    assert client.workflows.retrieve(waiting.id).status == "waiting_for_user"
+    again = client.workflows.create(steps=[step], max_estimated_capacity_units=2, confirm_cost=True)
+    assert client.workflows.wait(again.id).status == "completed"
+
+
+def test_resume_continues_a_workflow_waiting_for_the_user(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """A workflow paused by a question step waits; resume() continues it from there."""
+    steps = [
+        {"id": "ask", "toolName": "ask_clarifying_question", "arguments": {"question": "Red?"}},
+        {"id": "art", "toolName": "generate_image", "arguments": {"prompt": "a red door"}},
+    ]
+    waiting = client.workflows.wait(client.workflows.create(steps=steps).id)
+    assert waiting.status == "waiting_for_user"
+    assert waiting.waiting_reason == "ask_clarifying_question"
+    assert not waiting.awaiting_cost_approval
+    resumed = client.workflows.resume(waiting.id, token_type="spark")
+    assert resumed.id == waiting.id
+    assert sent(server, "/resume") == [{"token_type": "spark"}]
     done = client.workflows.wait(waiting.id)
     assert done.status == "completed"
-    assert len(done.urls) == 4
+    assert len(done.urls) == 1
 
 
 def test_confirm_cost_true_does_not_pause(server: LocalSogniServer, client: OpenAI) -> None:
@@ -191,7 +219,19 @@ def test_reseed_and_cancel(server: LocalSogniServer, client: OpenAI) -> None:
     running = client.workflows.create(steps=CAT_THEN_MOVE[:1])
     cancelled = client.workflows.cancel(running.id, reason="changed my mind")
     assert cancelled.status == "cancelled"
+    assert cancelled.transitioned is True
     assert sent(server, "/cancel")[-1] == {"reason": "changed my mind"}
+
+
+def test_cancelling_a_finished_workflow_is_a_normal_answer(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """cancel() of a completed workflow returns it with transitioned=False, no error."""
+    done = client.workflows.wait(client.workflows.create(steps=CAT_THEN_MOVE[:1]).id)
+    answer = client.workflows.cancel(done.id)
+    assert answer.status == "completed"
+    assert answer.transitioned is False
+    assert client.workflows.retrieve(done.id).transitioned is None
 
 
 def test_idempotency_key_returns_the_first_start(server: LocalSogniServer, client: OpenAI) -> None:
@@ -218,32 +258,133 @@ def test_too_many_active_workflows_is_a_conflict(server: LocalSogniServer, clien
     [
         ({"steps": []}, ValueError, "non-empty list"),
         ({"steps": [{"tool": "generate_imag"}]}, ValueError, "did you mean 'generate_image'"),
-        ({"steps": [{"tool": "image_to_3d"}]}, ValueError, "not a tool Sogni runs"),
         (
             {"steps": [{"tool": "generate_image", "arguments": {"image": "data:image/png;x"}}]},
             ValueError,
             "data URI",
         ),
+        ({"steps": [{"tool": "manage_memory"}]}, ValueError, "not a tool Sogni runs"),
         (
-            {"steps": [{"id": "a", "tool": "generate_image", "depends_on": ["b"]}]},
+            {"steps": [{"id": "a", "tool": "generate_image", "depends_on": [bind("b")]}]},
             ValueError,
             "unknown step 'b'",
         ),
         (
             {
                 "steps": [
-                    {"id": "a", "tool": "generate_image", "depends_on": ["b"]},
-                    {"id": "b", "tool": "edit_image", "depends_on": ["a"]},
+                    {"id": "a", "tool": "generate_image", "depends_on": [bind("b")]},
+                    {"id": "b", "tool": "edit_image", "depends_on": [bind("a")]},
                 ]
             },
             ValueError,
             "cycle",
         ),
         (
-            {"steps": [{"tool": "edit_image", "depends_on": ["$input_media"]}]},
+            {"steps": [{"tool": "edit_image", "depends_on": [bind("$input_media")]}]},
             ValueError,
             "has no media",
         ),
+        (
+            {
+                "steps": [
+                    {"id": "a", "tool": "generate_image"},
+                    {"tool": "edit_image", "depends_on": ["a"]},
+                ]
+            },
+            ValueError,
+            r"bare step id 'a'.*depends_on=\[\{'sourceStepId': 'a', 'targetArgument': "
+            r"'sourceImageIndex', 'transform': 'image_index'\}\]",
+        ),
+        (
+            {
+                "steps": [
+                    {"id": "a", "tool": "generate_image"},
+                    {"tool": "edit_image", "depends_on": [bind("a", transform="image_ur")]},
+                ]
+            },
+            ValueError,
+            "did you mean 'image_url'",
+        ),
+        (
+            {
+                "steps": [
+                    {"id": "a", "tool": "generate_image"},
+                    {"tool": "edit_image", "depends_on": [bind("a", "prompt")]},
+                ]
+            },
+            ValueError,
+            "no transform for argument 'prompt'",
+        ),
+        (
+            {
+                "steps": [
+                    {"id": "a", "tool": "generate_image"},
+                    {
+                        "tool": "edit_image",
+                        "depends_on": [bind("a", "sourceImageIndex", transform="image_url")],
+                    },
+                ]
+            },
+            ValueError,
+            "takes a media index",
+        ),
+        (
+            {
+                "steps": [
+                    {"id": "a", "tool": "generate_video"},
+                    {
+                        "tool": "edit_image",
+                        "depends_on": [bind("a", "sourceImageIndex", transform="video_index")],
+                    },
+                ]
+            },
+            ValueError,
+            "takes an image index",
+        ),
+        (
+            {
+                "steps": [
+                    {"id": "a", "tool": "generate_image"},
+                    {
+                        "tool": "edit_image",
+                        "depends_on": [bind("a", "source_image_url", transform="image_index")],
+                    },
+                ]
+            },
+            ValueError,
+            "takes a URL",
+        ),
+        (
+            {
+                "steps": [
+                    {"id": "a", "tool": "generate_image"},
+                    {"tool": "edit_image", "depends_on": [{"sourceStepId": "a"}]},
+                ]
+            },
+            TypeError,
+            "targetArgument must name",
+        ),
+        (
+            {
+                "steps": [
+                    {"id": "a", "tool": "generate_image"},
+                    {"tool": "edit_image", "depends_on": [bind("a", mediaType="model")]},
+                ]
+            },
+            ValueError,
+            "mediaType must be",
+        ),
+        (
+            {
+                "steps": [
+                    {"id": "a", "tool": "generate_image"},
+                    {"tool": "edit_image", "depends_on": [{**bind("a"), "source": "x"}]},
+                ]
+            },
+            ValueError,
+            "unknown binding key 'source'",
+        ),
+        ({"steps": [{"id": "my step", "tool": "generate_image"}]}, ValueError, "only letters"),
         ({"steps": CAT_THEN_MOVE, "workflow_id": "tpl"}, TypeError, "not both"),
         ({"steps": CAT_THEN_MOVE, "token_type": "gold"}, ValueError, "token_type must be"),
         ({"steps": CAT_THEN_MOVE, "max_estimated_capacity_units": -1}, ValueError, "positive"),
@@ -307,3 +448,154 @@ def test_on_progress_must_take_two_arguments(client: OpenAI) -> None:
     """A one-argument on_progress is refused before anything waits."""
     with pytest.raises(TypeError, match=r"on_progress\(tool_call, progress\)"):
         client.workflows.wait("wf_1", on_progress=lambda progress: None)
+
+
+def test_bindings_get_a_transform_from_their_target(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """A binding without transform gets one from its target; an index binding resolves by index."""
+    steps = [
+        {"id": "art", "toolName": "generate_image", "arguments": {"prompt": "a door"}},
+        {
+            "id": "edit",
+            "toolName": "edit_image",
+            "arguments": {"prompt": "paint it red"},
+            "depends_on": [bind("art")],
+        },
+        {
+            "id": "film",
+            "toolName": "generate_video",
+            "arguments": {"prompt": "the door opens"},
+            "depends_on": [
+                {"source_step_id": "edit", "target_argument": "referenceImageIndices"},
+                {"sourceStepId": "art", "targetArgument": "referenceFileUrl"},
+            ],
+        },
+    ]
+    done = client.workflows.wait(client.workflows.create(steps=steps).id)
+    assert done.status == "completed"
+    (body,) = sent(server)
+    sent_steps = {step["id"]: step for step in body["input"]["steps"]}
+    assert sent_steps["edit"]["dependsOn"] == [
+        {"sourceStepId": "art", "targetArgument": "sourceImageIndex", "transform": "image_index"}
+    ]
+    assert [b["transform"] for b in sent_steps["film"]["dependsOn"]] == [
+        "image_index",
+        "artifact_url",
+    ]
+    ran = {step["id"]: step for step in server.workflow(done.id)["steps"]}
+    assert ran["edit"]["arguments"]["sourceImageIndex"] == 0
+    assert ran["edit"]["resolvedMedia"]["sourceImageIndex"] == done.artifacts[0].url
+    assert ran["film"]["arguments"]["referenceImageIndices"] == [1]
+    assert ran["film"]["arguments"]["referenceFileUrl"] == done.artifacts[0].url
+
+
+@pytest.mark.parametrize(
+    ("target", "transform"),
+    [
+        ("sourceImageIndex", "image_index"),
+        ("referenceImageIndices", "image_index"),
+        ("videoIndices", "video_index"),
+        ("voiceSourceIndex", "audio_index"),
+        ("source_image_url", "image_url"),
+        ("mask_image_url", "image_url"),
+        ("voice_source_url", "audio_url"),
+        ("referenceFileUrl", "artifact_url"),
+        ("cues", "subtitle_cues"),
+        ("srt", "subtitle_srt"),
+        ("overlays", "overlay_items"),
+        ("prompt", None),
+    ],
+)
+def test_the_default_transform_table(target: str, transform: str | None) -> None:
+    """The documented table: index arguments get *_index, URL arguments *_url, and so on."""
+    from sogni_compat.resources.workflows import default_transform
+
+    assert default_transform(target) == transform
+
+
+def test_the_original_image_utilities_are_steps(server: LocalSogniServer, client: OpenAI) -> None:
+    """remove_background, segment_image and image_to_3d (with views) run as workflow steps."""
+    steps = [
+        {"id": "front", "toolName": "generate_image", "arguments": {"prompt": "a vase"}},
+        {"id": "left", "toolName": "generate_image", "arguments": {"prompt": "its left side"}},
+        {
+            "id": "cutout",
+            "toolName": "remove_background",
+            "arguments": {},
+            "depends_on": [bind("front", "source_image_url")],
+        },
+        {
+            "id": "mask",
+            "toolName": "segment_image",
+            "arguments": {"text": "the vase", "applyMask": False},
+            "depends_on": [bind("front")],
+        },
+        {
+            "id": "mesh",
+            "toolName": "image_to_3d",
+            "arguments": {"meshTargetFaces": 5000},
+            "depends_on": [bind("cutout"), bind("left", "leftViewImageIndex")],
+        },
+    ]
+    done = client.workflows.wait(client.workflows.create(steps=steps).id)
+    assert done.status == "completed"
+    kinds = {a.stepId: a.media_kind for a in done.artifacts}
+    assert kinds == {
+        "front": "image",
+        "left": "image",
+        "cutout": "image",
+        "mask": "image",
+        "mesh": "model",
+    }
+    mesh = next(a for a in done.artifacts if a.stepId == "mesh")
+    assert mesh.url is not None
+    assert mesh.url.endswith(".glb")
+    assert mesh.url in done.urls
+    ran = {step["id"]: step for step in server.workflow(done.id)["steps"]}
+    front, left, cutout = (
+        next(a.url for a in done.artifacts if a.stepId == name)
+        for name in ("front", "left", "cutout")
+    )
+    assert ran["cutout"]["arguments"]["source_image_url"] == front
+    assert ran["mesh"]["resolvedMedia"] == {"sourceImageIndex": cutout, "leftViewImageIndex": left}
+
+
+def test_emulator_takes_only_binding_objects(server: LocalSogniServer) -> None:
+    """A raw start with a bare step id, or an unknown transform, is refused before it runs."""
+    import requests
+
+    url = f"{server.base_url}/creative-agent/workflows"
+    headers = {"Authorization": "Bearer k"}
+    art = {"id": "art", "toolName": "generate_image", "arguments": {}}
+    for depends, message in [
+        (["art"], "must be binding objects"),
+        ([{"sourceStepId": "art", "targetArgument": "sourceImageIndex"}], "transform must be"),
+        ([bind("art", transform="pixels")], "transform must be one of"),
+    ]:
+        edit = {"toolName": "edit_image", "arguments": {}, "dependsOn": depends}
+        answer = requests.post(
+            url, json={"input": {"steps": [art, edit]}}, headers=headers, timeout=10
+        )
+        assert answer.status_code == 400
+        assert message in answer.json()["message"]
+    assert server.requests[-1].json["input"]["steps"][1]["dependsOn"][0]["transform"] == "pixels"
+
+
+def test_emulator_keeps_step_ids_as_sogni_does(server: LocalSogniServer) -> None:
+    """Unsafe characters become _, a missing id is the tool's name, a repeated one gets _N."""
+    import requests
+
+    steps = [
+        {"id": "my step!", "toolName": "generate_image", "arguments": {}},
+        {"toolName": "generate_image", "arguments": {}},
+        {"toolName": "generate_image", "arguments": {}},
+    ]
+    answer = requests.post(
+        f"{server.base_url}/creative-agent/workflows",
+        json={"input": {"steps": steps}},
+        headers={"Authorization": "Bearer k"},
+        timeout=10,
+    )
+    ids = [step["id"] for step in answer.json()["data"]["workflow"]["steps"]]
+    assert ids == ["my_step_", "generate_image", "generate_image_3"]

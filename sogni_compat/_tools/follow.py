@@ -3,9 +3,12 @@
 :class:`Follower` reads ``GET {resource}/events/stream`` and yields each JSON event once, in
 order. After every end of the stream (a final event, a drop, an idle gap) it fetches the
 resource's snapshot: a final status there ends the wait; otherwise it reconnects with
-``Last-Event-ID`` (the last event it yielded, so nothing is lost or repeated) after a backoff of
+``Last-Event-ID`` (the last event it yielded, so nothing is lost) after a backoff of
 0.5 s doubling to 30 s (never less than the stream's ``retry:`` or a 429/503's ``Retry-After``;
 a connection that stayed open 30 s resets it), at most :data:`MAX_WORKFLOW_RECONNECTS` times.
+A server that ignores ``Last-Event-ID`` and replays the stream is not believed twice: an event
+whose id is below the last numeric one, or whose id and data were yielded before (the last
+:data:`MAX_REMEMBERED_EVENTS` are remembered), is skipped.
 :func:`follow_workflow` makes the workflow flavour the tool loop uses.
 
 Everything, the requests, the reads and the waits, ends by ``deadline``: a stream that keeps
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
@@ -26,6 +30,7 @@ import requests
 
 from .._config import (
     CANCEL_TIMEOUT,
+    MAX_REMEMBERED_EVENTS,
     MAX_RETRY_AFTER,
     MAX_WORKFLOW_RECONNECTS,
     WORKFLOW_RECONNECT_DELAY,
@@ -90,6 +95,13 @@ def _header_safe(event_id: str | None) -> str | None:
     return event_id
 
 
+def _sequence(event_id: str | None) -> int | None:
+    """A numeric event id as a number; ``None`` for any other id."""
+    if event_id is not None and event_id.isascii() and event_id.isdigit():
+        return int(event_id)
+    return None
+
+
 def _opened(response: requests.Response) -> requests.Response:
     return response
 
@@ -147,7 +159,9 @@ class Follower:
     #: Consecutive short connections: the exponent of the backoff.
     _streak: int = 0
     _retry_hint: float = 0.0
-    _last_data: str | None = None
+    #: ``(id, hash of data)`` of the events yielded, oldest first, at most
+    #: :data:`MAX_REMEMBERED_EVENTS`.
+    _seen: OrderedDict[tuple[str, int], None] = attrs.field(factory=OrderedDict)
     _last_look: bool = False
     _problem: str = ""
     _wait: float = 0.0
@@ -295,9 +309,8 @@ class Follower:
                     if event.retry is not None:
                         self._retry_hint = min(event.retry / 1000, WORKFLOW_RECONNECT_MAX_DELAY)
                     event_id = _header_safe(event.id)
-                    if event_id is not None and self._replayed(event_id, event.data):
+                    if self._replayed(event.id, event.data):
                         continue  # the server sent an event it had sent before
-                    self._last_data = event.data
                     followed = self._decode(event_id, event.event or None, event.data)
                     if event_id is not None:
                         self.last_event_id = event_id
@@ -316,19 +329,26 @@ class Follower:
         finally:
             DEADLINE.reset(token)
 
-    def _replayed(self, event_id: str, data: str) -> bool:
-        """Whether the server repeats itself: an id before the last one, or the last event again.
+    def _replayed(self, event_id: str | None, data: str) -> bool:
+        """Whether the server repeats an event; remembers the event when it does not.
 
-        An event without an id of its own carries the last id, so an equal id alone proves
-        nothing: the data must be the same too.
+        A repeat is a numeric id below the last one, or an id and data already seen. An
+        event without an id of its own carries the last id, so an id alone proves nothing:
+        the data must be the same too. Events without any id are never skipped.
         """
-        last = self.last_event_id
-        if last is None:
+        if event_id is None or len(event_id) > _MAX_EVENT_ID:
             return False
-        if event_id == last:
-            return data == self._last_data
-        if event_id.isdigit() and last.isdigit():
-            return int(event_id) < int(last)
+        number = _sequence(event_id)
+        before = _sequence(self.last_event_id)
+        if number is not None and before is not None and number < before:
+            return True
+        key = (event_id, hash(data))
+        seen = self._seen
+        if key in seen:
+            return True
+        seen[key] = None
+        if len(seen) > MAX_REMEMBERED_EVENTS:
+            seen.popitem(last=False)
         return False
 
     def _decode(self, event_id: str | None, name: str | None, text: str) -> FollowedEvent | None:

@@ -3,7 +3,8 @@
 :class:`HostedRunner` turns a hosted tool call into a :class:`~sogni_compat.ToolResult`.
 Composition tools are one ``POST creative-agent/tools/execute``. Media tools run as a
 one-step durable workflow: started with ``POST creative-agent/workflows`` (one
-``Idempotency-Key`` across retries, a 409 waited out), followed by :mod:`.follow`, cancelled
+``Idempotency-Key`` across retries; a 409 waited out until one of the caller's workflows has
+finished, then one more start), followed by :mod:`.follow`, cancelled
 when given up on, and their artifacts numbered in the request's media context. Each tool,
 start to result, ends within ``tool_timeout``.
 """
@@ -17,7 +18,13 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .._config import WORKFLOW_RECONNECT_DELAY, WORKFLOW_RECONNECT_MAX_DELAY
+from .._config import (
+    MAX_LISTING_BYTES,
+    MAX_RETRY_AFTER,
+    WORKFLOW_RECONNECT_MAX_DELAY,
+    WORKFLOW_SLOT_BACKOFF,
+    WORKFLOW_SLOT_POLL,
+)
 from .._errors import APIError, ConflictError
 from .._media import MediaContext, MediaError
 from .._options import RequestOptions
@@ -26,7 +33,7 @@ from .._retry import retry_decision
 from .._secrets import mask
 from .._transport import idempotency_key
 from .._wire import status_of, success_data, workflow_of
-from ..hosted_tools import HostedTool, MediaKind
+from ..hosted_tools import HostedTool, MediaKind, ResultKind
 from ..types.durable import media_kind_of
 from .follow import WorkflowFailedError, WorkflowTimeoutError, cancel_quietly, follow_workflow
 from .report import (
@@ -48,6 +55,10 @@ __all__ = ["HostedRunner", "find_data_uri"]
 
 logger = logging.getLogger("sogni_compat")
 
+#: Statuses of a workflow that holds one of the caller's slots.
+_ACTIVE = ("queued", "running")
+#: Workflows listed when looking for a free slot (the newest ones: the active are recent).
+_LISTED = 50
 #: Settings of the chat call that every workflow and tool execution the loop starts carries.
 _FORWARDED = ("app_source", "token_type", "billing_mode", "safe_content_filter")
 _WORKFLOW_ONLY = ("max_estimated_capacity_units", "confirm_cost")
@@ -235,11 +246,14 @@ class HostedRunner:
         body: dict[str, Any],
         deadline: float,
     ) -> dict[str, Any]:
-        """``POST creative-agent/workflows``, waiting while Sogni answers 409 (no capacity).
+        """``POST creative-agent/workflows``, waiting for a free slot when Sogni answers 409.
 
-        One ``Idempotency-Key`` covers every attempt. A 409 ("too many active workflows") is
-        waited out, 0.5 s doubling to 30 s (or the ``Retry-After`` asked), until ``deadline``;
-        other failures are retried as any request is (``max_retries``, same backoff rules).
+        Other failures are retried as any request is (``max_retries``, same backoff rules)
+        under one ``Idempotency-Key``. A 409 ("too many active workflows") is never sent
+        again at once, as Sogni's Python SDK asks ("wait for a completion rather than
+        re-sending the start"): :meth:`_wait_for_slot` waits until one of the caller's
+        workflows has finished, then the start goes once more, under a fresh key (a reused
+        one may replay the stored 409). Everything ends by ``deadline`` (``tool_timeout``).
         """
         key = {"Idempotency-Key": idempotency_key()}
         conflicts = failures = 0
@@ -256,16 +270,12 @@ class HostedRunner:
                 )
                 return workflow
             except ConflictError as exc:
-                backoff = WORKFLOW_RECONNECT_DELAY * 2.0 ** min(conflicts, 32)
-                delay = max(exc.retry_after or 0.0, min(backoff, WORKFLOW_RECONNECT_MAX_DELAY))
                 conflicts += 1
-                if time.monotonic() + delay >= deadline:
-                    raise ToolFailedError(
-                        f"Sogni had no room for another workflow ({exc.message}) within "
-                        f"tool_timeout={self._tool_timeout:g} s"
-                    ) from exc
-                logger.debug("workflow start answered 409; waiting %.1fs for capacity", delay)
                 self._progress(call, "queued", 0.0, state=state)
+                self._wait_for_slot(exc, conflicts, deadline)
+                key = {"Idempotency-Key": idempotency_key()}
+                failures = 0
+                continue
             except APIError as exc:
                 again, asked = retry_decision(exc)
                 if not again or failures >= self._client.max_retries:
@@ -275,6 +285,76 @@ class HostedRunner:
                 if time.monotonic() + delay >= deadline:
                     raise
             self._client._sleep(delay)
+
+    def _wait_for_slot(self, refusal: ConflictError, conflicts: int, deadline: float) -> None:
+        """Wait until a start may go again after ``refusal`` (else :class:`ToolFailedError`).
+
+        All by ``deadline``. The caller's workflows are listed (``GET
+        creative-agent/workflows``): when some are active (``queued`` or ``running``), it
+        waits until one of those has finished, looking every :data:`WORKFLOW_SLOT_POLL`
+        seconds (or the ``Retry-After`` asked), half as long again each time up to 30 s: one
+        more start per freed slot. When the listing cannot be read or shows nothing active,
+        it waits a backoff instead (``Retry-After``, else 5 s doubling per 409 up to 30 s).
+        """
+        asked = min(refusal.retry_after or 0.0, MAX_RETRY_AFTER)
+        busy = self._active_workflows(deadline)
+        if busy:
+            delay = max(asked, WORKFLOW_SLOT_POLL)
+        else:
+            backoff = WORKFLOW_SLOT_BACKOFF * 2.0 ** min(conflicts - 1, 32)
+            delay = max(asked, min(backoff, WORKFLOW_RECONNECT_MAX_DELAY))
+        while True:
+            if time.monotonic() + delay >= deadline:
+                raise ToolFailedError(
+                    f"Sogni had no room for another workflow ({refusal.message}) and none of "
+                    f"the caller's workflows finished within tool_timeout={self._tool_timeout:g} s"
+                    if busy
+                    else f"Sogni had no room for another workflow ({refusal.message}) within "
+                    f"tool_timeout={self._tool_timeout:g} s"
+                ) from refusal
+            logger.debug(
+                "workflow start answered 409 (%d active); waiting %.1fs for a slot",
+                len(busy or ()),
+                delay,
+            )
+            self._client._sleep(delay)
+            if not busy:
+                return  # the backoff is over: one more start
+            now = self._active_workflows(deadline)
+            if now is None or not busy <= now:
+                return  # one of them finished (or the listing is gone): one more start
+            delay = min(delay * 1.5, max(WORKFLOW_RECONNECT_MAX_DELAY, asked))
+
+    def _active_workflows(self, deadline: float) -> frozenset[str] | None:
+        """The ids of the caller's active workflows (the newest 50), or ``None``.
+
+        ``None`` when they cannot be listed; active means ``queued`` or ``running``.
+        """
+        try:
+            data = self._client._request(
+                "GET",
+                "creative-agent/workflows",
+                options=RequestOptions(
+                    extra_headers=self._headers,
+                    extra_query={"limit": str(_LISTED), "offset": "0"},
+                    timeout=self._options(deadline).timeout,
+                ),
+                parse=success_data,
+                max_bytes=MAX_LISTING_BYTES,
+                deadline=deadline,
+                retries=0,
+            )
+        except APIError as exc:
+            logger.debug("could not list the active workflows: %s", exc.message)
+            return None
+        found = data.get("workflows")
+        if not isinstance(found, list):
+            return None
+        return frozenset(
+            str(item.get("workflowId") or item.get("id"))
+            for item in found
+            if isinstance(item, dict) and status_of(item) in _ACTIVE
+        )
 
     def _cancel(self, workflow_id: str, why: BaseException) -> None:
         """Ask Sogni to stop a workflow the loop gave up on (it would keep billing).
@@ -311,7 +391,7 @@ class HostedRunner:
         found = workflow.get("artifacts")
         artifacts = [a for a in found if isinstance(a, dict)] if isinstance(found, list) else []
         media = [
-            (_artifact_kind(a, tool.name), a["url"])
+            (_artifact_kind(a, tool), a["url"])
             for a in artifacts
             if isinstance(a.get("url"), str) and a["url"][:8].lower().startswith(_WEB)
         ]
@@ -329,16 +409,23 @@ class HostedRunner:
         self._progress(call, "completed", 100.0, state=state, urls=urls)
         content: dict[str, Any] = {"success": True, "tool": tool.name}
         content["workflowId"] = state.workflow_id
-        made = []
+        made: list[dict[str, Any]] = []
         for kind in dict.fromkeys(kind for kind, _ in media):
-            indices = self.media.add_results(
-                kind, [url for k, url in media if k == kind], tool.name, call.id, state.workflow_id
-            )
-            made.append({"kind": kind, "startIndex": indices[0], "indices": indices})
+            of_kind = [url for k, url in media if k == kind]
+            indices = self.media.add_results(kind, of_kind, tool.name, call.id, state.workflow_id)
+            if kind == "model":
+                # Its own lane: no index, so the model cannot pass it to an image tool.
+                made.append({"kind": kind, "urls": of_kind, "note": _MODEL_NOTE})
+            else:
+                made.append({"kind": kind, "startIndex": indices[0], "indices": indices})
         if made:
             # The first kind's numbers at the top level, as Sogni's own loop reports them.
-            content.update(kind=made[0]["kind"], media_type=made[0]["kind"], urls=urls)
-            content.update(startIndex=made[0]["startIndex"], indices=made[0]["indices"])
+            first = made[0]
+            content.update(kind=first["kind"], media_type=first["kind"], urls=urls)
+            if "startIndex" in first:
+                content.update(startIndex=first["startIndex"], indices=first["indices"])
+            else:
+                content["note"] = _MODEL_NOTE
             if len(made) > 1:
                 content["media"] = made
         if output is not None:
@@ -367,11 +454,25 @@ def find_data_uri(value: object, path: str = "") -> str | None:
 _WEB = ("https://", "http://")
 
 
-def _artifact_kind(artifact: Mapping[str, Any], tool: str) -> MediaKind:
-    """An artifact's media kind, as its fields or URL say, else as the tool's name says."""
+#: What the model is told about a 3D model it made.
+_MODEL_NOTE = (
+    "a 3D model (binary GLB, media type 'model'): give the user its URL; it has no media "
+    "index and is not an image, so no image or video tool can take it"
+)
+
+
+def _artifact_kind(artifact: Mapping[str, Any], hosted: HostedTool) -> ResultKind:
+    """An artifact's media kind, as its fields or URL say, else as the tool says.
+
+    A tool the catalogue marks as making a 3D model (``image_to_3d``) makes a ``model`` unless
+    the artifact itself names another kind.
+    """
     kind = media_kind_of(artifact)
     if kind is not None:
         return kind
+    if hosted.result_kind is not None:
+        return hosted.result_kind
+    tool = hosted.name
     if "video" in tool:
         return "video"
     if "music" in tool or "speech" in tool or "audio" in tool:

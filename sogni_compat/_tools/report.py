@@ -147,9 +147,14 @@ def report_workflow_event(
 
 
 def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+    """A JSON number as ``float``; NaN, and an integer too large for a float, as ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits: not a progress anyone reports
+        return None
+    return None if math.isnan(number) else number
 
 
 def percent_of(data: Mapping[str, Any], state: WorkflowState) -> float | None:

@@ -1,4 +1,10 @@
-"""Putting media on Sogni: an upload URL, the presigned ``PUT``, then the download URL."""
+"""Putting media on Sogni: an upload URL, the presigned ``PUT``, then the download URL.
+
+The URL Sogni names for the ``PUT`` keeps to the rules of image downloads (see
+:mod:`sogni_compat._vision`): https only (plain http only to this machine), and no loopback,
+private or link-local address (after resolution, and again on the address connected to,
+before a byte is sent) unless the client's ``base_url`` is itself such an address.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from .._errors import APIResponseValidationError
+from .._errors import APIConnectionError, APIResponseValidationError
 from .._options import RequestOptions
+from .._transport import PeerRefusedError
+from .._vision import check_upload_url, connections_checked
 from .._wire import decode_json
 
 if TYPE_CHECKING:
@@ -54,11 +62,18 @@ def upload_media(
         "GET",
         f"/v1/{group}/uploadUrl",
         options=options(),
-        parse=lambda response: _url_field(response, "uploadUrl"),
+        parse=lambda response: _upload_target(client, response),
         deadline=deadline,
     )
     remaining = max(deadline - time.monotonic(), 0.001)
-    client._put_presigned(target, data, content_type, (connect, min(read, remaining)), deadline)
+    where = "Sogni's upload answer"
+    try:
+        with connections_checked(client, target, where):
+            client._put_presigned(
+                target, data, content_type, (connect, min(read, remaining)), deadline
+            )
+    except PeerRefusedError as exc:  # the name resolved elsewhere by the time it connected
+        raise APIConnectionError(str(exc)) from None
     del query["contentType"]
     url: str = client._request(
         "GET",
@@ -67,6 +82,16 @@ def upload_media(
         parse=lambda response: _url_field(response, "downloadUrl"),
         deadline=deadline,
     )
+    return url
+
+
+def _upload_target(client: Requester, response: requests.Response) -> str:
+    """The presigned upload URL of an answer, refused when the download rules refuse it."""
+    url = _url_field(response, "uploadUrl")
+    try:
+        check_upload_url(client, url, "Sogni's upload answer")
+    except ValueError as exc:
+        raise APIResponseValidationError(str(exc), response=response, body=url) from None
     return url
 
 

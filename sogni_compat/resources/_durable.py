@@ -10,30 +10,39 @@ https URLs durable jobs require.
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote
 
+from .._config import MAX_LISTING_BYTES
 from .._errors import APIConnectionError, APIError, WaitTimeoutError
 from .._media import MediaError, _from_data_uri
-from .._options import Timeout, check_app_source
+from .._options import Timeout, check_app_source, check_header_value, check_seconds
 from .._params import BILLING_MODES, TOKEN_TYPES
 from .._tools.follow import Follower, WorkflowFailedError, WorkflowTimeoutError
 from ..types import ChatCompletionMessageToolCall, Function
-from .media import Media, kind_and_bytes
+from ._base import guarded_items
+from .media import Media, kind_and_bytes, refuse_path_string
 
 if TYPE_CHECKING:
     from .._requester import Requester
 
-__all__ = ["check_id", "follow", "progress_callback", "settle", "tool_call", "upload_sources"]
+__all__ = [
+    "MAX_LISTING_BYTES",
+    "JobEvents",
+    "check_id",
+    "follow",
+    "progress_callback",
+    "settle",
+    "tool_call",
+    "upload_sources",
+]
+
+_E = TypeVar("_E")
 
 #: Most items ``list()`` yields unless told otherwise (a server that never ends a listing).
 MAX_LISTED = 10_000
-#: Largest answer of a listing (a page of ``list()``, an ``events()`` list): 2 MiB, about
-#: 10,000 events; a bigger one is refused before it is parsed into millions of objects.
-MAX_LISTING_BYTES = 2 * 1024 * 1024
 
 
 def check_id(value: object, what: str) -> str:
@@ -42,6 +51,13 @@ def check_id(value: object, what: str) -> str:
         raise TypeError(f"{what} must be a string; got {type(value).__name__}")
     if not value.strip():
         raise ValueError(f"{what} must not be empty")
+    return value
+
+
+def check_reason(value: object) -> str | None:
+    """A ``reason`` sent with a cancel or a cost decision: ``None`` or a string."""
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"reason must be a string; got {type(value).__name__}")
     return value
 
 
@@ -66,13 +82,7 @@ def wait_budget(client: Requester, timeout: float | None) -> float:
     """The seconds a wait may take: ``timeout``, else the client's ``tool_timeout``."""
     if timeout is None:
         return client.tool_timeout
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, int | float)
-        or not 0 < timeout < float("inf")
-    ):
-        raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}")
-    return float(timeout)
+    return check_seconds(timeout)
 
 
 def follow(
@@ -119,6 +129,48 @@ def settle(job_id: str, cancel: Callable[[str], bool] | None = None) -> Iterator
         raise APIConnectionError(str(exc)) from None
 
 
+class JobEvents(Iterator[_E], Generic[_E]):
+    """A job's events as they happen: what ``workflows.stream()`` and ``runs.stream()`` return.
+
+    A ``for`` loop gets an iterator of its own, which the loop drops when it is left, so
+    leaving it early closes the connection at once (even while this object is still held);
+    iterating again resumes after the last event yielded. ``next()`` reads one event at a
+    time and keeps the connection open; :meth:`close` (or a ``with`` block) closes it.
+    """
+
+    def __init__(self, events: Callable[[], Iterator[_E]]) -> None:
+        self._events = events
+        self._current: Iterator[_E] | None = None
+        self._done = False
+
+    def _run(self) -> Iterator[_E]:
+        if self._done:
+            return
+        yield from guarded_items(self._events())  # the key kept out of its errors' locals
+        self._done = True
+
+    def __iter__(self) -> Iterator[_E]:
+        self.close()  # a next() in progress: its events were yielded, the loop goes on after
+        return self._run()
+
+    def __next__(self) -> _E:
+        if self._current is None:
+            self._current = self._run()
+        return next(self._current)
+
+    def close(self) -> None:
+        """Close the connection, if one is open; iterating again resumes after the last event."""
+        current, self._current = self._current, None
+        if current is not None and hasattr(current, "close"):
+            current.close()
+
+    def __enter__(self) -> JobEvents[_E]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
 def progress_callback(value: object) -> Callable[[Any, Any], Any] | None:
     """An ``on_progress`` argument: a function, ``"bar"`` (a ready display) or ``None``."""
     if value is None:
@@ -156,8 +208,9 @@ def upload_sources(
 ) -> list[dict[str, str]]:
     """``media_references`` for ``sources``: http(s) URLs kept, files and bytes uploaded.
 
-    Each source is an http(s) URL, a path, bytes, or a binary file; its kind is read from
-    its content. Everything is checked before the first upload starts.
+    Each source is an http(s) URL, a data URI, bytes, a binary file or a ``pathlib.Path``
+    (a path as a plain string only with the client's ``allow_local_files=True``); its kind
+    is read from its content. Everything is checked before the first upload starts.
     """
     if isinstance(sources, str | bytes) or not isinstance(sources, Sequence):
         raise TypeError("media must be a list of URLs, paths, bytes or files")
@@ -177,8 +230,8 @@ def upload_sources(
             raise ValueError(
                 f"media[{index}]: {source[:40]!r} is neither an http(s) URL nor a file path"
             )
-        elif isinstance(source, str):
-            source = os.path.expanduser(source)
+        else:
+            refuse_path_string(source, f"media[{index}]", client.allow_local_files)
         try:
             kind, data, found = kind_and_bytes(source)
         except TypeError as exc:
@@ -323,6 +376,4 @@ def idempotency_headers(given: Mapping[str, Any]) -> dict[str, str] | None:
     key = given.get("idempotency_key")
     if key is None:
         return None
-    if not isinstance(key, str) or not key.strip() or len(key) > 255:
-        raise ValueError("idempotency_key must be a non-empty string of at most 255 characters")
-    return {"Idempotency-Key": key}
+    return {"Idempotency-Key": check_header_value(key, "idempotency_key")}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import json
+import logging
+import math
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -13,9 +14,9 @@ import attrs
 import requests
 
 from .._awaited import refuse_await
-from .._config import MODEL_LOOKUP_TIMEOUT, is_absent
+from .._config import ASSUMED_MAX_TOKENS, MODEL_LOOKUP_TIMEOUT, is_absent
 from .._errors import APIResponseValidationError, NotFoundError, OpenAIError
-from .._options import RequestOptions, Timeout
+from .._options import RequestOptions, Timeout, check_seconds
 from .._response import APIResponse, StreamedAPIResponse
 from .._wire import check_completion, decode_json
 from ..types import ChatCompletion
@@ -52,6 +53,10 @@ if not TYPE_CHECKING:
 
 
 _T = TypeVar("_T")
+logger = logging.getLogger("sogni_compat")
+#: Models whose output defaults ``estimate_cost`` remembers, and the largest entry it reads.
+_MAX_CACHED_MODELS = 64
+_MODEL_ENTRY_BYTES = 1024 * 1024
 #: Model names a 404 lists.
 _LISTED_MODELS = 20
 #: How ``_create`` hands the answer over: parsed, with its HTTP details, or unread.
@@ -69,7 +74,30 @@ def _quote_of(response: requests.Response) -> dict[str, Any]:
         raise APIResponseValidationError(
             "Sogni's estimate answer has no 'quote' object", response=response, body=data
         )
+    # A price that cannot be read fails closed: a ceiling check must never see "no price".
+    for field in ("costInUSD", "costInSogni", "costInSpark", "costInToken"):
+        value = found.get(field)
+        if value is None and field != "costInUSD":
+            continue  # the other amounts are optional
+        if not _usable_amount(value):
+            raise APIResponseValidationError(
+                f"Sogni's quote has no usable {field} (a finite number >= 0); it sent "
+                f"{value!r}, so the request cannot be priced",
+                response=response,
+                body=data,
+            )
     return found
+
+
+def _usable_amount(value: object) -> bool:
+    """Whether a quote's amount is a number >= 0 a float can hold (10**400 is not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        number = float(value)
+    except OverflowError:
+        return False
+    return math.isfinite(number) and number >= 0
 
 
 def _completion(response: requests.Response, *, release: bool = False) -> ChatCompletion:
@@ -147,6 +175,10 @@ def _streamer(
 
 class Completions(Resource):
     """``client.chat.completions``: ``create``, ``parse``, and their raw-response variants."""
+
+    # The chat path guards its errors in the request path and its streams; the server-side
+    # run it may start is guarded where it starts (runs.completion_from_run_call).
+    _unguarded = frozenset({"create", "parse", "stream"})
 
     #: ``0`` for one attempt per request (a genuine openai client's retries are the only ones
     #: when it is served through ``client.responses``); ``None`` for the client's policy.
@@ -274,14 +306,24 @@ class Completions(Resource):
         Takes what ``create()`` takes (camelCase too, checked the same way), so the same
         keywords can be estimated, then sent; ``messages``, ``model`` (default: Sogni's default
         model; aliases apply), ``max_tokens``/``max_completion_tokens`` (the output budget,
-        default 4096) and ``token_type`` (``"auto"`` is quoted as ``"sogni"``) decide the
-        quote. Input tokens are estimated as Sogni's SDKs do (a quarter of the length of the
-        messages' JSON, images counted as a placeholder). Nothing is generated or billed.
-        ``timeout`` bounds the quote request in seconds. To refuse a request above a
-        ceiling::
+        see below) and ``token_type`` (``"auto"`` is quoted as ``"sogni"``) decide the
+        quote. Input tokens are estimated as Sogni's SDKs do (the UTF-16 length of the
+        messages' compact JSON over four, rounded up; images counted as a placeholder).
+        Nothing is generated or billed. ``timeout`` bounds the requests in seconds.
+
+        Without ``max_tokens`` the output budget is the model's published default, as Sogni's
+        Python SDK quotes it: ``maxOutputTokens.default`` of the model's entry in ``GET
+        models/{id}`` (``thinkingComplexDefault`` when ``think=True`` with a ``coding`` or
+        ``reasoning`` ``task_profile``). When the listing carries no default, the quote
+        assumes 32,768 tokens, the default Sogni's LLM API page gives ``max_tokens`` (a
+        warning is logged): quoting less could let a ceiling check pass a request that costs
+        several times the quote. ``output_budget`` on the result says which budget was
+        quoted. A quote without a usable price (no finite ``costInUSD`` >= 0, or a garbled
+        other amount) is an :class:`APIResponseValidationError`, so ``usd`` is always a number.
+        To refuse a request above a ceiling, or one that cannot be priced::
 
             quote = client.chat.completions.estimate_cost(messages=messages, max_tokens=500)
-            if quote.usd is not None and quote.usd > 0.01:
+            if quote.usd is None or quote.usd > 0.01:
                 raise SystemExit(f"too expensive: ${quote.usd}")
         """
         import json  # noqa: PLC0415
@@ -302,12 +344,9 @@ class Completions(Resource):
         chosen = params.model or DEFAULT_MODEL
         chosen = client.model_aliases.get(chosen, chosen)
         wire_type = "spark" if params.token_type == "spark" else "sogni"
-        output_tokens = params.max_tokens or 4096
         messages = list(params.messages)
-        if timeout is not None and (
-            isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0
-        ):
-            raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}")
+        if timeout is not None:
+            timeout = check_seconds(timeout)
         stripped = []
         for index, message in enumerate(messages):
             if not isinstance(message, Mapping):
@@ -327,13 +366,31 @@ class Completions(Resource):
             raise TypeError(f"messages must be JSON values: {exc}") from None
         # JavaScript counts UTF-16 code units; Sogni's estimate is made from that length.
         input_tokens = (len(text.encode("utf-16-le")) // 2 + 3) // 4
-        path = "/".join(
-            quote(str(item), safe="") for item in (wire_type, chosen, input_tokens, output_tokens)
-        )
         options, deadline = None, None
         if timeout is not None:  # bounds every attempt and the waits between them
             options = RequestOptions(timeout=(min(client.timeout[0], timeout), timeout))
             deadline = time.monotonic() + timeout
+        output_tokens, budget = params.max_tokens, "max_tokens"
+        if output_tokens is None:
+            template = params.chat_template_kwargs or {}
+            complex_thinking = template.get("enable_thinking") is True and params.task_profile in (
+                "coding",
+                "reasoning",
+            )
+            output_tokens = self._default_output(chosen, complex_thinking, options, deadline)
+            budget = "model_default"
+            if output_tokens is None:
+                output_tokens, budget = ASSUMED_MAX_TOKENS, "assumed"
+                logger.warning(
+                    "estimate_cost: no max_tokens, and GET models/%s gives no output default: "
+                    "quoting %d output tokens, the API's max_tokens default; pass max_tokens= "
+                    "for the budget you will send",
+                    chosen,
+                    ASSUMED_MAX_TOKENS,
+                )
+        path = "/".join(
+            quote(str(item), safe="") for item in (wire_type, chosen, input_tokens, output_tokens)
+        )
         found = client._request(
             "GET",
             f"/api/v1/job-llm/estimate/{path}",
@@ -341,7 +398,51 @@ class Completions(Resource):
             parse=_quote_of,
             deadline=deadline,
         )
-        return CostEstimate.reader()(found, None)
+        estimate: CostEstimate = CostEstimate.reader()(found, None)
+        estimate._budget = (budget, output_tokens)
+        return estimate
+
+    def _default_output(
+        self,
+        model: str,
+        complex_thinking: bool,
+        options: RequestOptions | None,
+        deadline: float | None,
+    ) -> int | None:
+        """The model's published output default (``GET models/{id}``), or ``None``.
+
+        ``maxOutputTokens.default``, or its ``thinkingComplexDefault`` for complex thinking,
+        as Sogni's SDKs read them; the entry is remembered per model (at most 64 models). A
+        failed lookup is ``None`` (and not remembered).
+        """
+        from urllib.parse import quote  # noqa: PLC0415
+
+        cache: dict[str, Any] = self.__dict__.setdefault("_output_defaults", {})
+        if model not in cache:
+            try:
+                entry = self._client._request(
+                    "GET",
+                    f"models/{quote(model, safe='')}",
+                    options=options,
+                    parse=decode_json,
+                    deadline=deadline,
+                    max_bytes=_MODEL_ENTRY_BYTES,
+                )
+            except OpenAIError as exc:
+                logger.debug("estimate_cost: GET models/%s failed: %s", model, exc)
+                return None
+            if len(cache) >= _MAX_CACHED_MODELS:
+                cache.pop(next(iter(cache)))
+            found = entry.get("maxOutputTokens") if isinstance(entry, dict) else None
+            cache[model] = found if isinstance(found, dict) else None
+        limits = cache[model]
+        if limits is None:
+            return None
+        for key in ("thinkingComplexDefault", "default") if complex_thinking else ("default",):
+            value = limits.get(key)
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                return value
+        return None
 
     @property
     def with_raw_response(self) -> _RawCompletions:
@@ -613,12 +714,16 @@ class Chat(Resource):
         super().__init__(client)
         self.completions = Completions(client)
 
-    @functools.cached_property
+    @property
     def runs(self) -> Runs:
-        """``client.chat.runs``: Sogni's durable chat runs (made on first use)."""
-        from .runs import Runs  # noqa: PLC0415 - on first use
+        """``client.chat.runs``: Sogni's durable chat runs (made on first use, once)."""
+        made: Runs | None = self.__dict__.get("_runs")
+        if made is None:
+            from .runs import Runs  # noqa: PLC0415 - on first use
 
-        return Runs(self._client)
+            # setdefault: threads that arrive together all get the first one stored.
+            made = self.__dict__.setdefault("_runs", Runs(self._client))
+        return made
 
 
 #: The openai SDK's beta resources, none of which Sogni serves.

@@ -6,26 +6,33 @@ the auto-tool loop runs it (upload of the input image through the upload-URL rou
 shape. OpenAI's image model names (``dall-e-2``, ``dall-e-3``, ``gpt-image-1``...) mean
 "Sogni's default image model" unless ``model_aliases`` maps them; other names are sent as Sogni
 image model ids (e.g. ``z-turbo``).
+
+At most ``n`` images are returned, whatever the workflow lists. With
+``response_format="b64_json"`` each is downloaded (without the key, under the rules of image
+downloads: public https addresses, 40 MB each) and all of one call's downloads together are at
+most the client's ``max_response_bytes``; a download that fails is an ``APIError`` naming the
+image. ``images.edit`` checks its image and mask as ``media.upload`` checks a file before
+anything is sent.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._base_client import encode_json
 from .._errors import APIError, WaitTimeoutError
 from .._media import MediaContext
 from .._options import RequestOptions
-from .._params import ToolLoopOptions
 from .._tools.follow import WorkflowTimeoutError
 from .._tools.hosted import HostedRunner
 from .._tools.report import ToolFailedError
-from .._vision import _read_file, download_image
+from .._tools.upload import upload_media
+from .._vision import MAX_SOURCE_BYTES, ImageTooLargeError, download_image
 from ..hosted_tools import catalog
 from ..types import ChatCompletionMessageToolCall, Function
 from ..types.images import Image, ImagesResponse
@@ -34,9 +41,11 @@ from ._durable import (
     SETTING_ALIASES,
     SETTING_KEYWORDS,
     keywords,
+    progress_callback,
     settings,
     wait_budget,
 )
+from .media import kind_and_bytes, refuse_path_string
 
 __all__ = ["Images"]
 
@@ -49,7 +58,9 @@ _FORMATS = ("url", "b64_json")
 
 
 def _check(prompt: object, n: object, size: object, response_format: object) -> tuple[int, ...]:
-    if not isinstance(prompt, str) or not prompt.strip():
+    if not isinstance(prompt, str):
+        raise TypeError(f"prompt must be a string; got {type(prompt).__name__}")
+    if not prompt.strip():
         raise ValueError("prompt must be a non-empty string")
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 16:
         raise ValueError(f"n must be a whole number from 1 to 16 (Sogni's limit); got {n!r}")
@@ -66,20 +77,38 @@ def _check(prompt: object, n: object, size: object, response_format: object) -> 
     return width, height
 
 
-def _image_bytes(image: Any, what: str) -> bytes:
-    """The bytes of an ``image`` argument: bytes, a path, or a binary file object."""
-    if isinstance(image, bytes | bytearray | memoryview):
-        return bytes(image)
-    if isinstance(image, str | os.PathLike):
-        return _read_file(os.fspath(image), what)
-    read = getattr(image, "read", None)
-    if callable(read):
-        data = read()
-        if isinstance(data, bytes):
-            return data
-    if isinstance(image, tuple) and len(image) >= 2:  # openai's (filename, content[, type])
-        return _image_bytes(image[1], what)
-    raise TypeError(f"{what} must be bytes, a path or a binary file; got {type(image).__name__}")
+def _check_text(**given: object) -> None:
+    """Each of ``given`` (``model``, ``quality``, ``style``, ``user``): a string or ``None``."""
+    for name, value in given.items():
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be a string; got {type(value).__name__}")
+        if name == "model" and value is not None and not value.strip():
+            raise ValueError("model must be a non-empty string (or None: Sogni's default)")
+
+
+def _image_upload(image: Any, what: str, allow_local_files: bool) -> tuple[bytes, str]:
+    """The bytes and content type of an ``image`` or ``mask`` argument, checked.
+
+    Bytes, a ``pathlib.Path`` (a path as a plain string only with ``allow_local_files``), a
+    binary file object or openai's ``(filename, content[, type])`` tuple; checked as
+    ``media.upload`` checks a file (an image type Sogni's uploads take, at most 100 MB, a file
+    read no further than that), before anything is sent.
+    """
+    content_type = None
+    if isinstance(image, tuple) and len(image) in (2, 3):  # openai's FileTypes
+        if len(image) == 3 and isinstance(image[2], str):
+            content_type = image[2]
+        image = image[1]
+    refuse_path_string(image, what, allow_local_files)
+    try:
+        _, data, found = kind_and_bytes(image, "image", content_type)
+    except TypeError as exc:
+        raise TypeError(f"{what}: {exc}") from None
+    except ValueError as exc:  # UnicodeDecodeError too: a file opened in text mode
+        raise ValueError(f"{what}: {exc}") from None
+    except OSError as exc:  # e.g. a missing file: the same class, naming the argument
+        raise type(exc)(exc.errno, f"{what}: {exc.strerror}", exc.filename) from None
+    return data, found
 
 
 class Images(Resource):
@@ -113,17 +142,19 @@ class Images(Resource):
     ) -> ImagesResponse:
         """Make ``n`` images from ``prompt`` with Sogni's ``generate_image`` tool.
 
-        ``size`` (``"1024x1024"``...) becomes width and height; ``quality``, ``style`` and
-        ``user`` are accepted and not sent (Sogni's tool has no such settings).
-        ``on_progress`` is an ``on_tool_progress`` callback (or ``"bar"``); ``timeout`` bounds
-        the whole run in seconds (default: the client's ``tool_timeout``), after which the
-        workflow is cancelled and :class:`~sogni_compat.WaitTimeoutError` raised. Sogni's
-        ``token_type``, ``billing_mode``, ``app_source``, ``safe_content_filter``,
+        At most ``n`` images are returned. ``size`` (``"1024x1024"``...) becomes width and
+        height; ``quality``, ``style`` and ``user`` are accepted and not sent (Sogni's tool has
+        no such settings). With ``response_format="b64_json"`` the images are downloaded, all
+        together at most the client's ``max_response_bytes``. ``on_progress`` is an
+        ``on_tool_progress`` callback (or ``"bar"``); ``timeout`` bounds the whole run in
+        seconds (default: the client's ``tool_timeout``), after which the workflow is
+        cancelled and :class:`~sogni_compat.WaitTimeoutError` raised. Sogni's ``token_type``,
+        ``billing_mode``, ``app_source``, ``safe_content_filter``,
         ``max_estimated_capacity_units`` and ``confirm_cost`` (camelCase too) are sent with the
         workflow; ``extra_body`` is merged into the tool's arguments (e.g. ``{"seed": 3}``).
         Any other keyword is a ``TypeError`` before anything is sent.
         """
-        del quality, style, user
+        _check_text(model=model, quality=quality, style=style, user=user)
         dimensions = _check(prompt, n, size, response_format)
         arguments: dict[str, Any] = {"prompt": prompt, "numberOfVariations": n}
         if dimensions:
@@ -150,15 +181,22 @@ class Images(Resource):
         timeout: float | None = None,
         **sogni: Any,
     ) -> ImagesResponse:
-        """Edit ``image`` (bytes, a path or a binary file) as ``prompt`` says (``edit_image``).
+        """Edit ``image`` (bytes, a ``pathlib.Path`` or a binary file) as ``prompt`` says.
 
-        The image is uploaded through Sogni's upload-URL routes and given to the step as its
-        first upload; a ``mask`` is uploaded too and sent as ``mask_image_url``. The other
-        keywords are as for :meth:`generate`.
+        Runs Sogni's ``edit_image``. The image is uploaded through Sogni's upload-URL routes and
+        given to the step as its first upload; a ``mask`` is uploaded too and sent as
+        ``mask_image_url``. Both may be bytes, a ``pathlib.Path`` (a path as a plain string
+        only with ``allow_local_files=True``), a binary file or openai's ``(filename,
+        content[, type])`` tuple, and must be an image Sogni's uploads take (PNG, JPEG, WebP
+        or GIF) of at most 100 MB: a ``ValueError`` naming ``image`` or ``mask`` before
+        anything is sent otherwise (a file object is read no further than 100 MB). The other
+        keywords are as for :meth:`generate`; ``timeout`` covers the uploads too.
         """
-        del user
+        _check_text(model=model, user=user)
         dimensions = _check(prompt, n, size, response_format)
-        data = _image_bytes(image, "image")
+        allow = self._client.allow_local_files
+        upload = _image_upload(image, "image", allow)
+        masked = _image_upload(mask, "mask", allow) if mask is not None else None
         arguments: dict[str, Any] = {
             "prompt": prompt,
             "numberOfVariations": n,
@@ -169,9 +207,8 @@ class Images(Resource):
         chosen = self._model(model)
         if chosen is not None:
             arguments["model"] = chosen
-        masked = _image_bytes(mask, "mask") if mask is not None else None
         return self._run(
-            "edit_image", arguments, [data], response_format, on_progress, timeout, sogni, masked
+            "edit_image", arguments, [upload], response_format, on_progress, timeout, sogni, masked
         )
 
     def _model(self, model: str | None) -> str | None:
@@ -184,12 +221,12 @@ class Images(Resource):
         self,
         tool_name: str,
         arguments: dict[str, Any],
-        images: list[bytes],
+        images: list[tuple[bytes, str]],
         response_format: str,
         on_progress: Callable[[Any, Any], Any] | str | None,
         timeout: float | None,
         sogni: Mapping[str, Any],
-        mask: bytes | None = None,
+        mask: tuple[bytes, str] | None = None,
     ) -> ImagesResponse:
 
         what = "images.edit" if images else "images.generate"
@@ -203,25 +240,29 @@ class Images(Resource):
         client = self._client
         sogni = settings(given, client)
         seconds = wait_budget(client, timeout)
-        # The image as an upload of the step: the media context uploads bytes as they are.
-        parts = [{"type": "image_url", "image_url": data} for data in images]
-        body: dict[str, Any] = {
-            "messages": [{"role": "user", "content": parts}] if parts else [],
-            "sogni_tools": True,
-            **sogni,
-        }
-        media = MediaContext(body["messages"], None, allow_local_files=client.allow_local_files)
+        deadline = time.monotonic() + seconds
+        body: dict[str, Any] = {"messages": [], "sogni_tools": True, **sogni}
+        progress = progress_callback(on_progress)
+        encode_json({"arguments": arguments})  # refused before the image is uploaded
+
+        def upload(data: bytes, content_type: str) -> str:
+            return upload_media(
+                client, "image", data, content_type, deadline=deadline, timeout=client.timeout
+            )
+
+        # The image is the step's first upload (index -1), the mask its mask_image_url; both
+        # are uploaded first, within the call's timeout.
+        references = [{"kind": "image", "url": upload(*image)} for image in images]
+        if mask is not None:
+            arguments["mask_image_url"] = upload(*mask)
         runner = HostedRunner(
             client,
             body,
             RequestOptions(),
-            media,
-            ToolLoopOptions(on_tool_progress=on_progress).on_tool_progress,
-            tool_timeout=seconds,
+            MediaContext([], references),
+            progress,
+            tool_timeout=max(deadline - time.monotonic(), 0.001),
         )
-        if mask is not None:
-            deadline = time.monotonic() + seconds
-            arguments["mask_image_url"] = runner.upload("image", mask, "image/png", deadline)
         call = ChatCompletionMessageToolCall(
             id=f"images_{tool_name}",
             function=Function(name=tool_name, arguments=json.dumps(arguments)),
@@ -240,12 +281,13 @@ class Images(Resource):
             # APIError masks the key in its message; the unmasked cause is not chained.
             raise APIError(f"{what}: {exc}", body=None) from None
         content = json.loads(result.content)
-        data = [Image(url=url) for url in result.result_urls]
+        workflow_id = content.get("workflowId")
+        urls = result.result_urls[: arguments["numberOfVariations"]]  # n asked, n kept
         if response_format == "b64_json":
-            data = [Image(b64_json=self._download(url)) for url in result.result_urls]
-        answer = ImagesResponse(
-            created=int(time.time()), data=data, workflow_id=content.get("workflowId")
-        )
+            data = self._download(urls, what, workflow_id)
+        else:
+            data = [Image(url=url) for url in urls]
+        answer = ImagesResponse(created=int(time.time()), data=data, workflow_id=workflow_id)
         if client.response_types == "openai":
             from .. import _openai_types  # noqa: PLC0415 - only in this mode
 
@@ -253,9 +295,35 @@ class Images(Resource):
             return converted
         return answer
 
-    def _download(self, url: str) -> str:
-        """An image's bytes, base64-encoded (fetched without the key, within the bounds)."""
-        return base64.b64encode(download_image(self._client, url, "image")).decode("ascii")
+    def _download(self, urls: list[str], what: str, workflow_id: object) -> list[Image]:
+        """The images at ``urls``, base64-encoded (fetched without the key, within the bounds).
+
+        Each download is at most 40 MB and all of them together at most the client's
+        ``max_response_bytes`` (counted after decompression). The workflow ran (and was
+        billed) already, so a failure is an :class:`APIError` naming the image, not a
+        ``ValueError`` about the caller's input.
+        """
+        client = self._client
+        budget = client.max_response_bytes
+        images = []
+        for number, url in enumerate(urls):
+            where = f"{what}: image {number} of workflow {workflow_id}"
+            try:
+                data = download_image(client, url, where, limit=min(MAX_SOURCE_BYTES, budget))
+            except ImageTooLargeError as exc:
+                if exc.limit < MAX_SOURCE_BYTES:
+                    size = "it and the images before it are" if number else "it is"
+                    raise APIError(
+                        f"{where}: {url}: {size} larger than max_response_bytes="
+                        f"{client.max_response_bytes:,} bytes (counted decoded)",
+                        body=None,
+                    ) from None
+                raise APIError(str(exc), body=None) from None
+            except ValueError as exc:
+                raise APIError(str(exc), body=None) from None
+            budget -= len(data)
+            images.append(Image(b64_json=base64.b64encode(data).decode("ascii")))
+        return images
 
 
 def _timed_out(error: BaseException, timeout_class: type[BaseException]) -> bool:

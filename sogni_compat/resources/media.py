@@ -13,10 +13,11 @@ import time
 from typing import Any, Literal
 
 from .._media import sniff_content_type
+from .._options import check_seconds
 from .._tools.upload import upload_media
 from ._base import Resource
 
-__all__ = ["MAX_MEDIA_BYTES", "Media", "kind_and_bytes"]
+__all__ = ["MAX_MEDIA_BYTES", "Media", "kind_and_bytes", "refuse_path_string"]
 
 #: Largest upload (Sogni's presigned uploads take 100 MB).
 MAX_MEDIA_BYTES = 100 * 1024 * 1024
@@ -27,6 +28,21 @@ ALLOWED = {
     "video": ("video/mp4", "video/webm", "video/quicktime"),
     "audio": ("audio/mpeg", "audio/wav", "audio/x-wav", "audio/ogg", "audio/mp4", "audio/flac"),
 }
+
+
+def refuse_path_string(source: object, where: str, allow_local_files: bool) -> None:
+    """Refuse a local path given as a plain string, unless ``allow_local_files``.
+
+    As on the chat path: strings may come from end users, so only a ``pathlib.Path`` (or an
+    open file, or bytes) names a local file, unless the client was made to trust strings.
+    """
+    if isinstance(source, str) and not allow_local_files:
+        shown = source if len(source) <= 80 else source[:77] + "..."
+        raise ValueError(
+            f"{where} is the string {shown!r}, which is not opened as a local path (strings "
+            "may come from your users). To send a local file pass a pathlib.Path, an open "
+            "binary file or bytes, or create the client with allow_local_files=True"
+        )
 
 
 class Media(Resource):
@@ -40,18 +56,27 @@ class Media(Resource):
         content_type: str | None = None,
         timeout: float | None = None,
     ) -> str:
-        """Upload ``file`` (bytes, a path, or a binary file object); returns its https URL.
+        """Upload ``file`` (bytes, a ``pathlib.Path``, or a binary file); returns its https URL.
 
-        ``kind`` (``image``, ``video``, ``audio``) and ``content_type`` are read from the bytes
-        (or the file name) when not given; a type Sogni does not take, a file over 100 MB or a
-        kind that does not match the type is a ``ValueError`` before anything is sent.
-        ``timeout`` bounds the whole upload (default: the client's connect + read timeout).
+        A path given as a plain string is read only by a client made with
+        ``allow_local_files=True``. ``kind`` (``image``, ``video``, ``audio``) and
+        ``content_type`` are read from the bytes (or the file name) when not given; a type
+        Sogni does not take, a file over 100 MB or a kind that does not match the type is a
+        ``ValueError`` before anything is sent. ``timeout`` bounds the whole upload in seconds
+        (default: the client's connect + read timeout).
         """
-        chosen, data, found = kind_and_bytes(file, kind, content_type)
-
         client = self._client
+        refuse_path_string(file, "file", client.allow_local_files)
+        if kind is not None and not isinstance(kind, str):
+            raise TypeError(f"kind must be 'image', 'video' or 'audio'; got {type(kind).__name__}")
+        if kind is not None and kind not in ALLOWED:
+            raise ValueError(f"kind must be 'image', 'video' or 'audio'; got {kind!r}")
+        if content_type is not None and not isinstance(content_type, str):
+            raise TypeError(f"content_type must be a string; got {type(content_type).__name__}")
+        seconds = None if timeout is None else check_seconds(timeout)
+        chosen, data, found = kind_and_bytes(file, kind, content_type)
         connect, read = client.timeout
-        budget = timeout if timeout is not None else connect + read
+        budget = seconds if seconds is not None else connect + read
         return upload_media(
             client,
             chosen,
@@ -80,6 +105,12 @@ def kind_and_bytes(
             )
         data = _whole(name)
     elif callable(getattr(file, "read", None)):
+        left = _left_in(file)
+        if left is not None and left > MAX_MEDIA_BYTES:  # refused before reading any of it
+            raise ValueError(
+                f"the file has {left:,} bytes left to read; uploads take at most "
+                f"{MAX_MEDIA_BYTES:,}"
+            )
         try:
             data = file.read(MAX_MEDIA_BYTES + 1)
         except UnicodeDecodeError:
@@ -107,6 +138,18 @@ def kind_and_bytes(
     chosen: MediaKindName = kind or kinds[0]  # type: ignore[assignment]
     assert found is not None
     return chosen, data, found
+
+
+def _left_in(file: Any) -> int | None:
+    """Bytes left in a file object that is a regular file on disk, or ``None`` if unknown."""
+    try:
+        info = os.fstat(file.fileno())
+        position = file.tell()
+    except (AttributeError, OSError, ValueError, TypeError):  # io.UnsupportedOperation too
+        return None
+    if not stat.S_ISREG(info.st_mode) or not isinstance(position, int):
+        return None
+    return info.st_size - position
 
 
 def _whole(path: str) -> bytes:

@@ -26,6 +26,9 @@ class Models(Resource):
     ``extra_body`` (sent as a JSON body) and ``timeout``.
     """
 
+    # One request each, guarded by the request path; refuse_await reads the caller's frame.
+    _unguarded = frozenset({"list", "retrieve"})
+
     def __getattr__(self, name: str) -> Any:
         if name == "delete":
             raise AttributeError(

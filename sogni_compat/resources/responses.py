@@ -7,19 +7,22 @@ through ``chat.completions`` (so every check, Sogni keyword, bound and the auto-
 apply), and turns the answer back into a :class:`Response`.
 
 ``store=True`` (the default, as in openai's API) keeps the conversation of each response this
-client made in memory, at most :data:`STORE_LIMIT` responses (least recently used dropped
-first), so ``previous_response_id`` continues it, ``retrieve``/``delete`` find it and
-``input_items.list`` lists what it answered. The genuine openai clients of
-``client.as_openai()``/``as_async_openai()`` are served by this resource too (``_served``,
-``_stored``, ``_input_page``), with this client's store.
+client made in memory, at most :data:`STORE_LIMIT` responses and :data:`STORE_BYTES` bytes
+(least recently used dropped first), so ``previous_response_id`` continues it,
+``retrieve``/``delete`` find it and ``input_items.list`` lists what it answered. The genuine
+openai clients of ``client.as_openai()``/``as_async_openai()`` are served by this resource
+too (``_served``, ``_stored``, ``_input_page``), with this client's store.
 """
 
 from __future__ import annotations
 
 import collections
+import sys
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from .._errors import NotFoundError
 from .._responses_bridge import chat_keywords, check_request, input_items, response_from
@@ -32,70 +35,134 @@ if TYPE_CHECKING:
     from .._responses_stream import ResponseStream
     from ..types import ChatCompletion
 
-__all__ = ["STORE_LIMIT", "InputItems", "Responses"]
+__all__ = ["STORE_BYTES", "STORE_LIMIT", "InputItems", "Responses"]
 
 #: Responses kept for ``previous_response_id``/``retrieve`` per client (least recently used
 #: dropped first).
 STORE_LIMIT = 256
+#: Bytes the kept responses may take in all, each counted with its whole conversation (the
+#: input, every answer, the tool rounds); least recently used dropped first. A response
+#: larger than this on its own is not kept.
+STORE_BYTES = 64 * 1024 * 1024
 
 
-class _Kept:
-    """What the store keeps of one response."""
+def footprint(value: object) -> int:
+    """The bytes ``value`` holds: its strings and bytes, containers and objects, each once.
 
-    __slots__ = ("items", "messages", "response")
-
-    def __init__(self, response: Response, messages: list[Any], items: list[Any]) -> None:
-        #: The response itself.
-        self.response = response
-        #: The chat conversation up to and including its answer (instructions excluded).
-        self.messages = messages
-        #: The input items it answered, earlier responses' included (``input_items.list()``).
-        self.items = items
+    Walks dicts, lists, tuples and the response types' ``__dict__`` (however deep; each object
+    is visited once, so cycles end), counting each object by ``sys.getsizeof``; other objects
+    count as their own size.
+    """
+    seen: set[int] = set()
+    total = 0
+    stack: list[object] = [value]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        total += sys.getsizeof(item)
+        if isinstance(item, dict):
+            stack.extend(part for pair in item.items() for part in pair)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif attrs.has(type(item)):
+            fields = getattr(item, "__dict__", None)
+            if isinstance(fields, dict):
+                stack.append(fields)
+    return total
 
 
 class _Store:
-    """Recent responses by id, least recently used dropped first past the limit."""
+    """Recent responses: id -> (messages after it, the response, its input items).
 
-    def __init__(self, limit: int = STORE_LIMIT) -> None:
+    Bounded by count (``limit``) and by bytes (``max_bytes``, each entry counted by
+    :func:`footprint` when it is put); the least recently used go first.
+    """
+
+    def __init__(self, limit: int = STORE_LIMIT, max_bytes: int = STORE_BYTES) -> None:
         self._limit = limit
-        self._items: collections.OrderedDict[str, _Kept] = collections.OrderedDict()
+        self._max_bytes = max_bytes
+        self._items: collections.OrderedDict[str, tuple[list[Any], Response, list[Any], int]] = (
+            collections.OrderedDict()
+        )
         self._lock = threading.Lock()
+        #: The bytes the kept entries hold, as counted when each was put.
+        self.bytes = 0
 
-    def put(self, kept: _Kept) -> None:
-        response_id = kept.response.id
+    def put(self, response: Response, messages: list[Any], items: list[Any]) -> None:
+        size = footprint((messages, response, items))
         with self._lock:
-            self._items[response_id] = kept
-            self._items.move_to_end(response_id)
-            while len(self._items) > self._limit:
-                self._items.popitem(last=False)
+            old = self._items.pop(response.id, None)
+            if old is not None:
+                self.bytes -= old[3]
+            if size > self._max_bytes:
+                return  # larger than the whole store: kept by nobody (see _not_found)
+            self._items[response.id] = (messages, response, items, size)
+            self.bytes += size
+            while len(self._items) > self._limit or self.bytes > self._max_bytes:
+                self.bytes -= self._items.popitem(last=False)[1][3]
 
-    def get(self, response_id: str) -> _Kept:
+    def get(self, response_id: str) -> tuple[list[Any], Response, list[Any]]:
         with self._lock:
             found = self._items.get(response_id)
             if found is not None:
                 self._items.move_to_end(response_id)
         if found is None:
-            raise _not_found(response_id, self._limit)
-        return found
+            raise _not_found(response_id, self._limit, self._max_bytes)
+        return found[0], found[1], found[2]
 
     def delete(self, response_id: str) -> None:
         with self._lock:
-            if self._items.pop(response_id, None) is None:
-                raise _not_found(response_id, self._limit)
+            found = self._items.pop(response_id, None)
+            if found is not None:
+                self.bytes -= found[3]
+        if found is None:
+            raise _not_found(response_id, self._limit, self._max_bytes)
 
 
-def _not_found(response_id: str, limit: int) -> NotFoundError:
+def _not_found(response_id: str, limit: int, max_bytes: int) -> NotFoundError:
     import requests  # noqa: PLC0415 - only for the error's response object
 
     response = requests.Response()
     response.status_code = 404
     return NotFoundError(
         f"No response {response_id!r} in this client's store: Sogni keeps no responses, so "
-        "previous_response_id, retrieve() and delete() work on the ones this client made with "
-        f"store=True (the {limit} most recently used)",
+        "previous_response_id, retrieve(), delete() and input_items.list() work on the ones this "
+        "client made with "
+        f"store=True (the {limit} most recently used, within {max_bytes // (1024 * 1024)} MiB "
+        "with their conversations)",
         response=response,
         body=None,
     )
+
+
+#: Keywords the openai package's ``retrieve``/``delete`` take besides the id (nothing is sent
+#: here, so they have nothing to do).
+_LOOKUP_OPTIONS = {
+    "retrieve": frozenset(
+        {
+            "include",
+            "include_obfuscation",
+            "starting_after",
+            "stream",
+            "extra_headers",
+            "extra_query",
+            "extra_body",
+            "timeout",
+        }
+    ),
+    "delete": frozenset({"extra_headers", "extra_query", "extra_body", "timeout"}),
+}
+
+
+def _check_lookup(response_id: object, options: Mapping[str, Any], function: str) -> None:
+    """The id of a kept response, and only keywords the openai package's method takes."""
+    if not isinstance(response_id, str):
+        raise TypeError(f"response_id must be a string; got {type(response_id).__name__}")
+    for name in options:
+        if name not in _LOOKUP_OPTIONS[function]:
+            raise TypeError(f"responses.{function}() got an unexpected keyword argument {name!r}")
 
 
 class Responses(Resource):
@@ -148,17 +215,30 @@ class Responses(Resource):
         kwargs["stream"] = True
         return self._create(kwargs, parsing="text_format" in kwargs)
 
-    def retrieve(self, response_id: str, **_: Any) -> Any:
-        """A response this client made with ``store=True`` (``NotFoundError`` otherwise)."""
-        response = self._stored(response_id)
+    def retrieve(self, response_id: str, **options: Any) -> Any:
+        """A response this client made with ``store=True`` (``NotFoundError`` otherwise).
+
+        The openai package's other keywords (``include``, ``extra_headers``, ``timeout``...) are
+        accepted and have nothing to do (nothing is sent); ``stream=True`` is refused (a kept
+        response cannot be replayed as events), as is any other keyword.
+        """
+        _check_lookup(response_id, options, "retrieve")
+        if options.get("stream"):
+            raise ValueError("retrieve(stream=True): a kept response cannot be streamed again")
+        response = self._store.get(response_id)[1]
         if self._client.response_types == "openai":
             from .. import _openai_types  # noqa: PLC0415 - only in this mode
 
             return _openai_types.response(response)
         return response
 
-    def delete(self, response_id: str, **_: Any) -> None:
-        """Forget a stored response (``NotFoundError`` if this client has no such response)."""
+    def delete(self, response_id: str, **options: Any) -> None:
+        """Forget a stored response (``NotFoundError`` if this client has no such response).
+
+        The openai package's request options (``extra_headers``, ``timeout``...) are accepted
+        and have nothing to do; any other keyword is a ``TypeError``.
+        """
+        _check_lookup(response_id, options, "delete")
         self._store.delete(response_id)
 
     # -- what a genuine openai client's transport calls (always this package's own types) ----
@@ -170,14 +250,14 @@ class Responses(Resource):
 
     def _stored(self, response_id: str) -> Response:
         """A stored response, as this package's type."""
-        return self._store.get(response_id).response
+        return self._store.get(response_id)[1]
 
     def _input_page(
         self, response_id: str, *, after: str | None, limit: int, order: str
     ) -> ResponseItemList:
         """A page of a stored response's input items, as this package's type."""
         check_page(after, limit, order)
-        items = self._store.get(response_id).items
+        items = self._store.get(response_id)[2]
         ordered = items if order == "asc" else items[::-1]
         start = 0
         if after is not None:
@@ -209,13 +289,17 @@ class Responses(Resource):
         check_request(kwargs)
         request = dict(kwargs)
         previous = request.pop("previous_response_id", None)
+        if previous is not None and not isinstance(previous, str):
+            raise TypeError(
+                f"previous_response_id must be a response id (a string); got "
+                f"{type(previous).__name__}"
+            )
         history: list[Any] = []
         earlier_items: list[Any] = []
         if previous is not None:
-            kept = self._store.get(previous)
-            earlier = kept.response
-            history = list(kept.messages)
-            earlier_items = [*kept.items, *(item.model_dump() for item in earlier.output)]
+            stored, earlier, kept_items = self._store.get(previous)
+            history = list(stored)
+            earlier_items = [*kept_items, *(item.model_dump() for item in earlier.output)]
             looping = request.get("auto_execute_tools") or request.get("autoExecuteTools")
             if looping and "media_context" not in request and "mediaContext" not in request:
                 # Hosted tools' indices go on numbering from the earlier responses' media.
@@ -317,7 +401,7 @@ class Responses(Resource):
                 ]
             conversation.append(said)
         items = [*earlier_items, *input_items(request.get("input", ()))]
-        self._store.put(_Kept(response, conversation, items))
+        self._store.put(response, conversation, items)
 
 
 def check_page(after: object, limit: object, order: object) -> None:
@@ -334,10 +418,11 @@ def check_page(after: object, limit: object, order: object) -> None:
 _MAX_PAGE = 100
 
 
-class InputItems:
+class InputItems(Resource):
     """``client.responses.input_items``: the input items of a stored response."""
 
     def __init__(self, responses: Responses) -> None:
+        super().__init__(responses._client)
         self._responses = responses
 
     def list(
@@ -363,8 +448,10 @@ class InputItems:
         sent).
         """
         del include, extra_headers, extra_query, extra_body, timeout
+        if not isinstance(response_id, str):
+            raise TypeError(f"response_id must be a string; got {type(response_id).__name__}")
         page = self._responses._input_page(response_id, after=after, limit=limit, order=order)
-        if self._responses._client.response_types == "openai":
+        if self._client.response_types == "openai":
             from .. import _openai_types  # noqa: PLC0415 - only in this mode
 
             return _openai_types.item_list(page)

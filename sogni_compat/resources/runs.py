@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._base_client import encode_json
 from .._errors import APIError, CostApprovalRequiredError, WaitTimeoutError
 from .._media import MediaError, _source
 from .._options import RequestOptions
@@ -21,15 +22,17 @@ from .._params import ALIASES, KNOWN_KEYWORDS, chat_request, request_body
 from .._tools.follow import FollowedEvent, cancel_quietly
 from .._tools.report import WorkflowState, emit_progress, eta_of, percent_of
 from .._tools.upload import upload_media
-from .._wire import run_of, success_data
+from .._wire import media_urls, run_of, success_data
 from ..types import ChatCompletion, ChatCompletionMessageToolCall
 from ..types.durable import SETTLED_STATUSES, ChatRun, RunEvent
 from ..types.tools import MediaItem, MediaView, ToolResult, ToolRound
-from ._base import Resource
+from ._base import Resource, guarded
 from ._durable import (
     MAX_LISTING_BYTES,
+    JobEvents,
     check_after,
     check_id,
+    check_reason,
     follow,
     idempotency_headers,
     keywords,
@@ -222,7 +225,9 @@ def run_body(
             extra_body=options.extra_body,
             timeout=options.timeout,
         )
-    # Uploads come last: nothing is sent before every keyword was checked.
+    # Uploads come last: nothing is sent before every keyword was checked, JSON values too
+    # (the images still to upload stand in as placeholders).
+    encode_json({**body, "messages": _placeholders(body["messages"]), **(options.extra_body or {})})
     media = run_given.get("media")
     if media is not None:
         references = (references or []) + upload_sources(client, media)
@@ -232,6 +237,26 @@ def run_body(
     if options.extra_body:
         body.update(options.extra_body)
     return body, options
+
+
+def _placeholders(messages: Any) -> Any:
+    """``messages`` with each image part's source replaced by a URL (for a JSON check)."""
+    if not isinstance(messages, list):
+        return messages
+    shown = []
+    for message in messages:
+        content = message.get("content") if isinstance(message, Mapping) else None
+        if not isinstance(content, list):
+            shown.append(message)
+            continue
+        parts = [
+            {**part, "image_url": {"url": "https://placeholder.invalid/"}}
+            if isinstance(part, Mapping) and "image_url" in part
+            else part
+            for part in content
+        ]
+        shown.append({**message, "content": parts})
+    return shown
 
 
 def _media_context(value: object) -> dict[str, list[str]]:
@@ -347,7 +372,7 @@ class Runs(Resource):
 
     def stream(
         self, run_id: str, *, after: int | str | None = None, timeout: float | None = None
-    ) -> Iterator[RunEvent]:
+    ) -> JobEvents[RunEvent]:
         """Iterate the run's events as they happen, until it settles.
 
         Starts after sequence ``after`` (from the beginning when not given); ``run_status``
@@ -355,6 +380,7 @@ class Runs(Resource):
         losing or repeating an event. It ends after ``run_completed``, ``run_failed``,
         ``run_cancelled`` or ``run_waiting_for_user`` (the run then waits for the caller).
         ``timeout`` (default: the client's ``tool_timeout``) bounds the whole iteration.
+        Leaving the loop early closes the connection at once; looping again resumes.
         """
         job = check_id(run_id, "run_id")
         follower = self._follower(job, wait_budget(self._client, timeout), after)
@@ -364,7 +390,7 @@ class Runs(Resource):
                 for event in follower.events():
                     yield _run_event(event)
 
-        return events()
+        return JobEvents(events)
 
     def wait(
         self,
@@ -444,7 +470,7 @@ class Runs(Resource):
     def cancel(self, run_id: str, *, reason: str | None = None) -> ChatRun:
         """Stop the run (it stops billing); returns it as Sogni reports it then."""
         path = path_of("chat/runs", check_id(run_id, "run_id"))
-        body = {} if reason is None else {"reason": str(reason)}
+        body = {} if check_reason(reason) is None else {"reason": reason}
         # One attempt: a 409 ("already finished") is an answer, not a reason to retry.
         return _as_run(
             self._client._request("POST", f"{path}/cancel", body=body, parse=run_of, retries=0)
@@ -471,7 +497,12 @@ class Runs(Resource):
         if decision not in ("confirm", "cancel"):
             raise ValueError(f"decision must be 'confirm' or 'cancel'; got {decision!r}")
         check_id(tool_call_id, "tool_call_id")
-        if decision == "confirm" and not isinstance(accepted_cost_preview, Mapping):
+        if accepted_cost_preview is not None and not isinstance(accepted_cost_preview, Mapping):
+            raise TypeError(
+                "accepted_cost_preview must be a dict (the run's waiting.cost_approval_preview); "
+                f"got {type(accepted_cost_preview).__name__}"
+            )
+        if decision == "confirm" and accepted_cost_preview is None:
             raise ValueError(
                 "confirming needs accepted_cost_preview: the run's "
                 "waiting.cost_approval_preview, sent back unchanged"
@@ -479,8 +510,8 @@ class Runs(Resource):
         body: dict[str, Any] = {"tool_call_id": tool_call_id, "decision": decision}
         if accepted_cost_preview is not None:
             body["acceptedCostPreview"] = dict(accepted_cost_preview)
-        if reason is not None:
-            body["reason"] = str(reason)
+        if check_reason(reason) is not None:
+            body["reason"] = reason
         headers = idempotency_headers({"idempotency_key": idempotency_key})
         return _as_run(
             self._client._request(
@@ -545,8 +576,7 @@ class _RunProgress:
                 self._report, call, "processing", percent, state=state, eta=eta_of(payload)
             )
         elif event.type == "tool_call_resolved":
-            urls = payload.get("mediaUrls")
-            urls = [u for u in urls if isinstance(u, str)] if isinstance(urls, list) else []
+            urls = media_urls(payload.get("mediaUrls"))
             if payload.get("success", True) is False:
                 emit_progress(self._report, call, "failed", state.percent, state=state)
             else:
@@ -559,6 +589,7 @@ class _RunProgress:
 _CLIENT_LOOP = ("on_tool_call", "tool_handlers", "max_tool_rounds", "max_tool_calls_per_round")
 
 
+@guarded
 def completion_from_run_call(client: Requester, kwargs: Mapping[str, Any], to_openai: bool) -> Any:
     """``create(auto_execute_tools="server", ...)``: a durable run, answered as a completion.
 
@@ -652,17 +683,14 @@ def completion_of_run(run: ChatRun) -> Any:
     results = []
     for call in calls:
         outcome = by_id.get(call.id, {})
-        found = outcome.get("mediaUrls")
-        urls = [u for u in found if isinstance(u, str)] if isinstance(found, list) else []
+        urls = media_urls(outcome.get("mediaUrls"))
         name = call.function.name if isinstance(call.function.name, str) else ""
         results.append(
             ToolResult(
                 tool_call_id=call.id,
                 tool_name=name,
                 success=outcome.get("success", True) is not False,
-                result_urls=[u for u in urls if isinstance(u, str)]
-                if isinstance(urls, list)
-                else [],
+                result_urls=urls,
                 content=json.dumps(outcome, ensure_ascii=False),
                 error=outcome.get("error") if isinstance(outcome.get("error"), str) else None,
             )
@@ -678,6 +706,15 @@ def completion_of_run(run: ChatRun) -> Any:
             for i, url in enumerate(u for u in urls if isinstance(u, str))
         ]
 
+    # A run's media context has no lane for 3D models: they are the artifacts of kind model.
+    models = [
+        MediaItem(index=i, kind="model", url=url, tool_call_id=call_id)
+        for i, (url, call_id) in enumerate(
+            (a.url, a.toolCallId)
+            for a in run.artifacts
+            if a.media_kind == "model" and isinstance(a.url, str)
+        )
+    ]
     media = MediaView(
         images=items("images", "image"),
         videos=items("videos", "video"),
@@ -687,6 +724,7 @@ def completion_of_run(run: ChatRun) -> Any:
             *items("uploadedVideos", "video", True),
             *items("uploadedAudio", "audio", True),
         ],
+        models=models,
     )
     completion._loop = (history, media, None)
     return completion

@@ -3,17 +3,24 @@
 A workflow is a list of hosted-tool steps Sogni runs server-side and keeps: start it with
 :meth:`Workflows.create`, then :meth:`~Workflows.wait` for it (with progress), iterate its
 events with :meth:`~Workflows.stream` (a dropped stream resumes where it stopped), or come back
-later with :meth:`~Workflows.retrieve`. Steps may depend on each other (``depends_on``) and bind
-an earlier step's media (or the uploads, ``"$input_media"``) into an argument.
+later with :meth:`~Workflows.retrieve`. Steps may depend on each other: ``depends_on`` is a list
+of Sogni's binding objects, each putting an earlier step's media (or the uploads,
+``"$input_media"``) into an argument (:func:`check_binding`). Saved templates are
+:attr:`Workflows.templates`.
 """
 
 from __future__ import annotations
 
 import builtins
+import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import requests
+
+from .._base_client import encode_json
+from .._errors import ConflictError
 from .._options import RequestOptions
 from .._tools.follow import cancel_quietly
 from .._tools.hosted import find_data_uri
@@ -23,7 +30,7 @@ from .._tools.report import (
     report_workflow_event,
 )
 from .._wire import status_of, success_data, workflow_of
-from ..hosted_tools import catalog
+from ..hosted_tools import HostedTool, catalog, media_kind_of_argument
 from ..types.durable import Workflow, WorkflowEvent
 from ._base import Resource
 from ._durable import (
@@ -31,8 +38,10 @@ from ._durable import (
     MAX_LISTING_BYTES,
     SETTING_ALIASES,
     SETTING_KEYWORDS,
+    JobEvents,
     check_after,
     check_id,
+    check_reason,
     follow,
     idempotency_headers,
     keywords,
@@ -46,10 +55,47 @@ from ._durable import (
     wait_budget,
 )
 
-__all__ = ["INPUT_MEDIA", "Workflows"]
+if TYPE_CHECKING:
+    from .templates import WorkflowTemplates
+
+__all__ = ["INPUT_MEDIA", "TRANSFORMS", "Workflows", "check_binding", "default_transform"]
 
 #: The ``source_step_id`` that names a workflow's uploads (its ``media``).
 INPUT_MEDIA = "$input_media"
+#: Every ``transform`` a binding may name (the TS SDK's ``StartCreativeWorkflowDependency``).
+TRANSFORMS = (
+    "artifact_url",
+    "artifact_data_uri",
+    "image_url",
+    "video_url",
+    "audio_url",
+    "image_index",
+    "video_index",
+    "audio_index",
+    "subtitle_cues",
+    "subtitle_srt",
+    "overlay_items",
+    "asset_ref",
+)
+#: A binding's keys, both spellings, to their wire names.
+_BINDING_KEYS = {
+    "sourceStepId": "sourceStepId",
+    "source_step_id": "sourceStepId",
+    "targetArgument": "targetArgument",
+    "target_argument": "targetArgument",
+    "transform": "transform",
+    "sourceArtifactId": "sourceArtifactId",
+    "source_artifact_id": "sourceArtifactId",
+    "sourceArtifactIndex": "sourceArtifactIndex",
+    "source_artifact_index": "sourceArtifactIndex",
+    "mediaType": "mediaType",
+    "media_type": "mediaType",
+    "required": "required",
+}
+#: Step ids Sogni keeps as they are; it rewrites any other character (and then no binding
+#: that names the old id matches).
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]+")
+_MEDIA_WORDS = (("image", "image"), ("video", "video"), ("audio", "audio"), ("voice", "audio"))
 _CREATE_KEYWORDS = (
     "steps",
     "workflow_id",
@@ -77,6 +123,13 @@ def _as_workflow(data: Mapping[str, Any]) -> Workflow:
     return Workflow.reader()(dict(data), None)
 
 
+def _cancelled(response: requests.Response) -> tuple[dict[str, Any], bool | None]:
+    """A cancel's answer: ``data.workflow`` and ``data.transitioned`` (``None`` if absent)."""
+    workflow = workflow_of(response)
+    flag = success_data(response).get("transitioned")
+    return workflow, flag if isinstance(flag, bool) else None
+
+
 def _event(item: Any) -> WorkflowEvent | None:
     """One item of an ``events`` listing (lenient about the field names)."""
     if not isinstance(item, dict):
@@ -91,13 +144,156 @@ def _event(item: Any) -> WorkflowEvent | None:
     )
 
 
+def default_transform(target: str) -> str | None:
+    """The ``transform`` a binding into argument ``target`` gets when it names none.
+
+    ============================================  ==================================
+    target argument                               transform
+    ============================================  ==================================
+    an index of a kind (``sourceImageIndex``,     ``image_index``, ``video_index``,
+    ``referenceImageIndices``, ``videoIndex``,    ``audio_index`` (``voice`` counts
+    ``voiceSourceIndex``...)                      as audio)
+    a URL naming a kind (``source_image_url``,    ``image_url``, ``video_url``,
+    ``mask_image_url``, ``voice_source_url``...)  ``audio_url``
+    any other URL (``referenceFileUrl``...)       ``artifact_url``
+    ``cues``                                      ``subtitle_cues``
+    ``srt``                                       ``subtitle_srt``
+    ``overlays``                                  ``overlay_items``
+    anything else                                 ``None``: give ``transform``
+    ============================================  ==================================
+
+    This is the client's reading of the transform names; Sogni's own examples bind
+    ``image_index`` into ``referenceImageIndices`` and ``artifact_url`` into a URL argument.
+    """
+    kind = media_kind_of_argument(target)
+    if kind is not None:
+        return f"{kind}_index"
+    lowered = target.lower()
+    if lowered.endswith("url"):
+        for word, named in _MEDIA_WORDS:
+            if word in lowered:
+                return f"{named}_url"
+        return "artifact_url"
+    return {"cues": "subtitle_cues", "srt": "subtitle_srt", "overlays": "overlay_items"}.get(
+        lowered
+    )
+
+
+def _binding_example(source: str, tool: HostedTool | None) -> str:
+    """A binding in the form Sogni takes, for an error message."""
+    parameters = tool.media_parameters if tool is not None else ()
+    target = parameters[0].name if parameters else "source_image_url"
+    transform = default_transform(target)
+    return (
+        f"{{'sourceStepId': {source!r}, 'targetArgument': {target!r}, 'transform': {transform!r}}}"
+    )
+
+
+def check_binding(item: object, where: str, tool: HostedTool | None = None) -> dict[str, Any]:
+    """One ``depends_on`` entry as the wire wants it, or an error naming the problem.
+
+    A binding is ``{"sourceStepId", "targetArgument", "transform"?, "sourceArtifactId"?,
+    "sourceArtifactIndex"?, "mediaType"?, "required"?}`` (snake_case spellings too); a
+    missing ``transform`` is filled from the target argument (:func:`default_transform`),
+    and one that cannot be is refused, as is a bare step id.
+    """
+    if isinstance(item, str):
+        raise ValueError(
+            f"{where} is the bare step id {item!r}; Sogni takes binding objects that say which "
+            f"argument gets what, e.g. depends_on=[{_binding_example(item, tool)}]"
+        )
+    if not isinstance(item, Mapping):
+        raise TypeError(
+            f"{where} must be a binding dict such as {_binding_example('step_1', tool)}; got "
+            f"{type(item).__name__}"
+        )
+    binding: dict[str, Any] = {}
+    for key, value in item.items():
+        name = _BINDING_KEYS.get(key)
+        if name is None:
+            import difflib  # noqa: PLC0415 - only for the message
+
+            close = difflib.get_close_matches(str(key), list(_BINDING_KEYS), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"{where}: unknown binding key {key!r}{hint}")
+        if name in binding:
+            raise TypeError(f"{where}: give {name!r} once (it was given in two spellings)")
+        if value is not None:
+            binding[name] = value
+    source, target = binding.get("sourceStepId"), binding.get("targetArgument")
+    if not isinstance(source, str) or not source:
+        raise TypeError(f"{where}.sourceStepId must be a step id (or {INPUT_MEDIA!r})")
+    if not isinstance(target, str) or not target:
+        raise TypeError(
+            f"{where}.targetArgument must name the argument the value goes into, e.g. "
+            f"{_binding_example(source, tool)}"
+        )
+    transform = binding.get("transform")
+    if transform is None:
+        transform = default_transform(target)
+        if transform is None:
+            raise ValueError(
+                f"{where}: no transform for argument {target!r} can be assumed; give "
+                f"transform=, one of {', '.join(TRANSFORMS)}"
+            )
+        binding["transform"] = transform
+    elif transform not in TRANSFORMS:
+        import difflib  # noqa: PLC0415 - only for the message
+
+        close = difflib.get_close_matches(str(transform), TRANSFORMS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"{where}.transform must be one of {', '.join(TRANSFORMS)}; got {transform!r}{hint}"
+        )
+    _check_binding_fits(binding, where)
+    return binding
+
+
+def _check_binding_fits(binding: Mapping[str, Any], where: str) -> None:
+    """The optional fields' types, and a transform that fits its target and media type."""
+    target, transform = binding["targetArgument"], binding["transform"]
+    media_type = binding.get("mediaType")
+    if media_type is not None and media_type not in ("image", "video", "audio"):
+        raise ValueError(
+            f"{where}.mediaType must be 'image', 'video' or 'audio'; got {media_type!r}"
+        )
+    index = binding.get("sourceArtifactIndex")
+    if index is not None and (isinstance(index, bool) or not isinstance(index, int) or index < 0):
+        raise ValueError(f"{where}.sourceArtifactIndex must be a whole number >= 0; got {index!r}")
+    artifact = binding.get("sourceArtifactId")
+    if artifact is not None and (not isinstance(artifact, str) or not artifact):
+        raise TypeError(f"{where}.sourceArtifactId must be a non-empty string")
+    if binding.get("required") is not None and not isinstance(binding["required"], bool):
+        raise TypeError(f"{where}.required must be True or False")
+    made = transform.split("_", 1)[0]
+    if media_type is not None and made in ("image", "video", "audio") and made != media_type:
+        raise ValueError(f"{where}: transform {transform!r} does not fit mediaType {media_type!r}")
+    wants = media_kind_of_argument(target)
+    if wants is not None and transform.endswith(("_url", "_data_uri")):
+        raise ValueError(
+            f"{where}: {target!r} takes a media index, but transform {transform!r} makes a URL; "
+            f"use {wants + '_index'!r}"
+        )
+    if wants is not None and transform.endswith("_index") and made != wants:
+        raise ValueError(
+            f"{where}: {target!r} takes an {wants} index, not {transform!r}; "
+            f"use {wants + '_index'!r}"
+        )
+    if wants is None and transform.endswith("_index") and target.lower().endswith("url"):
+        raise ValueError(
+            f"{where}: {target!r} takes a URL, but transform {transform!r} makes an index; "
+            f"use {default_transform(target)!r}"
+        )
+
+
 def check_steps(steps: object, has_media: bool) -> list[dict[str, Any]]:
     """``steps`` as the wire wants them, or an error naming the first problem.
 
     Each step is a dict with ``toolName`` (or ``tool``) naming a tool on Sogni's workflow-step
     allow-list, ``arguments`` (a dict, no inline ``data:`` media), an optional unique ``id``
-    and an optional ``depends_on``/``dependsOn`` list of step ids or ``{"sourceStepId",
-    "targetArgument"}`` bindings; dependencies must name known steps and form no cycle.
+    (letters, digits, ``_`` and ``-``) and an optional ``depends_on``/``dependsOn`` list of
+    binding objects (:func:`check_binding`); bindings must name known steps and form no
+    cycle.
     """
     tools = catalog()
     allowed = tools.names("workflow") | tools.names("control")
@@ -151,6 +347,19 @@ def check_steps(steps: object, has_media: bool) -> list[dict[str, Any]]:
         step_id = wire.setdefault("id", f"step_{index + 1}")
         if not isinstance(step_id, str) or not step_id:
             raise TypeError(f"{where}.id must be a non-empty string")
+        if not _SAFE_ID.fullmatch(step_id):
+            raise ValueError(
+                f"{where}.id {step_id!r} may hold only letters, digits, '_' and '-' (Sogni "
+                "rewrites other characters, and bindings naming the old id would not match)"
+            )
+        depends = wire.get("dependsOn")
+        if depends is not None:
+            if not isinstance(depends, Sequence) or isinstance(depends, str | bytes):
+                raise TypeError(f"{where}.depends_on must be a list of binding dicts")
+            wire["dependsOn"] = [
+                check_binding(item, f"{where}.depends_on[{number}]", tools.get(tool))
+                for number, item in enumerate(depends)
+            ]
         checked.append(wire)
     _check_dependencies(checked, has_media)
     return checked
@@ -163,19 +372,10 @@ def _check_dependencies(steps: list[dict[str, Any]], has_media: bool) -> None:
         raise ValueError(f"step ids must be unique; repeated: {', '.join(duplicates)}")
     needs: dict[str, set[str]] = {}
     for step in steps:
-        depends = step.get("dependsOn", [])
         where = f"step {step['id']!r}"
-        if not isinstance(depends, Sequence) or isinstance(depends, str | bytes):
-            raise TypeError(f"{where}: depends_on must be a list")
         sources = set()
-        for item in depends:
-            source = item.get("sourceStepId") if isinstance(item, Mapping) else item
-            if not isinstance(source, str):
-                raise TypeError(
-                    f"{where}: depends_on items are step ids or dicts with 'sourceStepId'"
-                )
-            if isinstance(item, Mapping) and not isinstance(item.get("targetArgument", ""), str):
-                raise TypeError(f"{where}: targetArgument must be an argument name")
+        for item in step.get("dependsOn", []):
+            source = item["sourceStepId"]
             if source == INPUT_MEDIA:
                 if not has_media:
                     raise ValueError(
@@ -202,19 +402,32 @@ def _check_dependencies(steps: list[dict[str, Any]], has_media: bool) -> None:
 class Workflows(Resource):
     """``client.workflows``: create, follow and manage Sogni's durable creative workflows."""
 
+    @property
+    def templates(self) -> WorkflowTemplates:
+        """``client.workflows.templates``: saved workflow templates (list, create, fork...)."""
+        made: WorkflowTemplates | None = self.__dict__.get("_templates")
+        if made is None:
+            from .templates import WorkflowTemplates  # noqa: PLC0415 - on first use
+
+            # setdefault: threads that arrive together all get the first one stored.
+            made = self.__dict__.setdefault("_templates", WorkflowTemplates(self._client))
+        return made
+
     def create(self, **kwargs: Any) -> Workflow:
         """Start a workflow; returns it as Sogni reports it at once (usually ``queued``).
 
         Give ``steps=[{"id", "toolName", "arguments", "depends_on"}...]`` (see
         :func:`check_steps`), or ``workflow_id=`` a saved template with its ``inputs=``.
-        ``media=[path, bytes, file or URL...]`` uploads local media first and sends it as the
-        workflow's ``media_references`` (steps bind it with ``"$input_media"``); or pass
+        ``media=[pathlib.Path, bytes, file or URL...]`` uploads local media first and sends it
+        as the workflow's ``media_references`` (steps bind it with ``"$input_media"``; a path
+        as a plain string only with ``allow_local_files=True``); or pass
         ``media_references=[{"kind", "url"}]`` yourself. Billing and labels:
         ``token_type``, ``billing_mode``, ``app_source``, ``safe_content_filter``;
         ``max_estimated_capacity_units`` makes Sogni pause a workflow estimated above it
-        (``waiting_for_user``, ``awaiting_cost_approval``) until :meth:`resume`, unless
-        ``confirm_cost=True``. ``idempotency_key`` makes a repeated start return the first.
-        camelCase spellings are accepted. Everything is checked before anything is sent.
+        (``waiting_for_user``, ``awaiting_cost_approval``; :meth:`resume` does not approve
+        it), unless ``confirm_cost=True``. ``idempotency_key`` makes a repeated start return
+        the first. camelCase spellings are accepted. Everything is checked before anything is
+        sent.
         """
         given = keywords(kwargs, _CREATE_KEYWORDS, "workflows.create", _CREATE_ALIASES)
         client = self._client
@@ -248,11 +461,13 @@ class Workflows(Resource):
             raise TypeError("extra_body must be a dict")
         timeout = given.get("timeout")
         seconds = None if timeout is None else wait_budget(client, timeout)
+        body.update(extra or {})
+        encode_json(body)  # a value JSON cannot carry is refused before any upload starts
         if media is not None:
             references = (references or []) + upload_sources(client, media, seconds)
         if references:
             body["media_references"] = references
-        body.update(extra or {})
+            body.update(extra or {})  # extra_body has the last word, as without media
         workflow = client._request(
             "POST",
             "creative-agent/workflows",
@@ -348,15 +563,17 @@ class Workflows(Resource):
         *,
         after: int | str | None = None,
         timeout: float | None = None,
-    ) -> Iterator[WorkflowEvent]:
+    ) -> JobEvents[WorkflowEvent]:
         """Iterate the workflow's events as they happen, until it settles.
 
         Starts after event id ``after`` (from the beginning when not given). A dropped
         connection is resumed with ``Last-Event-ID`` after a backoff, so no event is lost or
-        repeated; it ends when the workflow's snapshot shows a settled status (finished, or
-        ``waiting_for_user``). ``timeout`` (default: the client's ``tool_timeout``) bounds
-        the whole iteration: past it, :class:`~sogni_compat.WaitTimeoutError` (the workflow
-        is left running). Leaving the loop early closes the connection.
+        repeated (a server that replays events anyway is not believed twice); it ends when the
+        workflow's snapshot shows a settled status (finished, or ``waiting_for_user``).
+        ``timeout`` (default: the client's ``tool_timeout``) bounds the whole iteration: past
+        it, :class:`~sogni_compat.WaitTimeoutError` (the workflow is left running). Leaving
+        the loop early closes the connection at once, even while the returned object is
+        held; looping over it again resumes after the last event (see :class:`JobEvents`).
         """
         job = check_id(workflow_id, "workflow_id")
         follower = follow(
@@ -372,7 +589,7 @@ class Workflows(Resource):
                 for event in follower.events():
                     yield WorkflowEvent(id=event.id, event=event.event, data=event.data)
 
-        return events()
+        return JobEvents(events)
 
     def wait(
         self,
@@ -428,18 +645,41 @@ class Workflows(Resource):
         return workflow
 
     def cancel(self, workflow_id: str, *, reason: str | None = None) -> Workflow:
-        """Stop the workflow (it stops billing); returns it as Sogni reports it then."""
-        path = path_of("creative-agent/workflows", check_id(workflow_id, "workflow_id"))
-        body = {} if reason is None else {"reason": str(reason)}
-        # One attempt: a 409 ("already finished") is an answer, not a reason to retry.
-        return _as_workflow(
-            self._client._request("POST", f"{path}/cancel", body=body, parse=workflow_of, retries=0)
-        )
+        """Stop the workflow (it stops billing); returns it as Sogni reports it then.
+
+        The result's ``transitioned`` says whether this call stopped it: cancelling a workflow
+        that already finished is a normal answer with ``transitioned=False``, not an error
+        (a server that answers it with a 409 instead gets the same: the snapshot, fetched).
+        """
+        job = check_id(workflow_id, "workflow_id")
+        path = path_of("creative-agent/workflows", job)
+        body = {} if check_reason(reason) is None else {"reason": reason}
+        try:
+            # One attempt: a cancel is not repeated on a failure (it is safe to call again).
+            found, transitioned = self._client._request(
+                "POST", f"{path}/cancel", body=body, parse=_cancelled, retries=0
+            )
+        except ConflictError:
+            workflow = self.retrieve(job)
+            if not workflow.settled:
+                raise
+            workflow._transitioned = False
+            return workflow
+        workflow = _as_workflow(found)
+        if transitioned is None:  # an answer without the flag: its status says
+            transitioned = workflow.status in ("cancelled", "canceled")
+        workflow._transitioned = transitioned
+        return workflow
 
     def resume(self, workflow_id: str, **kwargs: Any) -> Workflow:
-        """Continue a ``waiting_for_user`` workflow (e.g. approve its cost).
+        """Continue a workflow that waits for the user, from its persisted step state.
 
-        Takes ``token_type``, ``billing_mode`` and ``app_source`` (camelCase too).
+        Sogni resumes "a recoverable workflow from persisted step state" (e.g. after the user
+        answered a question the workflow asked); it is **not** a cost approval. A workflow
+        waiting for its cost (``awaiting_cost_approval``) cannot be approved here: Sogni
+        publishes no confirm-cost route for workflows, so start it again with
+        ``confirm_cost=True`` or a higher ``max_estimated_capacity_units``. Takes
+        ``token_type``, ``billing_mode`` and ``app_source`` (camelCase too).
         """
         known = ("token_type", "billing_mode", "app_source")
         given = keywords(kwargs, known, "workflows.resume", SETTING_ALIASES)

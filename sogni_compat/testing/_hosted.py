@@ -6,26 +6,38 @@ a wrong assumption in the client's loop shows up as a failure here instead of be
 
 What it does, following Sogni's documentation (``docs/sogni-api.md`` sections 7-8):
 
-- a workflow step must name a tool on the allow-list, else the start is refused with
-  ``{"status": "error", "message": "Unsupported hosted tool: NAME"}``; at most 12 steps;
+- a workflow step must name a tool on the allow-list (the original-image utilities
+  ``remove_background``, ``segment_image`` and ``image_to_3d`` included), else the start is
+  refused with ``{"status": "error", "message": "Unsupported hosted tool: NAME"}``; at most 12
+  steps; a step id is made safe as Sogni does (``[A-Za-z0-9_-]``, default the tool's name, a
+  repeated id gets ``_N``);
 - media arrive only as http(s) URLs in ``media_references``; they are the workflow's uploads
   (per kind, -1 the first); each step's media results are appended per kind (0 the first);
 - index arguments (any argument named like ``sourceImageIndex``, ``videoIndices``,
   ``audioIndex``) are resolved against that context; an index that names nothing fails the
   workflow at that step, as the service does;
 - progress is a 0-1 fraction with ``etaSeconds`` (or 0-100 with ``eta``, to test the other
-  scale); artifacts carry ``kind``; ``cancel`` stops a workflow that has not finished;
-- ``dependsOn`` (where Sogni's material is silent, the emulator's reading): a list of step ids
-  the step waits for, or objects ``{"sourceStepId", "targetArgument"}`` that also put the
-  source's first media URL into that argument; ``"$input_media"`` names the uploads. Unknown
-  ids and cycles refuse the start; steps run in dependency order;
+  scale); artifacts carry ``kind`` and an ``id``: ``image``, ``video``, ``audio``, or ``model``
+  for ``image_to_3d``'s binary GLB (a lane of its own: never an image result, never indexed);
+- ``cancel`` stops a workflow that has not finished (``transitioned: true``); cancelling a
+  finished one is a normal answer with ``transitioned: false``;
+- ``dependsOn`` is a list of binding objects ``{sourceStepId, targetArgument, transform, ...}``
+  (:mod:`._bindings`); ``"$input_media"`` names the uploads. Bare ids, unknown transforms,
+  unknown step ids and cycles refuse the start; steps run in dependency order;
+- a step naming a conversation-control tool (``ask_clarifying_question``) makes the workflow
+  wait for the user (``waitingReason`` that tool) until ``resume``, which continues it from
+  there;
 - every workflow has a ``billingPreview`` (:func:`capacity_units` per step); when it exceeds a
   start's ``max_estimated_capacity_units`` and ``confirm_cost`` is not true, the workflow waits
-  (``waiting_for_user``, ``waitingReason: cost_approval_required``) until ``resume``.
+  (``waiting_for_user``, ``waitingReason: cost_approval_required``, ``awaitingCostApproval``).
+  ``resume`` does not approve a cost (Sogni's resume continues "from persisted step state";
+  a workflow's confirm-cost route is not published): it is refused with a 409 that says to
+  start again with ``confirm_cost`` or a higher ceiling.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -33,6 +45,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import attrs
+
+from ._bindings import INPUT_MEDIA, BindingError, Made, apply_bindings, check_bindings
 
 __all__ = [
     "INPUT_MEDIA",
@@ -48,13 +62,15 @@ __all__ = [
 ]
 
 ProgressScale = Literal["fraction", "percent"]
-#: The ``sourceStepId`` that names a workflow's uploads (its ``media_references``).
-INPUT_MEDIA = "$input_media"
 
 _DATA = Path(__file__).resolve().parent.parent / "data"
 _INDEX_ARGUMENT = re.compile(r"(?i)(image|video|audio|voice)\w*?(index|indices)$")
-_EXTENSIONS = {"image": "png", "video": "mp4", "audio": "mp3"}
+_URL_ARGUMENT = re.compile(r"(?i)(image|video|audio|voice)\w*?_?url$")
+#: The lanes of the media context (a ``model`` has none).
+_LANES = ("image", "video", "audio")
+_EXTENSIONS = {"image": "png", "video": "mp4", "audio": "mp3", "model": "glb"}
 _FINAL = ("completed", "failed", "cancelled")
+_UNSAFE_ID = re.compile(r"[^A-Za-z0-9_-]")
 #: The emulator's own reading of which tools work on existing media, and of which kind. When
 #: a step names none (no index argument), it takes the workflow's latest result of that kind,
 #: else its first upload, as the manifest's descriptions say ("omit for the latest result",
@@ -77,6 +93,9 @@ _WORKS_ON = {
     "overlay_video": "video",
     "add_subtitles": "video",
     "analyze_video": "video",
+    "remove_background": "image",
+    "segment_image": "image",
+    "image_to_3d": "image",
 }
 #: Words in a tool's name that say it looks at media instead of making some.
 _LOOKING = ("analyze", "extract", "inspect", "label", "map_assets", "validate", "asset_manifest")
@@ -92,22 +111,32 @@ class SogniCatalog:
     composition: frozenset[str]
     control: frozenset[str]
     max_steps: int
+    #: ``creative-tools`` and ``creative-agent``: the tools each surface injects.
+    surfaces: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
 
     def injected(self, sogni_tools: object) -> list[str]:
-        """The hosted tools the service adds for a ``sogni_tools`` value, sorted."""
+        """The hosted tools the service adds for a ``sogni_tools`` value, sorted.
+
+        ``True``/``"creative-tools"`` (the default): generation, analysis and synchronous
+        composition; ``"creative-agent"`` also the control, asset-manifest and planning tools.
+        """
         if sogni_tools in (False, "none", None):
             return []
-        names = self.manifest | self.workflow_steps | self.composition
-        if sogni_tools != "creative-agent":
-            names -= self.control
-        return sorted(names)
+        surface = "creative-agent" if sogni_tools == "creative-agent" else "creative-tools"
+        return sorted(self.surfaces[surface])
+
+
+def _read_data(name: str) -> Any:
+    return json.loads((_DATA / name).read_text(encoding="utf-8"))
 
 
 def load_catalog() -> SogniCatalog:
     """Read ``hosted_tools.json`` and ``catalog.json`` from the package's data directory."""
-    about = json.loads((_DATA / "catalog.json").read_text(encoding="utf-8"))
-    manifest = json.loads((_DATA / about["manifest"]["file"]).read_text(encoding="utf-8"))
+    about = _read_data("catalog.json")
+    manifest = _read_data(about["manifest"]["file"])
     steps = about["workflow_steps"]
+    surfaces = about["sogni_tools"]
+    basic = frozenset(surfaces["creative-tools"]) | frozenset(surfaces["creative-tools_utilities"])
     return SogniCatalog(
         version=manifest["version"],
         manifest=frozenset(tool["function"]["name"] for tool in manifest["tools"]),
@@ -115,11 +144,26 @@ def load_catalog() -> SogniCatalog:
         composition=frozenset(about["composition"]["tools"]),
         control=frozenset(about["loop_control"]["tools"]),
         max_steps=int(steps["max_steps"]),
+        surfaces={
+            "creative-tools": basic,
+            "creative-agent": basic | frozenset(surfaces["creative-agent_adds"]),
+        },
     )
 
 
+@functools.cache
+def _model_tools() -> frozenset[str]:
+    """The tools whose result is a 3D model (``media_types.model`` of ``catalog.json``)."""
+    return frozenset(_read_data("catalog.json")["media_types"]["model"])
+
+
 def output_kind(tool: str) -> str | None:
-    """The kind of media a tool makes (``None``: it answers with text about media)."""
+    """The kind of media a tool makes (``None``: it answers with text about media).
+
+    ``model`` for a tool the published data says makes a 3D model (``image_to_3d``).
+    """
+    if tool in _model_tools():
+        return "model"
     if any(word in tool for word in _LOOKING):
         return None
     if "music" in tool or "speech" in tool or "audio" in tool:
@@ -131,7 +175,7 @@ def output_kind(tool: str) -> str | None:
 
 
 #: Capacity units per result of each kind (the emulator's price list).
-_UNITS = {"image": 1.0, "video": 8.0, "audio": 4.0, None: 0.5}
+_UNITS = {"image": 1.0, "video": 8.0, "audio": 4.0, "model": 6.0, None: 0.5}
 
 
 def capacity_units(tool: str, arguments: Mapping[str, Any]) -> float:
@@ -185,6 +229,17 @@ def _resolve(
     return resolved
 
 
+def _given_urls(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The http(s) URL arguments that name a source (``source_image_url``...)."""
+    return {
+        name: value
+        for name, value in arguments.items()
+        if _URL_ARGUMENT.search(name)
+        and isinstance(value, str)
+        and value.lower().startswith(("http://", "https://"))
+    }
+
+
 @attrs.define
 class Workflow:
     """A workflow whose timeline runs from its creation; every step's outcome is decided then."""
@@ -198,8 +253,12 @@ class Workflow:
     scale: ProgressScale = "fraction"
     #: Media made before the workflow (a durable run's earlier tools), per kind.
     earlier: dict[str, list[str]] = attrs.field(factory=dict)
-    #: Paused for cost approval until :attr:`resumed_at`.
+    #: Tools whose step waits for the user (conversation control) until ``resume``.
+    pause_tools: frozenset[str] = frozenset()
+    #: Paused for cost approval (never lifted: resume does not approve costs).
     needs_approval: bool = False
+    #: Why it waits for the user after its steps so far (a control tool's name), if it does.
+    waits_for: str | None = None
     resumed_at: float | None = None
     cancelled_at: float | None = None
     cancel_reason: str | None = None
@@ -208,13 +267,21 @@ class Workflow:
 
     def plan(self) -> None:
         """Run the steps in order against the workflow's media context."""
-        results = {kind: list(self.earlier.get(kind, [])) for kind in _EXTENSIONS}
-        by_step: dict[str, list[str]] = {}
+        results = {kind: list(self.earlier.get(kind, [])) for kind in _LANES}
+        uploads = [
+            Made(kind, url, f"upload_{kind}_{n}", -(n + 1))
+            for kind in _LANES
+            for n, url in enumerate(self.uploads.get(kind, []))
+        ]
+        by_step: dict[str, list[Made]] = {}
         for number, step in enumerate(self.steps):
-            tool, arguments = step["toolName"], step["arguments"]
+            tool = step["toolName"]
             try:
-                arguments = step["arguments"] = self._bind(step, by_step)
-                step["resolvedMedia"] = _resolve(arguments, self.uploads, results)
+                arguments = step["arguments"] = self._bind(step, by_step, uploads)
+                step["resolvedMedia"] = {
+                    **_resolve(arguments, self.uploads, results),
+                    **_given_urls(arguments),
+                }
                 needs = _WORKS_ON.get(tool)
                 if needs is not None and not step["resolvedMedia"]:
                     made, given = results[needs], self.uploads.get(needs, [])
@@ -231,10 +298,16 @@ class Workflow:
                 step["status"] = "failed"
                 return
             step["status"] = "completed"
+            if tool in self.pause_tools:
+                step["result"] = {"question": arguments.get("question")}
+                self.waits_for = self.waits_for or tool
+                continue
             kind = output_kind(tool)
             if kind is None:
                 looked = [u for v in step["resolvedMedia"].values() for u in _listed(v)]
-                step["result"] = {"description": f"{tool} looked at {', '.join(looked) or '-'}"}
+                text = f"{tool} looked at {', '.join(looked) or '-'}"
+                step["result"] = {"description": text}
+                by_step.setdefault(step["id"], []).append(Made("text", "", step["id"], None, text))
                 continue
             count = arguments.get("numberOfVariations", 1)
             count = count if isinstance(count, int) and 1 <= count <= 16 else 1
@@ -243,26 +316,26 @@ class Workflow:
                     f"{self.root_url}/media/{self.workflow_id}/{number}_{variation}."
                     f"{_EXTENSIONS[kind]}"
                 )
-                results[kind].append(url)
-                by_step.setdefault(step["id"], []).append(url)
-                self.artifacts.append({"url": url, "kind": kind, "stepId": step["id"]})
+                index = None
+                if kind in results:  # a model has no lane: nothing can name it by index
+                    index = len(results[kind])
+                    results[kind].append(url)
+                artifact_id = f"{step['id']}_{variation}"
+                by_step.setdefault(step["id"], []).append(Made(kind, url, artifact_id, index))
+                artifact = {"id": artifact_id, "url": url, "kind": kind, "stepId": step["id"]}
+                self.artifacts.append(artifact)
 
-    def _bind(self, step: Mapping[str, Any], made: Mapping[str, list[str]]) -> dict[str, Any]:
-        """The step's arguments with each ``dependsOn`` binding's URL put in its argument."""
-        arguments = dict(step["arguments"])
-        for dependency in step.get("dependsOn", ()):
-            if not isinstance(dependency, dict) or "targetArgument" not in dependency:
-                continue
-            source = dependency["sourceStepId"]
-            if source == INPUT_MEDIA:
-                kind = dependency.get("kind", "image")
-                urls = self.uploads.get(kind, [])
-            else:
-                urls = made.get(source, [])
-            if not urls:
-                raise StepFailed(f"dependency {source!r} made no media for {step['id']!r}")
-            arguments[dependency["targetArgument"]] = urls[0]
-        return arguments
+    @staticmethod
+    def _bind(
+        step: Mapping[str, Any], made: Mapping[str, list[Made]], uploads: list[Made]
+    ) -> dict[str, Any]:
+        """The step's arguments with each ``dependsOn`` binding applied (:mod:`._bindings`)."""
+        try:
+            return apply_bindings(
+                step["id"], step["arguments"], step.get("dependsOn", ()), made, uploads
+            )
+        except BindingError as exc:
+            raise StepFailed(str(exc)) from None
 
     @property
     def units(self) -> float:
@@ -279,6 +352,12 @@ class Workflow:
             return {"progress": round(fraction * 100), "eta": eta}
         return {"progress": fraction, "etaSeconds": eta}
 
+    def waiting_reason(self, now: float) -> str | None:
+        """Why the workflow waits for the user at ``now`` (``None`` when it does not)."""
+        if self.status(now) != "waiting_for_user":
+            return None
+        return "cost_approval_required" if self.needs_approval else self.waits_for
+
     def events(self) -> list[tuple[int, float, str, dict[str, Any]]]:
         """``(id, seconds after creation, event name, data)``, in order."""
         d = self.duration
@@ -294,11 +373,7 @@ class Workflow:
                 "billingPreview": billing_preview(self.units),
             }
             timeline.append((0.0, "workflow.waiting_for_user", waiting))
-            if self.resumed_at is None:
-                shift = float("inf")
-            else:
-                shift = self.resumed_at - self.created
-                timeline.append((shift, "workflow.resumed", {"status": "queued"}))
+            shift = float("inf")
         if shift != float("inf"):
             timeline.append(
                 (
@@ -307,6 +382,16 @@ class Workflow:
                     {"status": "running", **self._progress(0.0, 0.8 * d)},
                 )
             )
+            if self.waits_for is not None and not self.fails:
+                asked = {"status": "waiting_for_user", "waitingReason": self.waits_for}
+                timeline.append((shift + 0.3 * d, "workflow.waiting_for_user", asked))
+                if self.resumed_at is None:
+                    shift = float("inf")
+                else:
+                    shift = self.resumed_at - self.created - 0.3 * d
+                    resumed = {"status": "running", "resumed": True}
+                    timeline.append((shift + 0.3 * d, "workflow.resumed", resumed))
+        if shift != float("inf"):
             for i, fraction in enumerate((0.25, 0.5, 0.75), start=2):
                 eta = round(d * (1 - i / 5), 3)
                 timeline.append(
@@ -352,9 +437,10 @@ class Workflow:
             "billingPreview": billing_preview(self.units),
             "createdAt": wall_time(self.created),
         }
-        if status == "waiting_for_user":
-            workflow["waitingReason"] = "cost_approval_required"
-            workflow["awaitingCostApproval"] = True
+        reason = self.waiting_reason(now)
+        if reason is not None:
+            workflow["waitingReason"] = reason
+            workflow["awaitingCostApproval"] = reason == "cost_approval_required"
         if status == "failed":
             workflow["error"] = {"message": self.error}
         if status == "cancelled":
@@ -368,7 +454,7 @@ def _listed(value: object) -> list[str]:
 
 def check_media_references(references: object) -> dict[str, list[str]]:
     """The uploads a start's ``media_references`` give, per kind; :class:`StepFailed` if bad."""
-    uploads: dict[str, list[str]] = {kind: [] for kind in _EXTENSIONS}
+    uploads: dict[str, list[str]] = {kind: [] for kind in _LANES}
     if references is None:
         return uploads
     if not isinstance(references, list):
@@ -388,13 +474,28 @@ def check_media_references(references: object) -> dict[str, list[str]]:
     return uploads
 
 
+def _safe_id(value: object, fallback: str) -> str:
+    """A step id as Sogni keeps it, else ``fallback``.
+
+    Only ``[A-Za-z0-9_-]`` stays (``_`` for the rest, runs of ``_`` collapsed).
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    text = re.sub(r"_+", "_", _UNSAFE_ID.sub("_", text))
+    return text if text.strip("_") else fallback
+
+
 def normalize_steps(steps: object, catalog: SogniCatalog) -> list[dict[str, Any]]:
-    """Validate a start's ``input.steps`` as the service does; :class:`StepFailed` if bad."""
+    """Validate a start's ``input.steps`` as the service does; :class:`StepFailed` if bad.
+
+    A step's id defaults to its tool's name and is made safe as Sogni does; an id seen before
+    gets ``_N`` (N its position, from 1).
+    """
     if not isinstance(steps, list) or not steps:
         raise StepFailed("Durable workflow requires at least one step")
     if len(steps) > catalog.max_steps:
         raise StepFailed(f"Durable workflow supports at most {catalog.max_steps} steps")
     normalized = []
+    seen: set[str] = set()
     for index, step in enumerate(steps):
         name = step.get("toolName") if isinstance(step, dict) else None
         if name not in catalog.workflow_steps:
@@ -404,7 +505,10 @@ def normalize_steps(steps: object, catalog: SogniCatalog) -> list[dict[str, Any]
             raise StepFailed(f"Workflow step {index} requires object arguments")
         if "data:" in json.dumps(arguments):
             raise StepFailed("workflow arguments accept media only as http(s) URLs")
-        step_id = step.get("id") if isinstance(step.get("id"), str) else f"step_{index + 1}"
+        step_id = _safe_id(step.get("id", name), f"step_{index + 1}")
+        if step_id in seen:
+            step_id = f"{step_id}_{index + 1}"
+        seen.add(step_id)
         entry: dict[str, Any] = {"id": step_id, "toolName": name, "arguments": arguments}
         if step.get("dependsOn") is not None:
             entry["dependsOn"] = step["dependsOn"]
@@ -413,30 +517,16 @@ def normalize_steps(steps: object, catalog: SogniCatalog) -> list[dict[str, Any]
 
 
 def _sources(step: Mapping[str, Any]) -> list[str]:
-    """The step ids (or ``$input_media``) a step's ``dependsOn`` names; StepFailed if bad."""
-    depends = step.get("dependsOn", [])
-    if not isinstance(depends, list):
-        raise StepFailed(f"Workflow step {step['id']} dependsOn must be a list")
-    sources = []
-    for item in depends:
-        source = item.get("sourceStepId") if isinstance(item, dict) else item
-        if not isinstance(source, str):
-            raise StepFailed(
-                f"Workflow step {step['id']} dependsOn entries must be step ids or objects "
-                "with a sourceStepId"
-            )
-        target = item.get("targetArgument") if isinstance(item, dict) else None
-        if isinstance(item, dict) and target is not None and not isinstance(target, str):
-            raise StepFailed(f"Workflow step {step['id']} targetArgument must be a string")
-        sources.append(source)
-    return sources
+    """The step ids (or ``$input_media``) a step's bindings name; StepFailed if bad."""
+    try:
+        return check_bindings(step["id"], step.get("dependsOn", []))
+    except BindingError as exc:
+        raise StepFailed(str(exc)) from None
 
 
 def _in_dependency_order(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The steps ordered so each comes after what it depends on; StepFailed on a cycle."""
     ids = [step["id"] for step in steps]
-    if len(set(ids)) != len(ids):
-        raise StepFailed("Workflow step ids must be unique")
     waiting = {step["id"]: set(_sources(step)) - {INPUT_MEDIA} for step in steps}
     for step_id, sources in waiting.items():
         unknown = sources - set(ids)

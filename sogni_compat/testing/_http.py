@@ -16,7 +16,7 @@ from typing import Any
 
 from requests.structures import CaseInsensitiveDict
 
-from ._state import EmulatorState
+from ._state import MAX_REQUEST_BYTES, EmulatorState
 from ._wire import Fault, RecordedRequest, Reply, openai_error
 
 
@@ -76,14 +76,26 @@ class BaseHandler(BaseHTTPRequestHandler):
         """Route a PUT (presigned uploads)."""
         self._handle()
 
+    def do_PATCH(self) -> None:
+        """Route a PATCH (workflow templates)."""
+        self._handle()
+
     def do_DELETE(self) -> None:
-        """Route a DELETE (answered 404)."""
+        """Route a DELETE (workflow templates; 404 elsewhere)."""
         self._handle()
 
     # -- plumbing --------------------------------------------------------------------------
 
     def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+        given = self.headers.get("Content-Length") or "0"
+        length = int(given) if given.isascii() and given.isdigit() else -1
+        if not 0 <= length <= MAX_REQUEST_BYTES:
+            self.close_connection = True  # the body is not read: the connection is spent
+            self.request_id = "req_refused"
+            self._send_json(
+                413, openai_error(f"Request body over {MAX_REQUEST_BYTES:,} bytes", "too_large")
+            )
+            return
         body = self.rfile.read(length) if length else b""
         request = RecordedRequest(
             method=self.command,

@@ -100,8 +100,21 @@ class ChatRoutes(BaseHandler):
             workflow = self.emulator._start_workflow([step], uploads, None, finished=True)
             snapshot = workflow.snapshot(time.monotonic())
             urls = [a["url"] for a in snapshot["artifacts"]]
-            results.append({"tool": name, "success": not workflow.fails, "urls": urls})
-            workflows.append({"workflowId": workflow.workflow_id, "status": snapshot["status"]})
+            rows = [{"url": a["url"], "mediaType": a["kind"]} for a in snapshot["artifacts"]]
+            results.append(
+                {"tool": name, "success": not workflow.fails, "urls": urls, "mediaUrls": rows}
+            )
+            # The TS SDK's HostedCreativeWorkflowReference: id, status and where to follow it.
+            where = f"{self.emulator.root_url}/v1/creative-agent/workflows/{workflow.workflow_id}"
+            workflows.append(
+                {
+                    "workflowId": workflow.workflow_id,
+                    "status": snapshot["status"],
+                    "url": where,
+                    "eventsUrl": f"{where}/events",
+                    "streamUrl": f"{where}/events/stream",
+                }
+            )
             lines.append(f"{name}: {' '.join(urls) or snapshot['status']}")
         content = "Tool results: " + "; ".join(lines)
         done = Answer(

@@ -3,7 +3,8 @@
 ``GET /v1/{image,media}/uploadUrl`` and ``downloadUrl`` (``?jobId=&type=``) hand out URLs on
 the emulator itself: ``PUT /_upload/{group}/{job}/{type}`` keeps the body, ``GET
 /media/uploads/...`` serves it back, and any other ``GET /media/...`` (the URLs of the media
-that workflows make) serves a stand-in file of that extension.
+that workflows make) serves a stand-in file of that extension (a real 1x1 PNG, a minimal GLB
+for a 3D model).
 """
 
 from __future__ import annotations
@@ -18,11 +19,24 @@ _PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
+#: The smallest valid binary glTF 2.0 file (a GLB: header and a JSON chunk naming the
+#: asset), served for every 3D model URL (``.glb``) the emulator hands out.
+_GLB_JSON = b'{"asset":{"version":"2.0"}} '
+_GLB = (
+    b"glTF"
+    + (2).to_bytes(4, "little")
+    + (12 + 8 + len(_GLB_JSON)).to_bytes(4, "little")
+    + len(_GLB_JSON).to_bytes(4, "little")
+    + b"JSON"
+    + _GLB_JSON
+)
 _MEDIA = {
     "image": ("png", "image/png"),
     "video": ("mp4", "video/mp4"),
     "audio": ("mp3", "audio/mpeg"),
+    "model": ("glb", "model/gltf-binary"),
 }
+_BODIES = {"png": _PNG, "glb": _GLB}
 
 
 class MediaRoutes(BaseHandler):
@@ -49,8 +63,7 @@ class MediaRoutes(BaseHandler):
         """``PUT /_upload/...``: keep an upload's body and content type."""
         key = path[len("/_upload/") :]
         content_type = request.headers.get("Content-Type", "application/octet-stream")
-        with self.emulator._lock:
-            self.emulator._uploads[key] = (content_type, request.body)
+        self.emulator._store_upload(key, content_type, request.body)
         self._send(200, b"", "text/plain")
 
     def _media(self, path: str) -> None:
@@ -64,4 +77,4 @@ class MediaRoutes(BaseHandler):
             return
         ext = path.rsplit(".", 1)[-1]
         content_type = next((t for e, t in _MEDIA.values() if e == ext), "application/octet-stream")
-        self._send(200, _PNG if ext == "png" else b"\0" * 16, content_type)
+        self._send(200, _BODIES.get(ext, b"\0" * 16), content_type)

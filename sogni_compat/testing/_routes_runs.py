@@ -59,7 +59,7 @@ class RunRoutes(BaseHandler):
         except StepFailed as exc:
             raise Reply(400, sogni_error(str(exc), 400)) from None
         uploads["image"] = vision_uploads(messages) + uploads["image"]
-        made: dict[str, list[str]] = {"image": [], "video": [], "audio": []}
+        made: dict[str, list[str]] = {"image": [], "video": [], "audio": [], "model": []}
 
         def run_media(name: str, arguments: dict[str, Any]) -> tuple[list[Any], str | None]:
             step = {"id": "step_1", "toolName": name, "arguments": arguments}

@@ -1,9 +1,11 @@
 """Durable workflows: ``/v1/creative-agent/workflows`` and everything under it.
 
 Start (an inline plan or a saved template, ``Idempotency-Key`` honoured), list, snapshot,
-``cancel``, ``resume`` (after cost approval), ``reseed``, the event list and the SSE event
-stream (resumed with ``Last-Event-ID`` or ``?after=``). A workflow's timeline is decided when
-it starts (:class:`~._hosted.Workflow`); these routes show it as time passes.
+``cancel`` (``transitioned: false`` for a workflow already finished), ``resume`` (continues a
+workflow that waits for the user; never a cost approval), ``reseed``, the event list and the
+SSE event stream (resumed with ``Last-Event-ID`` or ``?after=``). A workflow's timeline is
+decided when it starts (:class:`~._hosted.Workflow`); these routes show it as time passes. The
+template routes themselves are in :mod:`._routes_templates`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from ._hosted import StepFailed, Workflow, check_media_references, normalize_steps
 from ._http import BaseHandler
+from ._templates import TemplateError, compile_template
 from ._wire import RecordedRequest, Reply, parse_sequence, sogni_error
 
 
@@ -49,26 +52,15 @@ class WorkflowRoutes(BaseHandler):
         self._send_json(201, {"status": "success", "data": {"workflow": snapshot}})
 
     def _template_steps(self, template_id: object, inputs: object) -> list[dict[str, Any]]:
-        """A saved template's steps, each ``"{{name}}"`` replaced by ``inputs[name]``."""
+        """A saved template's steps, inputs filled in (:func:`~._templates.compile_template`)."""
         with self.emulator._lock:
             template = self.emulator._templates.get(str(template_id))
         if template is None:
             raise Reply(404, sogni_error(f"Workflow template {template_id} not found", 404))
-        values = inputs if isinstance(inputs, dict) else {}
-
-        def fill(value: Any) -> Any:
-            if isinstance(value, str) and value.startswith("{{") and value.endswith("}}"):
-                name = value[2:-2].strip()
-                if name not in values:
-                    raise StepFailed(f"template {template_id} needs input {name!r}")
-                return values[name]
-            if isinstance(value, dict):
-                return {key: fill(item) for key, item in value.items()}
-            if isinstance(value, list):
-                return [fill(item) for item in value]
-            return value
-
-        return [fill(json.loads(json.dumps(step))) for step in template]
+        try:
+            return compile_template(template, inputs)
+        except TemplateError as exc:
+            raise StepFailed(exc.message) from None
 
     def _send_workflow(self, workflow: Workflow, status: int = 200, **extra: Any) -> None:
         """Answer with ``workflow``'s snapshot now, and ``extra`` beside it."""
@@ -102,10 +94,24 @@ class WorkflowRoutes(BaseHandler):
         self._send_json(200, {"status": "success", "data": {"events": events}})
 
     def _resume(self, workflow: Workflow) -> None:
-        """``POST .../{id}/resume``: go on after cost approval."""
+        """``POST .../{id}/resume``: continue a workflow that waits for the user.
+
+        Not a cost approval: a workflow that waits for one is refused (409) with what to do.
+        """
         now = time.monotonic()
-        if workflow.status(now) != "waiting_for_user":
+        reason = workflow.waiting_reason(now)
+        if reason is None:
             raise Reply(409, sogni_error(f"Workflow {workflow.workflow_id} is not waiting", 409))
+        if reason == "cost_approval_required":
+            raise Reply(
+                409,
+                sogni_error(
+                    f"Workflow {workflow.workflow_id} awaits cost approval; resume does not "
+                    "approve costs. Start it again with confirm_cost=true or a higher "
+                    "max_estimated_capacity_units",
+                    409,
+                ),
+            )
         with self.emulator._lock:
             workflow.resumed_at = now
         self._send_workflow(workflow, resumed=True)
@@ -127,18 +133,20 @@ class WorkflowRoutes(BaseHandler):
         self._send_workflow(taken, 201, reseed=reseed)
 
     def _cancel_workflow(self, workflow: Workflow, request: RecordedRequest) -> None:
-        """``POST .../{id}/cancel``: stop a workflow that has not finished."""
+        """``POST .../{id}/cancel``: stop a workflow; ``transitioned`` says whether it did.
+
+        A workflow that already finished is answered as it is, with ``transitioned: false``
+        (the intelligence client's ``CancelDurableCreativeWorkflowResult``).
+        """
         now = time.monotonic()
         if workflow.status(now) in ("completed", "failed", "cancelled"):
-            raise Reply(
-                409, sogni_error(f"Workflow {workflow.workflow_id} has already finished", 409)
-            )
+            self._send_workflow(workflow, transitioned=False)
+            return
         reason = request.json.get("reason") if isinstance(request.json, dict) else None
         with self.emulator._lock:
             workflow.cancelled_at = now
             workflow.cancel_reason = reason if isinstance(reason, str) else None
-        snapshot = workflow.snapshot(now)
-        self._send_json(200, {"status": "success", "data": {"workflow": snapshot}})
+        self._send_workflow(workflow, transitioned=True)
 
     def _workflow_events(self, workflow: Workflow, after_query: str | None) -> None:
         """``GET .../{id}/events/stream``: the events as SSE, each when its time comes."""

@@ -2,7 +2,9 @@
 
 A run is a timeline of events decided when it starts: ``run_created``, ``llm_round_started``,
 then for each hosted tool the model calls ``tool_call_dispatched``, ``tool_call_progress``
-(``progress`` 0-1 with ``etaSeconds``), ``tool_call_resolved`` and ``media_context_updated``,
+(``progress`` 0-1 with ``etaSeconds``), ``tool_call_resolved`` (``mediaUrls`` as ``{url,
+mediaType}`` rows) and ``media_context_updated`` (a 3D model, ``mediaType: "model"``, is an
+artifact but in no lane of the media context),
 then a second round streamed as ``assistant_message_delta`` events, ``assistant_message_completed``
 and ``run_completed``. Events become visible when their time comes, so a client that follows
 the stream sees them arrive; every one has a sequence number, and a stream resumed with
@@ -131,16 +133,17 @@ class ChatRun:
                 self._add(moment, "tool_call_resolved", failed)
                 self._add(moment, "run_failed", {"failureReason": step.error})
                 return
-            urls = [url for _, url in step.media]
+            # The intelligence client's canonical rows: {url, mediaType} ('model' for a GLB).
+            rows = [{"url": url, "mediaType": kind} for kind, url in step.media]
             resolved = {
                 "toolCallId": step.call_id,
                 "name": step.name,
                 "success": True,
-                "mediaUrls": urls,
+                "mediaUrls": rows,
                 "result": step.text,
             }
             self._add(moment, "tool_call_resolved", resolved)
-            if urls:
+            if any(kind != "model" for kind, _ in step.media):
                 context = self.media_context(index + 1)
                 self._add(moment, "media_context_updated", {"mediaContext": context})
         self._add(moment, "llm_round_started", {"round": 2 if self.steps else 1})
@@ -191,10 +194,10 @@ class ChatRun:
 
     def media_context(self, steps_done: int) -> dict[str, list[str]]:
         """The run's media context after ``steps_done`` steps."""
-        made: dict[str, list[str]] = {"image": [], "video": [], "audio": []}
+        made: dict[str, list[str]] = {"image": [], "video": [], "audio": [], "model": []}
         for step in self.steps[:steps_done]:
             for kind, url in step.media:
-                made[kind].append(url)
+                made[kind].append(url)  # a model has no lane in the media context
         return {
             "images": made["image"],
             "videos": made["video"],
@@ -226,11 +229,18 @@ class ChatRun:
             ],
             "toolResults": list(resolved.values()),
             "mediaContext": self.media_context(done),
+            # ChatRunArtifactRef: {id, url, mediaType ('image'|'video'|'audio'|'model'), ...}.
             "artifacts": [
-                {"url": url, "kind": kind, "toolCallId": step.call_id}
+                {
+                    "id": f"art_{step.call_id}_{number}",
+                    "url": url,
+                    "mediaType": kind,
+                    "toolName": step.name,
+                    "toolCallId": step.call_id,
+                }
                 for step in self.steps
                 if step.call_id in resolved
-                for kind, url in step.media
+                for number, (kind, url) in enumerate(step.media)
             ],
             "billingPreview": billing_preview(sum(step.units for step in self.steps)),
             "createdAt": wall_time(self.created),

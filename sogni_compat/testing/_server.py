@@ -12,16 +12,23 @@ from urllib.parse import parse_qs, unquote, urlsplit
 if TYPE_CHECKING:
     from .._client import OpenAI
 
-from ._hosted import ProgressScale, load_catalog
+from ._hosted import ProgressScale, load_catalog, wall_time
 from ._http import QuietHTTPServer
 from ._model import MODELS
 from ._routes_chat import ChatRoutes
 from ._routes_media import MediaRoutes
 from ._routes_models import ModelRoutes
 from ._routes_runs import RunRoutes
+from ._routes_templates import TemplateRoutes
 from ._routes_tools import ToolRoutes
 from ._routes_workflows import WorkflowRoutes
-from ._state import EmulatorState
+from ._state import (
+    DEFAULT_MAX_RECORDED_BYTES,
+    DEFAULT_MAX_RECORDED_REQUESTS,
+    DEFAULT_MAX_UPLOAD_BYTES,
+    EmulatorState,
+)
+from ._templates import from_steps
 from ._wire import (
     DROP_POINTS,
     DropPoint,
@@ -42,20 +49,31 @@ class LocalSogniServer(EmulatorState):
     ``http://127.0.0.1:<port>/v1``. It serves ``chat/completions`` (plain and streamed, tool
     calls, usage, errors), ``models``, ``models/{id}``, ``creative-agent/tools/execute``,
     ``creative-agent/workflows`` (start, snapshot, SSE event stream with ``Last-Event-ID`` or
-    ``?after=``, ``cancel``) and the media upload routes (``image/uploadUrl``,
+    ``?after=``, ``cancel``, ``resume``, ``reseed``), ``creative-agent/workflows/templates``
+    (list, create, get, update, delete, fork), ``chat/runs``, the LLM price estimate and the
+    media upload routes (``image/uploadUrl``,
     ``media/uploadUrl``, their ``downloadUrl`` and the presigned ``PUT``). Its model is the
     deterministic echo described in :mod:`sogni_compat.testing._model`; its hosted tools follow
-    Sogni's published catalogue (:mod:`sogni_compat.testing._hosted`). Every request is kept in
-    :attr:`requests`; :meth:`fail_next`, :meth:`drop_next` and :meth:`slow_next` script faults.
+    Sogni's published catalogue (:mod:`sogni_compat.testing._hosted`). The most recent requests
+    are kept in :attr:`requests`; :meth:`fail_next`, :meth:`drop_next` and :meth:`slow_next`
+    script faults.
 
     ``api_key``: when given, only ``Bearer <api_key>`` is accepted; by default any key is.
     ``workflow_seconds``: how long a workflow takes from start to finish.
     ``progress_scale``: ``"fraction"`` (0-1 with ``etaSeconds``, as Sogni documents) or
     ``"percent"`` (0-100 with ``eta``).
     ``max_active_workflows``: more unfinished workflows than this and a start gets 409.
-    ``rate_limit``: requests per 60 s before a 429 with ``Retry-After`` (``None``: no limit).
+    ``rate_limit``: requests per 60 s before a 429 with ``Retry-After`` (``None``: no limit);
+    the OpenAI-compatible routes (``chat/completions``, ``models``) answer it with an
+    OpenAI-shaped error, as Sogni's LLM API page says, Sogni's own routes with its envelope.
     ``stamp_chunks``: add ``"sent_at": time.monotonic()`` to every streamed chat chunk, taken
     just before it is written (for latency measurements on the same machine).
+    ``max_recorded_requests`` and ``max_recorded_bytes``: :attr:`requests` keeps the most
+    recent requests, at most this many (default 10,000) with bodies of at most this many
+    bytes together (default 64 MiB; the newest request is always kept), so a server left
+    running for days stays within a fixed size; :attr:`requests_received` counts them all.
+    ``max_upload_bytes``: uploaded files kept to be served back, the most recent first
+    (default 256 MiB). A request body over 128 MiB is answered 413 without being read.
     """
 
     def __init__(
@@ -70,8 +88,11 @@ class LocalSogniServer(EmulatorState):
         stamp_chunks: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
+        max_recorded_requests: int = DEFAULT_MAX_RECORDED_REQUESTS,
+        max_recorded_bytes: int = DEFAULT_MAX_RECORDED_BYTES,
+        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
     ) -> None:
-        super().__init__()
+        super().__init__(max_recorded_requests, max_recorded_bytes, max_upload_bytes)
         self.api_key = api_key
         self.models = tuple(models)
         self.workflow_seconds = workflow_seconds
@@ -143,9 +164,20 @@ class LocalSogniServer(EmulatorState):
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request received so far, oldest first (a copy)."""
+        """The requests received so far, oldest first (a copy).
+
+        The most recent ones: at most ``max_recorded_requests``, with bodies of at most
+        ``max_recorded_bytes`` together; :attr:`requests_received` says whether any were
+        forgotten.
+        """
         with self._lock:
             return list(self._requests)
+
+    @property
+    def requests_received(self) -> int:
+        """How many requests were received, the forgotten ones included."""
+        with self._lock:
+            return self._received
 
     @property
     def open_connections(self) -> int:
@@ -228,13 +260,18 @@ class LocalSogniServer(EmulatorState):
     def add_template(self, template_id: str, steps: Sequence[Mapping[str, Any]]) -> None:
         """Save a workflow template: a start with ``workflow_id=template_id`` runs ``steps``.
 
-        A string argument written ``"{{name}}"`` is replaced by the start's ``inputs[name]``.
+        A string argument written ``"{{name}}"`` or ``"$inputs.name"`` is replaced by the
+        start's ``inputs[name]``. Templates can also be saved over the API
+        (``POST creative-agent/workflows/templates``).
         """
+        template = from_steps(template_id, steps, wall_time(time.monotonic()))
         with self._lock:
-            self._templates[template_id] = [dict(step) for step in steps]
+            self._templates[template_id] = template
 
 
-class _Handler(ChatRoutes, ToolRoutes, WorkflowRoutes, RunRoutes, MediaRoutes, ModelRoutes):
+class _Handler(
+    ChatRoutes, ToolRoutes, WorkflowRoutes, TemplateRoutes, RunRoutes, MediaRoutes, ModelRoutes
+):
     """The emulator's request handler: the route table over one mixin per route family.
 
     Each mixin (a :class:`~._http.BaseHandler`) is in the ``_routes_*.py`` module named after
@@ -258,16 +295,23 @@ class _Handler(ChatRoutes, ToolRoutes, WorkflowRoutes, RunRoutes, MediaRoutes, M
         if not path.startswith("/v1/"):
             raise Reply(404, openai_error(f"Unknown route: {path}", "invalid_request_error"))
         self._check_key()
+        parts = path[len("/v1/") :].split("/")
         wait = self.emulator._limited()
         if wait is not None:
             seconds = max(1, round(wait))
-            body = sogni_error("Rate limit exceeded: 60 requests per minute", 126)
-            raise Reply(429, {**body, "retryAfter": seconds}, {"Retry-After": str(seconds)})
-        parts = path[len("/v1/") :].split("/")
+            message = "Rate limit exceeded: 60 requests per minute"
+            if parts == ["chat", "completions"] or parts[0] == "models":
+                # The LLM API page: "Returns HTTP 429 with an OpenAI-compatible error".
+                body = openai_error(message, "rate_limit_error", "rate_limit_exceeded")
+            else:
+                body = {**sogni_error(message, 126), "retryAfter": seconds}
+            raise Reply(429, body, {"Retry-After": str(seconds)})
         method = self.command
         workflows = parts[:2] == ["creative-agent", "workflows"]
         runs = parts[:2] == ["chat", "runs"]
-        if method == "POST" and parts == ["chat", "completions"]:
+        if parts[:3] == ["creative-agent", "workflows", "templates"]:
+            self._templates_route(request, parts[3:], query)
+        elif method == "POST" and parts == ["chat", "completions"]:
             self._chat(self._json_body(request))
         elif method == "GET" and parts == ["models"]:
             self._list_models()

@@ -9,12 +9,21 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections import OrderedDict, deque
 from collections.abc import Mapping
 from typing import Any
 
 from ._hosted import ProgressScale, SogniCatalog, Workflow
 from ._runs import ChatRun
 from ._wire import Fault, RecordedRequest, Reply, sogni_error
+
+#: Requests kept by default (the most recent), and the bytes their bodies may hold together.
+DEFAULT_MAX_RECORDED_REQUESTS = 10_000
+DEFAULT_MAX_RECORDED_BYTES = 64 * 1024 * 1024
+#: Bytes of uploaded files kept to be served back (the most recent uploads).
+DEFAULT_MAX_UPLOAD_BYTES = 256 * 1024 * 1024
+#: Largest request body read; a larger one is answered 413 unread.
+MAX_REQUEST_BYTES = 128 * 1024 * 1024
 
 
 class EmulatorState:
@@ -33,18 +42,39 @@ class EmulatorState:
     stamp_chunks: bool
     catalog: SogniCatalog
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        max_recorded_requests: int = DEFAULT_MAX_RECORDED_REQUESTS,
+        max_recorded_bytes: int = DEFAULT_MAX_RECORDED_BYTES,
+        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    ) -> None:
+        for name, value in (
+            ("max_recorded_requests", max_recorded_requests),
+            ("max_recorded_bytes", max_recorded_bytes),
+            ("max_upload_bytes", max_upload_bytes),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a whole number >= 1; got {value!r}")
+        self.max_recorded_requests = max_recorded_requests
+        self.max_recorded_bytes = max_recorded_bytes
+        self.max_upload_bytes = max_upload_bytes
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._requests: list[RecordedRequest] = []
+        #: The most recent requests, and the bytes of their bodies together.
+        self._requests: deque[RecordedRequest] = deque()
+        self._recorded_bytes = 0
         self._faults: list[Fault] = []
         self._workflows: dict[str, Workflow] = {}
-        self._templates: dict[str, list[dict[str, Any]]] = {}
+        #: Saved workflow templates by id (:mod:`._templates`), in the order they were made.
+        self._templates: dict[str, dict[str, Any]] = {}
         self._runs: dict[str, ChatRun] = {}
         self._by_key: dict[str, str] = {}
-        self._uploads: dict[str, tuple[str, bytes]] = {}
+        #: The most recent uploads (content type and bytes), at most ``max_upload_bytes``.
+        self._uploads: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
+        self._upload_bytes = 0
         self._recent: list[float] = []
         self._counter = itertools.count(1)
+        self._received = 0
         self._open = 0
 
     @property
@@ -53,9 +83,20 @@ class EmulatorState:
         raise NotImplementedError
 
     def _record(self, request: RecordedRequest) -> tuple[int, Fault | None]:
-        """Keep ``request``; its number, and the fault it uses up if one matches."""
+        """Keep ``request``, forgetting the oldest beyond the bounds; its number and fault.
+
+        The fault is the one the request uses up, if one matches.
+        """
         with self._lock:
-            self._requests.append(request)
+            kept = self._requests
+            kept.append(request)
+            self._recorded_bytes += len(request.body)
+            while len(kept) > 1 and (
+                len(kept) > self.max_recorded_requests
+                or self._recorded_bytes > self.max_recorded_bytes
+            ):
+                self._recorded_bytes -= len(kept.popleft().body)
+            self._received += 1
             number = next(self._counter)
             for fault in self._faults:
                 if fault.matches(request.path):
@@ -64,6 +105,18 @@ class EmulatorState:
                         self._faults.remove(fault)
                     return number, fault
         return number, None
+
+    def _store_upload(self, key: str, content_type: str, data: bytes) -> None:
+        """Keep an upload to serve back, forgetting the oldest beyond ``max_upload_bytes``."""
+        with self._lock:
+            uploads = self._uploads
+            old = uploads.pop(key, None)
+            if old is not None:
+                self._upload_bytes -= len(old[1])
+            uploads[key] = (content_type, data)
+            self._upload_bytes += len(data)
+            while len(uploads) > 1 and self._upload_bytes > self.max_upload_bytes:
+                self._upload_bytes -= len(uploads.popitem(last=False)[1][1])
 
     def _connection(self, delta: int) -> None:
         """Count a client connection opened (``+1``) or closed (``-1``)."""
@@ -144,6 +197,7 @@ class EmulatorState:
                 uploads=uploads,
                 scale=self.progress_scale,
                 earlier=dict(earlier or {}),
+                pause_tools=self.catalog.control,
             )
             workflow.plan()
             workflow.needs_approval = ceiling is not None and workflow.units > ceiling

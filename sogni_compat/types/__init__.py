@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         Workflow,
         WorkflowEvent,
     )
+    from .templates import WorkflowTemplate, WorkflowTemplateDeleted
     from .tools import MediaItem, MediaView, ToolHandoff, ToolProgress, ToolResult, ToolRound
 
 __all__ = [
@@ -79,6 +80,8 @@ __all__ = [
     "TopLogprob",
     "Workflow",
     "WorkflowEvent",
+    "WorkflowTemplate",
+    "WorkflowTemplateDeleted",
 ]
 
 #: Types of streaming and of the tool loop, imported on first use.
@@ -101,6 +104,8 @@ __getattr__, __dir__ = _lazy_exports(
         "RunWaiting": ".durable",
         "Workflow": ".durable",
         "WorkflowEvent": ".durable",
+        "WorkflowTemplate": ".templates",
+        "WorkflowTemplateDeleted": ".templates",
         "MediaItem": ".tools",
         "MediaView": ".tools",
         "ToolHandoff": ".tools",

@@ -217,7 +217,7 @@ def _media(completion: ChatCompletion) -> list[tuple[str, str, str | None]]:
                 if isinstance(url, str):
                     found.append((str(result.get("tool", "media")), url, kind))
     media = completion.media
-    for item in (*media.images, *media.videos, *media.audio):
+    for item in (*media.images, *media.videos, *media.audio, *media.models):
         found.append((item.tool_name or "media", item.url, item.kind))
     return found
 

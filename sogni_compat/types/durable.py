@@ -30,19 +30,27 @@ __all__ = [
     "WorkflowEvent",
 ]
 
-MediaKindName = Literal["image", "video", "audio"]
+#: What an artifact is: media of a lane, or a 3D ``model`` (a binary GLB).
+MediaKindName = Literal["image", "video", "audio", "model"]
 #: Statuses after which a workflow or run changes no more without the caller acting.
 SETTLED_STATUSES = frozenset(
     {"waiting_for_user", "completed", "partial_failure", "failed", "cancelled", "canceled"}
 )
-_KINDS: dict[str, MediaKindName] = {"image": "image", "video": "video", "audio": "audio"}
+_KINDS: dict[str, MediaKindName] = {
+    "image": "image",
+    "video": "video",
+    "audio": "audio",
+    "model": "model",
+}
 
 
 def media_kind_of(artifact: Mapping[str, Any]) -> MediaKindName | None:
     """An artifact's media kind (``None`` when nothing says).
 
     From the first of ``kind`` (Sogni's field), ``type``, ``mediaType`` or ``mimeType`` (either
-    spelling) that names one, else the URL's file extension.
+    spelling) that names one, else the URL's file extension. ``model`` is a 3D model: media
+    type ``model`` (Sogni's workflow artifacts and chat-run artifacts), a ``model/...`` MIME
+    type or a ``.glb``/``.gltf`` URL.
     """
     for key in ("kind", "type", "mediaType", "media_type", "mimeType", "mime_type"):
         value = artifact.get(key)
@@ -51,7 +59,10 @@ def media_kind_of(artifact: Mapping[str, Any]) -> MediaKindName | None:
             if found is not None:
                 return found
     url = artifact.get("url")
-    guessed = mimetypes.guess_type(urlsplit(url if isinstance(url, str) else "").path)[0]
+    path = urlsplit(url if isinstance(url, str) else "").path
+    if path.lower().endswith((".glb", ".gltf")):  # not in every system's MIME table
+        return "model"
+    guessed = mimetypes.guess_type(path)[0]
     return _KINDS.get((guessed or "").split("/", 1)[0])
 
 
@@ -69,7 +80,7 @@ class Artifact(BaseObject):
 
     @property
     def media_kind(self) -> MediaKindName | None:
-        """``image``, ``video`` or ``audio`` (``None`` when nothing says).
+        """``image``, ``video``, ``audio`` or ``model`` (a 3D GLB; ``None`` when nothing says).
 
         Read from ``kind``, ``type``, ``mediaType`` or ``mimeType``, else the URL's extension.
         """
@@ -117,7 +128,10 @@ def _amount(value: object) -> float | None:
     """A finite number as ``float``; anything else (text, NaN, infinity) as ``None``."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return None
     return number if math.isfinite(number) else None
 
 
@@ -180,6 +194,17 @@ class Workflow(_Job):
     waitingReason: str | None = None
     awaitingCostApproval: bool | None = None
     error: Any = None
+    #: What ``cancel()`` was told: whether that call stopped it (``None`` elsewhere).
+    _transitioned: bool | None = attrs.field(default=None, init=False, eq=False)
+
+    @property
+    def transitioned(self) -> bool | None:
+        """Whether the ``workflows.cancel()`` that returned this workflow stopped it.
+
+        ``False`` when it had already finished (a normal answer, not an error); ``None`` on
+        a workflow that no cancel returned.
+        """
+        return self._transitioned
 
     @property
     def id(self) -> str:
@@ -195,7 +220,11 @@ class Workflow(_Job):
 
     @property
     def awaiting_cost_approval(self) -> bool:
-        """Whether the workflow waits for its cost to be approved (``resume`` approves)."""
+        """Whether the workflow waits for its cost to be approved.
+
+        ``resume()`` does not approve a cost; start the workflow again with
+        ``confirm_cost=True`` or a higher ``max_estimated_capacity_units``.
+        """
         flagged = self.awaitingCostApproval is True
         return flagged or self.waiting_reason == "cost_approval_required"
 
@@ -336,7 +365,8 @@ class CostEstimate(BaseObject):
     """Sogni's quote for one LLM request (``chat.completions.estimate_cost``).
 
     The amounts (``usd``, ``sogni``, ``spark``...) are ``None`` unless the server sent a finite
-    number, so a ceiling check never compares text or NaN.
+    number, so a ceiling check never compares text or NaN. A quote from ``estimate_cost``
+    always has ``usd``: one without a usable price is an ``APIResponseValidationError``.
     """
 
     costInUSD: float | None = None
@@ -345,6 +375,27 @@ class CostEstimate(BaseObject):
     costInToken: float | None = None
     inputTokens: int | None = None
     outputTokens: int | None = None
+    #: ``(where the output budget came from, the tokens quoted)``, set by ``estimate_cost``.
+    _budget: tuple[str, int] | None = attrs.field(default=None, init=False, eq=False)
+
+    @property
+    def output_budget(self) -> Literal["max_tokens", "model_default", "assumed"] | None:
+        """Which output budget the quote counts.
+
+        ``"max_tokens"``: the request's own; ``"model_default"``: the model's published
+        default (``maxOutputTokens``), as Sogni's SDKs quote it; ``"assumed"``: neither was
+        known, so 32,768 tokens (the API's ``max_tokens`` default) were quoted. ``None`` on a
+        quote ``estimate_cost`` did not make.
+        """
+        source = self._budget[0] if self._budget is not None else None
+        if source in ("max_tokens", "model_default", "assumed"):
+            return source  # type: ignore[return-value]
+        return None
+
+    @property
+    def quoted_output_tokens(self) -> int | None:
+        """The output tokens ``estimate_cost`` asked the quote for (whatever Sogni echoed)."""
+        return self._budget[1] if self._budget is not None else None
 
     @property
     def usd(self) -> float | None:

@@ -84,12 +84,13 @@ class MediaItem(BaseObject):
 
     ``index`` is how tool arguments name it: uploads count -1, -2, ... (the user's vision inputs,
     then ``media_references``), results 0, 1, ... per ``kind`` (``image``, ``video`` or
-    ``audio``). ``tool_name``, ``tool_call_id`` and ``workflow_id`` say which call (and which
-    Sogni workflow) made a result.
+    ``audio``). A ``model`` (a 3D model, a binary GLB) is numbered 0, 1, ... in a lane of its
+    own, which no tool argument names. ``tool_name``, ``tool_call_id`` and ``workflow_id`` say
+    which call (and which Sogni workflow) made a result.
     """
 
     index: int = 0
-    kind: Literal["image", "video", "audio"] = "image"
+    kind: Literal["image", "video", "audio", "model"] = "image"
     url: str = ""
     tool_name: str | None = None
     tool_call_id: str | None = None
@@ -101,19 +102,22 @@ class MediaView(BaseObject):
     """Every URL a tool loop used or made, by kind and index (``completion.media``).
 
     ``images``, ``videos`` and ``audio`` list the results in index order (0, 1, ...);
-    ``uploads`` the media the request brought (-1, -2, ...). An upload that no tool needed
-    keeps ``url`` empty when it was a data URI never uploaded.
+    ``models`` the 3D models (GLB, media type ``model``, e.g. from ``image_to_3d``), a lane of
+    their own that is never counted among the images; ``uploads`` the media the request
+    brought (-1, -2, ...). An upload that no tool needed keeps ``url`` empty when it was a
+    data URI never uploaded.
     """
 
     images: list[MediaItem] = attrs.field(factory=list)
     videos: list[MediaItem] = attrs.field(factory=list)
     audio: list[MediaItem] = attrs.field(factory=list)
     uploads: list[MediaItem] = attrs.field(factory=list)
+    models: list[MediaItem] = attrs.field(factory=list)
 
     @property
     def urls(self) -> list[str]:
-        """The URLs of every result, images then videos then audio."""
-        return [item.url for item in (*self.images, *self.videos, *self.audio)]
+        """The URLs of every result, images then videos then audio then models."""
+        return [item.url for item in (*self.images, *self.videos, *self.audio, *self.models)]
 
 
 @response_type
