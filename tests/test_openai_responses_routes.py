@@ -279,3 +279,12 @@ def test_sogni_routes_still_pass(server: LocalSogniServer, genuine: Any) -> None
         model=DEFAULT_MODEL, messages=[{"role": "user", "content": "x"}]
     )
     assert [r.path for r in server.requests] == ["/v1/models", "/v1/chat/completions"]
+
+
+def test_routes_are_read_as_the_server_reads_the_path(
+    server: LocalSogniServer, genuine: Any
+) -> None:
+    """A path that reaches another endpoint through encoded dot segments is judged by that one."""
+    with pytest.raises(openai.NotFoundError, match=r"refused GET /v1/models/\.\./files"):
+        genuine.get("models/%2e%2e/files", cast_to=object)
+    assert server.requests == []
