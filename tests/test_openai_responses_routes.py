@@ -288,3 +288,15 @@ def test_routes_are_read_as_the_server_reads_the_path(
     with pytest.raises(openai.NotFoundError, match=r"refused GET /v1/models/\.\./files"):
         genuine.get("models/%2e%2e/files", cast_to=object)
     assert server.requests == []
+
+
+def test_a_client_answering_openai_types_serves_the_same(server: LocalSogniServer) -> None:
+    """With response_types='openai' the transport still serialises the same events and JSON."""
+    with server.client(response_types="openai") as client, client.as_openai() as genuine:
+        made = genuine.responses.create(model=DEFAULT_MODEL, input="in openai mode")
+        with genuine.responses.stream(model=DEFAULT_MODEL, input="streamed too") as stream:
+            final = stream.get_final_response()
+        kept = client.responses.retrieve(made.id)
+    assert (made.output_text, final.output_text) == ("in openai mode", "streamed too")
+    assert isinstance(kept, openai.types.responses.Response)
+    assert kept.id == made.id
