@@ -11,10 +11,12 @@ r"""The command line: ``python -m sogni_compat`` (also the ``sogni-compat`` scri
     sogni-compat serve --port 8765                     # the emulator, until Ctrl-C
 
 Exit status: 0 on success, 1 when the API answers with an error (its message is printed) or
-delivers fewer images than asked, 2 for a usage error such as a missing ``SOGNI_API_KEY``,
-130 after Ctrl-C. On a terminal, control characters in what is printed (the model's answer, a
-server's error message) are shown escaped (``\x1b``), not obeyed; newlines and tabs are kept.
-Piped output is written as it came.
+delivers fewer images than asked, 2 for a usage error such as a missing ``SOGNI_API_KEY``, a
+busy port or an unknown argument (shown with its command's usage), 130 after Ctrl-C. With
+``--offline``, media the emulator made is saved (its links end with the command). On a
+terminal, control characters in what is printed (the model's answer, a server's error
+message) are shown escaped (``\x1b``), not obeyed; newlines and tabs are kept. Piped output is
+written as it came.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn, TextIO, cast
 
 from ._client import OpenAI
-from ._config import ENV_API_KEY
+from ._config import DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL, unused_openai_key_note
 from ._errors import APIError, OpenAIError
+from ._transport import check_base_url
 from ._version import __version__
 from .progress import is_terminal
 
@@ -114,7 +117,8 @@ class _Parser(argparse.ArgumentParser):
                 if option.startswith("--")
             ]
             for word in message.split(":", 1)[1].split():
-                close = difflib.get_close_matches(word.split("=", 1)[0], known, n=1)
+                # 0.75: a misspelling (--temprature), not any word sharing a few letters
+                close = difflib.get_close_matches(word.split("=", 1)[0], known, n=1, cutoff=0.75)
                 if word.startswith("-") and close:
                     message += f" (did you mean {close[0]}?)"
                     break
@@ -127,6 +131,29 @@ class _Parser(argparse.ArgumentParser):
                 for parser in action.choices.values():
                     actions.extend(parser._actions)
         return actions
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The parsed command line; unknown arguments are reported by the command they follow.
+
+    So ``chat --wrong hi`` shows the usage of ``chat`` and suggests one of its options, not
+    the top level's (``--version``).
+    """
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        command = _command_parser(parser, args.command)
+        command.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
+def _command_parser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    """The parser of the command ``name``."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found: argparse.ArgumentParser = action.choices[name]
+            return found
+    return parser  # pragma: no cover - the parser always has its commands
 
 
 def _positive_int(text: str) -> int:
@@ -149,6 +176,18 @@ def _finite_float(text: str) -> float:
     return value
 
 
+#: The range ``--temperature`` takes: openai's (Sogni clamps to each model's range silently).
+TEMPERATURE_RANGE = (0.0, 2.0)
+
+
+def _temperature(text: str) -> float:
+    value = _finite_float(text)
+    low, high = TEMPERATURE_RANGE
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}; got {text}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     # ``--offline`` and ``--base-url`` are accepted before or after the command.
     common = _Parser(add_help=False)
@@ -162,6 +201,13 @@ def _parser() -> argparse.ArgumentParser:
         "--base-url",
         default=argparse.SUPPRESS,
         help="API base URL (default: $SOGNI_BASE_URL, then https://api.sogni.ai/v1)",
+    )
+    common.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="permit a plain http:// base URL to another machine (the key crosses the "
+        "network unencrypted: only on a network that is yours)",
     )
     parser = _Parser(
         prog=_PROG,
@@ -192,7 +238,9 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--max-tokens", type=_positive_int, metavar="N", help="longest answer, in tokens"
     )
-    chat.add_argument("--temperature", type=_finite_float, metavar="T", help="sampling temperature")
+    chat.add_argument(
+        "--temperature", type=_temperature, metavar="T", help="sampling temperature, 0 to 2"
+    )
     chat.add_argument("--no-stream", action="store_true", help="print the answer when complete")
     chat.add_argument(
         "--sogni-tools",
@@ -253,20 +301,33 @@ def _parser() -> argparse.ArgumentParser:
 @contextlib.contextmanager
 def _client(args: argparse.Namespace) -> Iterator[Any]:
     base_url = getattr(args, "base_url", None)
+    insecure = getattr(args, "allow_insecure_http", False)
     if getattr(args, "offline", False):
         if base_url is not None:
             raise _UsageError("pass --offline or --base-url, not both")
+        if insecure:
+            raise _UsageError(
+                "--allow-insecure-http goes with a plain http:// --base-url or "
+                f"{ENV_BASE_URL}, not --offline (the emulator is on this machine)"
+            )
         from .testing import LocalSogniServer  # noqa: PLC0415 - only offline runs need it
 
         with LocalSogniServer() as server, server.client() as client:
             yield client
         return
+    url = base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
+    try:  # checked here to name the flag; the client checks it again
+        check_base_url(url, insecure, DEFAULT_BASE_URL, "pass --allow-insecure-http")
+    except ValueError as exc:
+        source = f" (from {ENV_BASE_URL})" if base_url is None else ""
+        raise _UsageError(f"{exc}{source}") from None
     if not os.environ.get(ENV_API_KEY):
+        note = unused_openai_key_note()
         raise _UsageError(
             f"{ENV_API_KEY} is not set: export your Sogni API key as {ENV_API_KEY}, "
-            "or pass --offline to try the built-in local emulator"
+            "or pass --offline to try the built-in local emulator" + (f" ({note})" if note else "")
         )
-    with OpenAI(base_url=base_url) as client:
+    with OpenAI(base_url=url, allow_insecure_http=insecure) as client:
         yield client
 
 
@@ -310,19 +371,23 @@ def _chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> 
                 on_tool_progress=ProgressBar(file=_raw(err)),
                 **options,
             )
-            if args.json:
+            media = completion.media
+            items = (*media.images, *media.videos, *media.audio, *media.models)
+            folder = args.save
+            if folder is None and items and getattr(args, "offline", False):
+                folder = _offline_folder(err, "--save DIR")
+            saved = []
+            for item in items if folder is not None else ():
+                target = os.path.join(folder, f"{item.kind}-{item.index}{_extension(item)}")
+                _download(item.url, target)
+                saved.append(target)
+            if args.json:  # stdout holds the JSON alone; the saved files are named on stderr
                 out.write(completion.to_json() + "\n")
+                err.writelines(target + "\n" for target in saved)
                 return 0
             text = completion.choices[0].message.content if completion.choices else None
             out.write((text or "") + "\n")
-            if args.save is None:
-                out.writelines(url + "\n" for url in completion.media.urls)
-                return 0
-            media = completion.media
-            for item in (*media.images, *media.videos, *media.audio, *media.models):
-                target = os.path.join(args.save, f"{item.kind}-{item.index}{_extension(item)}")
-                _download(item.url, target)
-                out.write(target + "\n")
+            out.writelines(f"{line}\n" for line in (saved if folder is not None else media.urls))
             return 0
         if args.json or args.no_stream:
             completion = client.chat.completions.create(messages=messages, **options)
@@ -382,16 +447,21 @@ def _image(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
             raise _UsageError(f"-o {target}: the folder {folder} does not exist")
         if not os.access(folder, os.W_OK):
             raise _UsageError(f"-o {target}: the folder {folder} is not writable")
+    # Offline, the emulator's links end with the command: the images are saved instead.
+    offline = not targets and getattr(args, "offline", False)
     with _client(args) as client:
         made = client.images.generate(
             prompt=prompt,
             n=args.n,
             size=args.size,
             model=args.model,
-            response_format="b64_json" if targets else "url",
+            response_format="b64_json" if targets or offline else "url",
             on_progress=ProgressBar(file=_raw(err)),
             timeout=args.timeout,
         )
+    if offline and any(image.b64_json for image in made.data):
+        folder = _offline_folder(err, "-o FILE")
+        targets = _outputs(os.path.join(folder, "image.png"), args.n)
     if not targets:
         urls = [image.url for image in made.data if image.url]
         out.writelines(f"{url}\n" for url in urls)
@@ -413,6 +483,21 @@ def _image(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
             raise _UsageError(f"-o {target}: {exc.strerror or exc}") from None
         out.write(target + "\n")
     return _missing(args.n, len(images), err, targets[len(images) :])
+
+
+def _offline_folder(err: TextIO, choose: str) -> str:
+    """A new folder for media an in-process emulator made, announced on ``err``.
+
+    Its links stop working when the command ends (the emulator stops with it).
+    """
+    import tempfile  # noqa: PLC0415
+
+    folder = tempfile.mkdtemp(prefix="sogni-compat-")
+    err.write(
+        f"{_PROG}: --offline: the emulator's media links end with this command, so the "
+        f"results are saved in {folder} (choose where with {choose})\n"
+    )
+    return folder
 
 
 def _missing(asked: int, made: int, err: TextIO, unwritten: Sequence[str] = ()) -> int:
@@ -504,13 +589,77 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
     if not 0 <= args.port <= 65535:
         raise _UsageError(f"--port must be between 0 and 65535; got {args.port}")
     models = (*MODELS, *(m for m in args.model if m not in MODELS))
-    with LocalSogniServer(port=args.port, models=models) as server:
+    server = LocalSogniServer(port=args.port, models=models)
+    try:
+        server.start()
+    except OSError as exc:
+        raise _UsageError(_cannot_listen(args.port, exc)) from None
+    try:
         out.write(f"export SOGNI_BASE_URL={server.base_url} SOGNI_API_KEY=any\n")
         out.flush()
         err.write(f"{_PROG}: serving {', '.join(models)} at {server.base_url}; Ctrl-C stops\n")
         err.flush()
         threading.Event().wait()
+    finally:
+        server.stop()
     return 0  # pragma: no cover - only Ctrl-C ends the wait
+
+
+#: How long ``serve`` spends finding out what holds a busy port, and how much it reads.
+PROBE_TIMEOUT = 1.0
+PROBE_BYTES = 4096
+
+
+def _cannot_listen(port: int, exc: OSError) -> str:
+    """One line for a port ``serve`` cannot bind: what holds it, and ``--port 0``."""
+    import errno  # noqa: PLC0415 - only on this error
+
+    way_out = "pass --port 0 to serve on any free port (the line printed names it)"
+    if exc.errno != errno.EADDRINUSE:
+        return f"cannot serve on port {port}: {exc.strerror or exc}; {way_out}"
+    holder = _port_holder(port)
+    return f"port {port} is already in use ({holder}); {way_out}"
+
+
+def _port_holder(port: int) -> str:
+    """What answers on ``127.0.0.1:port``: another emulator, an HTTP server, or something else.
+
+    At most :data:`PROBE_TIMEOUT` seconds and :data:`PROBE_BYTES` bytes; nothing is sent but
+    ``GET /`` (no key).
+    """
+    import socket  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    deadline = time.monotonic() + PROBE_TIMEOUT
+    head = b""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=PROBE_TIMEOUT) as sock:
+            sock.sendall(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            while b"\r\n\r\n" not in head and len(head) < PROBE_BYTES:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                sock.settimeout(left)
+                piece = sock.recv(PROBE_BYTES - len(head))
+                if not piece:
+                    break
+                head += piece
+    except OSError:
+        if not head:
+            return "by a program that does not answer on 127.0.0.1"
+    if not head.startswith(b"HTTP/"):
+        return "by a program that does not speak HTTP"
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"server":
+            server = value.decode("latin-1").strip()
+            if server.startswith("LocalSogniServer"):
+                return (
+                    f"another sogni-compat emulator serves there: to use it, export "
+                    f"SOGNI_BASE_URL=http://127.0.0.1:{port}/v1 SOGNI_API_KEY=any"
+                )
+            return f"an HTTP server answers there: {server[:60]!r}"
+    return "an HTTP server answers there"
 
 
 def main(
@@ -524,7 +673,7 @@ def main(
     out = _for_terminal(stdout or sys.stdout)
     err = _for_terminal(stderr or sys.stderr)
     try:
-        args = _parser().parse_args(argv)
+        args = _parse(argv)
         status: int = args.run(args, out, err, stdin or sys.stdin)
     except KeyboardInterrupt:
         err.write("\n")

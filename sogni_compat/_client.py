@@ -33,6 +33,7 @@ from ._config import (
     NOT_GIVEN,
     NotGiven,
     is_absent,
+    unused_openai_key_note,
 )
 from ._errors import OpenAIError
 from ._options import Timeout, check_app_source, check_headers, check_timeout
@@ -265,9 +266,11 @@ class OpenAI(BaseClient):
         if api_key is None:
             api_key = os.environ.get(ENV_API_KEY) or None
         if api_key is None:
+            note = unused_openai_key_note()
             raise OpenAIError(
                 "The api_key client option must be set either by passing api_key to the "
                 f"client or by setting the {ENV_API_KEY} environment variable"
+                + (f". {note}" if note else "")
             )
         # From here on the key is a Secret, so tracebacks that show locals show '***'.
         if isinstance(api_key, str):

@@ -7,6 +7,7 @@ default; a keyword given as ``None`` means "absent" (left out of the request).
 from __future__ import annotations
 
 import enum
+import os
 from typing import Final, Literal
 
 DEFAULT_BASE_URL: Final = "https://api.sogni.ai/v1"
@@ -76,11 +77,26 @@ MAX_RETRY_AFTER: Final = 60.0
 
 ENV_API_KEY: Final = "SOGNI_API_KEY"
 ENV_BASE_URL: Final = "SOGNI_BASE_URL"
+#: The openai package's key variable: never read as a key, only noticed to explain a missing one.
+ENV_OPENAI_API_KEY: Final = "OPENAI_API_KEY"
 #: ``SOGNI_LOG=debug`` (or ``info``) logs the client's requests to stderr.
 ENV_LOG: Final = "SOGNI_LOG"
 
 #: Longest ``app_source`` label Sogni accepts.
 MAX_APP_SOURCE_LENGTH: Final = 128
+
+
+def unused_openai_key_note() -> str:
+    """A sentence for a missing-key error when ``OPENAI_API_KEY`` is set, else ``""``.
+
+    Only whether it is set is looked at: its value is neither kept nor shown.
+    """
+    if not os.environ.get(ENV_OPENAI_API_KEY):
+        return ""
+    return (
+        f"{ENV_OPENAI_API_KEY} is set but deliberately not used: it is a key for OpenAI's "
+        f"service, and Sogni takes its own (dashboard.sogni.ai) as {ENV_API_KEY}"
+    )
 
 
 class _NotGiven(enum.Enum):

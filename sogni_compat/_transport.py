@@ -335,11 +335,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_base_url(url: object, allow_insecure_http: bool, example: str) -> str:
+def check_base_url(
+    url: object,
+    allow_insecure_http: bool,
+    example: str,
+    allow_hint: str = "pass allow_insecure_http=True",
+) -> str:
     """``url`` without a trailing slash, or a ``ValueError`` saying what is wrong with it.
 
     The URL is read by urllib3's parser, the one that connects, and the standard library's
     must agree with it. A URL with a user name or password is refused (and not echoed).
+    ``allow_hint`` says how the caller permits plain http (the command line has a flag).
     """
     if not isinstance(url, str):
         raise TypeError(f"base_url must be a string; got {type(url).__name__}")
@@ -372,8 +378,7 @@ def check_base_url(url: object, allow_insecure_http: bool, example: str) -> str:
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback(host):
         raise ValueError(
             f"base_url {url!r} is plain http:// to another machine: the API key would cross "
-            "the network unencrypted. Use https://, or pass allow_insecure_http=True if the "
-            "network is yours"
+            f"the network unencrypted. Use https://, or {allow_hint} if the network is yours"
         )
     return url.rstrip("/")
 

@@ -1,10 +1,12 @@
 """Jupyter helpers: answers rendered as Markdown, and streams shown live in one output cell.
 
-``ChatCompletion`` objects render themselves in a notebook (``_repr_markdown_``): the answer as
-Markdown, then tool calls, media produced by Sogni's tools (images inline, other media as
-links) and token usage. :func:`show` draws a stream as it arrives and returns the final
-completion. Outside a Jupyter kernel (a script, a terminal, IPython merely installed) :func:`show`
-prints plain text instead, the stream as it arrives.
+``ChatCompletion`` and ``Response`` objects render themselves in a notebook
+(``_repr_markdown_``): the answer as Markdown, then tool calls, media produced by Sogni's tools
+(images inline, other media as links) and token usage. :func:`show` draws a stream as it
+arrives and returns the final completion; what it draws carries a plain-text version too (for
+a notebook viewed as text, or exported), never an object's repr. Outside a Jupyter kernel (a
+script, a terminal, IPython merely installed) :func:`show` prints plain text instead, the stream
+as it arrives.
 """
 
 from __future__ import annotations
@@ -49,23 +51,29 @@ def show(answer: _Streamed | ChatCompletion, *, refresh: float = 0.1) -> ChatCom
         )
     if not _in_notebook():
         return _print_instead(answer)
-    from IPython.display import Markdown, display  # noqa: PLC0415 - only in a notebook
+    from IPython.display import display  # noqa: PLC0415 - only in a notebook
 
     if isinstance(answer, ChatCompletion):
-        display(Markdown(completion_markdown(answer)))
+        display(_bundle(completion_markdown(answer), completion_text(answer)), raw=True)
         return answer
-    handle = display(Markdown(""), display_id=True)
+    handle = display(_bundle("", ""), raw=True, display_id=True)
     text: list[str] = []
     drawn = time.monotonic()
     for chunk in answer.accumulate():
         text.extend(_pieces([chunk]))
         now = time.monotonic()
         if now - drawn >= refresh:
-            handle.update(Markdown("".join(text)))
+            so_far = "".join(text)
+            handle.update(_bundle(so_far, so_far), raw=True)
             drawn = now
     final = answer.get_final_completion()
-    handle.update(Markdown(completion_markdown(final)))
+    handle.update(_bundle(completion_markdown(final), completion_text(final)), raw=True)
     return final
+
+
+def _bundle(markdown: str, text: str) -> dict[str, str]:
+    """What a cell shows: Markdown, and the same as plain text for viewers without Markdown."""
+    return {"text/markdown": markdown, "text/plain": text}
 
 
 def _in_notebook() -> bool:

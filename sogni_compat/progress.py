@@ -76,7 +76,7 @@ class ProgressBar:
         return text + "   "  # covers a longer line drawn before
 
     def _notebook(self, tool_call: ChatCompletionMessageToolCall, progress: ToolProgress) -> None:
-        from IPython.display import HTML, display  # noqa: PLC0415 - only in a notebook
+        from IPython.display import display  # noqa: PLC0415 - only in a notebook
 
         name = html.escape(tool_call.function.name or "tool")
         eta = progress.eta_seconds
@@ -85,14 +85,18 @@ class ProgressBar:
             f'<br><a href="{html.escape(url)}" target="_blank">{html.escape(url)}</a>'
             for url in progress.result_urls
         )
-        view = HTML(
-            f"<div><code>{name}</code> {html.escape(progress.status)} "
-            f'<progress value="{progress.percent:.0f}" max="100"></progress> '
-            f"{progress.percent:.0f}%{html.escape(note)}{links}</div>"
-        )
+        view = {
+            "text/html": (
+                f"<div><code>{name}</code> {html.escape(progress.status)} "
+                f'<progress value="{progress.percent:.0f}" max="100"></progress> '
+                f"{progress.percent:.0f}%{html.escape(note)}{links}</div>"
+            ),
+            # the terminal's bar, for a notebook viewed as text (never an object's repr)
+            "text/plain": self.line(tool_call, progress).strip(),
+        }
         key = tool_call.id or name
         handle = self._handles.get(key)
         if handle is None:
-            self._handles[key] = display(view, display_id=True)
+            self._handles[key] = display(view, raw=True, display_id=True)
         else:
-            handle.update(view)
+            handle.update(view, raw=True)

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,6 +87,16 @@ def test_missing_key_exits_2_naming_the_way_out() -> None:
     assert len(lines) == 1
     assert "SOGNI_API_KEY" in lines[0]
     assert "--offline" in lines[0]
+
+
+def test_missing_key_says_openai_key_is_not_used() -> None:
+    """With only OPENAI_API_KEY set, the one-line error says it is deliberately not used."""
+    result = cli("models", env={"OPENAI_API_KEY": "sk-openai-cli-secret"})
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "SOGNI_API_KEY is not set" in line
+    assert "OPENAI_API_KEY is set but deliberately not used" in line
+    assert "sk-openai-cli-secret" not in result.stderr
 
 
 def test_api_error_exits_1_with_the_message(server: LocalSogniServer) -> None:
@@ -170,6 +181,8 @@ def test_empty_prompt_is_a_usage_error() -> None:
         (("--max-tokens", "1.5"), "argument --max-tokens: expected a whole number; got '1.5'"),
         (("--temperature", "nan"), "argument --temperature: must be a finite number; got 'nan'"),
         (("--temperature", "hot"), "argument --temperature: expected a number; got 'hot'"),
+        (("--temperature", "9"), "argument --temperature: must be between 0 and 2; got 9"),
+        (("--temperature=-0.5",), "argument --temperature: must be between 0 and 2; got -0.5"),
     ],
 )
 def test_bad_option_values_exit_2(
@@ -200,6 +213,40 @@ def test_misspelt_option_gets_a_hint(
         main(list(args))
     assert exited.value.code == 2
     assert hint in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "usage", "error"),
+    [
+        (
+            ("chat", "--wrong", "hi"),
+            "usage: sogni-compat chat ",
+            "sogni-compat chat: error: unrecognized arguments: --wrong\n",
+        ),
+        (
+            ("serve", "8765"),
+            "usage: sogni-compat serve ",
+            "sogni-compat serve: error: unrecognized arguments: 8765\n",
+        ),
+        (
+            ("--ofline", "models"),
+            "usage: sogni-compat models ",
+            "unrecognized arguments: --ofline (did you mean --offline?)\n",
+        ),
+    ],
+    ids=["chat", "serve", "before-the-command"],
+)
+def test_unknown_arguments_are_reported_by_their_command(
+    args: tuple[str, ...], usage: str, error: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unknown argument shows the command's usage; no top-level hint such as --version."""
+    with pytest.raises(SystemExit) as exited:
+        main(list(args))
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(usage)
+    assert err.endswith(error)
+    assert "--version" not in err
 
 
 class _Terminal(io.StringIO):
@@ -263,11 +310,67 @@ def test_offline_and_base_url_conflict() -> None:
     assert "--offline or --base-url, not both" in err
 
 
+def own_address() -> str | None:
+    """The address of this machine's outward interface (not loopback), if it has one."""
+    import ipaddress
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # a UDP "connect" sends nothing
+        except OSError:
+            return None
+        address = str(probe.getsockname()[0])
+    return None if ipaddress.ip_address(address).is_loopback else address
+
+
+@pytest.mark.parametrize("source", ["--base-url", "SOGNI_BASE_URL"])
+def test_plain_http_refusal_names_the_cli_flag(
+    source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain http:// to another machine: exit 2 naming --allow-insecure-http, nothing sent."""
+    monkeypatch.setenv("SOGNI_API_KEY", "sk-cli-test-0123456789")
+    url = "http://192.0.2.1:9/v1"  # TEST-NET: never reached, the URL is refused first
+    if source == "SOGNI_BASE_URL":
+        monkeypatch.setenv("SOGNI_BASE_URL", url)
+        status, out, err = run_main("models")
+    else:
+        status, out, err = run_main("models", "--base-url", url)
+    assert (status, out) == (2, "")
+    assert "is plain http:// to another machine" in err
+    assert "pass --allow-insecure-http if the network is yours" in err
+    assert "allow_insecure_http=True" not in err
+    assert ("(from SOGNI_BASE_URL)" in err) == (source == "SOGNI_BASE_URL")
+
+
+def test_allow_insecure_http_reaches_a_plain_http_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--allow-insecure-http lets the CLI talk to http:// on a non-loopback address."""
+    address = own_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address")
+    monkeypatch.setenv("SOGNI_API_KEY", "cli-key")
+    monkeypatch.setenv("NO_PROXY", "*")
+    with LocalSogniServer(api_key="cli-key", host=address) as running:
+        status, out, err = run_main(
+            "models", "--base-url", running.base_url, "--allow-insecure-http"
+        )
+        assert running.requests[0].path == "/v1/models"
+    assert (status, err) == (0, "")
+    assert out.splitlines() == list(MODELS)
+
+
+def test_allow_insecure_http_with_offline_is_a_usage_error() -> None:
+    """--allow-insecure-http means nothing for the in-process emulator: exit 2, not ignored."""
+    status, out, err = run_main("models", "--offline", "--allow-insecure-http")
+    assert (status, out) == (2, "")
+    assert "--allow-insecure-http goes with a plain http:// --base-url" in err
+
+
 def test_serve_runs_the_emulator_until_ctrl_c() -> None:
     """`serve` prints the settings to export, serves extra model ids, and Ctrl-C exits 130."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SOGNI_", "OPENAI_"))}
     process = subprocess.Popen(
-        [sys.executable, "-m", "sogni_compat", "serve", "--model", "gpt-4o-mini"],
+        [sys.executable, "-m", "sogni_compat", "serve", "--port", "0", "--model", "gpt-4o-mini"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -278,6 +381,7 @@ def test_serve_runs_the_emulator_until_ctrl_c() -> None:
         line = process.stdout.readline()
         assert line.startswith("export SOGNI_BASE_URL=http://127.0.0.1:")
         base_url = line.split()[1].split("=", 1)[1]
+        assert int(base_url.split(":")[-1].split("/")[0]) > 0  # --port 0: the port chosen
         from sogni_compat import OpenAI
 
         with OpenAI(api_key="any", base_url=base_url) as client:
@@ -287,6 +391,92 @@ def test_serve_runs_the_emulator_until_ctrl_c() -> None:
         _, err = process.communicate(timeout=TIMEOUT)
     assert process.returncode == 130
     assert "Traceback" not in err
+
+
+def test_serve_on_a_port_another_emulator_holds_says_so() -> None:
+    """`serve --port N` on a busy port: one line saying what holds it and --port 0, exit 2."""
+    with LocalSogniServer() as running:
+        port = running.base_url.split(":")[-1].split("/")[0]
+        result = cli("serve", "--port", port)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert "Traceback" not in result.stderr
+    assert f"port {port} is already in use" in line
+    assert "another sogni-compat emulator serves there" in line
+    assert f"export SOGNI_BASE_URL=http://127.0.0.1:{port}/v1" in line
+    assert "pass --port 0" in line
+
+
+def answer_as_nginx(exchange: Exchange) -> None:
+    """An HTTP server that is not the emulator."""
+    exchange.send(b"HTTP/1.1 404 Not Found\r\nServer: nginx/1.25\r\nContent-Length: 0\r\n\r\n")
+    exchange.close()
+
+
+def answer_not_http(exchange: Exchange) -> None:
+    """A program on the port that speaks something else."""
+    exchange.send(b"SSH-2.0-OpenSSH_9.6\r\n")
+    exchange.close()
+
+
+@pytest.mark.parametrize(
+    ("script", "holder"),
+    [
+        (answer_as_nginx, "(an HTTP server answers there: 'nginx/1.25')"),
+        (answer_not_http, "(by a program that does not speak HTTP)"),
+    ],
+    ids=["http", "not-http"],
+)
+def test_serve_on_a_busy_port_names_what_answers(hostile: Any, script: Any, holder: str) -> None:
+    """The busy-port line says whether an HTTP server (and which) or something else holds it."""
+    port = hostile(script).port
+    status, out, err = run_main("serve", "--port", str(port))
+    assert (status, out) == (2, "")
+    assert err == (
+        f"sogni-compat: port {port} is already in use {holder}; pass --port 0 to serve on "
+        "any free port (the line printed names it)\n"
+    )
+
+
+def test_serve_on_a_port_that_never_answers_gives_up_quickly() -> None:
+    """A listener that accepts but never answers is named within the probe's 1 s bound."""
+    import socket
+    import time
+
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        status, _out, err = run_main("serve", "--port", str(port))
+        took = time.monotonic() - started
+    assert status == 2
+    assert f"port {port} is already in use (by a program that does not answer" in err
+    assert took < 15  # a generous bound: unbounded, this would wait forever
+
+
+def test_serve_probe_of_a_trickling_server_is_bounded(hostile: Any) -> None:
+    """A server trickling an endless header is read for the probe's 1 s bound, not forever."""
+    import time
+
+    def trickle(exchange: Exchange) -> None:
+        exchange.trickle(b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100_000, every=0.01)
+
+    port = hostile(trickle).port
+    started = time.monotonic()
+    status, _out, err = run_main("serve", "--port", str(port))
+    took = time.monotonic() - started
+    assert status == 2
+    assert f"port {port} is already in use (an HTTP server answers there)" in err
+    assert took < 15  # a generous bound: the trickle alone would take 1,000 s
+
+
+@pytest.fixture
+def temp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The system's temporary folder, for this test: tmp_path."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    return tmp_path
 
 
 def test_image_prints_the_url(server: LocalSogniServer) -> None:
@@ -318,7 +508,7 @@ def test_image_saves_files(tmp_path: os.PathLike[str]) -> None:
             assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
-def test_image_draws_the_bar_on_a_terminal() -> None:
+def test_image_draws_the_bar_on_a_terminal(temp_root: Path) -> None:
     """On a terminal stderr, the image command draws the progress bar up to 100%."""
 
     class Terminal(io.StringIO):
@@ -329,7 +519,53 @@ def test_image_draws_the_bar_on_a_terminal() -> None:
     assert main(["image", "--offline", "a red fox"], stdout=out, stderr=err) == 0
     assert "generate_image" in err.getvalue()
     assert "100%" in err.getvalue()
-    assert out.getvalue().startswith("http://127.0.0.1:")
+    assert out.getvalue().startswith(str(temp_root))
+
+
+def test_offline_image_is_saved_not_linked(temp_root: Path) -> None:
+    """`image --offline` saves the images (the emulator's links die with it) and says where."""
+    status, out, err = run_main("image", "--offline", "a red fox", "-n", "2")
+    assert status == 0, err
+    (folder,) = temp_root.iterdir()
+    assert folder.name.startswith("sogni-compat-")
+    assert out.splitlines() == [str(folder / "image.png"), str(folder / "image-2.png")]
+    for path in out.splitlines():
+        assert Path(path).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert err == (
+        "sogni-compat: --offline: the emulator's media links end with this command, so the "
+        f"results are saved in {folder} (choose where with -o FILE)\n"
+    )
+
+
+def test_offline_chat_tools_save_their_media(temp_root: Path) -> None:
+    """`chat --offline --sogni-tools` prints saved files, not links to a stopped emulator."""
+    prompt = 'call generate_image({"prompt": "a vase"}) then call image_to_3d({})'
+    status, out, err = run_main("chat", "--offline", "--sogni-tools", prompt)
+    assert status == 0, err
+    (folder,) = temp_root.iterdir()
+    lines = out.splitlines()
+    assert lines[-2:] == [str(folder / "image-0.png"), str(folder / "model-0.glb")]
+    assert (folder / "model-0.glb").read_bytes().startswith(b"glTF")
+    assert "http://127.0.0.1" not in "".join(lines[-2:])
+    assert f"saved in {folder} (choose where with --save DIR)" in err
+
+
+def test_offline_chat_without_media_makes_no_folder(temp_root: Path) -> None:
+    """No media, no folder and no note."""
+    assert run_main("chat", "--offline", "--sogni-tools", "hi") == (0, "hi\n", "")
+    assert list(temp_root.iterdir()) == []
+
+
+def test_chat_json_with_save_keeps_both(tmp_path: Path) -> None:
+    """--json with --save: stdout is the JSON alone, the files are saved and named on stderr."""
+    prompt = 'call generate_image({"prompt": "a vase"})'
+    status, out, err = run_main(
+        "chat", "--offline", "--sogni-tools", "--json", "--save", str(tmp_path), prompt
+    )
+    assert status == 0, err
+    assert json.loads(out)["object"] == "chat.completion"
+    assert err == str(tmp_path / "image-0.png") + "\n"
+    assert (tmp_path / "image-0.png").read_bytes().startswith(b"\x89PNG")
 
 
 @pytest.mark.parametrize(

@@ -31,10 +31,21 @@ def test_missing_key_names_option_and_variable() -> None:
 
 
 def test_openai_api_key_is_never_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    """OPENAI_API_KEY belongs to another service and is not picked up."""
+    """OPENAI_API_KEY is found but not used, and the error says so without showing it."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-secret")
-    with pytest.raises(sogni_compat.OpenAIError, match="SOGNI_API_KEY"):
+    with pytest.raises(sogni_compat.OpenAIError, match="SOGNI_API_KEY") as raised:
         OpenAI()
+    message = str(raised.value)
+    assert "OPENAI_API_KEY is set but deliberately not used" in message
+    assert "sk-openai-secret" not in message
+    assert "openai-secret" not in repr(raised.value)
+
+
+def test_missing_key_without_openai_key_does_not_mention_it() -> None:
+    """With no OPENAI_API_KEY either, the error does not talk about it."""
+    with pytest.raises(sogni_compat.OpenAIError) as raised:
+        OpenAI()
+    assert "OPENAI_API_KEY" not in str(raised.value)
 
 
 def test_key_and_base_url_from_environment(

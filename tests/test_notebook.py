@@ -12,6 +12,7 @@ from sogni_compat import ChatCompletion, OpenAI
 from sogni_compat._convert import converter
 from sogni_compat.notebook import completion_markdown, completion_text, show
 from sogni_compat.testing import LocalSogniServer, MockSogni
+from sogni_compat.types.responses import response_markdown, response_text
 
 from ._helpers import completion
 
@@ -106,12 +107,20 @@ def test_example_notebook_runs_headless(monkeypatch: pytest.MonkeyPatch) -> None
     shown = [out for out in code[3].outputs if out.get("output_type") == "display_data"]
     assert "Shown live, then kept" in shown[0]["data"]["text/markdown"]
     assert code[3].outputs[-1]["data"]["text/plain"] == "4"
-    bar = [
-        out["data"]["text/html"] for out in code[4].outputs if "text/html" in out.get("data", {})
-    ]
-    assert 'completed <progress value="100"' in bar[0]
+    # Streamed cells carry their text as the plain fallback, never a display object's repr.
+    for output in (live[0], shown[0]):
+        plain = output["data"]["text/plain"]
+        assert "IPython" not in plain
+        assert plain.endswith(" completion tokens)")
+    assert live[0]["data"]["text/plain"].startswith("Streaming into one cell, piece by piece")
+    bar = [out["data"] for out in code[4].outputs if "text/html" in out.get("data", {})]
+    assert 'completed <progress value="100"' in bar[0]["text/html"]
+    assert bar[0]["text/plain"].startswith("generate_image   completed  [####")
     picture = code[4].outputs[-1]["data"]["text/markdown"]
     assert "![generate_image](http://127.0.0.1:" in picture
+    response = code[5].outputs[-1]["data"]
+    assert response["text/markdown"].startswith("A *Response*, rendered as Markdown\n\n<sub>")
+    assert response["text/markdown"].endswith(" output tokens</sub>")
 
 
 @pytest.mark.optional
@@ -139,6 +148,42 @@ def test_show_with_ipython_installed_but_no_kernel_prints_text(
     assert "<sub>" not in out
     assert streamed.choices[0].message.content == "Hello"
     assert whole.choices[0].message.content == "Done."
+
+
+def test_a_response_renders_as_markdown_like_a_completion() -> None:
+    """A Response shows its thinking, answer and usage as Markdown, as a ChatCompletion does."""
+    with LocalSogniServer() as server, server.client() as client:
+        response = client.responses.create(input="**Hello** there", think=True)
+        chat = client.chat.completions.create(
+            messages=[{"role": "user", "content": "**Hello** there"}], think=True
+        )
+    text = response._repr_markdown_()
+    assert text == response_markdown(response)
+    assert text.index("<summary>Thinking</summary>") < text.index("**Hello** there")
+    assert text.endswith("<sub>qwen3.6-35b-a3b-gguf-iq4xs · 2 input + 2 output tokens</sub>")
+    assert text.split("\n\n<sub>")[0] == chat._repr_markdown_().split("\n\n<sub>")[0]
+
+
+def test_a_response_renders_tool_calls_cut_offs_and_media() -> None:
+    """Function calls, a length cut-off and the tool loop's media are shown, text and Markdown."""
+    tool = {"type": "function", "name": "lookup", "parameters": {"type": "object"}}
+    with LocalSogniServer(workflow_seconds=0.05) as server, server.client() as client:
+        called = client.responses.create(input='call lookup({"q": 1})', tools=[tool])
+        cut = client.responses.create(input="a b c d e f", max_output_tokens=2)
+        made = client.responses.create(
+            input='call generate_image({"prompt": "fox"})',
+            sogni_tools=True,
+            auto_execute_tools=True,
+        )
+    assert '**Tool calls**\n- `lookup({"q": 1})`' in response_markdown(called)
+    assert 'Tool calls:\n  lookup({"q": 1})' in response_text(called)
+    assert response_markdown(cut).startswith("a b\n\n*(cut off at the length limit)*")
+    (url,) = made.media.urls
+    assert f"![generate_image]({url})" in response_markdown(made)
+    plain = response_text(made)
+    assert f"generate_image: {url}" in plain
+    assert plain.endswith(" output tokens)")
+    assert "<sub>" not in plain
 
 
 def test_plain_text_rendering_of_a_completion(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -89,17 +90,18 @@ def test_line_shape() -> None:
     assert failed == "\rgenerate_video   failed     [####......]  40%\n"
 
 
-def test_cli_draws_the_bar_when_stderr_is_a_terminal() -> None:
-    """The CLI's --sogni-tools draws on a terminal stderr; stdout gets the answer, then URLs."""
+def test_cli_draws_the_bar_when_stderr_is_a_terminal(tmp_path: Path) -> None:
+    """The CLI's --sogni-tools draws on a terminal stderr; stdout gets the answer, then files."""
+    command = ["chat", "--offline", "--sogni-tools", "--save", str(tmp_path), PROMPT]
     out, err = io.StringIO(), Terminal()
-    status = main(["chat", "--offline", "--sogni-tools", PROMPT], stdout=out, stderr=err)
+    status = main(command, stdout=out, stderr=err)
     assert status == 0
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("Tool results: generate_image")
-    assert lines[-1].endswith("/media/wf_1/0_0.png")
+    assert lines[-1] == str(tmp_path / "image-0.png")
     assert "completed  [" in err.getvalue()
     piped_out, piped_err = io.StringIO(), io.StringIO()
-    main(["chat", "--offline", "--sogni-tools", PROMPT], stdout=piped_out, stderr=piped_err)
+    main(command, stdout=piped_out, stderr=piped_err)
     assert piped_err.getvalue() == ""
 
 

@@ -133,3 +133,29 @@ def test_readme_links_point_at_files() -> None:
     local = [link for link in links if "://" not in link]
     assert local
     assert [link for link in local if not (ROOT / link).exists()] == []
+
+
+def _section(document: Path, title: str) -> tuple[int, str]:
+    """The line a ``## title`` section starts on, and its text up to the next section."""
+    text = document.read_text(encoding="utf-8")
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text.count("\n", 0, start) + 2, text[start:end]
+
+
+def test_limits_are_near_the_top_of_readme_and_overview() -> None:
+    """README and the docs overview both say, early and alike, what Sogni does not serve."""
+    title = "What Sogni does not serve"
+    readme_line, readme = _section(ROOT / "README.md", title)
+    index_line, index = _section(ROOT / "docs" / "pages" / "index.md", title)
+    assert readme_line < 60
+    assert index_line < 80
+    for text in (readme, index):
+        assert "embeddings" in text
+        assert "model_aliases" in text
+        assert "integrations.md#code-written-for-the-openai-package" in text
+
+    def bullets(text: str) -> str:
+        return text[text.index("\n- ") : text.rindex("\nThe whole openai surface")]
+
+    assert bullets(readme) == bullets(index)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from . import _render as _render_piece
 from ._base import BaseObject, response_type
 
 if TYPE_CHECKING:
@@ -203,8 +204,6 @@ class ChatCompletion(BaseObject):
 
 # -- rendering: what a notebook (Markdown) or a terminal (text) shows for a completion ---------
 
-_IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".gif")
-
 
 def _media(completion: ChatCompletion) -> list[tuple[str, str, str | None]]:
     """``(tool, url, kind)`` of every media URL the answer's tools produced."""
@@ -220,15 +219,6 @@ def _media(completion: ChatCompletion) -> list[tuple[str, str, str | None]]:
     for item in (*media.images, *media.videos, *media.audio, *media.models):
         found.append((item.tool_name or "media", item.url, item.kind))
     return found
-
-
-def _media_links(completion: ChatCompletion) -> list[str]:
-    """Markdown for every media URL the answer's tools produced."""
-    lines = []
-    for tool, url, kind in _media(completion):
-        is_image = kind == "image" or url.lower().split("?")[0].endswith(_IMAGE_EXTENSIONS)
-        lines.append(f"![{tool}]({url})" if is_image else f"[{tool}: {url}]({url})")
-    return lines
 
 
 def completion_markdown(completion: ChatCompletion) -> str:
@@ -249,41 +239,26 @@ def _render(completion: ChatCompletion, *, markdown: bool) -> str:
         if several:
             blocks.append(f"**Choice {choice.index}**" if markdown else f"[choice {choice.index}]")
         if message.reasoning_content:
-            thinking = message.reasoning_content.strip()
-            blocks.append(
-                f"<details><summary>Thinking</summary>\n\n{thinking}\n\n</details>"
-                if markdown
-                else f"Thinking: {thinking}"
-            )
+            blocks.append(_render_piece.thinking(message.reasoning_content, markdown=markdown))
         if message.content:
             blocks.append(message.content)
         if message.refusal:
-            blocks.append(
-                f"*Refused:* {message.refusal}" if markdown else f"Refused: {message.refusal}"
-            )
+            blocks.append(_render_piece.refusal(message.refusal, markdown=markdown))
         calls = [
             (call.function.name, call.function.arguments)
             for call in message.tool_calls or ()
             if getattr(call, "function", None) is not None
         ]
-        if calls and markdown:
-            blocks.append("**Tool calls**\n" + "\n".join(f"- `{n}({a})`" for n, a in calls))
-        elif calls:
-            blocks.append("Tool calls:\n" + "\n".join(f"  {n}({a})" for n, a in calls))
+        if calls:
+            blocks.append(_render_piece.calls(calls, markdown=markdown))
         if choice.finish_reason == "length":
-            cut = "(cut off at the length limit)"
-            blocks.append(f"*{cut}*" if markdown else cut)
-    if markdown:
-        media = _media_links(completion)
-        if media:
-            blocks.append("\n\n".join(media))
-    else:
-        blocks.extend(f"{tool}: {url}" for tool, url, _ in _media(completion))
+            blocks.append(_render_piece.cut_off(markdown=markdown))
+    blocks.extend(_render_piece.media(_media(completion), markdown=markdown))
     usage = completion.usage
-    footer = [completion.model] if completion.model else []
-    if usage is not None:
-        footer.append(f"{usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens")
-    if footer:
-        line = " · ".join(footer)
-        blocks.append(f"<sub>{line}</sub>" if markdown else f"({line})")
+    counts = (
+        f"{usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens"
+        if usage is not None
+        else None
+    )
+    blocks.extend(_render_piece.footer(completion.model, counts, markdown=markdown))
     return "\n\n".join(blocks)

@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from . import _render as _render_piece
 from ._base import BaseObject, response_type
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "ResponseTextConfig",
     "ResponseTextFormat",
     "ResponseUsage",
+    "response_markdown",
+    "response_text",
 ]
 
 
@@ -220,6 +223,10 @@ class Response(BaseObject):
         """The control tool the auto-tool loop stopped on, as ``ChatCompletion.tool_handoff``."""
         return self._loop.tool_handoff if self._loop is not None else None
 
+    def _repr_markdown_(self) -> str:
+        """Jupyter's rendering, as a ``ChatCompletion``'s: the answer as Markdown, then the rest."""
+        return response_markdown(self)
+
 
 @response_type
 class ResponseStreamEvent(BaseObject):
@@ -287,3 +294,57 @@ class ResponseItemList(BaseObject):
     def __iter__(self) -> Iterator[ResponseInputItem]:
         """The items of this page and of every page after it."""
         return iter(self._following or self.data)
+
+
+# -- rendering: what a notebook (Markdown) or a terminal (text) shows for a response -----------
+
+
+def response_markdown(response: Response) -> str:
+    """The Markdown a notebook shows for a response (as ``completion_markdown`` for chat)."""
+    return _render(response, markdown=True)
+
+
+def response_text(response: Response) -> str:
+    """The plain text a terminal shows for a response."""
+    return _render(response, markdown=False)
+
+
+def _render(response: Response, *, markdown: bool) -> str:
+    blocks: list[str] = []
+    calls: list[tuple[str, str]] = []
+    for item in response.output:
+        if isinstance(item, ResponseReasoningItem):
+            thought = "".join(getattr(part, "text", "") or "" for part in item.content or ())
+            if thought.strip():
+                blocks.append(_render_piece.thinking(thought, markdown=markdown))
+        elif isinstance(item, ResponseOutputMessage):
+            text = "".join(p.text for p in item.content if isinstance(p, ResponseOutputText))
+            if text:
+                blocks.append(text)
+        elif isinstance(item, ResponseFunctionToolCall):
+            calls.append((item.name, item.arguments))
+    if calls:
+        blocks.append(_render_piece.calls(calls, markdown=markdown))
+    reason = response.incomplete_details.reason if response.incomplete_details else None
+    if response.status == "incomplete" and reason == "max_output_tokens":
+        blocks.append(_render_piece.cut_off(markdown=markdown))
+    elif response.status == "incomplete":
+        note = f"(incomplete: {reason or 'no reason given'})"
+        blocks.append(f"*{note}*" if markdown else note)
+    if response.error is not None and response.error.message:
+        error = f"Error: {response.error.message}"
+        blocks.append(f"**{error}**" if markdown else error)
+    view = response.media
+    found = [
+        (item.tool_name or "media", item.url, item.kind)
+        for item in (*view.images, *view.videos, *view.audio, *view.models)
+    ]
+    blocks.extend(_render_piece.media(found, markdown=markdown))
+    usage = response.usage
+    counts = (
+        f"{usage.input_tokens} input + {usage.output_tokens} output tokens"
+        if usage is not None
+        else None
+    )
+    blocks.extend(_render_piece.footer(response.model, counts, markdown=markdown))
+    return "\n\n".join(blocks)
