@@ -2,7 +2,9 @@
 
 Usage: ``python _worker.py TASK CONTENDER [BASE_URL [N]]`` where TASK is ``import``,
 ``call``, ``chunk``, ``first`` or ``memory`` and CONTENDER is ``sogni_compat``, ``openai`` or
-``requests`` (import and call only), or ``responses`` (chunk only: a Responses stream's events).
+``requests`` (import and call only), ``responses`` (chunk only: a Responses stream's events) or
+``genuine_responses`` (chunk only: the same events read by a genuine openai client from
+``as_openai()``, which this package's transport serves as server-sent events).
 """
 
 from __future__ import annotations
@@ -77,12 +79,17 @@ def measure_call(contender: str, url: str, calls: int) -> dict[str, Any]:
 def stream_of(contender: str, url: str, words: int) -> Iterator[Any]:
     """The chunks of one streamed answer of ``words`` tokens (the emulator echoes).
 
-    The ``responses`` contender is sogni_compat's ``responses.create(stream=True)``: its events.
+    The ``responses`` contender is sogni_compat's ``responses.create(stream=True)``: its events;
+    ``genuine_responses`` the same through ``as_openai()`` (serialised, then read by openai).
     """
     prompt = " ".join(["w"] * words)
     if contender == "responses":
         ours = client_for("sogni_compat", url)
         yield from ours.responses.create(model=MODEL, input=prompt, stream=True)
+        return
+    if contender == "genuine_responses":
+        genuine = client_for("sogni_compat", url).as_openai()
+        yield from genuine.responses.create(model=MODEL, input=prompt, stream=True)
         return
     client = client_for(contender, url)
     stream = client.chat.completions.create(

@@ -49,6 +49,10 @@ TARGETS = {
     "call_vs_openai": ("CPU per call vs openai", 0.65),
     "chunk_vs_openai": ("CPU per streamed chunk vs openai", 0.50),
     "response_event_vs_chunk": ("CPU per Responses stream event vs per chat chunk", 1.50),
+    "genuine_response_event_vs_openai_chunk": (
+        "CPU per Responses event read through as_openai() vs openai's own chat chunk",
+        1.50,
+    ),
 }
 #: The floors' targets: ratios of ``benchmarks/floors.py``.
 FLOOR_TARGETS = FLOORS_TARGETS
@@ -178,7 +182,7 @@ def main() -> None:
         print(f"3/6 CPU per streamed chunk ({chunks:,} chunks) ...", flush=True)
         results["cpu_per_chunk_us"] = interleaved(
             runs,
-            [*clients, "responses"],
+            [*clients, "responses", *(["genuine_responses"] if have_openai else [])],
             lambda c: worker("chunk", c, url, chunks)["cpu_per_chunk"] * 1e6,
         )
 
@@ -230,6 +234,9 @@ def ratios(results: dict[str, Any], have_openai: bool) -> dict[str, float]:
         "response_event_vs_chunk": per_chunk["responses"] / per_chunk["sogni_compat"],
     }
     if have_openai:
+        out["genuine_response_event_vs_openai_chunk"] = (
+            per_chunk["genuine_responses"] / per_chunk["openai"]
+        )
         out["import_time"] = (
             results["import_seconds"]["sogni_compat"] / results["import_seconds"]["openai"]
         )

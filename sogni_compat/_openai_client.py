@@ -37,6 +37,7 @@ from urllib.parse import unquote
 import requests
 
 from ._errors import TRANSPORT_ERRORS, APIError, APITimeoutError, translate_error
+from ._openai_routes import CALL_ONLY, Local, ResponsesServer, route
 from ._params import ALIASES, KNOWN_KEYWORDS, REFUSED_KEYWORDS, chat_request, request_body
 from ._secrets import mask, masking, scrub
 from ._sse import EventTooLargeError, ServerSentEvent, SSEDecoder
@@ -56,21 +57,6 @@ _DROPPED = frozenset(
 
 #: Keys the transport leaves alone: the legacy forms would need their answers translated.
 _PASSED_THROUGH = frozenset({"functions", "function_call"})
-#: Keywords that only make sense in a Python call (functions), never in a JSON body.
-_CALL_ONLY = frozenset(
-    {
-        "extra_headers",
-        "extra_query",
-        "extra_body",
-        "timeout",
-        "auto_execute_tools",
-        "on_tool_call",
-        "on_tool_progress",
-        "tool_handlers",
-        "max_tool_rounds",
-        "max_tool_calls_per_round",
-    }
-)
 
 
 def _openai() -> Any:
@@ -113,9 +99,10 @@ def _as_served(path: str) -> str:
 class _Rules:
     """What both transports do to a request before it leaves."""
 
-    def __init__(self, client: Requester, http: Any) -> None:
+    def __init__(self, client: Requester, http: Any, responses: ResponsesServer) -> None:
         self.client = client
         self.http = http
+        self.responses = responses
         self.prefix = client.base_url.rstrip("/") + "/"
         base = http.URL(client.base_url)
         self.origin = (base.scheme, base.host, base.port)
@@ -142,6 +129,18 @@ class _Rules:
                 f"{self.client.base_url}",
                 "permission_denied",
             )
+        # The Responses API and refusals of what Sogni does not serve (see _openai_routes),
+        # decided on the path as the server would read it.
+        served = _as_served(request.url.raw_path.split(b"?", 1)[0].decode("ascii", "replace"))
+        routed = route(
+            self.responses,
+            self.http,
+            request,
+            served[len(self.base_path) :],
+            _timeout_of(request, self.client),
+        )
+        if routed is not None:
+            return routed
         if request.method == "POST" and url.split("?", maxsplit=1)[0].endswith("/chat/completions"):
             return self._chat(request)
         return request
@@ -158,7 +157,7 @@ class _Rules:
             for key, value in body.items()
             if (ALIASES.get(key, key) in KNOWN_KEYWORDS or key in REFUSED_KEYWORDS)
             and key not in _PASSED_THROUGH
-            and ALIASES.get(key, key) not in _CALL_ONLY
+            and ALIASES.get(key, key) not in CALL_ONLY
         }
         extra = {key: value for key, value in body.items() if key not in known}
         try:
@@ -376,15 +375,20 @@ def _AsyncStream(http: Any, events: _Events) -> Any:
     return Stream()
 
 
-def openai_client(client: Requester) -> Any:
-    """An ``openai.OpenAI`` bound to ``client``'s Sogni base URL (see the module doc)."""
+def openai_client(client: Requester, responses: ResponsesServer) -> Any:
+    """An ``openai.OpenAI`` bound to ``client``'s Sogni base URL (see the module doc).
+
+    ``responses`` (the client's ``client.responses``) answers the Responses API's routes.
+    """
     openai = _openai()
     http = _http_library(openai)
-    rules = _Rules(client, http)
+    rules = _Rules(client, http, responses)
 
     class SogniTransport(http.BaseTransport):  # type: ignore[name-defined,misc]
         def handle_request(self, request: Any) -> Any:
             checked = rules.check(request)
+            if isinstance(checked, Local):
+                checked = checked.answer(_SyncStream)
             if isinstance(checked, http.Response):
                 checked.request = request
                 return checked
@@ -394,17 +398,22 @@ def openai_client(client: Requester) -> Any:
     return openai.OpenAI(http_client=session, **_client_options(client, http))
 
 
-def async_openai_client(client: Requester) -> Any:
-    """An ``openai.AsyncOpenAI`` bound to ``client``'s Sogni base URL (see the module doc)."""
+def async_openai_client(client: Requester, responses: ResponsesServer) -> Any:
+    """An ``openai.AsyncOpenAI`` bound to ``client``'s Sogni base URL (see the module doc).
+
+    ``responses`` (the client's ``client.responses``) answers the Responses API's routes.
+    """
     import anyio.to_thread  # noqa: PLC0415 - the openai package brings anyio
 
     openai = _openai()
     http = _http_library(openai)
-    rules = _Rules(client, http)
+    rules = _Rules(client, http, responses)
 
     class AsyncSogniTransport(http.AsyncBaseTransport):  # type: ignore[name-defined,misc]
         async def handle_async_request(self, request: Any) -> Any:
             checked = rules.check(request)
+            if isinstance(checked, Local):  # it may send chat requests: in a worker thread
+                checked = await anyio.to_thread.run_sync(checked.answer, _AsyncStream)
             if isinstance(checked, http.Response):
                 checked.request = request
                 return checked

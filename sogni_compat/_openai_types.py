@@ -25,13 +25,19 @@ from .types import ChatCompletion, ChatCompletionChunk, Model
 __all__ = ["chunk", "completion", "model"]
 
 
-def _validated(kind: Any, data: Any, what: str, response: Any) -> Any:
-    """``kind.model_validate(data)``; what the server sent and openai's type refuses is ours."""
+def _validated(kind: Any, data: Any, what: str, response: Any, *, built: bool = False) -> Any:
+    """``kind.model_validate(data)``; what openai's type refuses is an error of this package.
+
+    ``built``: ``data`` is an object this package made (a Response translated from a chat
+    completion, an images answer made from a workflow), so the message does not blame the
+    server for it.
+    """
     try:
         return kind.model_validate(data)
     except Exception as exc:  # pydantic's ValidationError, and what its validators raise
+        whose = f"sogni_compat's {what}" if built else f"The server's {what}"
         message = (
-            f"The server's {what} cannot be read as the openai package's type "
+            f"{whose} cannot be read as the openai package's type "
             f"(response_types='openai'): {excerpt(str(exc))}"
         )
     if response is not None:
@@ -78,7 +84,9 @@ def response(ours: Any) -> Any:
 
     data = ours.to_dict()
     data.pop("store", None)
-    theirs: Any = _validated(OpenAIResponse, data, "response", None)
+    theirs: Any = _validated(
+        OpenAIResponse, data, "Response (translated from a chat completion)", None, built=True
+    )
     object.__setattr__(theirs, "output_parsed", ours.output_parsed)
     object.__setattr__(theirs, "tool_history", ours.tool_history)
     object.__setattr__(theirs, "media", ours.media)
@@ -88,12 +96,23 @@ def response(ours: Any) -> Any:
     return theirs
 
 
+def item_list(ours: Any) -> Any:
+    """An ``openai.types.responses.ResponseItemList`` (a page of a response's input items)."""
+    from openai.types.responses import ResponseItemList  # noqa: PLC0415
+
+    return _validated(
+        ResponseItemList, ours.to_dict(), "input item list (of its store)", None, built=True
+    )
+
+
 def images(ours: Any) -> Any:
     """An ``openai.types.ImagesResponse``."""
     from openai.types import ImagesResponse as OpenAIImages  # noqa: PLC0415
 
     data = ours.to_dict()
     workflow = data.pop("workflow_id", None)
-    theirs: Any = _validated(OpenAIImages, data, "images answer", None)
+    theirs: Any = _validated(
+        OpenAIImages, data, "images answer (made from a workflow)", None, built=True
+    )
     object.__setattr__(theirs, "workflow_id", workflow)
     return theirs

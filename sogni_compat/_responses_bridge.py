@@ -33,7 +33,7 @@ from .types.responses import (
 if TYPE_CHECKING:
     from .types import ChatCompletion
 
-__all__ = ["chat_keywords", "check_request", "new_id", "response_from"]
+__all__ = ["chat_keywords", "check_request", "input_items", "new_id", "response_from"]
 
 #: Built-in tools of OpenAI's Responses API that Sogni cannot run.
 _BUILT_IN = frozenset(
@@ -78,13 +78,29 @@ def _text_part(part: Any, where: str) -> dict[str, Any]:
     )
 
 
-def _messages(input: Any) -> list[dict[str, Any]]:
-    """Chat messages for a Responses ``input``."""
+def _call_ids(messages: list[Any]) -> set[str]:
+    """The ids of the tool calls the assistant turns of ``messages`` made."""
+    return {
+        call["id"]
+        for message in messages
+        if isinstance(message, Mapping)
+        for call in message.get("tool_calls") or ()
+        if isinstance(call, Mapping) and isinstance(call.get("id"), str)
+    }
+
+
+def _messages(input: Any, history: list[Any]) -> list[dict[str, Any]]:
+    """Chat messages for a Responses ``input`` that continues ``history``.
+
+    A ``function_call_output`` answers a call made in this input or in the conversation it
+    continues (``previous_response_id``).
+    """
     if isinstance(input, str):
         return [{"role": "user", "content": input}]
     if not isinstance(input, list | tuple):
         raise TypeError(f"input must be a string or a list of items; got {type(input).__name__}")
     messages: list[dict[str, Any]] = []
+    asked = _call_ids(history)
     for i, given in enumerate(input):
         where = f"input[{i}]"
         dump = getattr(given, "model_dump", None)  # an openai (pydantic) item, or ours
@@ -124,18 +140,14 @@ def _messages(input: Any) -> list[dict[str, Any]]:
                 last.setdefault("tool_calls", []).append(call)
             else:
                 messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
+            asked.add(call_id)
         elif kind == "function_call_output":
             call_id = item.get("call_id")
-            asked = {
-                call["id"]
-                for message in messages
-                for call in message.get("tool_calls") or ()
-                if isinstance(call, Mapping)
-            }
             if not isinstance(call_id, str) or call_id not in asked:
                 raise ValueError(
                     f"{where}: function_call_output needs the call_id of a function_call "
-                    f"before it; got {call_id!r}"
+                    f"before it, in this input or in the response previous_response_id names; "
+                    f"got {call_id!r}"
                 )
             output = item.get("output")
             if isinstance(output, list):  # input_text parts
@@ -153,6 +165,41 @@ def _messages(input: Any) -> list[dict[str, Any]]:
                 "function_call_output and reasoning items are)"
             )
     return messages
+
+
+#: The id prefix of each kind of input item (as the Responses API names them).
+_ID_PREFIXES = {
+    "message": "msg",
+    "function_call": "fc",
+    "function_call_output": "fco",
+    "reasoning": "rs",
+}
+
+
+def input_items(input: Any) -> list[dict[str, Any]]:
+    """A checked Responses ``input`` as the items ``input_items.list()`` shows.
+
+    Each item gets an ``id`` (unless it has one) and a ``status``; a message's text content
+    becomes a list of ``input_text`` (``output_text`` for the assistant's) parts.
+    """
+    if isinstance(input, str):
+        input = [{"role": "user", "content": input}]
+    items = []
+    for given in input:
+        dump = getattr(given, "model_dump", None)
+        item = dict(given if isinstance(given, Mapping) or not callable(dump) else dump())
+        kind = item.setdefault("type", "message")
+        if kind == "message" and isinstance(item.get("content"), str):
+            part = "output_text" if item.get("role") == "assistant" else "input_text"
+            text: dict[str, Any] = {"type": part, "text": item["content"]}
+            if part == "output_text":
+                text["annotations"] = []
+            item["content"] = [text]
+        if not item.get("id"):
+            item["id"] = new_id(_ID_PREFIXES.get(str(kind), "item"))
+        item.setdefault("status", "completed")
+        items.append(item)
+    return items
 
 
 def _tools(tools: Any) -> list[dict[str, Any]] | None:
@@ -255,13 +302,15 @@ def _text_config(request: Mapping[str, Any]) -> ResponseTextConfig:
     text = request.get("text")
     fmt = text.get("format") if isinstance(text, Mapping) else None
     config = ResponseTextConfig()
-    if isinstance(fmt, Mapping):
+    if request.get("text_format") is not None:  # parse(): the schema that was sent
+        from ._structured import check_output_type, response_format_for  # noqa: PLC0415
+
+        sent = response_format_for(check_output_type(request["text_format"]))["json_schema"]
+        config.format = ResponseTextFormat(type="json_schema")
+        config.format._extra = sent
+    elif isinstance(fmt, Mapping):
         config.format = ResponseTextFormat(type=str(fmt.get("type", "text")))
         config.format._extra = {k: v for k, v in fmt.items() if k != "type"}
-    elif request.get("text_format") is not None:
-        model = request["text_format"]
-        config.format = ResponseTextFormat(type="json_schema")
-        config.format._extra = {"name": getattr(model, "__name__", "output"), "strict": True}
     if isinstance(text, Mapping) and text.get("verbosity") is not None:
         config._extra = {"verbosity": text["verbosity"]}
     return config
@@ -388,7 +437,7 @@ def chat_keywords(request: dict[str, Any], history: list[Any]) -> tuple[dict[str
         raise TypeError("create() missing required keyword argument 'input'")
     # As in openai's API, instructions apply to this response only: a stored conversation
     # keeps the input and the answers, not the instructions.
-    conversation = history + _messages(request.pop("input"))
+    conversation = history + _messages(request.pop("input"), history)
     instructions = request.pop("instructions", None)
     messages = list(conversation)
     if instructions is not None:

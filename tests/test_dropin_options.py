@@ -178,7 +178,7 @@ def test_resources_sogni_does_not_serve_say_so(name: str) -> None:
 
 
 def test_more_missing_surfaces_say_so() -> None:
-    """beta.assistants, models.delete, module-level AsyncOpenAI and embeddings explain."""
+    """beta.assistants, models.delete, images.create_variation, AsyncOpenAI, embeddings explain."""
     client = OpenAI(api_key=API_KEY)
     with pytest.raises(AttributeError) as raised:
         getattr(client.beta, "assistants")
@@ -195,6 +195,9 @@ def test_more_missing_surfaces_say_so() -> None:
         "client.images.create_variation: Sogni serves no image variations; client.images "
         "serves edit and generate"
     )
+    assert not hasattr(client.images, "create_variation")
+    with pytest.raises(AttributeError, match="has no attribute 'nonsense'"):
+        getattr(client.images, "nonsense")
     with pytest.raises(AttributeError, match=r"sogni_compat\.embeddings: Sogni serves no"):
         sogni_compat.embeddings  # noqa: B018
     with pytest.raises(ImportError, match="as_async_openai"):

@@ -400,7 +400,10 @@ def test_accumulate_counts_pieces_not_only_text(hostile: Serve, kind: str) -> No
 
 
 def test_genuine_openai_clients_keep_the_size_caps(hostile: Serve) -> None:
-    """as_openai(): an answer over max_response_bytes is a 502, an endless event an APIError."""
+    """as_openai(): an answer over max_response_bytes is a 502, an endless event an APIError.
+
+    The same for the Responses API, which the client answers through chat completions.
+    """
     openai = pytest.importorskip("openai")
     bomb = gzip_bomb(64 * MIB)
 
@@ -424,3 +427,9 @@ def test_genuine_openai_clients_keep_the_size_caps(hostile: Serve) -> None:
         stream = genuine.chat.completions.create(model="m", messages=USER, stream=True)
         with pytest.raises(sogni_compat.APIError, match="max_event_bytes"):
             list(stream)
+        peak, error = peak_of(lambda: genuine.responses.create(model="m", input="hi"))
+        assert isinstance(error, openai.InternalServerError)
+        assert "max_response_bytes" in str(error)
+        assert peak < 8 * MIB
+        with pytest.raises(openai.APIError, match="max_event_bytes"):  # on the first event
+            list(genuine.responses.create(model="m", input="hi", stream=True))

@@ -405,18 +405,38 @@ def test_a_shrunk_read_timeout_grows_back_for_the_next_chunk(hostile: Serve) -> 
     assert [c.choices[0].delta.content for c in chunks] == ["a", "b"]
 
 
+@pytest.mark.parametrize("api", ["chat", "responses"])
 @pytest.mark.parametrize("script", [trickled_headers, trickled_body, pings_only])
-def test_genuine_openai_clients_keep_the_bounds(hostile: Serve, script: Any) -> None:
-    """as_openai() sends through this client, so a trickle ends at connect + read there too."""
+def test_genuine_openai_clients_keep_the_bounds(hostile: Serve, script: Any, api: str) -> None:
+    """as_openai() sends through this client, so a trickle ends at connect + read there too.
+
+    Also for the Responses API, which the client answers through chat completions.
+    """
     openai = pytest.importorskip("openai")
     server = hostile(script)
+    streamed = script is pings_only
     with client_for(server).as_openai() as genuine:
         took, error, _ = elapsed(
             lambda: list(
-                genuine.chat.completions.create(
-                    model="m", messages=USER, stream=script is pings_only
-                )
+                genuine.chat.completions.create(model="m", messages=USER, stream=streamed)
+                if api == "chat"
+                else genuine.responses.create(model="m", input="hi", stream=streamed)
             )
         )
     assert isinstance(error, openai.APITimeoutError | openai.APIConnectionError), error
     assert took < BUDGET + SLACK
+
+
+def test_a_genuine_clients_response_stream_times_out_between_events(hostile: Serve) -> None:
+    """as_openai()'s Responses stream: events so far arrive, then the idle gap raises in time."""
+    openai = pytest.importorskip("openai")
+    server = hostile(one_chunk_then_pings)
+    with client_for(server).as_openai() as genuine:
+        events = iter(genuine.responses.create(model="m", input="hi", stream=True))
+        seen: list[str] = []
+        took, error, _ = elapsed(lambda: seen.extend(event.type for event in events))
+    assert "response.output_text.delta" in seen
+    assert isinstance(error, openai.APITimeoutError)
+    assert isinstance(error, sogni_compat.APITimeoutError)
+    assert took < 0.8 + SLACK
+    assert len(server.requests) == 1

@@ -467,15 +467,24 @@ def test_image_downloads_share_no_cookies(hostile: Serve) -> None:
     assert seen == [None, None, "apisession=1", "apisession=1"]
 
 
-def test_genuine_openai_clients_hold_no_key_and_mask_echoes(hostile: Serve) -> None:
-    """as_openai() holds a placeholder key; echoed keys are masked in its errors and pickles."""
+@pytest.mark.parametrize("api", ["chat", "responses"])
+def test_genuine_openai_clients_hold_no_key_and_mask_echoes(hostile: Serve, api: str) -> None:
+    """as_openai() holds a placeholder key; echoed keys are masked in its errors and pickles.
+
+    Also for the Responses API, which the client answers through chat completions.
+    """
     openai = pytest.importorskip("openai")
     body = json.dumps({"error": {"message": f"bad key {KEY}", "code": KEY}}).encode()
-    client = hostile(answering(body, 401)).client(api_key=KEY)
+    whole = response(401, body, **{"X-Echo": KEY})
+    client = hostile(lambda exchange: exchange.send(whole)).client(api_key=KEY)
     with client.as_openai() as genuine:
         assert KEY not in repr(vars(genuine))
         with pytest.raises(openai.AuthenticationError) as caught:
-            genuine.chat.completions.create(model="m", messages=USER)
+            if api == "chat":
+                genuine.chat.completions.create(model="m", messages=USER)
+            else:
+                genuine.responses.create(model="m", input="hi")
+    assert_hidden(repr(caught.value.response.headers))
     assert_hidden(str(caught.value) + repr(caught.value.body))
     assert_hidden(pickle.dumps(caught.value).decode("latin-1"))
     assert_hidden("".join(traceback.format_exception(caught.value)))

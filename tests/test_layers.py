@@ -70,6 +70,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
                 "_chat_stream",
                 "_chat_stream_openai",
                 "_openai_client",
+                "_openai_routes",
                 "_responses_stream",
                 "_streaming",
             }

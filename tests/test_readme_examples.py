@@ -4,14 +4,17 @@ A broken example fails the tests.
 
 Each block runs on its own (nothing carries over from the block before) in a fresh working
 directory, with ``SOGNI_BASE_URL``/``SOGNI_API_KEY`` and ``OPENAI_BASE_URL``/``OPENAI_API_KEY``
-pointing at a ``LocalSogniServer``, as a reader trying the examples offline would set them. A
-block that defines ``test_*`` functions (a pytest example) has them called too. Blocks that
-import an optional integration run in the optional group.
+pointing at a ``LocalSogniServer``, as a reader trying the examples offline would set them, and
+may reach loopback addresses only (an example whose framework phones home fails). A block
+that defines ``test_*`` functions (a pytest example) has them called too. Blocks that import
+an optional integration run in the optional groups.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,10 +23,32 @@ import pytest
 
 from sogni_compat.testing import MODELS, LocalSogniServer
 
+from ._loopback import loopback_only
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs" / "pages").glob("*.md"))]
-#: Packages of the optional ``integrations`` group.
-OPTIONAL = ("langchain_openai", "instructor", "outlines", "haystack", "smolagents", "IPython")
+#: Packages of the optional groups (``integrations``, and ``integrations-openai1`` for the
+#: frameworks that need an older openai).
+OPTIONAL = (
+    "langchain_openai",
+    "instructor",
+    "outlines",
+    "haystack",
+    "smolagents",
+    "IPython",
+    "agents",
+    "pydantic_ai",
+    "agno",
+    "semantic_kernel",
+    "langchain",
+    "langgraph",
+    "autogen_agentchat",
+    "autogen_core",
+    "autogen_ext",
+    "llama_index",
+    "atomic_agents",
+)
+_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
 
 
 def _blocks() -> list[Any]:
@@ -51,10 +76,19 @@ def server() -> Iterator[LocalSogniServer]:
 def test_example_runs_offline(
     code: str, server: LocalSogniServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The block runs without an error against the emulator, and its own tests pass."""
+    """The block runs without an error against the emulator (and loopback only); its tests pass."""
     for package in OPTIONAL:
         if re.search(rf"^\s*(from|import) {package}\b", code, re.M):
             pytest.importorskip(package)  # installed by the optional group, which runs it
+    for match in _IMPORT.finditer(code):
+        module = match.group(1) or match.group(2)
+        if module.split(".")[0] in OPTIONAL:
+            # Some frameworks trip pydantic's deprecation warnings on import: theirs, not the
+            # example's (warnings are errors here).
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                importlib.import_module(module)
+    refused = loopback_only(monkeypatch)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SOGNI_API_KEY", "readme-key")
     monkeypatch.setenv("SOGNI_BASE_URL", server.base_url)
@@ -65,6 +99,7 @@ def test_example_runs_offline(
     for name, value in list(namespace.items()):
         if name.startswith("test_") and callable(value):
             value()
+    assert refused == []
 
 
 def test_documents_have_examples() -> None:

@@ -495,6 +495,26 @@ CASES: dict[str, tuple[Call, type[Exception], str]] = {
         TypeError,
         "response_id",
     ),
+    "responses.input_items.list(5)": (
+        lambda c, _: c.responses.input_items.list(5),  # type: ignore[arg-type]
+        TypeError,
+        "response_id",
+    ),
+    "responses.input_items.list(limit=0)": (
+        lambda c, _: c.responses.input_items.list("resp_1", limit=0),
+        ValueError,
+        "limit",
+    ),
+    "responses.input_items.list(order='newest')": (
+        lambda c, _: c.responses.input_items.list("resp_1", order="newest"),
+        ValueError,
+        "order",
+    ),
+    "responses.input_items.list(after=5)": (
+        lambda c, _: c.responses.input_items.list("resp_1", after=5),  # type: ignore[arg-type]
+        TypeError,
+        "after",
+    ),
     # -- estimate_cost -----------------------------------------------------------------------
     "estimate_cost(messages=5)": (
         lambda c, _: c.chat.completions.estimate_cost(messages=5),  # type: ignore[arg-type]

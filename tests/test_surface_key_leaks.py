@@ -157,6 +157,7 @@ CASES: dict[str, tuple[str | None, Call]] = {
     "responses.stream": (None, lambda c: list(c.responses.stream(input="hi"))),
     "responses.retrieve": (None, lambda c: c.responses.retrieve("resp_gone")),
     "responses.delete": (None, lambda c: c.responses.delete("resp_gone")),
+    "responses.input_items.list": (None, lambda c: c.responses.input_items.list("resp_gone")),
     "estimate_cost": (None, lambda c: c.chat.completions.estimate_cost(messages=USER)),
 }
 
@@ -182,7 +183,7 @@ def test_every_public_method_of_the_new_surface_has_a_case() -> None:
     """A method added to a new namespace must join the cases above (so it is tried too)."""
     from sogni_compat.resources.images import Images
     from sogni_compat.resources.media import Media
-    from sogni_compat.resources.responses import Responses
+    from sogni_compat.resources.responses import InputItems, Responses
     from sogni_compat.resources.runs import Runs
     from sogni_compat.resources.templates import WorkflowTemplates
     from sogni_compat.resources.workflows import Workflows
@@ -194,6 +195,7 @@ def test_every_public_method_of_the_new_surface_has_a_case() -> None:
         "workflows.templates": WorkflowTemplates,
         "chat.runs": Runs,
         "responses": Responses,
+        "responses.input_items": InputItems,
     }
     methods = {
         f"{prefix}.{name}"

@@ -180,6 +180,10 @@ class Completions(Resource):
     # run it may start is guarded where it starts (runs.completion_from_run_call).
     _unguarded = frozenset({"create", "parse", "stream"})
 
+    #: ``0`` for one attempt per request (a genuine openai client's retries are the only ones
+    #: when it is served through ``client.responses``); ``None`` for the client's policy.
+    _retries: Literal[0] | None = None
+
     @overload
     def create(
         self, *, stream: Literal[True], **kwargs: Unpack[CompletionCreateParamsBase]
@@ -559,10 +563,17 @@ class Completions(Resource):
                     options=options,
                     stream=True,
                     parse=_unread,
+                    retries=self._retries,
                 )
                 return StreamedAPIResponse(response, parse, retries, client.max_response_bytes)
             parsed, response, retries = client._send(
-                "POST", "chat/completions", body=body, options=options, stream=stream, parse=parse
+                "POST",
+                "chat/completions",
+                body=body,
+                options=options,
+                stream=stream,
+                parse=parse,
+                retries=self._retries,
             )
         except NotFoundError as exc:
             model = body.get("model")

@@ -119,8 +119,10 @@ class Images(Resource):
         if name == "create_variation":
             raise AttributeError(
                 "client.images.create_variation: Sogni serves no image variations; "
-                f"{listing('client.images serves', offered(self))} (edit(image=..., prompt=...) "
-                "makes a new image from yours)"
+                f"{listing('client.images serves', offered(self))}: "
+                "client.images.edit(image=..., prompt=...) makes a new image from yours "
+                "(Sogni's edit_image tool), and client.images.generate(prompt=...) one from a "
+                "prompt"
             )
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 

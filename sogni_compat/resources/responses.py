@@ -8,8 +8,10 @@ apply), and turns the answer back into a :class:`Response`.
 
 ``store=True`` (the default, as in openai's API) keeps the conversation of each response this
 client made in memory, at most :data:`STORE_LIMIT` responses and :data:`STORE_BYTES` bytes
-(least recently used dropped first), so ``previous_response_id`` continues it and
-``retrieve``/``delete`` find it.
+(least recently used dropped first), so ``previous_response_id`` continues it,
+``retrieve``/``delete`` find it and ``input_items.list`` lists what it answered. The genuine
+openai clients of ``client.as_openai()``/``as_async_openai()`` are served by this resource
+too (``_served``, ``_stored``, ``_input_page``), with this client's store.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import attrs
 
 from .._errors import NotFoundError
-from .._responses_bridge import chat_keywords, check_request, response_from
-from ..types.responses import ParsedResponse, Response
+from .._responses_bridge import chat_keywords, check_request, input_items, response_from
+from ..types.responses import ParsedResponse, Response, ResponseInputItem, ResponseItemList
 from ._base import Resource
 from .chat import Completions
 
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
     from ..types import ChatCompletion
     from ..types.create_params import ResponseCreateParamsBase
 
-__all__ = ["STORE_BYTES", "STORE_LIMIT", "Responses"]
+__all__ = ["STORE_BYTES", "STORE_LIMIT", "InputItems", "Responses"]
 
 if TYPE_CHECKING:  # parse() without text_format: ParsedResponse[Any] (PEP 696 default)
     from typing_extensions import TypeVar
@@ -84,7 +86,7 @@ def footprint(value: object) -> int:
 
 
 class _Store:
-    """Conversations of recent responses: id -> (messages after it, the response).
+    """Recent responses: id -> (messages after it, the response, its input items).
 
     Bounded by count (``limit``) and by bytes (``max_bytes``, each entry counted by
     :func:`footprint` when it is put); the least recently used go first.
@@ -93,40 +95,40 @@ class _Store:
     def __init__(self, limit: int = STORE_LIMIT, max_bytes: int = STORE_BYTES) -> None:
         self._limit = limit
         self._max_bytes = max_bytes
-        self._items: collections.OrderedDict[str, tuple[list[Any], Response, int]] = (
+        self._items: collections.OrderedDict[str, tuple[list[Any], Response, list[Any], int]] = (
             collections.OrderedDict()
         )
         self._lock = threading.Lock()
         #: The bytes the kept entries hold, as counted when each was put.
         self.bytes = 0
 
-    def put(self, response: Response, messages: list[Any]) -> None:
-        size = footprint((messages, response))
+    def put(self, response: Response, messages: list[Any], items: list[Any]) -> None:
+        size = footprint((messages, response, items))
         with self._lock:
             old = self._items.pop(response.id, None)
             if old is not None:
-                self.bytes -= old[2]
+                self.bytes -= old[3]
             if size > self._max_bytes:
                 return  # larger than the whole store: kept by nobody (see _not_found)
-            self._items[response.id] = (messages, response, size)
+            self._items[response.id] = (messages, response, items, size)
             self.bytes += size
             while len(self._items) > self._limit or self.bytes > self._max_bytes:
-                self.bytes -= self._items.popitem(last=False)[1][2]
+                self.bytes -= self._items.popitem(last=False)[1][3]
 
-    def get(self, response_id: str) -> tuple[list[Any], Response]:
+    def get(self, response_id: str) -> tuple[list[Any], Response, list[Any]]:
         with self._lock:
             found = self._items.get(response_id)
             if found is not None:
                 self._items.move_to_end(response_id)
         if found is None:
             raise _not_found(response_id, self._limit, self._max_bytes)
-        return found[0], found[1]
+        return found[0], found[1], found[2]
 
     def delete(self, response_id: str) -> None:
         with self._lock:
             found = self._items.pop(response_id, None)
             if found is not None:
-                self.bytes -= found[2]
+                self.bytes -= found[3]
         if found is None:
             raise _not_found(response_id, self._limit, self._max_bytes)
 
@@ -138,7 +140,8 @@ def _not_found(response_id: str, limit: int, max_bytes: int) -> NotFoundError:
     response.status_code = 404
     return NotFoundError(
         f"No response {response_id!r} in this client's store: Sogni keeps no responses, so "
-        "previous_response_id, retrieve() and delete() work on the ones this client made with "
+        "previous_response_id, retrieve(), delete() and input_items.list() work on the ones this "
+        "client made with "
         f"store=True (the {limit} most recently used, within {max_bytes // (1024 * 1024)} MiB "
         "with their conversations)",
         response=response,
@@ -153,7 +156,7 @@ def _check_id(response_id: object) -> None:
 
 
 class Responses(Resource):
-    """``client.responses``: ``create``, ``stream``, ``parse``, ``retrieve`` and ``delete``."""
+    """``client.responses``: create, stream, parse, retrieve, delete and list input items."""
 
     def __init__(self, client: Requester) -> None:
         super().__init__(client)
@@ -161,6 +164,12 @@ class Responses(Resource):
         #: The chat path every response is translated to (a namespace of its own, so this one
         #: needs nothing of the client but its request path).
         self._completions = Completions(client)
+        #: The same path making one attempt per request, for genuine openai clients served
+        #: here (their own retries are the only ones).
+        self._served_completions = Completions(client)
+        self._served_completions._retries = 0
+        #: ``input_items.list(response_id)``: the input items of a stored response.
+        self.input_items = InputItems(self)
 
     @overload
     def create(
@@ -213,8 +222,9 @@ class Responses(Resource):
         """Like :meth:`create`, with ``text_format`` parsed into ``output_parsed``.
 
         ``text_format`` is a pydantic model, an attrs class or a dataclass (a strict JSON schema
-        built from it is sent); ``output_parsed`` is an instance of it. Strict function tools
-        get ``parsed_arguments``. With ``response_types="openai"`` the object is the openai
+        built from it is sent, and shown as the response's ``text.format``);
+        ``output_parsed`` is an instance of it. Strict function tools get
+        ``parsed_arguments``. With ``response_types="openai"`` the object is the openai
         package's ``ParsedResponse``.
         """
         given: dict[str, Any] = dict(kwargs)
@@ -292,8 +302,51 @@ class Responses(Resource):
         _check_id(response_id)
         self._store.delete(response_id)
 
-    def _chat_kwargs(self, kwargs: dict[str, Any]) -> tuple[dict[str, Any], list[Any], str | None]:
-        """Chat keywords, the conversation (without instructions), the previous response's id."""
+    # -- what a genuine openai client's transport calls (always this package's own types) ----
+
+    def _served(self, kwargs: dict[str, Any]) -> Response | ResponseStream:
+        """``create()`` for a genuine openai client: one attempt, this package's types."""
+        created: Response | ResponseStream = self._create(kwargs, served=True)
+        return created
+
+    def _stored(self, response_id: str) -> Response:
+        """A stored response, as this package's type."""
+        return self._store.get(response_id)[1]
+
+    def _input_page(
+        self, response_id: str, *, after: str | None, limit: int, order: str
+    ) -> ResponseItemList:
+        """A page of a stored response's input items, as this package's type."""
+        check_page(after, limit, order)
+        items = self._store.get(response_id)[2]
+        ordered = items if order == "asc" else items[::-1]
+        start = 0
+        if after is not None:
+            ids = [item.get("id") for item in ordered]
+            if after not in ids:
+                raise ValueError(f"after: {after!r} is not an input item of {response_id!r}")
+            start = ids.index(after) + 1
+        read = ResponseInputItem.reader()
+        following = [read(item, None) for item in ordered[start:]]
+        page = ResponseItemList.model_construct(  # every field shown, None ones too
+            object="list",
+            data=following[:limit],
+            first_id=following[0].id if following else None,
+            last_id=following[:limit][-1].id if following else None,
+            has_more=len(following) > limit,
+        )
+        page._following = following
+        return page
+
+    def _chat_kwargs(
+        self, kwargs: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[Any], str | None, list[Any]]:
+        """Chat keywords, the conversation, the previous response's id, the earlier items.
+
+        The conversation leaves the instructions out; the earlier items are the previous
+        response's input items and its output (what ``input_items.list`` shows before this
+        request's input).
+        """
         check_request(kwargs)
         request = dict(kwargs)
         previous = request.pop("previous_response_id", None)
@@ -303,24 +356,28 @@ class Responses(Resource):
                 f"{type(previous).__name__}"
             )
         history: list[Any] = []
+        earlier_items: list[Any] = []
         if previous is not None:
-            stored, earlier = self._store.get(previous)
+            stored, earlier, kept_items = self._store.get(previous)
             history = list(stored)
+            earlier_items = [*kept_items, *(item.model_dump() for item in earlier.output)]
             looping = request.get("auto_execute_tools") or request.get("autoExecuteTools")
             if looping and "media_context" not in request and "mediaContext" not in request:
                 # Hosted tools' indices go on numbering from the earlier responses' media.
                 request["media_context"] = earlier.media
         chat, conversation = chat_keywords(request, history)
-        return chat, conversation, previous
+        return chat, conversation, previous, earlier_items
 
-    def _create(self, kwargs: dict[str, Any], *, parsing: bool = False) -> Any:
+    def _create(
+        self, kwargs: dict[str, Any], *, parsing: bool = False, served: bool = False
+    ) -> Any:
         request = dict(kwargs)
         text_format = request.pop("text_format", None) if parsing else None
-        chat, messages, previous = self._chat_kwargs(request)
+        chat, messages, previous, earlier_items = self._chat_kwargs(request)
         if text_format is not None:
             request["text_format"] = text_format
-        completions = self._completions
-        to_openai = self._client.response_types == "openai"
+        completions = self._served_completions if served else self._completions
+        to_openai = not served and self._client.response_types == "openai"
         if chat.get("stream"):
             from .._responses_stream import events  # noqa: PLC0415 - only for streams
 
@@ -332,7 +389,7 @@ class Responses(Resource):
                 if spec.response_format is not None:
                     chat["response_format"] = spec.response_format
             streamed = completions._create(chat, "parsed", native=True)
-            keep = self._finish(request, messages)
+            keep = self._finish(request, messages, earlier_items)
             return events(streamed, request, previous, keep, convert=to_openai, spec=spec)
         if parsing and text_format is not None:
             chat["response_format"] = text_format
@@ -340,16 +397,18 @@ class Responses(Resource):
         completion = completions._create(chat, "parsed", parsing=parsing, native=True)
         kind = ParsedResponse if parsing else Response
         response = response_from(completion, request, previous, kind)
-        self._keep(request, messages, response, completion)
+        self._keep(request, messages, earlier_items, response, completion)
         if to_openai:
             from .. import _openai_types  # noqa: PLC0415 - only in this mode
 
             return _openai_types.response(response)
         return response
 
-    def _finish(self, request: Mapping[str, Any], messages: list[Any]) -> Any:
+    def _finish(
+        self, request: Mapping[str, Any], messages: list[Any], earlier_items: list[Any]
+    ) -> Any:
         def keep(response: Response, completion: ChatCompletion) -> None:
-            self._keep(request, messages, response, completion)
+            self._keep(request, messages, earlier_items, response, completion)
 
         return keep
 
@@ -357,6 +416,7 @@ class Responses(Resource):
         self,
         request: Mapping[str, Any],
         messages: list[Any],
+        earlier_items: list[Any],
         response: Response,
         completion: ChatCompletion,
     ) -> None:
@@ -402,4 +462,59 @@ class Responses(Resource):
                     for call in message.tool_calls
                 ]
             conversation.append(said)
-        self._store.put(response, conversation)
+        items = [*earlier_items, *input_items(request.get("input", ()))]
+        self._store.put(response, conversation, items)
+
+
+def check_page(after: object, limit: object, order: object) -> None:
+    """Refuse a bad ``after``, ``limit`` (1 to 100) or ``order`` (``asc``/``desc``)."""
+    if after is not None and not isinstance(after, str):
+        raise TypeError(f"after must be an item id (a string); got {type(after).__name__}")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= _MAX_PAGE:
+        raise ValueError(f"limit must be a whole number from 1 to {_MAX_PAGE}; got {limit!r}")
+    if order not in ("asc", "desc"):
+        raise ValueError(f"order must be 'asc' or 'desc'; got {order!r}")
+
+
+#: The most input items one page holds (as OpenAI's API allows).
+_MAX_PAGE = 100
+
+
+class InputItems(Resource):
+    """``client.responses.input_items``: the input items of a stored response."""
+
+    def __init__(self, responses: Responses) -> None:
+        super().__init__(responses._client)
+        self._responses = responses
+
+    def list(
+        self,
+        response_id: str,
+        *,
+        after: str | None = None,
+        limit: int = 20,
+        order: str = "desc",
+        include: Any = None,
+        extra_headers: Any = None,
+        extra_query: Any = None,
+        extra_body: Any = None,
+        timeout: Any = None,
+    ) -> Any:
+        """The input items a stored response answered, earlier responses' included.
+
+        As the openai package's ``responses.input_items.list``: ``order`` ``"desc"`` (newest
+        first, the default) or ``"asc"``, at most ``limit`` (1 to 100, default 20) items after
+        the item ``after``. A :class:`ResponseItemList` (the openai package's with
+        ``response_types="openai"``); ``NotFoundError`` for a response not in the store.
+        ``include`` and the request options are accepted and change nothing (no request is
+        sent).
+        """
+        del include, extra_headers, extra_query, extra_body, timeout
+        if not isinstance(response_id, str):
+            raise TypeError(f"response_id must be a string; got {type(response_id).__name__}")
+        page = self._responses._input_page(response_id, after=after, limit=limit, order=order)
+        if self._client.response_types == "openai":
+            from .. import _openai_types  # noqa: PLC0415 - only in this mode
+
+            return _openai_types.item_list(page)
+        return page

@@ -140,9 +140,9 @@ class BaseObject:
     """Common behaviour of response objects: extras as attributes, dumps, repr, pickling.
 
     They also offer the part of pydantic's (and so the openai SDK's) ``BaseModel`` surface
-    that code and libraries read: ``model_fields_set``, ``model_fields``, ``model_dump``,
-    ``model_dump_json``, ``model_copy``, ``model_validate``, ``model_construct``, ``to_dict``,
-    ``to_json`` and ``==``.
+    that code and libraries read: ``model_fields_set``, ``model_fields``, ``model_extra``,
+    ``model_dump``, ``model_dump_json``, ``model_copy``, ``model_validate``,
+    ``model_construct``, ``model_json_schema``, ``to_dict``, ``to_json`` and ``==``.
     """
 
     _extra: dict[str, Any] = attrs.field(factory=dict, init=False, eq=True)
@@ -213,6 +213,28 @@ class BaseObject:
         if sent is not None:
             return sent.keys()
         return frozenset(name for name in self._field_names() if getattr(self, name) is not None)
+
+    @property
+    def model_extra(self) -> dict[str, Any]:
+        """The fields the server sent beyond the documented ones (``{}`` when none).
+
+        As pydantic's ``model_extra`` on the openai package's objects: the dict itself, so a
+        change to it changes the object's extras.
+        """
+        extra = self._extra
+        if extra is _NO_EXTRA:  # the shared read-only default: give this object its own
+            extra = self._extra = {}
+        return extra
+
+    @classmethod
+    def model_json_schema(cls) -> dict[str, Any]:
+        """A JSON schema of the documented fields, as pydantic's ``model_json_schema()``.
+
+        Nested response objects are ``$defs``; extra fields are allowed.
+        """
+        from ._schema import json_schema  # noqa: PLC0415 - rarely used; evaluates annotations
+
+        return json_schema(cls, BaseObject)
 
     @property
     def model_fields_set(self) -> set[str]:

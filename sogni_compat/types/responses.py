@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Generic
 
 import attrs
@@ -47,12 +48,15 @@ __all__ = [
     "ResponseFunctionToolCall",
     "ResponseFunctionToolCallParam",
     "ResponseIncompleteDetails",
+    "ResponseInputContent",
     "ResponseInputContentParam",
     "ResponseInputImageParam",
+    "ResponseInputItem",
     "ResponseInputItemParam",
     "ResponseInputMessageContentListParam",
     "ResponseInputParam",
     "ResponseInputTextParam",
+    "ResponseItemList",
     "ResponseOutputMessage",
     "ResponseOutputMessageParam",
     "ResponseOutputRefusalParam",
@@ -304,6 +308,62 @@ class ResponseStreamEvent(BaseObject):
     if TYPE_CHECKING:
         # Each event type carries its own fields, read as attributes (of any type here).
         def __getattr__(self, name: str) -> Any: ...
+
+
+@response_type
+class ResponseInputContent(BaseObject):
+    """A part of an input item's content.
+
+    ``input_text`` (or the assistant's ``output_text``, a thought's ``reasoning_text``) with
+    its ``text``; other parts (``input_image`` with ``image_url``, ...) keep their fields as
+    attributes.
+    """
+
+    type: str = ""
+    text: str | None = None
+
+
+@response_type
+class ResponseInputItem(BaseObject):
+    """One input item of a stored response, as ``input_items.list()`` shows it.
+
+    A ``message`` (``role``, ``content``), a ``function_call`` (``call_id``, ``name``,
+    ``arguments``), a ``function_call_output`` (``call_id``, ``output``) or a ``reasoning``
+    item; each has an ``id`` and a ``status``. Other fields are attributes too.
+    """
+
+    id: str = ""
+    type: str = "message"
+    status: str | None = None
+    role: str | None = None
+    content: list[ResponseInputContent] | None = None
+    call_id: str | None = None
+    name: str | None = None
+    arguments: str | None = None
+    output: Any = None
+
+
+@response_type
+class ResponseItemList(BaseObject):
+    """A page of a stored response's input items (``responses.input_items.list()``).
+
+    ``data`` holds the page's items (:class:`ResponseInputItem`, each with an ``id`` and a
+    ``type``); ``first_id``/``last_id`` name its ends and ``has_more`` says
+    whether more follow (pass ``after=last_id`` for them). Iterating it yields the items of
+    this page and of every page after it, as the openai package's pages do.
+    """
+
+    object: str = "list"
+    data: list[ResponseInputItem] = attrs.field(factory=list)
+    first_id: str | None = None
+    last_id: str | None = None
+    has_more: bool = False
+    #: The items of this page and of the pages after it (iteration yields them all).
+    _following: list[ResponseInputItem] = attrs.field(factory=list, init=False, eq=False)
+
+    def __iter__(self) -> Iterator[ResponseInputItem]:
+        """The items of this page and of every page after it."""
+        return iter(self._following or self.data)
 
 
 # -- rendering: what a notebook (Markdown) or a terminal (text) shows for a response -----------
