@@ -7,6 +7,7 @@ import logging
 import typing
 
 from ._client import OpenAI, Sogni
+from ._client import served_namespaces as _served_namespaces
 from ._config import ENV_LOG as _ENV_LOG
 from ._config import NOT_GIVEN
 from ._errors import (
@@ -128,8 +129,8 @@ app_source: str | None = None
 organization: str | None = None
 project: str | None = None
 
-#: The resources the module serves from its module-level client.
-_MODULE_RESOURCES = frozenset({"chat", "models", "beta", "responses", "images", "media"})
+#: The resources the module serves from its module-level client: the client's own namespaces.
+_MODULE_RESOURCES = frozenset({*_served_namespaces(), "beta"})
 
 #: Imported on first use, so ``import sogni_compat`` stays light: streaming and the tool loop.
 _lazy_getattr, __dir__ = _lazy_exports(

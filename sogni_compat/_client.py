@@ -468,7 +468,7 @@ class OpenAI(BaseClient):
         """
         from ._openai_client import openai_client  # noqa: PLC0415 - imports openai
 
-        return openai_client(self, self.responses)
+        return openai_client(self, self.responses, served_namespaces())
 
     def as_async_openai(self) -> Any:
         """A genuine ``openai.AsyncOpenAI`` bound to this client's Sogni base URL.
@@ -477,7 +477,7 @@ class OpenAI(BaseClient):
         """
         from ._openai_client import async_openai_client  # noqa: PLC0415 - imports openai
 
-        return async_openai_client(self, self.responses)
+        return async_openai_client(self, self.responses, served_namespaces())
 
     @property
     def requests_per_minute(self) -> float | None:

@@ -30,14 +30,14 @@ import functools
 import importlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import requests
 
 from ._errors import TRANSPORT_ERRORS, APIError, APITimeoutError, translate_error
-from ._openai_routes import CALL_ONLY, Local, ResponsesServer, route
+from ._openai_routes import CALL_ONLY, Local, ResponsesServer, route, served
 from ._params import ALIASES, KNOWN_KEYWORDS, REFUSED_KEYWORDS, chat_request, request_body
 from ._secrets import mask, masking, scrub
 from ._sse import EventTooLargeError, ServerSentEvent, SSEDecoder
@@ -99,10 +99,12 @@ def _as_served(path: str) -> str:
 class _Rules:
     """What both transports do to a request before it leaves."""
 
-    def __init__(self, client: Requester, http: Any, responses: ResponsesServer) -> None:
+    def __init__(self, client: Requester, http: Any, responses: ResponsesServer, said: str) -> None:
         self.client = client
         self.http = http
         self.responses = responses
+        #: What Sogni serves, for a refusal (see _openai_routes.served).
+        self.said = said
         self.prefix = client.base_url.rstrip("/") + "/"
         base = http.URL(client.base_url)
         self.origin = (base.scheme, base.host, base.port)
@@ -138,6 +140,7 @@ class _Rules:
             request,
             served[len(self.base_path) :],
             _timeout_of(request, self.client),
+            said=self.said,
         )
         if routed is not None:
             return routed
@@ -375,14 +378,15 @@ def _AsyncStream(http: Any, events: _Events) -> Any:
     return Stream()
 
 
-def openai_client(client: Requester, responses: ResponsesServer) -> Any:
+def openai_client(client: Requester, responses: ResponsesServer, namespaces: Sequence[str]) -> Any:
     """An ``openai.OpenAI`` bound to ``client``'s Sogni base URL (see the module doc).
 
-    ``responses`` (the client's ``client.responses``) answers the Responses API's routes.
+    ``responses`` (the client's ``client.responses``) answers the Responses API's routes;
+    ``namespaces`` (the client's own) say what Sogni serves when a route is refused.
     """
     openai = _openai()
     http = _http_library(openai)
-    rules = _Rules(client, http, responses)
+    rules = _Rules(client, http, responses, served(namespaces))
 
     class SogniTransport(http.BaseTransport):  # type: ignore[name-defined,misc]
         def handle_request(self, request: Any) -> Any:
@@ -398,16 +402,19 @@ def openai_client(client: Requester, responses: ResponsesServer) -> Any:
     return openai.OpenAI(http_client=session, **_client_options(client, http))
 
 
-def async_openai_client(client: Requester, responses: ResponsesServer) -> Any:
+def async_openai_client(
+    client: Requester, responses: ResponsesServer, namespaces: Sequence[str]
+) -> Any:
     """An ``openai.AsyncOpenAI`` bound to ``client``'s Sogni base URL (see the module doc).
 
-    ``responses`` (the client's ``client.responses``) answers the Responses API's routes.
+    ``responses`` (the client's ``client.responses``) answers the Responses API's routes;
+    ``namespaces`` (the client's own) say what Sogni serves when a route is refused.
     """
     import anyio.to_thread  # noqa: PLC0415 - the openai package brings anyio
 
     openai = _openai()
     http = _http_library(openai)
-    rules = _Rules(client, http, responses)
+    rules = _Rules(client, http, responses, served(namespaces))
 
     class AsyncSogniTransport(http.AsyncBaseTransport):  # type: ignore[name-defined,misc]
         async def handle_async_request(self, request: Any) -> Any:

@@ -11,7 +11,8 @@ Sogni serves ``chat/completions`` and ``models`` (and its own ``chat/runs``,
 - an endpoint Sogni does not serve (``embeddings``, ``moderations``, legacy ``completions``,
   ``audio``, OpenAI's ``images``, ``files``, stored chat completions, ``models.delete``,
   background and compaction routes of the Responses API, ...) is answered 404 naming what it
-  serves, without being sent;
+  serves (read from the namespaces of the ``sogni_compat`` client, see :func:`served`),
+  without being sent;
 - everything else goes to Sogni (``None``).
 
 Errors of a request answered here become the HTTP answers the openai client expects: a bad
@@ -27,7 +28,7 @@ import re
 import sys
 import urllib.parse
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ._errors import (
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from ._responses_stream import ResponseStream
     from .types.responses import ResponseItemList
 
-__all__ = ["AGENTS_TRACING_WARNING", "CALL_ONLY", "Local", "ResponsesServer", "route"]
+__all__ = ["AGENTS_TRACING_WARNING", "CALL_ONLY", "Local", "ResponsesServer", "route", "served"]
 
 #: Keywords that only make sense in a Python call (functions), never in a JSON body.
 CALL_ONLY = frozenset(
@@ -96,11 +97,27 @@ _RESPONSES_KEYWORDS = frozenset(
 #: ``models``, which are checked more closely).
 _SOGNI_ROUTES = frozenset({"chat", "models", "creative-agent", "image", "media"})
 
-_SERVED = (
-    "through this client Sogni serves chat/completions and models (plus its own chat/runs, "
-    "creative-agent, image and media routes), and the Responses API's responses, "
-    "responses/{id} and responses/{id}/input_items, translated to chat completions"
-)
+#: openai's resources whose routes this transport passes to Sogni or answers itself.
+_OPENAI_RESOURCES = frozenset({"chat", "models", "responses"})
+
+
+def served(namespaces: Sequence[str]) -> str:
+    """What Sogni serves, for a refusal: ``namespaces`` are the sogni_compat client's own.
+
+    Those a genuine client reaches (:data:`_OPENAI_RESOURCES`) come first; the rest only
+    sogni_compat's client offers.
+    """
+    reached = [name for name in namespaces if name in _OPENAI_RESOURCES]
+    own = [name for name in namespaces if name not in reached]
+    said = f"through this client Sogni serves {_listed(reached)}"
+    if "responses" in reached:
+        said += " (responses translated to chat completions)"
+    return f"{said}; sogni_compat.OpenAI also serves {_listed(own)}" if own else said
+
+
+def _listed(names: Sequence[str]) -> str:
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
 
 #: Why some OpenAI routes are not served, by their first path segment.
 _WHY = {
@@ -219,37 +236,46 @@ def _status_error(http: Any, error: APIStatusError) -> Any:
     return http.Response(error.status_code, headers=headers, json=body)
 
 
-def _refused(http: Any, request: Any, path: str, why: str | None = None) -> Any:
+def _refused(http: Any, request: Any, path: str, said: str, why: str | None = None) -> Any:
     reason = why or _WHY.get(path.split("/", 1)[0])
     where = f"{request.method} {request.url.path}"
     message = f"sogni_compat refused {where} without sending it: Sogni serves no such "
-    message += f"endpoint ({reason}); {_SERVED}" if reason else f"endpoint; {_SERVED}"
+    message += f"endpoint ({reason}); {said}" if reason else f"endpoint; {said}"
     return _error(http, 404, message, "invalid_request_error", "unsupported_endpoint")
 
 
 def route(
-    responses: ResponsesServer, http: Any, request: Any, path: str, timeout: tuple[float, float]
+    responses: ResponsesServer,
+    http: Any,
+    request: Any,
+    path: str,
+    timeout: tuple[float, float],
+    *,
+    said: str,
 ) -> Any:
     """``None`` to send ``request`` to Sogni, else an HTTP response or a :class:`Local`.
 
     ``path`` is the request's path under the client's ``base_url`` (no leading ``/``);
-    ``timeout`` the (connect, read) seconds the genuine client asked for.
+    ``timeout`` the (connect, read) seconds the genuine client asked for; ``said`` what Sogni
+    serves (:func:`served`), for a refusal.
     """
     _warn_if_traced(request)
     method = request.method
     segments = path.split("/")
     first = segments[0]
     if first == "responses":
-        return _responses_route(responses, http, request, segments[1:], timeout)
+        return _responses_route(responses, http, request, segments[1:], timeout, said=said)
     if first == "chat" and len(segments) >= 2 and segments[1] == "completions":
         if len(segments) == 2 and method == "POST":
             return None
-        return _refused(http, request, path, "Sogni keeps no chat completions to list or change")
+        return _refused(
+            http, request, path, said, "Sogni keeps no chat completions to list or change"
+        )
     if first == "models" and method != "GET":
-        return _refused(http, request, path, "Sogni's models are not yours to delete")
+        return _refused(http, request, path, said, "Sogni's models are not yours to delete")
     if first in _SOGNI_ROUTES:
         return None
-    return _refused(http, request, path)
+    return _refused(http, request, path, said)
 
 
 #: Said (once per process, by the warnings machinery) when the OpenAI Agents SDK traces a run
@@ -289,6 +315,8 @@ def _responses_route(
     request: Any,
     rest: list[str],
     timeout: tuple[float, float],
+    *,
+    said: str,
 ) -> Any:
     method = request.method
     query = dict(urllib.parse.parse_qsl(request.url.query.decode("ascii", "replace")))
@@ -318,8 +346,11 @@ def _responses_route(
         "cancel": "background responses need OpenAI's server",
         "compact": "OpenAI's compaction runs on its server",
         "input_tokens": "OpenAI counts input tokens on its server",
-    }.get(rest[-1] if rest else "", "the Responses API routes served here are listed below")
-    return _refused(http, request, path, why)
+    }.get(
+        rest[-1] if rest else "",
+        "the Responses API here is responses, responses/{id} and responses/{id}/input_items",
+    )
+    return _refused(http, request, path, said, why)
 
 
 def _json(http: Any, data: dict[str, Any], request_id: str | None = None) -> Any:

@@ -41,6 +41,20 @@ def test_module_level_client(mock: responses.RequestsMock) -> None:
 
 
 @pytest.mark.usefixtures("settings")
+def test_the_module_serves_every_namespace_of_the_client() -> None:
+    """Each namespace the client serves is there at module level too (workflows included)."""
+    with LocalSogniServer(workflow_seconds=0.05) as server:
+        sogni_compat.api_key = API_KEY
+        sogni_compat.base_url = server.base_url
+        for name in ("chat", "images", "media", "models", "responses"):
+            assert getattr(sogni_compat, name) is not None
+        started = sogni_compat.workflows.create(
+            steps=[{"tool": "generate_image", "arguments": {"prompt": "a cat"}}]
+        )
+        assert sogni_compat.workflows.wait(started.id).status == "completed"
+
+
+@pytest.mark.usefixtures("settings")
 def test_module_client_follows_its_settings(mock: responses.RequestsMock) -> None:
     """Changing a module setting makes the next call use a client with it."""
     sogni_compat.api_key = API_KEY

@@ -268,7 +268,11 @@ def test_endpoints_sogni_lacks_are_refused_locally(
     """Each is a 404 NotFoundError naming what Sogni serves; nothing reaches the server."""
     with pytest.raises(openai.NotFoundError, match=says) as caught:
         call(genuine)
-    assert "chat/completions and models" in str(caught.value)
+    # What Sogni serves, read from the sogni_compat client's namespaces (one list for both).
+    assert str(caught.value).endswith(
+        "through this client Sogni serves chat, models and responses (responses translated to "
+        "chat completions); sogni_compat.OpenAI also serves images, media and workflows"
+    )
     assert server.requests == []
 
 
