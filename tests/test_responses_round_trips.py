@@ -153,7 +153,7 @@ def test_input_items_bad_arguments(client: OpenAI) -> None:
     with pytest.raises(ValueError, match="limit must be a whole number from 1 to 100"):
         client.responses.input_items.list(made.id, limit=0)
     with pytest.raises(ValueError, match="order must be 'asc' or 'desc'"):
-        client.responses.input_items.list(made.id, order="newest")
+        client.responses.input_items.list(made.id, order="newest")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="after: 'msg_nope'"):
         client.responses.input_items.list(made.id, after="msg_nope")
     with pytest.raises(NotFoundError, match="store=True"):

@@ -506,7 +506,7 @@ CASES: dict[str, tuple[Call, type[Exception], str]] = {
         "limit",
     ),
     "responses.input_items.list(order='newest')": (
-        lambda c, _: c.responses.input_items.list("resp_1", order="newest"),
+        lambda c, _: c.responses.input_items.list("resp_1", order="newest"),  # type: ignore[arg-type]
         ValueError,
         "order",
     ),

@@ -493,13 +493,13 @@ class InputItems(Resource):
         *,
         after: str | None = None,
         limit: int = 20,
-        order: str = "desc",
-        include: Any = None,
-        extra_headers: Any = None,
-        extra_query: Any = None,
-        extra_body: Any = None,
-        timeout: Any = None,
-    ) -> Any:
+        order: Literal["asc", "desc"] = "desc",
+        include: Sequence[str] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | tuple[float, float] | None = None,
+    ) -> ResponseItemList:
         """The input items a stored response answered, earlier responses' included.
 
         As the openai package's ``responses.input_items.list``: ``order`` ``"desc"`` (newest
@@ -507,7 +507,7 @@ class InputItems(Resource):
         the item ``after``. A :class:`ResponseItemList` (the openai package's with
         ``response_types="openai"``); ``NotFoundError`` for a response not in the store.
         ``include`` and the request options are accepted and change nothing (no request is
-        sent).
+        sent). The declared type stays this package's in either mode, as for ``create``.
         """
         del include, extra_headers, extra_query, extra_body, timeout
         if not isinstance(response_id, str):
@@ -516,5 +516,6 @@ class InputItems(Resource):
         if self._client.response_types == "openai":
             from .. import _openai_types  # noqa: PLC0415 - only in this mode
 
-            return _openai_types.item_list(page)
+            converted: ResponseItemList = _openai_types.item_list(page)
+            return converted
         return page
