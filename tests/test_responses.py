@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from sogni_compat import NotFoundError, OpenAI
 from sogni_compat.testing import LocalSogniServer
-from sogni_compat.types.responses import FunctionToolParam, Response
+from sogni_compat.types.responses import FunctionToolParam, ParsedResponse, Response
 
 WEATHER: FunctionToolParam = {
     "type": "function",
@@ -204,6 +204,18 @@ def test_parse_with_text_format(client: OpenAI) -> None:
     assert isinstance(event, CalendarEvent)
     assert all(isinstance(p, str) for p in event.participants)
     assert json.loads(response.output_text) == event.model_dump()
+
+
+def test_parse_answers_a_parsed_response_create_a_plain_one(client: OpenAI) -> None:
+    """parse() gives the ParsedResponse its type says (a Response), create() a plain Response."""
+    parsed = client.responses.parse(input="Alice meets Bob on Friday.", text_format=CalendarEvent)
+    assert type(parsed) is ParsedResponse
+    assert isinstance(parsed, Response)
+    assert isinstance(parsed.output_parsed, CalendarEvent)
+    plain = client.responses.create(input="Alice meets Bob on Friday.")
+    assert type(plain) is Response
+    with client.responses.stream(input="Alice meets Bob.", text_format=CalendarEvent) as stream:
+        assert type(stream.get_final_response()) is ParsedResponse
 
 
 def test_previous_response_id_sends_the_history(server: LocalSogniServer, client: OpenAI) -> None:
