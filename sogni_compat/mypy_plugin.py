@@ -21,8 +21,9 @@ argument on its own: ``Argument "temperature" to "create" of "Completions" has i
 type "str"; expected "float | None"``. A method hook then gives the call the return type the
 overloads would have chosen from its ``stream`` argument (no ``stream``: the non-streaming
 one). The error codes of such calls are then ``arg-type``/``call-arg`` instead of
-``call-overload``. Nothing else changes, and nothing of ``sogni_compat`` is imported here: the
-plugin is loaded by mypy only, never by ``import sogni_compat``.
+``call-overload``. Nothing else changes. This module imports nothing of ``sogni_compat`` (mypy
+importing it runs the package's ``__init__``, as any submodule import does), and nothing of
+the package imports it: ``import sogni_compat`` never imports mypy.
 
 It relies on parts of mypy that are not its documented plugin interface (the analyser's
 ``schedule_patch``, building a ``FuncDef``); ``tests/test_mypy_plugin.py`` runs it with the
