@@ -26,9 +26,9 @@ importing it runs the package's ``__init__``, as any submodule import does), and
 the package imports it: ``import sogni_compat`` never imports mypy.
 
 It relies on parts of mypy that are not its documented plugin interface (the analyser's
-``schedule_patch``, building a ``FuncDef``); ``tests/test_mypy_plugin.py`` runs it with the
-installed mypy. If a mypy release changes them, the plugin leaves the overloads alone, and mypy
-reports as it would without it.
+``schedule_patch``, building a ``FuncDef``), unchanged from mypy 1.8 to 2.4;
+``tests/test_mypy_plugin.py`` runs it with the installed mypy. Should the merge fail on a later
+mypy, the plugin leaves the overloads as they are, and mypy reports as it would without it.
 """
 
 from __future__ import annotations
