@@ -435,20 +435,34 @@ class HostedRunner:
         return succeeded(call, mask(result_text(content, tool.name)), urls)
 
 
-def find_data_uri(value: object, path: str = "") -> str | None:
-    """The path of the first ``data:`` URI inside the arguments, if any."""
-    if isinstance(value, str):
-        return (path or "value") if value[:5].lower() == "data:" else None
-    items: Any = ()
-    if isinstance(value, dict):
-        items = ((f"{path}.{key}" if path else str(key), item) for key, item in value.items())
-    elif isinstance(value, list):
-        items = ((f"{path}[{i}]", item) for i, item in enumerate(value))
-    for where, item in items:
-        found = find_data_uri(item, where)
-        if found is not None:
-            return found
+def find_data_uri(value: object) -> str | None:
+    """The path of the first ``data:`` URI inside the arguments, if any.
+
+    Walked without recursion, so arguments nested however deeply cannot raise a
+    ``RecursionError`` here (a body nested too deeply to send is refused when it is encoded).
+    """
+    # Each entry: a value and its trail, (parent's trail, this part); a path is spelt out
+    # only for the value found.
+    stack: list[tuple[object, Any]] = [(value, None)]
+    while stack:
+        item, trail = stack.pop()
+        if isinstance(item, str):
+            if item[:5].lower() == "data:":
+                return _spelt(trail)
+        elif isinstance(item, dict):
+            stack.extend((part, (trail, f".{key}")) for key, part in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((item[i], (trail, f"[{i}]")) for i in reversed(range(len(item))))
     return None
+
+
+def _spelt(trail: Any) -> str:
+    """A :func:`find_data_uri` trail as a path: ``a.b[0]``."""
+    parts = []
+    while trail is not None:
+        trail, part = trail
+        parts.append(part)
+    return "".join(reversed(parts)).removeprefix(".") or "value"
 
 
 _WEB = ("https://", "http://")
