@@ -135,7 +135,11 @@ class HostedRunner:
                 )
             percent = state.percent if state is not None else 0.0
             self._progress(call, "failed", percent, state=state)
-            raise ToolFailedError(message) from exc
+            raise ToolFailedError(
+                message,
+                workflow_id=state.workflow_id if state is not None else "",
+                cancelled=state is not None and state.cancelled,
+            ) from exc
 
     def _run_composition(
         self,
@@ -230,7 +234,7 @@ class HostedRunner:
             state.final = True
         except BaseException as exc:
             if not state.final:
-                self._cancel(workflow_id, exc)
+                state.cancelled = self._cancel(workflow_id, exc)
             raise
         if status_of(final) == "waiting_for_user":
             # Nobody here can answer it (e.g. approve its cost): stop it rather than leave it.
@@ -356,10 +360,11 @@ class HostedRunner:
             if isinstance(item, dict) and status_of(item) in _ACTIVE
         )
 
-    def _cancel(self, workflow_id: str, why: BaseException) -> None:
+    def _cancel(self, workflow_id: str, why: BaseException) -> bool:
         """Ask Sogni to stop a workflow the loop gave up on (it would keep billing).
 
         One attempt, at most :data:`CANCEL_TIMEOUT` seconds; a failure is logged, not raised.
+        Returns whether Sogni accepted it.
         """
         if isinstance(why, KeyboardInterrupt):
             reason = "interrupted by the user"
@@ -368,7 +373,7 @@ class HostedRunner:
         else:
             reason = f"the client stopped following it: {type(why).__name__}"
         path = f"creative-agent/workflows/{quote(workflow_id, safe='')}/cancel"
-        cancel_quietly(self._client, path, reason, self._timeout, self._headers)
+        return cancel_quietly(self._client, path, reason, self._timeout, self._headers)
 
     def _report_status(
         self,

@@ -15,18 +15,15 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._base_client import encode_json
-from .._errors import APIError, CostApprovalRequiredError, WaitTimeoutError
 from .._media import MediaError, _source
-from .._options import RequestOptions
+from .._options import RequestOptions, Timeout
 from .._params import ALIASES, KNOWN_KEYWORDS, chat_request, request_body
 from .._tools.follow import FollowedEvent, cancel_quietly
 from .._tools.report import WorkflowState, emit_progress, eta_of, percent_of
 from .._tools.upload import upload_media
 from .._wire import media_urls, run_of, success_data
-from ..types import ChatCompletion, ChatCompletionMessageToolCall
 from ..types.durable import SETTLED_STATUSES, ChatRun, RunEvent
-from ..types.tools import MediaItem, MediaView, ToolResult, ToolRound
-from ._base import Resource, guarded
+from ._base import Resource
 from ._durable import (
     MAX_LISTING_BYTES,
     JobEvents,
@@ -158,11 +155,16 @@ def _waiting_on(snapshot: Mapping[str, Any]) -> str | None:
 
 
 def run_body(
-    client: Requester, kwargs: Mapping[str, Any], function: str = "chat.runs.create"
+    client: Requester,
+    kwargs: Mapping[str, Any],
+    function: str = "chat.runs.create",
+    deadline: float | None = None,
 ) -> tuple[dict[str, Any], RequestOptions]:
     """The ``POST chat/runs`` body and options for ``create()``'s keywords; checks them all.
 
-    ``function`` names the call in error messages.
+    ``function`` names the call in error messages. The uploads (``media=``, local image
+    inputs) end within the call's ``timeout=`` (seconds, or connect + read of a pair), and by
+    ``deadline`` when one is given.
     """
     run_given: dict[str, Any] = {}
     chat_given: dict[str, Any] = {}
@@ -228,15 +230,34 @@ def run_body(
     # Uploads come last: nothing is sent before every keyword was checked, JSON values too
     # (the images still to upload stand in as placeholders).
     encode_json({**body, "messages": _placeholders(body["messages"]), **(options.extra_body or {})})
+    uploads_by = _uploads_deadline(kwargs.get("timeout"), options, deadline)
     media = run_given.get("media")
     if media is not None:
-        references = (references or []) + upload_sources(client, media)
+        references = (references or []) + upload_sources(client, media, uploads_by, options.timeout)
     if references:
         body["media_references"] = references
-    body["messages"] = _external_messages(client, body["messages"], dry_run=False)
+    body["messages"] = _external_messages(
+        client, body["messages"], dry_run=False, deadline=uploads_by, timeout=options.timeout
+    )
     if options.extra_body:
         body.update(options.extra_body)
     return body, options
+
+
+def _uploads_deadline(
+    given: object, options: RequestOptions, deadline: float | None
+) -> float | None:
+    """When a run's uploads must end: within the call's ``timeout=``, and by ``deadline``."""
+    if isinstance(given, int | float) and options.timeout is not None:
+        seconds: float | None = options.timeout[1]  # a number: the whole upload's seconds
+    elif options.timeout is not None:
+        seconds = sum(options.timeout)
+    else:
+        seconds = None
+    ends = None if seconds is None else time.monotonic() + seconds
+    if deadline is None:
+        return ends
+    return deadline if ends is None else min(ends, deadline)
 
 
 def _placeholders(messages: Any) -> Any:
@@ -275,10 +296,18 @@ def _media_context(value: object) -> dict[str, list[str]]:
     return checked
 
 
-def _external_messages(client: Requester, messages: Any, *, dry_run: bool) -> Any:
+def _external_messages(
+    client: Requester,
+    messages: Any,
+    *,
+    dry_run: bool,
+    deadline: float | None = None,
+    timeout: Timeout | None = None,
+) -> Any:
     """``messages`` with every image input an http(s) URL: local files and bytes uploaded.
 
-    ``dry_run`` only checks that each one can be read (nothing is sent).
+    ``dry_run`` only checks that each one can be read (nothing is sent). The uploads end by
+    ``deadline`` (without one, each within connect + read), each request within ``timeout``.
     """
     if not isinstance(messages, list):
         return messages
@@ -319,8 +348,8 @@ def _external_messages(client: Requester, messages: Any, *, dry_run: bool) -> An
                 "image",
                 data,
                 content_type,
-                deadline=time.monotonic() + connect + read,
-                timeout=client.timeout,
+                deadline=time.monotonic() + connect + read if deadline is None else deadline,
+                timeout=timeout or client.timeout,
             )
             detail = image.get("detail") if isinstance(image, Mapping) else None
             new_image = {"url": url, **({"detail": detail} if detail else {})}
@@ -413,6 +442,26 @@ class Runs(Resource):
         :class:`~sogni_compat.WaitTimeoutError` raised.
         """
         job = check_id(run_id, "run_id")
+        seconds = wait_budget(self._client, timeout)
+        return self._wait(
+            job,
+            on_event=on_event,
+            on_progress=on_progress,
+            approve_cost=approve_cost,
+            seconds=seconds,
+        )
+
+    def _wait(
+        self,
+        job: str,
+        *,
+        on_event: Callable[[RunEvent], Any] | None,
+        on_progress: Any,
+        approve_cost: Callable[[ChatRun], bool] | None,
+        seconds: float,
+        budget: str | None = None,
+    ) -> ChatRun:
+        """:meth:`wait` for ``seconds``; ``budget`` names them in a timeout's message."""
         if on_event is not None and not callable(on_event):
             raise TypeError("on_event must be a function")
         if approve_cost is not None and not callable(approve_cost):
@@ -425,7 +474,7 @@ class Runs(Resource):
         def settled(snapshot: Mapping[str, Any]) -> bool:
             return _settled(snapshot) and _waiting_on(snapshot) not in answered
 
-        follower = self._follower(job, wait_budget(client, timeout), None, settled)
+        follower = self._follower(job, seconds, None, settled, budget)
         progress = _RunProgress(report)
 
         def cancel(reason: str) -> bool:
@@ -530,6 +579,7 @@ class Runs(Resource):
         seconds: float,
         after: object,
         settled: Callable[[Mapping[str, Any]], bool] = _settled,
+        budget: str | None = None,
     ) -> Any:
         return follow(
             self._client,
@@ -537,6 +587,7 @@ class Runs(Resource):
             what=f"chat run {job}",
             seconds=seconds,
             after=after,
+            budget=budget,
             snapshot=run_of,
             final_event=_settling,
             final_snapshot=settled,
@@ -581,166 +632,3 @@ class _RunProgress:
                 emit_progress(self._report, call, "failed", state.percent, state=state)
             else:
                 emit_progress(self._report, call, "completed", 100.0, state=state, urls=urls)
-
-
-# -- chat.completions.create(auto_execute_tools="server") -------------------------------------
-
-#: Tool-loop keywords that need the client to run tools, which a durable run cannot do.
-_CLIENT_LOOP = ("on_tool_call", "tool_handlers", "max_tool_rounds", "max_tool_calls_per_round")
-
-
-@guarded
-def completion_from_run_call(client: Requester, kwargs: Mapping[str, Any], to_openai: bool) -> Any:
-    """``create(auto_execute_tools="server", ...)``: a durable run, answered as a completion.
-
-    The run's tool calls and results become ``tool_history`` (one round), its media context
-    ``media``; ``on_tool_progress`` sees the run's ``tool_call_*`` events. A run that waits
-    for cost approval raises :class:`~sogni_compat.CostApprovalRequiredError`; a failed or
-    cancelled one :class:`~sogni_compat.APIError`. The wait is bounded by the client's
-    ``tool_timeout`` (then the run is cancelled); an interruption (Ctrl-C) or any other error
-    while waiting cancels the run too, as the client-side loop does.
-    """
-    given = {ALIASES.get(key, key): value for key, value in kwargs.items()}
-    given.pop("auto_execute_tools")
-    refused = [name for name in _CLIENT_LOOP if given.get(name) is not None]
-    if refused:
-        raise ValueError(
-            f"{', '.join(refused)} cannot be used with auto_execute_tools='server': the server "
-            "runs Sogni's hosted tools itself and cannot call your functions; use "
-            "auto_execute_tools=True for tools you execute"
-        )
-    if given.get("stream"):
-        raise ValueError(
-            "stream=True cannot be combined with auto_execute_tools='server'; iterate "
-            "client.chat.runs.stream(run.id) for a run's events"
-        )
-    for name in (*_CLIENT_LOOP, "stream", "sogni_tool_execution"):
-        given.pop(name, None)
-    seed = given.get("media_context")
-    if seed is not None and hasattr(seed, "uploads"):  # a previous answer's .media
-        given["media_context"] = _context_of_view(seed)
-    progress = given.pop("on_tool_progress", None)
-    runs = Runs(client)
-    body, options = run_body(client, given, function="create(auto_execute_tools='server')")
-    run = _as_run(client._request("POST", "chat/runs", body=body, options=options, parse=run_of))
-    if not run.id:
-        raise APIError("Sogni started a chat run but did not say its id (runId)")
-    try:
-        final = runs.wait(run.id, on_progress=progress)
-    except BaseException as exc:
-        if not isinstance(exc, WaitTimeoutError):  # a timeout has cancelled it already
-            reason = (
-                "interrupted by the user"
-                if isinstance(exc, KeyboardInterrupt)
-                else (f"the client stopped following it: {type(exc).__name__}")
-            )
-            path = path_of("chat/runs", run.id)
-            cancel_quietly(client, f"{path}/cancel", reason, client.timeout)
-        raise
-    completion = completion_of_run(final)
-    if to_openai:
-        from .. import _openai_types  # noqa: PLC0415 - only in this mode
-
-        return _openai_types.completion(completion)
-    return completion
-
-
-def completion_of_run(run: ChatRun) -> Any:
-    """A settled run as a :class:`~sogni_compat.ChatCompletion` (or the error it ended in)."""
-    import json  # noqa: PLC0415
-
-    waiting = run.wait_reason
-    if run.status == "waiting_for_user":
-        if waiting is not None and waiting.cost_approval_preview is not None:
-            raise CostApprovalRequiredError(run=run)
-        message = waiting.message if waiting is not None else None
-        told = message if isinstance(message, str) and message else "no reason given"
-        raise APIError(f"chat run {run.id} waits for the caller: {told}")
-    final = run.final_response
-    if run.status not in ("completed", "partial_failure") or final is None:
-        reason = run.failure_reason or f"it ended with status {run.status!r}"
-        raise APIError(f"chat run {run.id} {run.status}: {reason}")
-    data = {
-        "id": run.id,
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": run.model or "",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": final.content},
-                "finish_reason": final.finish_reason or "stop",
-            }
-        ],
-    }
-    completion = ChatCompletion.reader()(data, None)
-    calls = [
-        ChatCompletionMessageToolCall.reader()(call, None)
-        for call in run.tool_calls
-        if isinstance(call.get("id"), str) and isinstance(call.get("function"), dict)
-    ]
-    by_id = {r["toolCallId"]: r for r in run.tool_results if isinstance(r.get("toolCallId"), str)}
-    results = []
-    for call in calls:
-        outcome = by_id.get(call.id, {})
-        urls = media_urls(outcome.get("mediaUrls"))
-        name = call.function.name if isinstance(call.function.name, str) else ""
-        results.append(
-            ToolResult(
-                tool_call_id=call.id,
-                tool_name=name,
-                success=outcome.get("success", True) is not False,
-                result_urls=urls,
-                content=json.dumps(outcome, ensure_ascii=False),
-                error=outcome.get("error") if isinstance(outcome.get("error"), str) else None,
-            )
-        )
-    history = [ToolRound(round=0, tool_calls=calls, tool_results=results)] if calls else []
-    context = run.media_context
-
-    def items(key: str, kind: str, uploads: bool = False) -> list[MediaItem]:
-        found = context.get(key)
-        urls = found if isinstance(found, list) else []
-        return [
-            MediaItem(index=-(i + 1) if uploads else i, kind=kind, url=url)  # type: ignore[arg-type]
-            for i, url in enumerate(u for u in urls if isinstance(u, str))
-        ]
-
-    # A run's media context has no lane for 3D models: they are the artifacts of kind model.
-    models = [
-        MediaItem(index=i, kind="model", url=url, tool_call_id=call_id)
-        for i, (url, call_id) in enumerate(
-            (a.url, a.toolCallId)
-            for a in run.artifacts
-            if a.media_kind == "model" and isinstance(a.url, str)
-        )
-    ]
-    media = MediaView(
-        images=items("images", "image"),
-        videos=items("videos", "video"),
-        audio=items("audio", "audio"),
-        uploads=[
-            *items("uploadedImages", "image", True),
-            *items("uploadedVideos", "video", True),
-            *items("uploadedAudio", "audio", True),
-        ],
-        models=models,
-    )
-    completion._loop = (history, media, None)
-    return completion
-
-
-def _context_of_view(view: Any) -> dict[str, list[str]]:
-    """A tool loop's ``MediaView`` as a run's ``media_context`` (URLs only)."""
-    context: dict[str, list[str]] = {
-        "images": [i.url for i in view.images if i.url],
-        "videos": [i.url for i in view.videos if i.url],
-        "audio": [i.url for i in view.audio if i.url],
-    }
-    for kind, key in (
-        ("image", "uploadedImages"),
-        ("video", "uploadedVideos"),
-        ("audio", "uploadedAudio"),
-    ):
-        context[key] = [i.url for i in view.uploads if i.kind == kind and i.url]
-    return {key: urls for key, urls in context.items() if urls}
