@@ -58,9 +58,13 @@ class _Secrets:
         self.patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
     def add(self, secret: str) -> None:
-        # Whole tokens only: not inside a longer run of letters and digits (right after a JSON
-        # escape such as \n counts as a token start: raw bodies hold those).
-        made = re.compile(rf"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])){re.escape(secret)}(?![A-Za-z0-9])")
+        # Whole tokens only: not inside a longer run of letters and digits. Right after a JSON
+        # escape such as \n, or a percent-encoded character such as %20 (``Bearer%20<key>``),
+        # counts as a token start: raw bodies and echoed URLs hold those.
+        made = re.compile(
+            rf"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])|(?<=%[0-9A-Fa-f]{{2}}))"
+            rf"{re.escape(secret)}(?![A-Za-z0-9])"
+        )
         with self._lock:
             pattern, count = self._held.get(secret, (made, 0))
             self._held[secret] = (pattern, count + 1)
