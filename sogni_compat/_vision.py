@@ -16,7 +16,10 @@ private, link-local) are refused unless the client's ``base_url`` is itself such
 (a local emulator or gateway): a service forwarding its users' messages must not fetch its
 own network for them. Names are checked after resolution, and again (through the client's
 own adapter) on the address each connection reached, before anything is sent on it. The same
-rules hold for the presigned upload URLs Sogni names (:func:`check_upload_url`).
+rules hold for the presigned upload URLs Sogni names (:func:`check_upload_url`) and for the
+media files the command line saves. Every request to a host a server named (a download, a
+presigned upload) goes out one way, :func:`outside_request`: without the key and without
+anything of the client's session.
 """
 
 from __future__ import annotations
@@ -58,7 +61,6 @@ __all__ = [
     "MAX_SIDE",
     "ImageTooLargeError",
     "check_upload_url",
-    "connections_checked",
     "download",
     "download_image",
     "inline_images",
@@ -298,27 +300,6 @@ def check_upload_url(client: Requester, url: str, where: str) -> None:
     address after resolution unless the client's ``base_url`` is itself such an address.
     """
     _check_url(url, where, _private_network_allowed(client), "upload")
-
-
-@contextlib.contextmanager
-def connections_checked(
-    client: Requester, url: str, where: str, what: str = "upload"
-) -> Iterator[None]:
-    """Within the block, a new connection for ``url`` reaching a non-public address is refused.
-
-    The check is made on the address connected to, before anything is sent, by the client's
-    own adapter (:data:`~sogni_compat._transport.PEER_CHECK`); it is skipped when
-    ``base_url`` is itself not public, or when a proxy carries the request (the connection
-    then reaches the proxy).
-    """
-    if not _peers_checked(client, url):
-        yield
-        return
-    token = PEER_CHECK.set(functools.partial(_refuse_private, where, url, what))
-    try:
-        yield
-    finally:
-        PEER_CHECK.reset(token)
 
 
 def _peers_checked(client: Requester, url: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,7 +15,7 @@ import responses
 
 from sogni_compat import APIResponseValidationError, OpenAI
 from sogni_compat._transport import PeerRefusedError
-from sogni_compat._vision import connections_checked
+from sogni_compat._vision import outside_request
 from sogni_compat.testing import LocalSogniServer
 
 from ._helpers import API_KEY, BASE_URL, PNG
@@ -129,9 +130,20 @@ def test_the_connection_check_closes_before_the_first_byte(listener: Listener) -
     url = f"https://localhost:{listener.port}/put"
     with OpenAI(api_key=API_KEY, base_url=BASE_URL, max_retries=0) as client:
         refused = pytest.raises(PeerRefusedError, match="here: the upload URL")
-        with connections_checked(client, url, "here"), refused:
-            client._session.put(url, data=PNG, timeout=5)
-        with pytest.raises(requests.exceptions.SSLError):  # outside the block: it connects
+        put = outside_request(
+            client,
+            "PUT",
+            url,
+            headers={},
+            data=PNG,
+            timeout=5,
+            deadline=time.monotonic() + 5,
+            where="here",
+            what="upload",
+        )
+        with refused, put:  # the address the connection reached is checked: nothing is sent
+            pass
+        with pytest.raises(requests.exceptions.SSLError):  # unchecked: it connects
             client._session.put(url, data=PNG, timeout=5)
     pause = threading.Event()
     for _ in range(50):
