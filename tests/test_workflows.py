@@ -599,3 +599,71 @@ def test_emulator_keeps_step_ids_as_sogni_does(server: LocalSogniServer) -> None
     )
     ids = [step["id"] for step in answer.json()["data"]["workflow"]["steps"]]
     assert ids == ["my_step_", "generate_image", "generate_image_3"]
+
+
+def test_steps_without_ids_get_sognis_default_ids(server: LocalSogniServer, client: OpenAI) -> None:
+    """An unnamed step is named after its tool (a repeat gets _N), and bindings may use it."""
+    started = client.workflows.create(
+        steps=[
+            {"tool": "generate_image", "arguments": {"prompt": "a cat"}},
+            {"tool": "generate_image", "arguments": {"prompt": "a dog"}},
+            {
+                "tool": "animate_photo",
+                "arguments": {"prompt": "they wave"},
+                "depends_on": [bind("generate_image_2")],
+            },
+        ]
+    )
+    (body,) = sent(server)
+    assert [step["id"] for step in body["input"]["steps"]] == [
+        "generate_image",
+        "generate_image_2",
+        "animate_photo",
+    ]
+    done = client.workflows.wait(started.id)
+    assert done.status == "completed"
+    # The server kept the ids the client sent: the artifacts carry them.
+    assert {a.to_dict()["stepId"] for a in done.artifacts} == {
+        "generate_image",
+        "generate_image_2",
+        "animate_photo",
+    }
+
+
+@pytest.mark.parametrize(
+    ("steps", "message"),
+    [
+        (
+            [
+                {"tool": "generate_image", "arguments": {}},
+                {"tool": "animate_photo", "arguments": {}, "depends_on": [bind("step_1")]},
+            ],
+            r"steps\[1\] \(no id given, so Sogni's default 'animate_photo'\) depends on unknown "
+            r"step 'step_1'; the steps' ids are 'generate_image', 'animate_photo' \(a step "
+            r"without an id is named after its tool",
+        ),
+        (
+            [
+                {"id": "cat", "tool": "generate_image", "arguments": {}},
+                {"id": "move", "tool": "animate_photo", "depends_on": [bind("kat")]},
+            ],
+            r"steps\[1\] \(id 'move'\) depends on unknown step 'kat'; the steps' ids are "
+            r"'cat', 'move'; did you mean 'cat'\?",
+        ),
+        (
+            [
+                {"tool": "generate_image", "arguments": {}},
+                {"id": "generate_image", "tool": "edit_image", "arguments": {}},
+            ],
+            r"steps\[1\] \(id 'generate_image'\) repeats the id of steps\[0\] \(no id given, "
+            r"so Sogni's default 'generate_image'\)",
+        ),
+    ],
+)
+def test_step_errors_name_steps_as_written(
+    server: LocalSogniServer, client: OpenAI, steps: list[dict[str, Any]], message: str
+) -> None:
+    """Errors name steps by position, with the id given or the default one, before sending."""
+    with pytest.raises(ValueError, match=message):
+        client.workflows.create(steps=steps)
+    assert sent(server) == []

@@ -293,7 +293,8 @@ def check_steps(steps: object, has_media: bool) -> list[dict[str, Any]]:
     allow-list, ``arguments`` (a dict, no inline ``data:`` media), an optional unique ``id``
     (letters, digits, ``_`` and ``-``) and an optional ``depends_on``/``dependsOn`` list of
     binding objects (:func:`check_binding`); bindings must name known steps and form no
-    cycle.
+    cycle. A step without an ``id`` gets Sogni's default, the tool's name (a name already
+    taken gets ``_N``, N the step's position from 1: ``generate_image_2``), sent with it.
     """
     tools = catalog()
     allowed = tools.names("workflow") | tools.names("control")
@@ -304,6 +305,8 @@ def check_steps(steps: object, has_media: bool) -> list[dict[str, Any]]:
             f"a workflow takes at most {tools.max_workflow_steps} steps; got {len(steps)}"
         )
     checked: list[dict[str, Any]] = []
+    taken: set[str] = set()
+    defaulted: set[int] = set()  # the steps whose id is Sogni's default, not the caller's
     for index, step in enumerate(steps):
         where = f"steps[{index}]"
         if not isinstance(step, Mapping):
@@ -344,7 +347,13 @@ def check_steps(steps: object, has_media: bool) -> list[dict[str, Any]]:
                 f"depends_on=[{{'sourceStepId': '{INPUT_MEDIA}', 'targetArgument': ...}}]"
             )
         wire["arguments"] = dict(arguments)
-        step_id = wire.setdefault("id", f"step_{index + 1}")
+        step_id = wire.get("id")
+        if step_id is None:
+            # Sogni's default (``step.id ?? step.toolName``; a repeated one gets ``_N``, N the
+            # step's 1-based position), sent so that what is checked here is what runs.
+            step_id = tool if tool not in taken else f"{tool}_{index + 1}"
+            wire["id"] = step_id
+            defaulted.add(index)
         if not isinstance(step_id, str) or not step_id:
             raise TypeError(f"{where}.id must be a non-empty string")
         if not _SAFE_ID.fullmatch(step_id):
@@ -352,6 +361,7 @@ def check_steps(steps: object, has_media: bool) -> list[dict[str, Any]]:
                 f"{where}.id {step_id!r} may hold only letters, digits, '_' and '-' (Sogni "
                 "rewrites other characters, and bindings naming the old id would not match)"
             )
+        taken.add(step_id)
         depends = wire.get("dependsOn")
         if depends is not None:
             if not isinstance(depends, Sequence) or isinstance(depends, str | bytes):
@@ -361,18 +371,32 @@ def check_steps(steps: object, has_media: bool) -> list[dict[str, Any]]:
                 for number, item in enumerate(depends)
             ]
         checked.append(wire)
-    _check_dependencies(checked, has_media)
+    _check_dependencies(checked, has_media, defaulted)
     return checked
 
 
-def _check_dependencies(steps: list[dict[str, Any]], has_media: bool) -> None:
+def _step_name(steps: list[dict[str, Any]], index: int, defaulted: set[int]) -> str:
+    """``steps[i]`` with its id, as an error names it (saying when the id is the default)."""
+    step_id = steps[index]["id"]
+    if index in defaulted:
+        return f"steps[{index}] (no id given, so Sogni's default {step_id!r})"
+    return f"steps[{index}] (id {step_id!r})"
+
+
+def _check_dependencies(
+    steps: list[dict[str, Any]], has_media: bool, defaulted: set[int]
+) -> None:
     ids = [step["id"] for step in steps]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        raise ValueError(f"step ids must be unique; repeated: {', '.join(duplicates)}")
+    for index, step_id in enumerate(ids):
+        first = ids.index(step_id)
+        if first != index:
+            raise ValueError(
+                f"{_step_name(steps, index, defaulted)} repeats the id of "
+                f"{_step_name(steps, first, defaulted)}; step ids must be unique"
+            )
     needs: dict[str, set[str]] = {}
-    for step in steps:
-        where = f"step {step['id']!r}"
+    for index, step in enumerate(steps):
+        where = _step_name(steps, index, defaulted)
         sources = set()
         for item in step.get("dependsOn", []):
             source = item["sourceStepId"]
@@ -384,7 +408,20 @@ def _check_dependencies(steps: list[dict[str, Any]], has_media: bool) -> None:
                     )
                 continue
             if source not in ids:
-                raise ValueError(f"{where} depends on unknown step {source!r}")
+                import difflib  # noqa: PLC0415 - only for the message
+
+                close = difflib.get_close_matches(source, ids, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                rule = (
+                    " (a step without an id is named after its tool; a repeated name gets "
+                    "_N, N the step's position from 1)"
+                    if defaulted
+                    else ""
+                )
+                raise ValueError(
+                    f"{where} depends on unknown step {source!r}; the steps' ids are "
+                    f"{', '.join(map(repr, ids))}{rule}{hint}"
+                )
             if source == step["id"]:
                 raise ValueError(f"{where} depends on itself")
             sources.add(source)
