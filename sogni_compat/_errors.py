@@ -68,6 +68,7 @@ __all__ = [
     "ConflictError",
     "ContentFilterFinishReasonError",
     "CostApprovalRequiredError",
+    "CostEstimateWarning",
     "InternalServerError",
     "LengthFinishReasonError",
     "NotFoundError",
@@ -389,6 +390,16 @@ class CostApprovalRequiredError(OpenAIError):
                     run = type(run).model_validate(masked)
         Exception.__init__(self, text)
         self.run = run
+
+
+class CostEstimateWarning(UserWarning):
+    """``estimate_cost`` quoted less certainly than the call's keywords suggest.
+
+    Issued when the output budget was assumed (no ``max_tokens`` and no default published for
+    the model) and when the call would run tools, whose rounds and media the quote leaves out.
+    A warning, not an error: filter it with ``warnings.simplefilter("error",
+    CostEstimateWarning)`` to make a ceiling check refuse such quotes.
+    """
 
 
 class LengthFinishReasonError(OpenAIError):

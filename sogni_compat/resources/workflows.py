@@ -383,9 +383,7 @@ def _step_name(steps: list[dict[str, Any]], index: int, defaulted: set[int]) -> 
     return f"steps[{index}] (id {step_id!r})"
 
 
-def _check_dependencies(
-    steps: list[dict[str, Any]], has_media: bool, defaulted: set[int]
-) -> None:
+def _check_dependencies(steps: list[dict[str, Any]], has_media: bool, defaulted: set[int]) -> None:
     ids = [step["id"] for step in steps]
     for index, step_id in enumerate(ids):
         first = ids.index(step_id)

@@ -364,9 +364,10 @@ class RunEvent(BaseObject):
 class CostEstimate(BaseObject):
     """Sogni's quote for one LLM request (``chat.completions.estimate_cost``).
 
-    The amounts (``usd``, ``sogni``, ``spark``...) are ``None`` unless the server sent a finite
-    number, so a ceiling check never compares text or NaN. A quote from ``estimate_cost``
-    always has ``usd``: one without a usable price is an ``APIResponseValidationError``.
+    The amounts (``sogni``, ``spark``, ``cost_in_usd``...) are ``None`` unless the server sent
+    a finite number, so a ceiling check never compares text or NaN. ``usd`` is always a
+    number: a quote from ``estimate_cost`` has one (one without a usable price is an
+    ``APIResponseValidationError``), and on any other it is infinity.
     """
 
     costInUSD: float | None = None
@@ -398,9 +399,15 @@ class CostEstimate(BaseObject):
         return self._budget[1] if self._budget is not None else None
 
     @property
-    def usd(self) -> float | None:
-        """The quote in US dollars."""
-        return _amount(self.costInUSD)
+    def usd(self) -> float:
+        """The quote in US dollars; always a number, so a ceiling check fails closed.
+
+        ``estimate_cost`` never returns a quote without a usable ``costInUSD`` (it raises
+        :class:`~sogni_compat.APIResponseValidationError`); on one built in code without it,
+        ``usd`` is infinity (``cost_in_usd`` is ``None``), which no ceiling lets through.
+        """
+        amount = _amount(self.costInUSD)
+        return math.inf if amount is None or amount < 0 else amount
 
     @property
     def cost_in_usd(self) -> float | None:
