@@ -25,6 +25,8 @@ class WorkflowTemplate(BaseObject):
     ``client.workflows.create(workflow_id=template.id, inputs={...})``.
     """
 
+    _repr_snake_case = True
+
     id: str = ""
     name: str = ""
     version: str | None = None
@@ -109,6 +111,8 @@ class WorkflowTemplate(BaseObject):
 @response_type
 class WorkflowTemplateDeleted(BaseObject):
     """What ``templates.delete(id)`` answers: the ``id`` and ``deleted`` (``True``)."""
+
+    _repr_snake_case = True
 
     id: str = ""
     deleted: bool = False
