@@ -93,12 +93,17 @@ def snake(name: str) -> str:
     return out
 
 
+def _name(cls: object) -> str:
+    """A class's name, for a test id."""
+    return getattr(cls, "__name__", str(cls))
+
+
 def camel_fields(cls: type[BaseObject]) -> list[str]:
     """The class's public fields whose wire name is camelCase."""
     return [f.name for f in attrs.fields(cls) if _CAMEL.match(f.name)]
 
 
-@pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", CLASSES, ids=_name)
 def test_every_camel_case_field_has_a_typed_snake_case_name(cls: type[BaseObject]) -> None:
     """Each camelCase field has a snake_case property (or field) with a return type and a doc."""
     for name in camel_fields(cls):
@@ -110,7 +115,7 @@ def test_every_camel_case_field_has_a_typed_snake_case_name(cls: type[BaseObject
             assert found.__doc__, f"{cls.__name__}.{snake(name)} has no docstring"
 
 
-@pytest.mark.parametrize("cls", sorted(WIRE, key=lambda c: c.__name__), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", sorted(WIRE, key=_name), ids=_name)
 def test_snake_case_names_give_the_wire_values(cls: type[BaseObject]) -> None:
     """The snake_case name reads the camelCase field's value; to_dict() is the wire JSON."""
     wire = WIRE[cls]
@@ -128,7 +133,7 @@ def test_snake_case_names_give_the_wire_values(cls: type[BaseObject]) -> None:
     assert made.to_dict() == wire
 
 
-@pytest.mark.parametrize("cls", sorted(WIRE, key=lambda c: c.__name__), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", sorted(WIRE, key=_name), ids=_name)
 def test_reprs_use_the_snake_case_names(cls: type[BaseObject]) -> None:
     """The repr names fields as Python code reads them, never in the wire's camelCase."""
     shown = repr(cls.model_validate(WIRE[cls]))

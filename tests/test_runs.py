@@ -344,3 +344,54 @@ def test_server_mode_errors_name_create(server: LocalSogniServer, client: OpenAI
     with pytest.raises(TypeError, match=r"create\(auto_execute_tools='server'\)\(\): 'n'"):
         client.chat.completions.create(messages=FOX, auto_execute_tools="server", n=2)
     assert server.requests == []
+
+
+CHAIN: list[ChatCompletionMessageParam] = [
+    {
+        "role": "user",
+        "content": 'call generate_image({"prompt": "a cat"}) then call '
+        'animate_photo({"prompt": "it waves", "sourceImageIndex": 0})',
+    }
+]
+
+
+def test_a_run_chains_call_a_then_call_b(client: OpenAI) -> None:
+    """'call A ... then call B': the run calls A, then B in the next round, as the loop does."""
+    done = client.chat.runs.wait(client.chat.runs.create(messages=CHAIN).id)
+    assert done.status == "completed"
+    assert [call["function"]["name"] for call in done.tool_calls] == [
+        "generate_image",
+        "animate_photo",
+    ]
+    rounds = [
+        e.payload["round"]
+        for e in client.chat.runs.events(done.id)
+        if e.type == "llm_round_started"
+    ]
+    assert rounds == [1, 2, 3]  # A, then B after A's result, then the answer
+    image, video = done.urls
+    assert (done.media_context["images"], done.media_context["videos"]) == ([image], [video])
+
+
+def test_server_mode_chains_like_the_client_side_loop(client: OpenAI) -> None:
+    """auto_execute_tools="server" runs the chain the client-side loop runs, with the same media."""
+    server_side = client.chat.completions.create(messages=CHAIN, auto_execute_tools="server")
+    client_side = client.chat.completions.create(
+        messages=CHAIN, sogni_tools=True, auto_execute_tools=True
+    )
+    for answer in (server_side, client_side):
+        called = [c.function.name for r in answer.tool_history for c in r.tool_calls]
+        assert called == ["generate_image", "animate_photo"]
+        assert (len(answer.media.images), len(answer.media.videos)) == (1, 1)
+    (image,), (video,) = server_side.media.images, server_side.media.videos
+    calls = {c.function.name: c.id for c in server_side.tool_history[0].tool_calls}
+    assert (image.tool_name, image.tool_call_id) == ("generate_image", calls["generate_image"])
+    assert (video.tool_name, video.tool_call_id) == ("animate_photo", calls["animate_photo"])
+    assert image.workflow_id
+    assert video.workflow_id
+    assert image.workflow_id != video.workflow_id
+    # The client-side loop fills the same fields.
+    loop_image = client_side.media.images[0]
+    assert loop_image.tool_name == "generate_image"
+    assert loop_image.tool_call_id
+    assert loop_image.workflow_id

@@ -24,7 +24,7 @@ from .._tools.report import WorkflowState, emit_progress, eta_of, percent_of
 from .._tools.upload import upload_media
 from .._wire import media_urls, run_of, success_data
 from ..types import ChatCompletion, ChatCompletionMessageToolCall
-from ..types.durable import SETTLED_STATUSES, ChatRun, RunEvent
+from ..types.durable import SETTLED_STATUSES, Artifact, ChatRun, RunEvent
 from ..types.tools import MediaItem, MediaView, ToolResult, ToolRound
 from ._base import Resource, guarded
 from ._durable import (
@@ -697,22 +697,38 @@ def completion_of_run(run: ChatRun) -> Any:
         )
     history = [ToolRound(round=0, tool_calls=calls, tool_results=results)] if calls else []
     context = run.media_context
+    names = {call.id: call.function.name for call in calls}
+    # Which call (and which workflow) made each URL: the run's artifacts say, where they do.
+    made_by = {a.url: a for a in run.artifacts if isinstance(a, Artifact) and a.url}
+
+    def item(index: int, kind: str, url: str) -> MediaItem:
+        artifact = made_by.get(url)
+        call_id = artifact.tool_call_id if artifact is not None else None
+        name = artifact.tool_name if artifact is not None else None
+        return MediaItem(
+            index=index,
+            kind=kind,  # type: ignore[arg-type]
+            url=url,
+            tool_name=name or names.get(call_id or ""),
+            tool_call_id=call_id,
+            workflow_id=artifact.workflow_id if artifact is not None else None,
+        )
 
     def items(key: str, kind: str, uploads: bool = False) -> list[MediaItem]:
         found = context.get(key)
         urls = found if isinstance(found, list) else []
-        return [
-            MediaItem(index=-(i + 1) if uploads else i, kind=kind, url=url)  # type: ignore[arg-type]
-            for i, url in enumerate(u for u in urls if isinstance(u, str))
-        ]
+        if uploads:
+            return [
+                MediaItem(index=-(i + 1), kind=kind, url=url)  # type: ignore[arg-type]
+                for i, url in enumerate(u for u in urls if isinstance(u, str))
+            ]
+        return [item(i, kind, url) for i, url in enumerate(u for u in urls if isinstance(u, str))]
 
     # A run's media context has no lane for 3D models: they are the artifacts of kind model.
     models = [
-        MediaItem(index=i, kind="model", url=url, tool_call_id=call_id)
-        for i, (url, call_id) in enumerate(
-            (a.url, a.toolCallId)
-            for a in run.artifacts
-            if a.media_kind == "model" and isinstance(a.url, str)
+        item(i, "model", url)
+        for i, url in enumerate(
+            a.url for a in run.artifacts if a.media_kind == "model" and isinstance(a.url, str)
         )
     ]
     media = MediaView(
