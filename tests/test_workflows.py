@@ -667,3 +667,28 @@ def test_step_errors_name_steps_as_written(
     with pytest.raises(ValueError, match=message):
         client.workflows.create(steps=steps)
     assert sent(server) == []
+
+
+def test_reseed_takes_no_cost_ceiling_and_says_what_to_do(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """reseed() refuses a ceiling or a cost approval (Sogni's SDKs send none), naming create()."""
+    for keyword in ("max_estimated_capacity_units", "maxEstimatedCapacityUnits", "confirm_cost"):
+        with pytest.raises(TypeError, match=r"takes no \w+: Sogni's SDKs send no cost") as caught:
+            client.workflows.reseed("wf_1", **{keyword: 2 if "units" in keyword.lower() else True})
+        assert "workflows.create(steps=..." in str(caught.value)
+    assert server.requests == []
+
+
+def test_a_workflow_paused_for_its_cost_is_not_reseeded(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """The emulator clones completed workflows only, as Sogni documents: a paused one is a 409."""
+    step = {"toolName": "generate_image", "arguments": {"prompt": "x", "numberOfVariations": 4}}
+    paused = client.workflows.wait(
+        client.workflows.create(steps=[step], max_estimated_capacity_units=2).id
+    )
+    assert paused.awaiting_cost_approval
+    with pytest.raises(ConflictError, match="only a completed or partial-failure workflow"):
+        client.workflows.reseed(paused.id)
+    assert [w.id for w in client.workflows.list()] == [paused.id]  # nothing ran uncapped

@@ -725,11 +725,31 @@ class Workflows(Resource):
         )
 
     def reseed(self, workflow_id: str, **kwargs: Any) -> Workflow:
-        """Run the workflow again with fresh random seeds; returns the new take.
+        """Run a completed (or partial-failure) workflow again with fresh seeds; the new take.
 
         Takes ``seed_overrides`` (per step), ``idempotency_key`` (a retried reseed with the
-        same key returns the same take), ``token_type``, ``billing_mode``, ``app_source``.
+        same key returns the same take), ``token_type``, ``billing_mode``, ``app_source``:
+        the body Sogni's SDKs send. It takes no cost ceiling (``max_estimated_capacity_units``,
+        ``confirm_cost``): Sogni's SDKs send none with a reseed, and whether the new take
+        keeps the original's is not published. To cap a take's cost, start it with
+        :meth:`create` and ``max_estimated_capacity_units``. A workflow paused for its cost is
+        not one to reseed (Sogni clones completed and partial-failure workflows).
         """
+        for name in ("max_estimated_capacity_units", "maxEstimatedCapacityUnits"):
+            if name in kwargs:
+                raise TypeError(
+                    f"workflows.reseed() takes no {name}: Sogni's SDKs send no cost ceiling "
+                    "with a reseed, and whether the new take keeps the original's is not "
+                    "published; to cap a take's cost, start it with workflows.create(steps=..., "
+                    "max_estimated_capacity_units=...)"
+                )
+        for name in ("confirm_cost", "confirmCost"):
+            if name in kwargs:
+                raise TypeError(
+                    f"workflows.reseed() takes no {name}: Sogni's SDKs send no cost approval "
+                    "with a reseed; start the workflow again with workflows.create(steps=..., "
+                    "confirm_cost=True)"
+                )
         known = ("token_type", "billing_mode", "app_source", "seed_overrides", "idempotency_key")
         aliases = {**SETTING_ALIASES, "seedOverrides": "seed_overrides"}
         given = keywords(kwargs, known, "workflows.reseed", aliases)
