@@ -395,3 +395,19 @@ def test_server_mode_chains_like_the_client_side_loop(client: OpenAI) -> None:
     assert loop_image.tool_name == "generate_image"
     assert loop_image.tool_call_id
     assert loop_image.workflow_id
+
+
+def test_wait_can_leave_the_run_running_at_its_timeout(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """cancel_on_timeout=False: WaitTimeoutError, no cancel sent, the run goes on."""
+    server.workflow_seconds = 30
+    run = client.chat.runs.create(messages=FOX)
+    with pytest.raises(WaitTimeoutError) as caught:
+        client.chat.runs.wait(run.id, timeout=0.5, cancel_on_timeout=False)
+    assert caught.value.cancelled is False
+    assert "cancelled" not in str(caught.value)
+    assert not [r for r in server.requests if r.path.endswith("/cancel")]
+    assert client.chat.runs.retrieve(run.id).status in ("queued", "running")
+    with pytest.raises(TypeError, match="cancel_on_timeout must be True or False"):
+        client.chat.runs.wait(run.id, cancel_on_timeout="no")  # type: ignore[arg-type]

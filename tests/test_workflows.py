@@ -692,3 +692,18 @@ def test_a_workflow_paused_for_its_cost_is_not_reseeded(
     with pytest.raises(ConflictError, match="only a completed or partial-failure workflow"):
         client.workflows.reseed(paused.id)
     assert [w.id for w in client.workflows.list()] == [paused.id]  # nothing ran uncapped
+
+
+def test_wait_can_leave_the_workflow_running_at_its_timeout(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """cancel_on_timeout=False: WaitTimeoutError, no cancel sent, the workflow goes on."""
+    server.workflow_seconds = 30
+    started = client.workflows.create(steps=CAT_THEN_MOVE[:1])
+    with pytest.raises(WaitTimeoutError) as caught:
+        client.workflows.wait(started.id, timeout=0.5, cancel_on_timeout=False)
+    assert caught.value.cancelled is False
+    assert sent(server, "/cancel") == []
+    assert client.workflows.retrieve(started.id).status in ("queued", "running")
+    with pytest.raises(TypeError, match="cancel_on_timeout must be True or False"):
+        client.workflows.wait(started.id, cancel_on_timeout=0)  # type: ignore[arg-type]

@@ -54,6 +54,13 @@ def check_id(value: object, what: str) -> str:
     return value
 
 
+def check_flag(value: object, name: str) -> bool:
+    """A ``True``/``False`` keyword (``cancel_on_timeout``...), or a ``TypeError`` naming it."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False; got {value!r}")
+    return value
+
+
 def check_reason(value: object) -> str | None:
     """A ``reason`` sent with a cancel or a cost decision: ``None`` or a string."""
     if value is not None and not isinstance(value, str):

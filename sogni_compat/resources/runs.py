@@ -31,6 +31,7 @@ from ._durable import (
     MAX_LISTING_BYTES,
     JobEvents,
     check_after,
+    check_flag,
     check_id,
     check_reason,
     follow,
@@ -400,6 +401,7 @@ class Runs(Resource):
         on_progress: Any = None,
         approve_cost: Callable[[ChatRun], bool] | None = None,
         timeout: float | None = None,
+        cancel_on_timeout: bool = True,
     ) -> ChatRun:
         """Block until the run settles; returns its final snapshot.
 
@@ -409,10 +411,14 @@ class Runs(Resource):
         ``approve_cost(run)`` decides (``True`` confirms with the preview Sogni showed,
         ``False`` cancels) and the wait goes on; without it the waiting run is returned
         (``status == "waiting_for_user"``, see :meth:`confirm_cost`). Past ``timeout``
-        seconds (default: the client's ``tool_timeout``) the run is cancelled and
-        :class:`~sogni_compat.WaitTimeoutError` raised.
+        seconds (default: the client's ``tool_timeout``)
+        :class:`~sogni_compat.WaitTimeoutError` is raised, and the run is cancelled first so
+        it stops billing, unless ``cancel_on_timeout=False``: then it is left running (its
+        ``cancelled`` is ``False``; wait for it again, or :meth:`cancel` it), as
+        :meth:`stream` and an interruption (Ctrl-C) leave it.
         """
         job = check_id(run_id, "run_id")
+        check_flag(cancel_on_timeout, "cancel_on_timeout")
         if on_event is not None and not callable(on_event):
             raise TypeError("on_event must be a function")
         if approve_cost is not None and not callable(approve_cost):
@@ -432,7 +438,7 @@ class Runs(Resource):
             path = path_of("chat/runs", job)
             return cancel_quietly(client, f"{path}/cancel", reason, client.timeout)
 
-        with settle(job, cancel):
+        with settle(job, cancel if cancel_on_timeout else None):
             first = follower.fetch()
             done = first is not None and settled(first)
             while True:

@@ -40,6 +40,7 @@ from ._durable import (
     SETTING_KEYWORDS,
     JobEvents,
     check_after,
+    check_flag,
     check_id,
     check_reason,
     follow,
@@ -632,6 +633,7 @@ class Workflows(Resource):
         *,
         on_progress: Any = None,
         timeout: float | None = None,
+        cancel_on_timeout: bool = True,
     ) -> Workflow:
         """Block until the workflow settles; returns its final snapshot with its artifacts.
 
@@ -640,11 +642,14 @@ class Workflows(Resource):
         :class:`~sogni_compat.ToolProgress` with ``percent`` 0-100 and ``eta_seconds``), or
         ``"bar"`` for a ready display. A workflow that waits for the caller (cost approval)
         is returned as it is: check ``status``. Past ``timeout`` seconds (default: the
-        client's ``tool_timeout``) the workflow is cancelled, so it stops billing, and
-        :class:`~sogni_compat.WaitTimeoutError` is raised. Interrupting (Ctrl-C) leaves it
-        running: it is durable, wait for it again or :meth:`cancel` it.
+        client's ``tool_timeout``) :class:`~sogni_compat.WaitTimeoutError` is raised, and the
+        workflow is cancelled first so it stops billing, unless ``cancel_on_timeout=False``:
+        then it is left running (the error's ``cancelled`` is ``False``), as :meth:`stream`
+        leaves it, to look in on a long job and come back. Interrupting (Ctrl-C) leaves it
+        running too: it is durable, wait for it again or :meth:`cancel` it.
         """
         job = check_id(workflow_id, "workflow_id")
+        check_flag(cancel_on_timeout, "cancel_on_timeout")
         report = progress_callback(on_progress)
         client = self._client
         path = path_of("creative-agent/workflows", job)
@@ -656,7 +661,7 @@ class Workflows(Resource):
             return cancel_quietly(client, f"{path}/cancel", reason, client.timeout)
 
         state = WorkflowState(workflow_id=job)
-        with settle(job, cancel):
+        with settle(job, cancel if cancel_on_timeout else None):
             snapshot = follower.fetch() or {}
             steps = snapshot.get("steps")
             names = [
