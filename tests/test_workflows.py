@@ -707,3 +707,30 @@ def test_wait_can_leave_the_workflow_running_at_its_timeout(
     assert client.workflows.retrieve(started.id).status in ("queued", "running")
     with pytest.raises(TypeError, match="cancel_on_timeout must be True or False"):
         client.workflows.wait(started.id, cancel_on_timeout=0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["data:image/png;base64,aGVsbG8=", b"hello, not a picture"],
+    ids=["data-uri", "bytes"],
+)
+def test_unrecognised_media_names_what_workflows_take(
+    server: LocalSogniServer, client: OpenAI, source: object
+) -> None:
+    """media= that is no known file: the hint names media.upload(content_type=), not create()."""
+    steps = [
+        {
+            "tool": "apply_style",
+            "arguments": {},
+            "depends_on": [bind("$input_media")],
+        }
+    ]
+    with pytest.raises(ValueError, match=r"^media\[0\]: its content is not a file") as caught:
+        client.workflows.create(steps=steps, media=[source])
+    message = str(caught.value)
+    assert "; pass content_type=" not in message  # create() takes no content_type
+    assert "client.media.upload(file, content_type=...)" in message
+    assert ("declared type is not trusted" in message) == isinstance(source, str)
+    with pytest.raises(TypeError):
+        client.workflows.create(steps=steps, content_type="image/png")  # what it refers to
+    assert server.requests == []

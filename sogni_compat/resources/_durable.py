@@ -23,7 +23,7 @@ from .._params import BILLING_MODES, TOKEN_TYPES
 from .._tools.follow import Follower, WorkflowFailedError, WorkflowTimeoutError
 from ..types import ChatCompletionMessageToolCall, Function
 from ._base import guarded_items
-from .media import Media, kind_and_bytes, refuse_path_string
+from .media import ALLOWED, Media, kind_and_bytes, refuse_path_string
 
 if TYPE_CHECKING:
     from .._requester import Requester
@@ -244,6 +244,8 @@ def upload_sources(
         except TypeError as exc:
             raise TypeError(f"media[{index}]: {exc}") from None
         except ValueError as exc:  # UnicodeDecodeError too: a file opened in text mode
+            if str(exc).startswith("content type "):  # media.upload()'s words: its hint
+                raise ValueError(_unrecognised(index, given)) from None
             raise ValueError(f"media[{index}]: {exc}") from None
         except OSError as exc:  # e.g. a missing file: the same class, naming the item
             raise type(exc)(exc.errno, f"media[{index}]: {exc.strerror}", exc.filename) from None
@@ -259,6 +261,22 @@ def upload_sources(
         )
         references.append({"kind": kind, "url": url})
     return references
+
+
+def _unrecognised(index: int, given: object) -> str:
+    """The error for ``media=`` bytes that are no image, video or audio this client recognises."""
+    taken = ", ".join(t for types in ALLOWED.values() for t in types)
+    declared = (
+        " (a data URI's declared type is not trusted: its bytes decide)"
+        if isinstance(given, str) and given[:5].lower() == "data:"
+        else ""
+    )
+    return (
+        f"media[{index}]: its content is not a file Sogni's uploads take ({taken}), read from "
+        f"its first bytes{declared}. For a file of one of these types that is not recognised, "
+        "upload it with client.media.upload(file, content_type=...) and pass "
+        "media_references=[{'kind': ..., 'url': ...}] instead"
+    )
 
 
 def _kind_of_url(url: str, index: int) -> str:
