@@ -719,7 +719,8 @@ def test_a_history_that_still_holds_the_photo_does_not_count_it_twice(
         *messages,
         first.choices[0].message,  # type: ignore[list-item]
         *say(
-            'call restore_photo({"sourceImageIndex": -1}) and call upscale_image({"sourceImageIndex": -2})'
+            'call restore_photo({"sourceImageIndex": -1}) and '
+            'call upscale_image({"sourceImageIndex": -2})'
         ),
     ]
     second = client.chat.completions.create(
