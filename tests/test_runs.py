@@ -149,15 +149,11 @@ def test_declined_cost_cancels(server: LocalSogniServer, client: OpenAI) -> None
 
 
 def test_confirm_cost_checks(server: LocalSogniServer, client: OpenAI) -> None:
-    """Confirming without a preview is refused before sending; a changed one gets Sogni's 409."""
+    """A bad decision is refused before sending; a changed preview gets Sogni's 409."""
     run = client.chat.runs.create(messages=FOX, max_estimated_capacity_units=0.5)
     waiting = client.chat.runs.wait(run.id)
     assert waiting.waiting is not None
     before = len(server.requests)
-    with pytest.raises(ValueError, match="accepted_cost_preview"):
-        client.chat.runs.confirm_cost(
-            run.id, tool_call_id=waiting.waiting.tool_call_id, decision="confirm"
-        )
     with pytest.raises(ValueError, match="decision must be"):
         client.chat.runs.confirm_cost(run.id, tool_call_id="call_1", decision="yes")
     assert len(server.requests) == before
@@ -411,3 +407,70 @@ def test_wait_can_leave_the_run_running_at_its_timeout(
     assert client.chat.runs.retrieve(run.id).status in ("queued", "running")
     with pytest.raises(TypeError, match="cancel_on_timeout must be True or False"):
         client.chat.runs.wait(run.id, cancel_on_timeout="no")  # type: ignore[arg-type]
+
+
+def test_cost_approval_error_says_what_to_do_and_that_works(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """The error names confirm_cost(e.run, ...) and wait(); doing so gets the finished run."""
+    with pytest.raises(CostApprovalRequiredError) as caught:
+        client.chat.completions.create(
+            messages=FOX, auto_execute_tools="server", max_estimated_capacity_units=0.1
+        )
+    message = str(caught.value)
+    assert "client.chat.runs.confirm_cost(e.run, decision='confirm')" in message
+    assert "client.chat.runs.wait(e.run.id)" in message
+    assert "max_estimated_capacity_units" in message
+    gets = len([r for r in server.requests if r.method == "GET"])
+    client.chat.runs.confirm_cost(caught.value.run, decision="confirm")
+    assert len([r for r in server.requests if r.method == "GET"]) == gets  # the run given
+    (sent,) = [r.json for r in server.requests if r.path.endswith("/confirm-cost")]
+    assert sent["acceptedCostPreview"] == caught.value.run.waiting.cost_approval_preview
+    assert sent["tool_call_id"] == caught.value.run.waiting.tool_call_id
+    done = client.chat.runs.wait(caught.value.run.id)
+    assert done.status == "completed"
+    assert done.final_response is not None
+
+
+def test_confirm_cost_by_id_reads_the_pause_once(server: LocalSogniServer, client: OpenAI) -> None:
+    """Given only an id, one GET reads the run's pause; its tool call and preview are sent."""
+    run = client.chat.runs.create(messages=FOX, max_estimated_capacity_units=0.5)
+    waiting = client.chat.runs.wait(run.id)
+    assert waiting.waiting is not None
+    before = len(server.requests)
+    client.chat.runs.confirm_cost(run.id, decision="confirm")
+    fetched, posted = server.requests[before:]
+    assert (fetched.method, fetched.path) == ("GET", f"/v1/chat/runs/{run.id}")
+    assert posted.json == {
+        "tool_call_id": waiting.waiting.tool_call_id,
+        "decision": "confirm",
+        "acceptedCostPreview": waiting.waiting.cost_approval_preview,
+    }
+    assert client.chat.runs.wait(run.id).status == "completed"
+
+
+def test_confirm_cost_of_a_run_not_paused_for_its_cost_is_refused(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """Nothing to default to: a ValueError saying so, and no confirm is sent."""
+    done = client.chat.runs.wait(client.chat.runs.create(messages=FOX).id)
+    with pytest.raises(ValueError, match="is not paused for its cost"):
+        client.chat.runs.confirm_cost(done.id, decision="confirm")
+    with pytest.raises(ValueError, match="is not paused for its cost"):
+        client.chat.runs.confirm_cost(done, decision="cancel")
+    assert not [r for r in server.requests if r.path.endswith("/confirm-cost")]
+
+
+def test_cancelling_a_finished_run_is_a_normal_answer(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """cancel() of a completed run returns it with transitioned=False, as workflows.cancel()."""
+    done = client.chat.runs.wait(client.chat.runs.create(messages=FOX).id)
+    answer = client.chat.runs.cancel(done.id)
+    assert answer.status == "completed"
+    assert answer.transitioned is False
+    server.workflow_seconds = 30
+    running = client.chat.runs.create(messages=FOX)
+    stopped = client.chat.runs.cancel(running.id, reason="enough")
+    assert (stopped.status, stopped.transitioned) == ("cancelled", True)
+    assert client.chat.runs.retrieve(running.id).transitioned is None

@@ -135,7 +135,7 @@ class Completions(Resource):
     """``client.chat.completions``: ``create``, ``parse``, and their raw-response variants."""
 
     # The chat path guards its errors in the request path and its streams; the server-side
-    # run it may start is guarded where it starts (runs.completion_from_run_call).
+    # run it may start is guarded where it starts (_server_run.completion_from_run_call).
     _unguarded = frozenset({"create", "parse", "stream"})
 
     #: ``0`` for one attempt per request (a genuine openai client's retries are the only ones
@@ -352,7 +352,7 @@ class Completions(Resource):
                     "auto_execute_tools='server' runs a durable chat run, so it works with "
                     "create() only, not parse() or with_raw_response/with_streaming_response"
                 )
-            from .runs import completion_from_run_call  # noqa: PLC0415 - on first use
+            from ._server_run import completion_from_run_call  # noqa: PLC0415 - on first use
 
             return completion_from_run_call(client, kwargs, to_openai)
         if parsing:

@@ -14,8 +14,10 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+import requests
+
 from .._base_client import encode_json
-from .._errors import APIError, CostApprovalRequiredError, WaitTimeoutError
+from .._errors import ConflictError
 from .._media import MediaError, _source
 from .._options import RequestOptions
 from .._params import ALIASES, KNOWN_KEYWORDS, chat_request, request_body
@@ -23,10 +25,8 @@ from .._tools.follow import FollowedEvent, cancel_quietly
 from .._tools.report import WorkflowState, emit_progress, eta_of, percent_of
 from .._tools.upload import upload_media
 from .._wire import media_urls, run_of, success_data
-from ..types import ChatCompletion, ChatCompletionMessageToolCall
-from ..types.durable import SETTLED_STATUSES, Artifact, ChatRun, RunEvent
-from ..types.tools import MediaItem, MediaView, ToolResult, ToolRound
-from ._base import Resource, guarded
+from ..types.durable import SETTLED_STATUSES, ChatRun, RunEvent
+from ._base import Resource
 from ._durable import (
     MAX_LISTING_BYTES,
     JobEvents,
@@ -121,6 +121,17 @@ _CONTEXT_KEYS = ("images", "videos", "audio", "uploadedImages", "uploadedVideos"
 
 def _as_run(data: Mapping[str, Any]) -> ChatRun:
     return ChatRun.reader()(dict(data), None)
+
+
+#: Statuses of a run that has ended (a cancel of one changes nothing).
+_FINISHED = frozenset({"completed", "partial_failure", "failed", "cancelled", "canceled"})
+
+
+def _cancelled_run(response: requests.Response) -> tuple[dict[str, Any], bool | None]:
+    """A cancel's answer: ``data.run`` and ``data.transitioned`` (``None`` if absent)."""
+    run = run_of(response)
+    flag = success_data(response).get("transitioned")
+    return run, flag if isinstance(flag, bool) else None
 
 
 def _run_event(event: FollowedEvent) -> RunEvent:
@@ -474,51 +485,85 @@ class Runs(Resource):
                 follower.final, done = None, False
 
     def cancel(self, run_id: str, *, reason: str | None = None) -> ChatRun:
-        """Stop the run (it stops billing); returns it as Sogni reports it then."""
-        path = path_of("chat/runs", check_id(run_id, "run_id"))
+        """Stop the run (it stops billing); returns it as Sogni reports it then.
+
+        The result's ``transitioned`` says whether this call stopped it: cancelling a run
+        that already finished is a normal answer with ``transitioned=False``, as for
+        ``workflows.cancel()`` (Sogni answers it with a 409, so the run is fetched).
+        """
+        job = check_id(run_id, "run_id")
+        path = path_of("chat/runs", job)
         body = {} if check_reason(reason) is None else {"reason": reason}
-        # One attempt: a 409 ("already finished") is an answer, not a reason to retry.
-        return _as_run(
-            self._client._request("POST", f"{path}/cancel", body=body, parse=run_of, retries=0)
-        )
+        try:
+            # One attempt: a cancel is not repeated on a failure (it is safe to call again).
+            found, transitioned = self._client._request(
+                "POST", f"{path}/cancel", body=body, parse=_cancelled_run, retries=0
+            )
+        except ConflictError:
+            run = self.retrieve(job)
+            if run.status not in _FINISHED:
+                raise
+            run._transitioned = False
+            return run
+        run = _as_run(found)
+        if transitioned is None:  # an answer without the flag: its status says
+            transitioned = run.status in ("cancelled", "canceled")
+        run._transitioned = transitioned
+        return run
 
     def confirm_cost(
         self,
-        run_id: str,
+        run_id: str | ChatRun,
         *,
-        tool_call_id: str | None,
         decision: str,
+        tool_call_id: str | None = None,
         accepted_cost_preview: Mapping[str, Any] | None = None,
         reason: str | None = None,
         idempotency_key: str | None = None,
     ) -> ChatRun:
         """Answer a run's cost pause: ``decision="confirm"`` or ``"cancel"``.
 
-        Confirming needs ``accepted_cost_preview``: the preview the run showed
-        (``run.waiting.cost_approval_preview``), sent back unchanged; Sogni refuses a
-        missing one (400) and a changed or expired one (409). ``tool_call_id`` is
-        ``run.waiting.tool_call_id``.
+        Confirming sends ``accepted_cost_preview``, the preview the run showed
+        (``run.waiting.cost_approval_preview``), back unchanged; Sogni refuses a changed or
+        expired one (409). ``tool_call_id`` is ``run.waiting.tool_call_id``. Both default
+        to the run's ``waiting``: of the :class:`~sogni_compat.types.ChatRun` given (the run
+        you looked at: only the price you saw is accepted), or, given an id, of the run as
+        it is now (one ``GET``: whatever price it shows is accepted). A run that is not
+        paused for its cost is a ``ValueError`` then. Returns the run; :meth:`wait` for it
+        again to follow it to its answer.
         """
-        path = path_of("chat/runs", check_id(run_id, "run_id"))
+        run = run_id if isinstance(run_id, ChatRun) else None
+        job = check_id(run.id if run is not None else run_id, "run_id")
+        path = path_of("chat/runs", job)
         if decision not in ("confirm", "cancel"):
             raise ValueError(f"decision must be 'confirm' or 'cancel'; got {decision!r}")
-        check_id(tool_call_id, "tool_call_id")
+        if tool_call_id is not None:
+            check_id(tool_call_id, "tool_call_id")
         if accepted_cost_preview is not None and not isinstance(accepted_cost_preview, Mapping):
             raise TypeError(
                 "accepted_cost_preview must be a dict (the run's waiting.cost_approval_preview); "
                 f"got {type(accepted_cost_preview).__name__}"
             )
-        if decision == "confirm" and accepted_cost_preview is None:
-            raise ValueError(
-                "confirming needs accepted_cost_preview: the run's "
-                "waiting.cost_approval_preview, sent back unchanged"
-            )
+        check_reason(reason)
+        headers = idempotency_headers({"idempotency_key": idempotency_key})
+        needs_preview = decision == "confirm" and accepted_cost_preview is None
+        if tool_call_id is None or needs_preview:
+            waiting = (run if run is not None else self.retrieve(job)).wait_reason
+            preview = waiting.cost_approval_preview if waiting is not None else None
+            if waiting is None or preview is None or waiting.tool_call_id is None:
+                shown = run.status if run is not None else "not waiting"
+                raise ValueError(
+                    f"chat run {job} is not paused for its cost ({shown}), so there is no "
+                    "tool_call_id or accepted_cost_preview to default to; pass them"
+                )
+            tool_call_id = tool_call_id or waiting.tool_call_id
+            if needs_preview:
+                accepted_cost_preview = preview
         body: dict[str, Any] = {"tool_call_id": tool_call_id, "decision": decision}
         if accepted_cost_preview is not None:
             body["acceptedCostPreview"] = dict(accepted_cost_preview)
-        if check_reason(reason) is not None:
+        if reason is not None:
             body["reason"] = reason
-        headers = idempotency_headers({"idempotency_key": idempotency_key})
         return _as_run(
             self._client._request(
                 "POST",
@@ -587,182 +632,3 @@ class _RunProgress:
                 emit_progress(self._report, call, "failed", state.percent, state=state)
             else:
                 emit_progress(self._report, call, "completed", 100.0, state=state, urls=urls)
-
-
-# -- chat.completions.create(auto_execute_tools="server") -------------------------------------
-
-#: Tool-loop keywords that need the client to run tools, which a durable run cannot do.
-_CLIENT_LOOP = ("on_tool_call", "tool_handlers", "max_tool_rounds", "max_tool_calls_per_round")
-
-
-@guarded
-def completion_from_run_call(client: Requester, kwargs: Mapping[str, Any], to_openai: bool) -> Any:
-    """``create(auto_execute_tools="server", ...)``: a durable run, answered as a completion.
-
-    The run's tool calls and results become ``tool_history`` (one round), its media context
-    ``media``; ``on_tool_progress`` sees the run's ``tool_call_*`` events. A run that waits
-    for cost approval raises :class:`~sogni_compat.CostApprovalRequiredError`; a failed or
-    cancelled one :class:`~sogni_compat.APIError`. The wait is bounded by the client's
-    ``tool_timeout`` (then the run is cancelled); an interruption (Ctrl-C) or any other error
-    while waiting cancels the run too, as the client-side loop does.
-    """
-    given = {ALIASES.get(key, key): value for key, value in kwargs.items()}
-    given.pop("auto_execute_tools")
-    refused = [name for name in _CLIENT_LOOP if given.get(name) is not None]
-    if refused:
-        raise ValueError(
-            f"{', '.join(refused)} cannot be used with auto_execute_tools='server': the server "
-            "runs Sogni's hosted tools itself and cannot call your functions; use "
-            "auto_execute_tools=True for tools you execute"
-        )
-    if given.get("stream"):
-        raise ValueError(
-            "stream=True cannot be combined with auto_execute_tools='server'; iterate "
-            "client.chat.runs.stream(run.id) for a run's events"
-        )
-    for name in (*_CLIENT_LOOP, "stream", "sogni_tool_execution"):
-        given.pop(name, None)
-    seed = given.get("media_context")
-    if seed is not None and hasattr(seed, "uploads"):  # a previous answer's .media
-        given["media_context"] = _context_of_view(seed)
-    progress = given.pop("on_tool_progress", None)
-    runs = Runs(client)
-    body, options = run_body(client, given, function="create(auto_execute_tools='server')")
-    run = _as_run(client._request("POST", "chat/runs", body=body, options=options, parse=run_of))
-    if not run.id:
-        raise APIError("Sogni started a chat run but did not say its id (runId)")
-    try:
-        final = runs.wait(run.id, on_progress=progress)
-    except BaseException as exc:
-        if not isinstance(exc, WaitTimeoutError):  # a timeout has cancelled it already
-            reason = (
-                "interrupted by the user"
-                if isinstance(exc, KeyboardInterrupt)
-                else (f"the client stopped following it: {type(exc).__name__}")
-            )
-            path = path_of("chat/runs", run.id)
-            cancel_quietly(client, f"{path}/cancel", reason, client.timeout)
-        raise
-    completion = completion_of_run(final)
-    if to_openai:
-        from .. import _openai_types  # noqa: PLC0415 - only in this mode
-
-        return _openai_types.completion(completion)
-    return completion
-
-
-def completion_of_run(run: ChatRun) -> Any:
-    """A settled run as a :class:`~sogni_compat.ChatCompletion` (or the error it ended in)."""
-    import json  # noqa: PLC0415
-
-    waiting = run.wait_reason
-    if run.status == "waiting_for_user":
-        if waiting is not None and waiting.cost_approval_preview is not None:
-            raise CostApprovalRequiredError(run=run)
-        message = waiting.message if waiting is not None else None
-        told = message if isinstance(message, str) and message else "no reason given"
-        raise APIError(f"chat run {run.id} waits for the caller: {told}")
-    final = run.final_response
-    if run.status not in ("completed", "partial_failure") or final is None:
-        reason = run.failure_reason or f"it ended with status {run.status!r}"
-        raise APIError(f"chat run {run.id} {run.status}: {reason}")
-    data = {
-        "id": run.id,
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": run.model or "",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": final.content},
-                "finish_reason": final.finish_reason or "stop",
-            }
-        ],
-    }
-    completion = ChatCompletion.reader()(data, None)
-    calls = [
-        ChatCompletionMessageToolCall.reader()(call, None)
-        for call in run.tool_calls
-        if isinstance(call.get("id"), str) and isinstance(call.get("function"), dict)
-    ]
-    by_id = {r["toolCallId"]: r for r in run.tool_results if isinstance(r.get("toolCallId"), str)}
-    results = []
-    for call in calls:
-        outcome = by_id.get(call.id, {})
-        urls = media_urls(outcome.get("mediaUrls"))
-        name = call.function.name if isinstance(call.function.name, str) else ""
-        results.append(
-            ToolResult(
-                tool_call_id=call.id,
-                tool_name=name,
-                success=outcome.get("success", True) is not False,
-                result_urls=urls,
-                content=json.dumps(outcome, ensure_ascii=False),
-                error=outcome.get("error") if isinstance(outcome.get("error"), str) else None,
-            )
-        )
-    history = [ToolRound(round=0, tool_calls=calls, tool_results=results)] if calls else []
-    context = run.media_context
-    names = {call.id: call.function.name for call in calls}
-    # Which call (and which workflow) made each URL: the run's artifacts say, where they do.
-    made_by = {a.url: a for a in run.artifacts if isinstance(a, Artifact) and a.url}
-
-    def item(index: int, kind: str, url: str) -> MediaItem:
-        artifact = made_by.get(url)
-        call_id = artifact.tool_call_id if artifact is not None else None
-        name = artifact.tool_name if artifact is not None else None
-        return MediaItem(
-            index=index,
-            kind=kind,  # type: ignore[arg-type]
-            url=url,
-            tool_name=name or names.get(call_id or ""),
-            tool_call_id=call_id,
-            workflow_id=artifact.workflow_id if artifact is not None else None,
-        )
-
-    def items(key: str, kind: str, uploads: bool = False) -> list[MediaItem]:
-        found = context.get(key)
-        urls = found if isinstance(found, list) else []
-        if uploads:
-            return [
-                MediaItem(index=-(i + 1), kind=kind, url=url)  # type: ignore[arg-type]
-                for i, url in enumerate(u for u in urls if isinstance(u, str))
-            ]
-        return [item(i, kind, url) for i, url in enumerate(u for u in urls if isinstance(u, str))]
-
-    # A run's media context has no lane for 3D models: they are the artifacts of kind model.
-    models = [
-        item(i, "model", url)
-        for i, url in enumerate(
-            a.url for a in run.artifacts if a.media_kind == "model" and isinstance(a.url, str)
-        )
-    ]
-    media = MediaView(
-        images=items("images", "image"),
-        videos=items("videos", "video"),
-        audio=items("audio", "audio"),
-        uploads=[
-            *items("uploadedImages", "image", True),
-            *items("uploadedVideos", "video", True),
-            *items("uploadedAudio", "audio", True),
-        ],
-        models=models,
-    )
-    completion._loop = (history, media, None)
-    return completion
-
-
-def _context_of_view(view: Any) -> dict[str, list[str]]:
-    """A tool loop's ``MediaView`` as a run's ``media_context`` (URLs only)."""
-    context: dict[str, list[str]] = {
-        "images": [i.url for i in view.images if i.url],
-        "videos": [i.url for i in view.videos if i.url],
-        "audio": [i.url for i in view.audio if i.url],
-    }
-    for kind, key in (
-        ("image", "uploadedImages"),
-        ("video", "uploadedVideos"),
-        ("audio", "uploadedAudio"),
-    ):
-        context[key] = [i.url for i in view.uploads if i.kind == kind and i.url]
-    return {key: urls for key, urls in context.items() if urls}

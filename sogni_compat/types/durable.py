@@ -371,6 +371,17 @@ class ChatRun(_Job):
     finalResponse: FinalResponse | None = None
     waiting: RunWaiting | None = None
     failureReason: Any = None
+    #: What ``cancel()`` was told: whether that call stopped it (``None`` elsewhere).
+    _transitioned: bool | None = attrs.field(default=None, init=False, eq=False)
+
+    @property
+    def transitioned(self) -> bool | None:
+        """Whether the ``chat.runs.cancel()`` that returned this run stopped it.
+
+        ``False`` when it had already finished (a normal answer, not an error), as for
+        ``workflows.cancel()``; ``None`` on a run that no cancel returned.
+        """
+        return self._transitioned
 
     @property
     def id(self) -> str:
