@@ -235,8 +235,8 @@ def client_mock() -> Iterator[OpenAI]:
         (
             lambda t: t.create(name="A", descripton="typo"),
             TypeError,
-            r"templates.create\(\) got an unexpected keyword argument 'descripton'; did you "
-            r"mean 'description'\?",
+            r"workflows.templates.create\(\) got an unexpected keyword argument 'descripton'; "
+            r"did you mean 'description'\?",
         ),
         (
             lambda t: t.create(name="A", stagse=[]),
@@ -246,7 +246,8 @@ def client_mock() -> Iterator[OpenAI]:
         (
             lambda t: t.update("poster", nmae="B"),
             TypeError,
-            r"templates.update\(\) got an unexpected keyword argument 'nmae'; did you mean 'name'",
+            r"workflows.templates.update\(\) got an unexpected keyword argument 'nmae'; "
+            "did you mean 'name'",
         ),
         (
             lambda t: t.create(

@@ -134,6 +134,8 @@ def _streamer(
 class Completions(Resource):
     """``client.chat.completions``: ``create``, ``parse``, and their raw-response variants."""
 
+    _path = "chat.completions"
+
     # The chat path guards its errors in the request path and its streams; the server-side
     # run it may start is guarded where it starts (_server_run.completion_from_run_call).
     _unguarded = frozenset({"create", "parse", "stream"})
@@ -313,7 +315,7 @@ class Completions(Resource):
             for name in ("auto_execute_tools", "autoExecuteTools"):
                 if given.get(name) == "server":
                     given[name] = True
-        params, options, loop = chat_request(given, function="estimate_cost")
+        params, options, loop = chat_request(given, function="chat.completions.estimate_cost")
         runs_tools = server or loop is not None or sogni_tools_enabled(params.sogni_tools)
         return estimate(
             self._client,
@@ -368,7 +370,9 @@ class Completions(Resource):
             if spec.response_format is not None:
                 kwargs["response_format"] = spec.response_format
         params, options, loop = chat_request(
-            kwargs, app_source=client.app_source, function="parse" if parsing else "create"
+            kwargs,
+            app_source=client.app_source,
+            function="chat.completions.parse" if parsing else "chat.completions.create",
         )
         if loop is not None and (mode != "parsed" or parsing):
             raise ValueError(
@@ -588,6 +592,8 @@ class _StreamingCompletions:
 
 class Chat(Resource):
     """``client.chat``: holds ``completions`` and Sogni's durable ``runs``."""
+
+    _path = "chat"
 
     completions: Completions
 

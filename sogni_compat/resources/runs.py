@@ -344,6 +344,8 @@ def _external_messages(client: Requester, messages: Any, *, dry_run: bool) -> An
 class Runs(Resource):
     """``client.chat.runs``: start, follow and steer Sogni's durable chat runs."""
 
+    _path = "chat.runs"
+
     def create(self, **kwargs: Any) -> ChatRun:
         """Start a durable run; returns it as Sogni reports it at once.
 

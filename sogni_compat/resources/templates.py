@@ -317,6 +317,8 @@ def _check_stages(stages: Sequence[Any], function: str) -> None:
 class WorkflowTemplates(Resource):
     """``client.workflows.templates``: list, read, save, change, delete and fork templates."""
 
+    _path = "workflows.templates"
+
     def _options(
         self, seconds: float | None, headers: Mapping[str, str] | None = None
     ) -> tuple[RequestOptions | None, float | None]:
@@ -437,7 +439,7 @@ class WorkflowTemplates(Resource):
         whose ``tool`` is not on Sogni's workflow-step allow-list, a ``category`` or
         ``stability`` Sogni does not list, lists that are not lists.
         """
-        body = _fields(template, "templates.create", partial=False)
+        body = _fields(template, "workflows.templates.create", partial=False)
         headers = idempotency_headers(template)
         result: WorkflowTemplate = self._call(
             "POST", _ROUTE, _template, body=body, timeout=template.get("timeout"), headers=headers
@@ -453,8 +455,10 @@ class WorkflowTemplates(Resource):
         """
         path = path_of(_ROUTE, check_id(template_id, "template_id"))
         if "idempotency_key" in patch:
-            raise TypeError("templates.update() takes no idempotency_key (a PATCH is repeatable)")
-        body = _fields(patch, "templates.update", partial=True)
+            raise TypeError(
+                "workflows.templates.update() takes no idempotency_key (a PATCH is repeatable)"
+            )
+        body = _fields(patch, "workflows.templates.update", partial=True)
         result: WorkflowTemplate = self._call(
             "PATCH", path, _template, body=body, timeout=patch.get("timeout")
         )
@@ -481,11 +485,11 @@ class WorkflowTemplates(Resource):
                 continue
             if key not in ("new_name", "newName"):
                 raise TypeError(
-                    f"templates.fork() got an unexpected keyword argument {key!r} (it takes "
-                    "new_name, timeout and idempotency_key)"
+                    f"workflows.templates.fork() got an unexpected keyword argument {key!r} (it "
+                    "takes new_name, timeout and idempotency_key)"
                 )
             if "newName" in wire:
-                raise TypeError("templates.fork(): pass 'new_name' once")
+                raise TypeError("workflows.templates.fork(): pass 'new_name' once")
             if value is not None:
                 if not isinstance(value, str) or not value.strip():
                     raise ValueError(f"new_name must be a non-empty string; got {value!r}")

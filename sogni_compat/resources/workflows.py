@@ -438,6 +438,8 @@ def _check_dependencies(steps: list[dict[str, Any]], has_media: bool, defaulted:
 class Workflows(Resource):
     """``client.workflows``: create, follow and manage Sogni's durable creative workflows."""
 
+    _path = "workflows"
+
     @property
     def templates(self) -> WorkflowTemplates:
         """``client.workflows.templates``: saved workflow templates (list, create, fork...)."""
