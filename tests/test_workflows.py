@@ -734,3 +734,19 @@ def test_unrecognised_media_names_what_workflows_take(
     with pytest.raises(TypeError):
         client.workflows.create(steps=steps, content_type="image/png")  # what it refers to
     assert server.requests == []
+
+
+def test_events_and_failures_read_as_documented(server: LocalSogniServer, client: OpenAI) -> None:
+    """Every streamed event has a status or a progress; a failure's reason reads as text."""
+    started = client.workflows.create(steps=CAT_THEN_MOVE[:1])
+    events = list(client.workflows.stream(started.id))
+    assert all(e.status is not None or e.progress is not None for e in events), events
+    progress = [e for e in events if e.event == "step.progress"]
+    assert progress
+    assert all(0 <= (e.progress or 0) <= 1 and e.eta_seconds is not None for e in progress)
+    step = {"toolName": "generate_image", "arguments": {"prompt": "please fail"}}
+    failed = client.workflows.wait(client.workflows.create(steps=[step]).id)
+    assert failed.status == "failed"
+    assert isinstance(failed.failure_reason, str)
+    assert failed.failure_reason
+    assert failed.failure_reason == failed.error["message"]

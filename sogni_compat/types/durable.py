@@ -274,6 +274,14 @@ class Workflow(_Job):
         return self.id
 
     @property
+    def failure_reason(self) -> str | None:
+        """Why a ``failed`` workflow failed, as text (Sogni's ``error``: ``{"message": ...}``)."""
+        reason = self.error
+        if isinstance(reason, dict):
+            reason = reason.get("message") or str(reason)
+        return None if reason is None else str(reason)
+
+    @property
     def waiting_reason(self) -> str | None:
         """Why a ``waiting_for_user`` workflow waits (``cost_approval_required``...)."""
         reason = self.waitingReason
@@ -299,6 +307,16 @@ class WorkflowEvent(BaseObject):
     id: str | None = None
     event: str | None = None
     data: dict[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def progress(self) -> float | None:
+        """The progress the event reports (``progress``: 0-1 as Sogni sends it), if a number."""
+        return _amount(self.data.get("progress")) if isinstance(self.data, dict) else None
+
+    @property
+    def eta_seconds(self) -> float | None:
+        """The seconds left the event estimates (``etaSeconds``), if a number."""
+        return _amount(self.data.get("etaSeconds")) if isinstance(self.data, dict) else None
 
     @property
     def status(self) -> str | None:
