@@ -491,8 +491,9 @@ class CostEstimate(BaseObject):
 
         ``"max_tokens"``: the request's own; ``"model_default"``: the model's published
         default (``maxOutputTokens``), as Sogni's SDKs quote it; ``"assumed"``: neither was
-        known, so 32,768 tokens (the API's ``max_tokens`` default) were quoted. ``None`` on a
-        quote ``estimate_cost`` did not make.
+        known, so 32,768 tokens (the API's ``max_tokens`` default) were quoted. Each is
+        counted once per choice (``n``; :attr:`quoted_output_tokens` is the total). ``None``
+        on a quote ``estimate_cost`` did not make.
         """
         source = self._budget[0] if self._budget is not None else None
         if source in ("max_tokens", "model_default", "assumed"):
@@ -501,7 +502,7 @@ class CostEstimate(BaseObject):
 
     @property
     def quoted_output_tokens(self) -> int | None:
-        """The output tokens ``estimate_cost`` asked the quote for (whatever Sogni echoed)."""
+        """The output tokens ``estimate_cost`` asked the quote for, all choices together."""
         return self._budget[1] if self._budget is not None else None
 
     @property
