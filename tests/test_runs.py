@@ -432,21 +432,28 @@ def test_cost_approval_error_says_what_to_do_and_that_works(
     assert done.final_response is not None
 
 
-def test_confirm_cost_by_id_reads_the_pause_once(server: LocalSogniServer, client: OpenAI) -> None:
-    """Given only an id, one GET reads the run's pause; its tool call and preview are sent."""
+def test_confirming_by_id_alone_never_accepts_a_price(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """Given only an id, confirming without accepted_cost_preview is refused; nothing is sent."""
+    run = client.chat.runs.create(messages=FOX, max_estimated_capacity_units=0.5)
+    assert client.chat.runs.wait(run.id).waiting is not None
+    before = len(server.requests)
+    with pytest.raises(ValueError, match="a price is never accepted for you"):
+        client.chat.runs.confirm_cost(run.id, decision="confirm")
+    assert server.requests[before:] == []
+
+
+def test_cancelling_a_pause_by_id_reads_it_once(server: LocalSogniServer, client: OpenAI) -> None:
+    """Given only an id, one GET reads the run's pause; its tool call is sent with the decision."""
     run = client.chat.runs.create(messages=FOX, max_estimated_capacity_units=0.5)
     waiting = client.chat.runs.wait(run.id)
     assert waiting.waiting is not None
     before = len(server.requests)
-    client.chat.runs.confirm_cost(run.id, decision="confirm")
+    client.chat.runs.confirm_cost(run.id, decision="cancel")
     fetched, posted = server.requests[before:]
     assert (fetched.method, fetched.path) == ("GET", f"/v1/chat/runs/{run.id}")
-    assert posted.json == {
-        "tool_call_id": waiting.waiting.tool_call_id,
-        "decision": "confirm",
-        "acceptedCostPreview": waiting.waiting.cost_approval_preview,
-    }
-    assert client.chat.runs.wait(run.id).status == "completed"
+    assert posted.json == {"tool_call_id": waiting.waiting.tool_call_id, "decision": "cancel"}
 
 
 def test_confirm_cost_of_a_run_not_paused_for_its_cost_is_refused(
@@ -455,7 +462,7 @@ def test_confirm_cost_of_a_run_not_paused_for_its_cost_is_refused(
     """Nothing to default to: a ValueError saying so, and no confirm is sent."""
     done = client.chat.runs.wait(client.chat.runs.create(messages=FOX).id)
     with pytest.raises(ValueError, match="is not paused for its cost"):
-        client.chat.runs.confirm_cost(done.id, decision="confirm")
+        client.chat.runs.confirm_cost(done, decision="confirm")
     with pytest.raises(ValueError, match="is not paused for its cost"):
         client.chat.runs.confirm_cost(done, decision="cancel")
     assert not [r for r in server.requests if r.path.endswith("/confirm-cost")]

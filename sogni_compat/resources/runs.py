@@ -528,11 +528,12 @@ class Runs(Resource):
         Confirming sends ``accepted_cost_preview``, the preview the run showed
         (``run.waiting.cost_approval_preview``), back unchanged; Sogni refuses a changed or
         expired one (409). ``tool_call_id`` is ``run.waiting.tool_call_id``. Both default
-        to the run's ``waiting``: of the :class:`~sogni_compat.types.ChatRun` given (the run
-        you looked at: only the price you saw is accepted), or, given an id, of the run as
-        it is now (one ``GET``: whatever price it shows is accepted). A run that is not
-        paused for its cost is a ``ValueError`` then. Returns the run; :meth:`wait` for it
-        again to follow it to its answer.
+        to the ``waiting`` of the :class:`~sogni_compat.types.ChatRun` given: the run you
+        looked at, so only the price you saw is accepted. Given only an id, confirming needs
+        ``accepted_cost_preview`` (as in Sogni's SDKs, a price is never accepted for you);
+        ``tool_call_id`` then defaults to the run's as it is now (one ``GET``). A run that is
+        not paused for its cost is a ``ValueError`` then. Returns the run; :meth:`wait` for
+        it again to follow it to its answer.
         """
         run = run_id if isinstance(run_id, ChatRun) else None
         job = check_id(run.id if run is not None else run_id, "run_id")
@@ -549,6 +550,13 @@ class Runs(Resource):
         check_reason(reason)
         headers = idempotency_headers({"idempotency_key": idempotency_key})
         needs_preview = decision == "confirm" and accepted_cost_preview is None
+        if needs_preview and run is None:
+            raise ValueError(
+                f"confirming chat run {job}'s cost needs the price you accepted: pass the "
+                "ChatRun you looked at (client.chat.runs.retrieve(run_id)) as run_id, or "
+                "accepted_cost_preview=run.waiting.cost_approval_preview; a price is never "
+                "accepted for you"
+            )
         if tool_call_id is None or needs_preview:
             waiting = (run if run is not None else self.retrieve(job)).wait_reason
             preview = waiting.cost_approval_preview if waiting is not None else None
