@@ -68,6 +68,7 @@ __all__ = [
     "ConflictError",
     "ContentFilterFinishReasonError",
     "CostApprovalRequiredError",
+    "CostEstimateWarning",
     "InternalServerError",
     "LengthFinishReasonError",
     "NotFoundError",
@@ -366,10 +367,12 @@ class ToolRoundsExceededError(OpenAIError, RuntimeError):
 class CostApprovalRequiredError(OpenAIError):
     """A durable chat run stopped before a tool whose cost needs the caller's approval.
 
-    ``run`` is the waiting :class:`~sogni_compat.types.ChatRun`; approve with
-    ``client.chat.runs.confirm_cost(run.id, tool_call_id=run.waiting.tool_call_id,
-    decision="confirm", accepted_cost_preview=run.waiting.cost_approval_preview)`` and wait
-    again, or pass ``approve_cost=`` to decide while waiting.
+    ``run`` is the waiting :class:`~sogni_compat.types.ChatRun` (it waits; nothing was
+    cancelled). Approve the price it shows with ``client.chat.runs.confirm_cost(e.run,
+    decision="confirm")``, then ``client.chat.runs.wait(e.run.id)`` for the finished run (a
+    ``ChatRun``, whose ``final_response`` is the answer); or refuse it with
+    ``decision="cancel"``; or start again with a higher ``max_estimated_capacity_units`` (or
+    ``confirm_cost=True``). ``client.chat.runs.wait(..., approve_cost=)`` decides while waiting.
     """
 
     run: Any
@@ -379,7 +382,14 @@ class CostApprovalRequiredError(OpenAIError):
         message = getattr(waiting, "message", None)
         if not isinstance(message, str) or not message:
             message = "the run waits for cost approval"
-        text = f"Chat run {getattr(run, 'id', '?')}: {message}"
+        message = message.rstrip(". ")
+        text = (
+            f"Chat run {getattr(run, 'id', '?')}: {message}. It waits for your decision: "
+            "client.chat.runs.confirm_cost(e.run, decision='confirm') accepts the price it "
+            "shows (then client.chat.runs.wait(e.run.id) follows it to its answer), "
+            "decision='cancel' ends it; or start again with a higher "
+            "max_estimated_capacity_units, or confirm_cost=True"
+        )
         if masking():
             text = mask(text)
             to_dict = getattr(run, "to_dict", None)
@@ -389,6 +399,16 @@ class CostApprovalRequiredError(OpenAIError):
                     run = type(run).model_validate(masked)
         Exception.__init__(self, text)
         self.run = run
+
+
+class CostEstimateWarning(UserWarning):
+    """``estimate_cost`` quoted less certainly than the call's keywords suggest.
+
+    Issued when the output budget was assumed (no ``max_tokens`` and no default published for
+    the model) and when the call would run tools, whose rounds and media the quote leaves out.
+    A warning, not an error: filter it with ``warnings.simplefilter("error",
+    CostEstimateWarning)`` to make a ceiling check refuse such quotes.
+    """
 
 
 class LengthFinishReasonError(OpenAIError):

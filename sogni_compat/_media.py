@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -51,6 +52,8 @@ MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 _VIEW_FIELDS = {"image": "images", "video": "videos", "audio": "audio"}
 #: The ``media_context`` field of the 3D models (not a lane tools index).
 _MODELS = "models"
+#: The ``media_context`` field of a previous answer's uploads (``{"kind", "url"}`` each).
+_UPLOADS = "uploads"
 
 
 class MediaError(Exception):
@@ -65,6 +68,16 @@ class _Upload:
     url: str = ""
     #: Reads the bytes and their content type, the first time a step needs them.
     load: Callable[[], tuple[bytes, str]] | None = None
+    #: The SHA-256 of the bytes, once read: how a later call knows the same file again.
+    digest: str | None = None
+
+    def read(self) -> tuple[bytes, str]:
+        """The bytes and content type (read once, then kept), with their digest noted."""
+        assert self.load is not None
+        data, content_type = self.load()
+        self.load = lambda: (data, content_type)
+        self.digest = hashlib.sha256(data).hexdigest()
+        return data, content_type
 
 
 @attrs.frozen
@@ -180,6 +193,10 @@ def _source(source: object, where: str, allow_local_files: bool) -> _Upload | No
     return None
 
 
+def _is_url(value: object) -> bool:
+    return isinstance(value, str) and value.lower().startswith(("https://", "http://"))
+
+
 def check_media_context(value: object) -> None:
     """A ``media_context`` must be a previous answer's ``media`` or a dict of URL lists."""
     if value is None or isinstance(value, MediaView):
@@ -191,10 +208,21 @@ def check_media_context(value: object) -> None:
             f"{type(value).__name__}"
         )
     for field in value:
+        if field == _UPLOADS:
+            uploads = value[field]
+            if not isinstance(uploads, list | tuple) or not all(
+                isinstance(u, Mapping) and u.get("kind") in KINDS and _is_url(u.get("url"))
+                for u in uploads
+            ):
+                raise ValueError(
+                    "media_context['uploads'] must be a list of {'kind': 'image' | 'video' | "
+                    "'audio', 'url': an http(s) URL}"
+                )
+            continue
         if field not in (*_VIEW_FIELDS.values(), _MODELS):
             raise ValueError(
-                f"media_context has no field {field!r}; use 'images', 'videos', 'audio' "
-                "and 'models'"
+                f"media_context has no field {field!r}; use 'images', 'videos', 'audio', "
+                "'models' and 'uploads'"
             )
         urls = value[field]
         if not isinstance(urls, list | tuple) or not all(
@@ -216,18 +244,25 @@ class MediaContext:
     ) -> None:
         self._uploads: dict[MediaKind, list[_Upload]] = {kind: [] for kind in KINDS}
         self._results: dict[MediaKind, list[MediaItem]] = {kind: [] for kind in KINDS}
-        for upload in _vision_sources(messages, allow_local_files):
+        # A previous answer's uploads come first, where they were (-1 the first); the call's
+        # own follow, except those that are the same media (a history that still holds the
+        # image), which would otherwise be counted, and uploaded, twice.
+        seeded = _seeded_uploads(seed)
+        for upload in seeded:
             self._uploads[upload.kind].append(upload)
+        own = _vision_sources(messages, allow_local_files)
         for reference in media_references or ():
             kind = reference.get("kind")
             value = reference.get("url") or reference.get("value")
             if kind in KINDS and isinstance(value, str):
-                upload = (
+                own.append(
                     _Upload(kind, load=_from_data_uri(value))
                     if value[:5].lower() == "data:"
                     else _Upload(kind, url=value)
                 )
-                self._uploads[kind].append(upload)
+        for upload in own:
+            if not seeded or not _already_uploaded(upload, seeded):
+                self._uploads[upload.kind].append(upload)
         #: 3D models made (or carried over): their own lane, never indexed by a tool argument.
         self._models: list[MediaItem] = []
         for kind in KINDS:
@@ -267,11 +302,12 @@ class MediaContext:
 
     def view(self) -> MediaView:
         """A snapshot of the context for ``completion.media``."""
-        uploads = [
-            MediaItem(index=-(i + 1), kind=kind, url=upload.url)
-            for kind in KINDS
-            for i, upload in enumerate(self._uploads[kind])
-        ]
+        uploads = []
+        for kind in KINDS:
+            for i, upload in enumerate(self._uploads[kind]):
+                item = MediaItem(index=-(i + 1), kind=kind, url=upload.url)
+                item._digest = upload.digest
+                uploads.append(item)
         return MediaView(
             images=list(self._results["image"]),
             videos=list(self._results["video"]),
@@ -386,7 +422,7 @@ class MediaContext:
 
     def _url(self, item: _Upload, upload: Uploader) -> str:
         if not item.url and item.load is not None:
-            data, content_type = item.load()
+            data, content_type = item.read()
             if len(data) > MAX_UPLOAD_BYTES:
                 raise MediaError(f"an upload is larger than {MAX_UPLOAD_BYTES:,} bytes")
             item.url = upload(item.kind, data, content_type)
@@ -396,6 +432,38 @@ class MediaContext:
 
 def _is_index(name: str) -> bool:
     return media_kind_of_argument(name) is not None
+
+
+def _seeded_uploads(seed: MediaView | Mapping[str, Any] | None) -> list[_Upload]:
+    """The uploads a previous answer carries, as uploads of this call (URLs only).
+
+    An upload no step needed was never sent to Sogni and has no URL: only the messages can
+    bring it back.
+    """
+    if seed is None:
+        return []
+    if isinstance(seed, MediaView):
+        return [
+            _Upload(item.kind, url=item.url, digest=item._digest)
+            for item in seed.uploads
+            if item.kind in KINDS and item.url
+        ]
+    return [_Upload(u["kind"], url=u["url"]) for u in seed.get(_UPLOADS, ())]
+
+
+def _already_uploaded(upload: _Upload, seeded: Sequence[_Upload]) -> bool:
+    """Whether ``upload`` is one of the ``seeded`` uploads: the same URL, or the same bytes."""
+    same_kind = [s for s in seeded if s.kind == upload.kind]
+    if upload.url:
+        return any(s.url == upload.url for s in same_kind)
+    digests = {s.digest for s in same_kind if s.digest}
+    if not digests or upload.load is None:
+        return False
+    try:
+        upload.read()  # kept: a step that needs it uploads these bytes
+    except MediaError:
+        return False  # the step that needs it says what is wrong
+    return upload.digest in digests
 
 
 def _seeded_models(seed: MediaView | Mapping[str, Sequence[str]] | None) -> list[MediaItem]:

@@ -539,9 +539,15 @@ def _tool_loop(given: dict[str, Any], spelled: Mapping[str, str]) -> ToolLoopOpt
     loop_kwargs = {name: given.pop(name) for name in _LOOP_OPTIONS if name in given}
     if auto is None:
         if loop_kwargs:
-            names = ", ".join(sorted(spelled[name] for name in loop_kwargs))
+            named = sorted(spelled[name] for name in loop_kwargs)
+            if len(named) == 1:
+                subject, verb, dropped = named[0], "takes", named[0]
+            else:
+                subject = f"{', '.join(named[:-1])} and {named[-1]}"
+                verb, dropped = "take", "them"
             raise ValueError(
-                f"{names} only take effect with auto_execute_tools=True; pass it, or drop them"
+                f"{subject} only {verb} effect with auto_execute_tools=True: pass "
+                f"auto_execute_tools=True as well, or drop {dropped}"
             )
         return None
     if not isinstance(auto, bool):

@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 import responses
 
-from sogni_compat import APIError, APIResponseValidationError, OpenAI
+from sogni_compat import (
+    APIError,
+    APIResponseValidationError,
+    CostEstimateWarning,
+    NotFoundError,
+    OpenAI,
+)
 from sogni_compat.testing import LocalSogniServer
 from sogni_compat.types import CostEstimate
 
@@ -54,22 +60,23 @@ def test_default_base_url_asks_sognis_socket_host() -> None:
     assert call.request.headers["Authorization"] == "Bearer sk-estimate-test-0123456789"
 
 
-def test_emulator_quote_and_images_as_placeholders(caplog: pytest.LogCaptureFixture) -> None:
+def test_emulator_quote_and_images_as_placeholders() -> None:
     """Images count as a placeholder; with no output default published, 32768 is quoted, loudly."""
     question = {"type": "text", "text": "what is this?"}
     image = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "A" * 5000}}
     messages = [{"role": "user", "content": [question, image]}]
     with LocalSogniServer() as server, server.client() as client:
-        with caplog.at_level("WARNING", logger="sogni_compat"):
+        with pytest.warns(CostEstimateWarning, match="counts 32768 output tokens") as warned:
             quote = client.chat.completions.estimate_cost(messages=messages)
         paths = [r.path for r in server.requests]
+    (warning,) = warned.list
+    assert warning.filename == __file__  # the caller's line, where a user sees it
     shown = {"type": "image_url", "image_url": {"url": "[image]"}}
     placeholder: list[dict[str, Any]] = [{"role": "user", "content": [question, shown]}]
     assert paths[0] == "/v1/models/qwen3.6-35b-a3b-gguf-iq4xs"  # looked for a default
     assert paths[1].endswith(f"/{sdk_input_tokens(placeholder)}/32768")
     assert quote.inputTokens == sdk_input_tokens(placeholder)
     assert (quote.output_budget, quote.quoted_output_tokens) == ("assumed", 32768)
-    assert "quoting 32768 output tokens" in caplog.text
     assert quote.usd is not None
     assert quote.usd > 0
 
@@ -127,7 +134,8 @@ def test_an_unusable_model_entry_quotes_the_api_default(entry: Any) -> None:
     responses.get(MODEL_URL, json=entry)
     responses.get(f"{ESTIMATE}/{sdk_input_tokens(messages)}/32768", json=QUOTE)
     client = OpenAI(api_key="sk-estimate-test-0123456789", base_url="https://api.test/v1")
-    quote = client.chat.completions.estimate_cost(messages=messages, model="m1")
+    with pytest.warns(CostEstimateWarning, match="pass max_tokens="):
+        quote = client.chat.completions.estimate_cost(messages=messages, model="m1")
     assert quote.output_budget == "assumed"
 
 
@@ -221,3 +229,108 @@ def test_a_ceiling_check_refuses_what_it_cannot_price(hostile: Any) -> None:
     assert not within_ceiling(hostile(answering(b'{"quote": {"costInUSD": 0.5}}')).client())
     assert not within_ceiling(hostile(answering(b'{"quote": {"costInUSD": "0.5"}}')).client())
     assert len(refused) == 1
+
+
+def _estimate_path(server: LocalSogniServer) -> list[str]:
+    """``[token type, model, input tokens, output tokens]`` of the last quote asked for."""
+    (path,) = [r.path for r in server.requests if "/job-llm/estimate/" in r.path][-1:]
+    return path.split("/")[-4:]
+
+
+def test_n_choices_are_quoted_n_times() -> None:
+    """n=3 quotes three times the output budget: what create() with n=3 may generate."""
+    messages = [{"role": "user", "content": "Hi"}]
+    with LocalSogniServer() as server, server.client() as client:
+        one = client.chat.completions.estimate_cost(messages=messages, max_tokens=100)
+        three = client.chat.completions.estimate_cost(messages=messages, max_tokens=100, n=3)
+        assert _estimate_path(server)[-1] == "300"
+    assert (one.quoted_output_tokens, three.quoted_output_tokens) == (100, 300)
+    assert three.usd > one.usd
+
+
+def test_extra_body_is_quoted_as_create_sends_it() -> None:
+    """extra_body's messages, max_tokens and n replace the named ones, as in create()."""
+    named = [{"role": "user", "content": "Hi"}]
+    longer = [{"role": "user", "content": "a much longer question " * 20}]
+    extra = {"messages": longer, "max_tokens": 50, "n": 2}
+    with LocalSogniServer() as server, server.client() as client:
+        quote = client.chat.completions.estimate_cost(
+            messages=named, max_tokens=10, extra_body=extra
+        )
+        client.chat.completions.create(
+            messages=[{"role": "user", "content": "Hi"}], max_tokens=10, extra_body=extra
+        )
+        (sent,) = [r.json for r in server.requests if r.path.endswith("/chat/completions")]
+        path = _estimate_path(server)
+    assert (sent["messages"], sent["max_tokens"], sent["n"]) == (longer, 50, 2)
+    assert path[-2:] == [str(sdk_input_tokens(longer)), "100"]
+    assert quote.quoted_output_tokens == 100
+
+
+@pytest.mark.parametrize(
+    ("extra", "error", "message"),
+    [
+        ({"seed": object()}, TypeError, "seed: Object of type object is not JSON serializable"),
+        ({"temperature": float("nan")}, ValueError, "temperature is nan"),
+        ({"messages": 5}, ValueError, r"extra_body\['messages'\] must be a non-empty list"),
+        ({"max_tokens": "lots"}, ValueError, r"extra_body\['max_tokens'\] must be a whole"),
+        ({"n": 0}, ValueError, r"extra_body\['n'\] must be a whole number >= 1"),
+    ],
+)
+def test_extra_body_that_cannot_be_sent_or_priced_is_refused(
+    extra: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    """What create() refuses in extra_body (or what no quote can price) is refused, unsent."""
+    messages = [{"role": "user", "content": "Hi"}]
+    with LocalSogniServer() as server, server.client() as client:
+        with pytest.raises(error, match=message):
+            client.chat.completions.estimate_cost(
+                messages=messages, max_tokens=10, extra_body=extra
+            )
+        assert server.requests == []
+
+
+def test_loop_keywords_are_accepted_and_the_quote_says_what_it_leaves_out() -> None:
+    """The loop's keywords change no single request's price: checked, then a warning, no error."""
+    messages = [{"role": "user", "content": "Paint a fox"}]
+    with LocalSogniServer() as server, server.client() as client:
+        with pytest.warns(CostEstimateWarning, match="tool rounds that follow") as warned:
+            quote = client.chat.completions.estimate_cost(
+                messages=messages,
+                max_tokens=10,
+                sogni_tools=True,
+                auto_execute_tools=True,
+                max_tool_rounds=5,
+            )
+        assert quote.quoted_output_tokens == 10
+        assert warned.list[0].filename == __file__
+        with pytest.raises(ValueError, match="n=2 cannot be combined with auto_execute_tools"):
+            client.chat.completions.estimate_cost(
+                messages=messages, max_tokens=10, n=2, auto_execute_tools=True
+            )
+        with pytest.raises(ValueError, match="max_tool_rounds only takes effect"):
+            client.chat.completions.estimate_cost(
+                messages=messages, max_tokens=10, max_tool_rounds=5
+            )
+
+
+def test_a_model_that_does_not_exist_is_its_404(caplog: pytest.LogCaptureFixture) -> None:
+    """model="nope": a NotFoundError listing the served models, no word of an output default."""
+    messages = [{"role": "user", "content": "Hi"}]
+    with (
+        LocalSogniServer() as server,
+        server.client() as client,
+        caplog.at_level("DEBUG", logger="sogni_compat"),
+        pytest.raises(NotFoundError, match="'nope' is not served here; available"),
+    ):
+        client.chat.completions.estimate_cost(messages=messages, model="nope")
+    assert "output default" not in caplog.text
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_usd_of_a_quote_without_a_price_fails_closed() -> None:
+    """A CostEstimate built without a usable costInUSD reads usd as infinity, never None."""
+    made = CostEstimate.model_validate({"costInUSD": "12.50"})
+    assert made.usd == math.inf
+    assert made.cost_in_usd is None
+    assert made.usd > 0.01  # a ceiling check refuses it

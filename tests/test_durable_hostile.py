@@ -238,9 +238,10 @@ def test_a_huge_retry_after_does_not_give_up_at_once() -> None:
 
 
 def test_quote_numbers_that_are_not_numbers_read_as_none() -> None:
-    """Text, NaN and infinity in a quote read as None, so a ceiling check cannot be fooled."""
+    """Text, NaN and infinity in a quote read as None (usd: infinity), so no check is fooled."""
     quote = CostEstimate(costInUSD="cheap", costInSogni=math.nan, costInSpark=-math.inf)  # type: ignore[arg-type]
-    assert (quote.usd, quote.sogni, quote.spark) == (None, None, None)
+    assert (quote.cost_in_usd, quote.sogni, quote.spark) == (None, None, None)
+    assert quote.usd == math.inf
     assert CostEstimate(costInUSD=0.5).usd == 0.5
 
 

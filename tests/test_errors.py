@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 import responses
@@ -247,3 +249,56 @@ def test_completion_parsing_success_path(client: OpenAI, mock: responses.Request
     assert isinstance(answer, sogni_compat.ChatCompletion)
     assert answer.choices[0].message.content == "Hi there"
     assert answer._request_id == "req_1"
+
+
+def _drawn_tree() -> list[tuple[str, str | None, str]]:
+    """``(class name, drawn parent, the line's text)`` for every class in reliability.md's tree.
+
+    A name's depth is its column over four (the tree's indent); its parent is the first name
+    of the nearest line above one level up. A line continuing a list of names has them at the
+    same depth.
+    """
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "pages" / "reliability.md"
+    text = page.read_text(encoding="utf-8")
+    block = text.split("## Errors", 1)[1].split("```", 2)[1]
+    firsts: dict[int, str] = {}
+    drawn = []
+    for line in block.splitlines():
+        names = list(re.finditer(r"\b[A-Z]\w*(?:Error|Warning)\b", line))
+        if not names:
+            continue
+        depth = names[0].start() // 4
+        firsts = {d: n for d, n in firsts.items() if d < depth}
+        parent = firsts.get(depth - 1)
+        for match in names:
+            if match.group() == "SogniError" or re.search(rf"\b(also )?an? {match.group()}", line):
+                continue  # the alias, or a base named in words: checked below
+            drawn.append((match.group(), parent, line))
+        firsts[depth] = names[0].group()
+    return drawn
+
+
+def test_the_documented_exception_tree_is_the_real_one() -> None:
+    """reliability.md draws every public exception once, under its real base."""
+    drawn = _drawn_tree()
+    names = [name for name, _, _ in drawn]
+    assert len(names) == len(set(names)), names
+    public = {
+        name
+        for name in sogni_compat.__all__
+        if isinstance(getattr(sogni_compat, name), type)
+        and issubclass(getattr(sogni_compat, name), Exception)
+        and name != "SogniError"
+    }
+    assert set(names) == public
+    for name, parent, line in drawn:
+        cls = getattr(sogni_compat, name)
+        if parent is None:
+            assert name == "OpenAIError" or cls.__bases__[0].__module__ == "builtins", name
+        else:
+            assert cls.__bases__[0] is getattr(sogni_compat, parent), (name, parent)
+        for also in re.findall(r"\(a(?:lso a)?n? (\w+)\)", line):
+            assert also in {base.__name__ for base in cls.__mro__}, (name, also)
+    assert sogni_compat.SogniError is sogni_compat.OpenAIError

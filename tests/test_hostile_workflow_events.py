@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from typing import Any
@@ -183,7 +184,8 @@ def test_huge_amounts_in_a_quote_are_no_amounts() -> None:
         ):
             client.chat.completions.estimate_cost(messages=[{"role": "user", "content": "x"}])
     read = CostEstimate(costInUSD=int(HUGE), costInSpark=int(HUGE), costInSogni=1.5)
-    assert (read.usd, read.spark, read.sogni) == (None, None, 1.5)
+    assert (read.cost_in_usd, read.spark, read.sogni) == (None, None, 1.5)
+    assert read.usd == math.inf  # no price reads as too expensive, never as free
 
 
 def test_an_absurd_created_does_not_break_a_response() -> None:

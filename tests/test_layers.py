@@ -278,3 +278,15 @@ def test_the_reader_sees_the_imports_it_is_told_about() -> None:
     assert "_options" in graph["_base_client"]  # top level
     assert "_tools.loop" in graph["resources.chat"]  # inside a function
     assert "_requester" in graph["resources._base"]  # under TYPE_CHECKING only
+
+
+def test_architecture_page_names_every_namespace_module_and_the_data() -> None:
+    """docs/pages/architecture.md places each resources/ module, data/ and the layer test."""
+    page = (PACKAGE.parent / "docs" / "pages" / "architecture.md").read_text(encoding="utf-8")
+    for path in sorted((PACKAGE / "resources").glob("*.py")):
+        if path.name != "__init__.py":
+            assert f"`{path.name}`" in page, path.name
+    for name in sorted(p.name for p in (PACKAGE / "data").iterdir() if p.suffix == ".json"):
+        assert f"`{name}`" in page, name
+    for needed in ("`data/`", "`Resource`", "`guarded()`", "`testing/_routes_*.py`", "LAYERS"):
+        assert needed in page, needed

@@ -674,3 +674,84 @@ def test_unknown_workflow_is_a_key_error(server: LocalSogniServer) -> None:
     """server.workflow() of an id never started raises KeyError."""
     with pytest.raises(KeyError, match="wf_9"):
         server.workflow("wf_9")
+
+
+def _upload_puts(server: LocalSogniServer) -> int:
+    """How many presigned uploads (PUTs) the emulator received."""
+    return len([r for r in server.requests if r.method == "PUT"])
+
+
+def test_media_context_carries_the_uploads_into_the_next_call(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """media_context=answer.media: -1 is still the photo uploaded before, not uploaded again."""
+    first = client.chat.completions.create(
+        messages=say('call remove_background({"sourceImageIndex": -1})', PHOTO),
+        sogni_tools=True,
+        auto_execute_tools=True,
+    )
+    (photo,) = first.media.uploads
+    assert photo.url
+    assert _upload_puts(server) == 1
+    second = client.chat.completions.create(
+        messages=say('call restore_photo({"sourceImageIndex": -1})'),
+        sogni_tools=True,
+        auto_execute_tools=True,
+        media_context=first.media,
+    )
+    restored = second.tool_history[0].tool_results[0]
+    assert restored.success is True, restored.error
+    step = server.workflow(tool_json(restored.content)["workflowId"])["steps"][0]
+    assert step["resolvedMedia"] == {"sourceImageIndex": photo.url}
+    assert [(u.index, u.url) for u in second.media.uploads] == [(-1, photo.url)]
+    assert _upload_puts(server) == 1  # carried as its URL
+
+
+def test_a_history_that_still_holds_the_photo_does_not_count_it_twice(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """The photo in the history and in media_context is one upload: -1, uploaded once."""
+    messages = say('call remove_background({"sourceImageIndex": -1})', PHOTO)
+    first = client.chat.completions.create(
+        messages=messages, sogni_tools=True, auto_execute_tools=True
+    )
+    messages = [
+        *messages,
+        first.choices[0].message,  # type: ignore[list-item]
+        *say(
+            'call restore_photo({"sourceImageIndex": -1}) and '
+            'call upscale_image({"sourceImageIndex": -2})'
+        ),
+    ]
+    second = client.chat.completions.create(
+        messages=messages, sogni_tools=True, auto_execute_tools=True, media_context=first.media
+    )
+    restored, missing = second.tool_history[0].tool_results
+    assert restored.success is True, restored.error
+    assert missing.success is False  # there is no second upload
+    assert "1 uploaded image(s)" in (missing.error or missing.content)
+    assert [u.index for u in second.media.uploads] == [-1]
+    assert _upload_puts(server) == 1
+
+
+def test_the_dict_form_of_media_context_takes_uploads(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """media_context={"uploads": [{"kind", "url"}]}: those URLs are the uploads, -1 the first."""
+    url = f"{server.root_url}/media/wf_0/photo.png"
+    answer = client.chat.completions.create(
+        messages=say('call restore_photo({"sourceImageIndex": -1})'),
+        sogni_tools=True,
+        auto_execute_tools=True,
+        media_context={"uploads": [{"kind": "image", "url": url}]},
+    )
+    (start,) = workflow_starts(server)
+    assert start["media_references"] == [{"kind": "image", "url": url}]
+    assert [(u.index, u.url) for u in answer.media.uploads] == [(-1, url)]
+    with pytest.raises(ValueError, match=r"media_context\['uploads'\] must be a list"):
+        client.chat.completions.create(
+            messages=say("x"),
+            sogni_tools=True,
+            auto_execute_tools=True,
+            media_context={"uploads": ["data:image/png;base64,AAAA"]},
+        )

@@ -492,3 +492,26 @@ def test_stream_with_text_format_parses_the_end(client: OpenAI) -> None:
         final = stream.get_final_response()
     assert kinds[-1] == "response.completed"
     assert isinstance(final.output_parsed, CalendarEvent)
+
+
+def test_a_chat_shaped_tool_sends_what_the_responses_shape_sends(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """{"type", "function": {...}} and the Responses shape give the same chat request."""
+    parameters = {"type": "object", "properties": {"city": {"type": "string"}}}
+    flat: Any = {"type": "function", "name": "get_weather", "parameters": parameters}
+    nested: Any = {
+        "type": "function",
+        "function": {"name": "get_weather", "parameters": parameters},
+    }
+    before = len(server.requests)
+    answers = [
+        client.responses.create(input="What's the weather in Paris?", tools=[tool])
+        for tool in (flat, nested)
+    ]
+    sent = [
+        r.json["tools"] for r in server.requests[before:] if r.path.endswith("/chat/completions")
+    ]
+    assert sent == [[nested], [nested]]
+    assert [a.output[0].type for a in answers] == ["function_call", "function_call"]
+    assert answers[1].tools == answers[0].tools  # shown in the Responses shape either way

@@ -149,15 +149,11 @@ def test_declined_cost_cancels(server: LocalSogniServer, client: OpenAI) -> None
 
 
 def test_confirm_cost_checks(server: LocalSogniServer, client: OpenAI) -> None:
-    """Confirming without a preview is refused before sending; a changed one gets Sogni's 409."""
+    """A bad decision is refused before sending; a changed preview gets Sogni's 409."""
     run = client.chat.runs.create(messages=FOX, max_estimated_capacity_units=0.5)
     waiting = client.chat.runs.wait(run.id)
     assert waiting.waiting is not None
     before = len(server.requests)
-    with pytest.raises(ValueError, match="accepted_cost_preview"):
-        client.chat.runs.confirm_cost(
-            run.id, tool_call_id=waiting.waiting.tool_call_id, decision="confirm"
-        )
     with pytest.raises(ValueError, match="decision must be"):
         client.chat.runs.confirm_cost(run.id, tool_call_id="call_1", decision="yes")
     assert len(server.requests) == before
@@ -344,3 +340,144 @@ def test_server_mode_errors_name_create(server: LocalSogniServer, client: OpenAI
     with pytest.raises(TypeError, match=r"create\(auto_execute_tools='server'\)\(\): 'n'"):
         client.chat.completions.create(messages=FOX, auto_execute_tools="server", n=2)
     assert server.requests == []
+
+
+CHAIN: list[ChatCompletionMessageParam] = [
+    {
+        "role": "user",
+        "content": 'call generate_image({"prompt": "a cat"}) then call '
+        'animate_photo({"prompt": "it waves", "sourceImageIndex": 0})',
+    }
+]
+
+
+def test_a_run_chains_call_a_then_call_b(client: OpenAI) -> None:
+    """'call A ... then call B': the run calls A, then B in the next round, as the loop does."""
+    done = client.chat.runs.wait(client.chat.runs.create(messages=CHAIN).id)
+    assert done.status == "completed"
+    assert [call["function"]["name"] for call in done.tool_calls] == [
+        "generate_image",
+        "animate_photo",
+    ]
+    rounds = [
+        e.payload["round"]
+        for e in client.chat.runs.events(done.id)
+        if e.type == "llm_round_started"
+    ]
+    assert rounds == [1, 2, 3]  # A, then B after A's result, then the answer
+    image, video = done.urls
+    assert (done.media_context["images"], done.media_context["videos"]) == ([image], [video])
+
+
+def test_server_mode_chains_like_the_client_side_loop(client: OpenAI) -> None:
+    """auto_execute_tools="server" runs the chain the client-side loop runs, with the same media."""
+    server_side = client.chat.completions.create(messages=CHAIN, auto_execute_tools="server")
+    client_side = client.chat.completions.create(
+        messages=CHAIN, sogni_tools=True, auto_execute_tools=True
+    )
+    for answer in (server_side, client_side):
+        called = [c.function.name for r in answer.tool_history for c in r.tool_calls]
+        assert called == ["generate_image", "animate_photo"]
+        assert (len(answer.media.images), len(answer.media.videos)) == (1, 1)
+    (image,), (video,) = server_side.media.images, server_side.media.videos
+    calls = {c.function.name: c.id for c in server_side.tool_history[0].tool_calls}
+    assert (image.tool_name, image.tool_call_id) == ("generate_image", calls["generate_image"])
+    assert (video.tool_name, video.tool_call_id) == ("animate_photo", calls["animate_photo"])
+    assert image.workflow_id
+    assert video.workflow_id
+    assert image.workflow_id != video.workflow_id
+    # The client-side loop fills the same fields.
+    loop_image = client_side.media.images[0]
+    assert loop_image.tool_name == "generate_image"
+    assert loop_image.tool_call_id
+    assert loop_image.workflow_id
+
+
+def test_wait_can_leave_the_run_running_at_its_timeout(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """cancel_on_timeout=False: WaitTimeoutError, no cancel sent, the run goes on."""
+    server.workflow_seconds = 30
+    run = client.chat.runs.create(messages=FOX)
+    with pytest.raises(WaitTimeoutError) as caught:
+        client.chat.runs.wait(run.id, timeout=0.5, cancel_on_timeout=False)
+    assert caught.value.cancelled is False
+    assert "cancelled" not in str(caught.value)
+    assert not [r for r in server.requests if r.path.endswith("/cancel")]
+    assert client.chat.runs.retrieve(run.id).status in ("queued", "running")
+    with pytest.raises(TypeError, match="cancel_on_timeout must be True or False"):
+        client.chat.runs.wait(run.id, cancel_on_timeout="no")  # type: ignore[arg-type]
+
+
+def test_cost_approval_error_says_what_to_do_and_that_works(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """The error names confirm_cost(e.run, ...) and wait(); doing so gets the finished run."""
+    with pytest.raises(CostApprovalRequiredError) as caught:
+        client.chat.completions.create(
+            messages=FOX, auto_execute_tools="server", max_estimated_capacity_units=0.1
+        )
+    message = str(caught.value)
+    assert "client.chat.runs.confirm_cost(e.run, decision='confirm')" in message
+    assert "client.chat.runs.wait(e.run.id)" in message
+    assert "max_estimated_capacity_units" in message
+    gets = len([r for r in server.requests if r.method == "GET"])
+    client.chat.runs.confirm_cost(caught.value.run, decision="confirm")
+    assert len([r for r in server.requests if r.method == "GET"]) == gets  # the run given
+    (sent,) = [r.json for r in server.requests if r.path.endswith("/confirm-cost")]
+    assert sent["acceptedCostPreview"] == caught.value.run.waiting.cost_approval_preview
+    assert sent["tool_call_id"] == caught.value.run.waiting.tool_call_id
+    done = client.chat.runs.wait(caught.value.run.id)
+    assert done.status == "completed"
+    assert done.final_response is not None
+
+
+def test_confirming_by_id_alone_never_accepts_a_price(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """Given only an id, confirming without accepted_cost_preview is refused; nothing is sent."""
+    run = client.chat.runs.create(messages=FOX, max_estimated_capacity_units=0.5)
+    assert client.chat.runs.wait(run.id).waiting is not None
+    before = len(server.requests)
+    with pytest.raises(ValueError, match="a price is never accepted for you"):
+        client.chat.runs.confirm_cost(run.id, decision="confirm")
+    assert server.requests[before:] == []
+
+
+def test_cancelling_a_pause_by_id_reads_it_once(server: LocalSogniServer, client: OpenAI) -> None:
+    """Given only an id, one GET reads the run's pause; its tool call is sent with the decision."""
+    run = client.chat.runs.create(messages=FOX, max_estimated_capacity_units=0.5)
+    waiting = client.chat.runs.wait(run.id)
+    assert waiting.waiting is not None
+    before = len(server.requests)
+    client.chat.runs.confirm_cost(run.id, decision="cancel")
+    fetched, posted = server.requests[before:]
+    assert (fetched.method, fetched.path) == ("GET", f"/v1/chat/runs/{run.id}")
+    assert posted.json == {"tool_call_id": waiting.waiting.tool_call_id, "decision": "cancel"}
+
+
+def test_confirm_cost_of_a_run_not_paused_for_its_cost_is_refused(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """Nothing to default to: a ValueError saying so, and no confirm is sent."""
+    done = client.chat.runs.wait(client.chat.runs.create(messages=FOX).id)
+    with pytest.raises(ValueError, match="is not paused for its cost"):
+        client.chat.runs.confirm_cost(done, decision="confirm")
+    with pytest.raises(ValueError, match="is not paused for its cost"):
+        client.chat.runs.confirm_cost(done, decision="cancel")
+    assert not [r for r in server.requests if r.path.endswith("/confirm-cost")]
+
+
+def test_cancelling_a_finished_run_is_a_normal_answer(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """cancel() of a completed run returns it with transitioned=False, as workflows.cancel()."""
+    done = client.chat.runs.wait(client.chat.runs.create(messages=FOX).id)
+    answer = client.chat.runs.cancel(done.id)
+    assert answer.status == "completed"
+    assert answer.transitioned is False
+    server.workflow_seconds = 30
+    running = client.chat.runs.create(messages=FOX)
+    stopped = client.chat.runs.cancel(running.id, reason="enough")
+    assert (stopped.status, stopped.transitioned) == ("cancelled", True)
+    assert client.chat.runs.retrieve(running.id).transitioned is None

@@ -227,3 +227,97 @@ def client_mock() -> Iterator[OpenAI]:
     """A client of the transport mock, without retries."""
     with OpenAI(api_key="sk-test-key-0123456789", base_url=BASE_URL, max_retries=0) as c:
         yield c
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda t: t.create(name="A", descripton="typo"),
+            TypeError,
+            r"workflows.templates.create\(\) got an unexpected keyword argument 'descripton'; "
+            r"did you mean 'description'\?",
+        ),
+        (
+            lambda t: t.create(name="A", stagse=[]),
+            TypeError,
+            "'stagse'; did you mean 'stages'",
+        ),
+        (
+            lambda t: t.update("poster", nmae="B"),
+            TypeError,
+            r"workflows.templates.update\(\) got an unexpected keyword argument 'nmae'; "
+            "did you mean 'name'",
+        ),
+        (
+            lambda t: t.create(
+                name="A", stages=[{"type": "fixed", "tool": "generate_imag", "args": {}}]
+            ),
+            ValueError,
+            r"stages\[0\].tool 'generate_imag' is not a tool Sogni runs as a workflow step.*"
+            "did you mean 'generate_image'",
+        ),
+        (
+            lambda t: t.update("poster", stages=[{"type": "fixd", "tool": "generate_image"}]),
+            ValueError,
+            r"stages\[0\].type must be one of fixed, interactive, batch; got 'fixd'; did you",
+        ),
+        (
+            lambda t: t.create(name="A", stages=[{"type": "fixed", "args": {}}]),
+            ValueError,
+            "a fixed stage names its tool",
+        ),
+        (lambda t: t.create(name="A", stages=["generate_image"]), TypeError, r"stages\[0\]"),
+        (lambda t: t.create(name="A", inputs={"subject": "text"}), TypeError, "inputs must be"),
+        (lambda t: t.create(name="A", inputs=["subject"]), TypeError, r"inputs\[0\] must be"),
+        (
+            lambda t: t.create(name="A", inputs=[{"name": "s", "type": "text", "requird": True}]),
+            ValueError,
+            r"inputs\[0\]: unknown key 'requird'.*did you mean 'required'",
+        ),
+        (
+            lambda t: t.create(name="A", inputs=[{"name": "s", "type": "txt"}]),
+            ValueError,
+            r"inputs\[0\].type must be one of .*did you mean 'text'",
+        ),
+        (
+            lambda t: t.create(name="A", inputs=[{"type": "text"}]),
+            ValueError,
+            r"inputs\[0\] needs a name",
+        ),
+        (lambda t: t.create(name="A", category="potrait"), ValueError, "did you mean 'portrait'"),
+        (lambda t: t.create(name="A", tags=["ok", 3]), TypeError, r"tags\[1\]"),
+        (lambda t: t.create(name="A", author="me"), TypeError, "'author' is set by Sogni"),
+        (lambda t: t.create(name="A", extra_body=[1]), TypeError, "extra_body must be a dict"),
+    ],
+)
+def test_misspelt_fields_and_unknown_tools_are_refused_before_sending(
+    server: LocalSogniServer, client: OpenAI, call: Any, error: type[Exception], message: str
+) -> None:
+    """Template fields, input and stage shapes and stage tools are checked as steps are."""
+    with pytest.raises(error, match=message):
+        call(client.workflows.templates)
+    assert server.requests == []
+
+
+def test_extra_body_sends_fields_the_client_does_not_know(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """extra_body carries a field outside Sogni's published template types, as it is."""
+    client.workflows.templates.create(name="A", extra_body={"futureField": {"x": 1}})
+    client.workflows.templates.update("a", extra_body={"futureField": 2})
+    bodies = [r.json for r in server.requests if "/templates" in r.path]
+    assert bodies == [{"name": "A", "futureField": {"x": 1}}, {"futureField": 2}]
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [{"subject": {"type": "text"}}, None, 7, "subject", [None, 3, {"name": 5}]],
+    ids=["dict", "null", "number", "text", "odd-items"],
+)
+def test_typed_readers_survive_odd_server_data(client_mock: OpenAI, mock: Any, inputs: Any) -> None:
+    """input_names/required_inputs read odd inputs as none, never a raw TypeError."""
+    mock.get(f"{TEMPLATES_URL}/t1", json=envelope({"template": {**TEMPLATE, "inputs": inputs}}))
+    found = client_mock.workflows.templates.retrieve("t1")
+    assert (found.input_names, found.required_inputs) == ([], [])
+    assert found.to_dict()["inputs"] == inputs  # kept as sent

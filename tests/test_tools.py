@@ -601,8 +601,22 @@ def test_loop_keywords_without_the_loop_are_refused(
         client.chat.completions.create(
             messages=USER, tool_handlers={"t": lambda: "x"}, maxToolRounds=2
         )
-    assert "maxToolRounds" in str(caught.value)
-    assert "tool_handlers" in str(caught.value)
+    assert str(caught.value) == (
+        "maxToolRounds and tool_handlers only take effect with auto_execute_tools=True: pass "
+        "auto_execute_tools=True as well, or drop them"
+    )
+
+
+def test_one_loop_keyword_without_the_loop_is_named_in_the_singular(
+    client: OpenAI, mock: responses.RequestsMock
+) -> None:
+    """One loop keyword without the loop: the message's grammar fits one keyword."""
+    with pytest.raises(ValueError, match="only takes effect") as caught:
+        client.chat.completions.create(messages=USER, media_context={"images": []})
+    assert str(caught.value) == (
+        "media_context only takes effect with auto_execute_tools=True: pass "
+        "auto_execute_tools=True as well, or drop media_context"
+    )
 
 
 def test_loop_switched_off_explicitly(client: OpenAI, mock: responses.RequestsMock) -> None:

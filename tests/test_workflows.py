@@ -599,3 +599,154 @@ def test_emulator_keeps_step_ids_as_sogni_does(server: LocalSogniServer) -> None
     )
     ids = [step["id"] for step in answer.json()["data"]["workflow"]["steps"]]
     assert ids == ["my_step_", "generate_image", "generate_image_3"]
+
+
+def test_steps_without_ids_get_sognis_default_ids(server: LocalSogniServer, client: OpenAI) -> None:
+    """An unnamed step is named after its tool (a repeat gets _N), and bindings may use it."""
+    started = client.workflows.create(
+        steps=[
+            {"tool": "generate_image", "arguments": {"prompt": "a cat"}},
+            {"tool": "generate_image", "arguments": {"prompt": "a dog"}},
+            {
+                "tool": "animate_photo",
+                "arguments": {"prompt": "they wave"},
+                "depends_on": [bind("generate_image_2")],
+            },
+        ]
+    )
+    (body,) = sent(server)
+    assert [step["id"] for step in body["input"]["steps"]] == [
+        "generate_image",
+        "generate_image_2",
+        "animate_photo",
+    ]
+    done = client.workflows.wait(started.id)
+    assert done.status == "completed"
+    # The server kept the ids the client sent: the artifacts carry them.
+    assert {a.to_dict()["stepId"] for a in done.artifacts} == {
+        "generate_image",
+        "generate_image_2",
+        "animate_photo",
+    }
+
+
+@pytest.mark.parametrize(
+    ("steps", "message"),
+    [
+        (
+            [
+                {"tool": "generate_image", "arguments": {}},
+                {"tool": "animate_photo", "arguments": {}, "depends_on": [bind("step_1")]},
+            ],
+            r"steps\[1\] \(no id given, so Sogni's default 'animate_photo'\) depends on unknown "
+            r"step 'step_1'; the steps' ids are 'generate_image', 'animate_photo' \(a step "
+            r"without an id is named after its tool",
+        ),
+        (
+            [
+                {"id": "cat", "tool": "generate_image", "arguments": {}},
+                {"id": "move", "tool": "animate_photo", "depends_on": [bind("kat")]},
+            ],
+            r"steps\[1\] \(id 'move'\) depends on unknown step 'kat'; the steps' ids are "
+            r"'cat', 'move'; did you mean 'cat'\?",
+        ),
+        (
+            [
+                {"tool": "generate_image", "arguments": {}},
+                {"id": "generate_image", "tool": "edit_image", "arguments": {}},
+            ],
+            r"steps\[1\] \(id 'generate_image'\) repeats the id of steps\[0\] \(no id given, "
+            r"so Sogni's default 'generate_image'\)",
+        ),
+    ],
+)
+def test_step_errors_name_steps_as_written(
+    server: LocalSogniServer, client: OpenAI, steps: list[dict[str, Any]], message: str
+) -> None:
+    """Errors name steps by position, with the id given or the default one, before sending."""
+    with pytest.raises(ValueError, match=message):
+        client.workflows.create(steps=steps)
+    assert sent(server) == []
+
+
+def test_reseed_takes_no_cost_ceiling_and_says_what_to_do(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """reseed() refuses a ceiling or a cost approval (Sogni's SDKs send none), naming create()."""
+    for keyword in ("max_estimated_capacity_units", "maxEstimatedCapacityUnits", "confirm_cost"):
+        with pytest.raises(TypeError, match=r"takes no \w+: Sogni's SDKs send no cost") as caught:
+            client.workflows.reseed("wf_1", **{keyword: 2 if "units" in keyword.lower() else True})
+        assert "workflows.create(steps=..." in str(caught.value)
+    assert server.requests == []
+
+
+def test_a_workflow_paused_for_its_cost_is_not_reseeded(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """The emulator clones completed workflows only, as Sogni documents: a paused one is a 409."""
+    step = {"toolName": "generate_image", "arguments": {"prompt": "x", "numberOfVariations": 4}}
+    paused = client.workflows.wait(
+        client.workflows.create(steps=[step], max_estimated_capacity_units=2).id
+    )
+    assert paused.awaiting_cost_approval
+    with pytest.raises(ConflictError, match="only a completed or partial-failure workflow"):
+        client.workflows.reseed(paused.id)
+    assert [w.id for w in client.workflows.list()] == [paused.id]  # nothing ran uncapped
+
+
+def test_wait_can_leave_the_workflow_running_at_its_timeout(
+    server: LocalSogniServer, client: OpenAI
+) -> None:
+    """cancel_on_timeout=False: WaitTimeoutError, no cancel sent, the workflow goes on."""
+    server.workflow_seconds = 30
+    started = client.workflows.create(steps=CAT_THEN_MOVE[:1])
+    with pytest.raises(WaitTimeoutError) as caught:
+        client.workflows.wait(started.id, timeout=0.5, cancel_on_timeout=False)
+    assert caught.value.cancelled is False
+    assert sent(server, "/cancel") == []
+    assert client.workflows.retrieve(started.id).status in ("queued", "running")
+    with pytest.raises(TypeError, match="cancel_on_timeout must be True or False"):
+        client.workflows.wait(started.id, cancel_on_timeout=0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["data:image/png;base64,aGVsbG8=", b"hello, not a picture"],
+    ids=["data-uri", "bytes"],
+)
+def test_unrecognised_media_names_what_workflows_take(
+    server: LocalSogniServer, client: OpenAI, source: object
+) -> None:
+    """media= that is no known file: the hint names media.upload(content_type=), not create()."""
+    steps = [
+        {
+            "tool": "apply_style",
+            "arguments": {},
+            "depends_on": [bind("$input_media")],
+        }
+    ]
+    with pytest.raises(ValueError, match=r"^media\[0\]: its content is not a file") as caught:
+        client.workflows.create(steps=steps, media=[source])
+    message = str(caught.value)
+    assert "; pass content_type=" not in message  # create() takes no content_type
+    assert "client.media.upload(file, content_type=...)" in message
+    assert ("declared type is not trusted" in message) == isinstance(source, str)
+    with pytest.raises(TypeError):
+        client.workflows.create(steps=steps, content_type="image/png")  # what it refers to
+    assert server.requests == []
+
+
+def test_events_and_failures_read_as_documented(server: LocalSogniServer, client: OpenAI) -> None:
+    """Every streamed event has a status or a progress; a failure's reason reads as text."""
+    started = client.workflows.create(steps=CAT_THEN_MOVE[:1])
+    events = list(client.workflows.stream(started.id))
+    assert all(e.status is not None or e.progress is not None for e in events), events
+    progress = [e for e in events if e.event == "step.progress"]
+    assert progress
+    assert all(0 <= (e.progress or 0) <= 1 and e.eta_seconds is not None for e in progress)
+    step = {"toolName": "generate_image", "arguments": {"prompt": "please fail"}}
+    failed = client.workflows.wait(client.workflows.create(steps=[step]).id)
+    assert failed.status == "failed"
+    assert isinstance(failed.failure_reason, str)
+    assert failed.failure_reason
+    assert failed.failure_reason == failed.error["message"]

@@ -25,12 +25,31 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
-def guarded(function: Callable[_P, _R]) -> Callable[_P, _R]:
+def _renamed(error: BaseException, function: Callable[..., Any], shown: str) -> TypeError | None:
+    """Python's own error for a call that does not fit ``function``'s signature, reworded.
+
+    ``Workflows.list() got an unexpected keyword argument 'x'`` names the class; the package's
+    own messages name what the caller typed (``workflows.list()``), so Python's are reworded
+    the same way. ``None`` for any other error (one raised inside ``function``).
+    """
+    trace = error.__traceback__
+    prefix = f"{getattr(function, '__qualname__', '')}()"
+    if type(error) is not TypeError or trace is None or trace.tb_next is not None:
+        return None
+    text = str(error)
+    if not text.startswith(prefix):
+        return None
+    return TypeError(f"{shown}(){text[len(prefix) :]}")
+
+
+def guarded(function: Callable[_P, _R], shown: str | None = None) -> Callable[_P, _R]:
     """``function``, with the key kept out of the traceback locals of what it raises.
 
     An exception leaving ``function``, or a generator it returns, goes through
     :func:`~sogni_compat._secrets.scrub_held` first. (An iterator object of the package's own,
     such as the ``JobEvents`` of ``stream()``, passes its items through :func:`guarded_items`.)
+    ``shown`` (``"workflows.list"``) names the method in Python's own errors for a call that
+    does not fit its signature, as the package's messages name it.
     """
 
     @functools.wraps(function)
@@ -38,6 +57,9 @@ def guarded(function: Callable[_P, _R]) -> Callable[_P, _R]:
         try:
             result = function(*args, **kwargs)
         except BaseException as exc:
+            renamed = None if shown is None else _renamed(exc, function, shown)
+            if renamed is not None:
+                raise renamed from None
             scrub_held(exc)
             raise
         if isinstance(result, types.GeneratorType):
@@ -70,6 +92,8 @@ class Resource:
     _client: Requester
     #: Public methods of this class left as they are.
     _unguarded: ClassVar[frozenset[str]] = frozenset()
+    #: Where the namespace is on the client (``"workflows.templates"``), for error messages.
+    _path: ClassVar[str] = ""
 
     def __init__(self, client: Requester) -> None:
         self._client = client
@@ -82,7 +106,7 @@ class Resource:
             if not isinstance(value, types.FunctionType):
                 continue
             if not getattr(value, "__guarded__", False):
-                setattr(cls, name, guarded(value))
+                setattr(cls, name, guarded(value, f"{cls._path}.{name}" if cls._path else None))
 
 
 def offered(namespace: object) -> list[str]:

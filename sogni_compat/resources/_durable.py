@@ -24,7 +24,7 @@ from .._tools.follow import Follower, WorkflowFailedError, WorkflowTimeoutError
 from .._tools.upload import upload_media
 from ..types import ChatCompletionMessageToolCall, Function
 from ._base import guarded_items
-from .media import kind_and_bytes, refuse_path_string
+from .media import ALLOWED, kind_and_bytes, refuse_path_string
 
 if TYPE_CHECKING:
     from .._requester import Requester
@@ -52,6 +52,13 @@ def check_id(value: object, what: str) -> str:
         raise TypeError(f"{what} must be a string; got {type(value).__name__}")
     if not value.strip():
         raise ValueError(f"{what} must not be empty")
+    return value
+
+
+def check_flag(value: object, name: str) -> bool:
+    """A ``True``/``False`` keyword (``cancel_on_timeout``...), or a ``TypeError`` naming it."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False; got {value!r}")
     return value
 
 
@@ -247,6 +254,8 @@ def upload_sources(
         except TypeError as exc:
             raise TypeError(f"media[{index}]: {exc}") from None
         except ValueError as exc:  # UnicodeDecodeError too: a file opened in text mode
+            if str(exc).startswith("content type "):  # media.upload()'s words: its hint
+                raise ValueError(_unrecognised(index, given)) from None
             raise ValueError(f"media[{index}]: {exc}") from None
         except OSError as exc:  # e.g. a missing file: the same class, naming the item
             raise type(exc)(exc.errno, f"media[{index}]: {exc.strerror}", exc.filename) from None
@@ -264,6 +273,22 @@ def upload_sources(
         )
         references.append({"kind": kind, "url": url})
     return references
+
+
+def _unrecognised(index: int, given: object) -> str:
+    """The error for ``media=`` bytes that are no image, video or audio this client recognises."""
+    taken = ", ".join(t for types in ALLOWED.values() for t in types)
+    declared = (
+        " (a data URI's declared type is not trusted: its bytes decide)"
+        if isinstance(given, str) and given[:5].lower() == "data:"
+        else ""
+    )
+    return (
+        f"media[{index}]: its content is not a file Sogni's uploads take ({taken}), read from "
+        f"its first bytes{declared}. For a file of one of these types that is not recognised, "
+        "upload it with client.media.upload(file, content_type=...) and pass "
+        "media_references=[{'kind': ..., 'url': ...}] instead"
+    )
 
 
 def _kind_of_url(url: str, index: int) -> str:

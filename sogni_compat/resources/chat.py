@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import sys
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
@@ -14,9 +12,9 @@ import attrs
 import requests
 
 from .._awaited import refuse_await
-from .._config import ASSUMED_MAX_TOKENS, MODEL_LOOKUP_TIMEOUT, is_absent
+from .._config import MODEL_LOOKUP_TIMEOUT, is_absent
 from .._errors import APIResponseValidationError, NotFoundError, OpenAIError
-from .._options import RequestOptions, Timeout, check_seconds
+from .._options import RequestOptions, Timeout
 from .._response import APIResponse, StreamedAPIResponse
 from .._wire import check_completion, decode_json
 from ..types import ChatCompletion
@@ -54,50 +52,10 @@ if not TYPE_CHECKING:
 
 _T = TypeVar("_T")
 logger = logging.getLogger("sogni_compat")
-#: Models whose output defaults ``estimate_cost`` remembers, and the largest entry it reads.
-_MAX_CACHED_MODELS = 64
-_MODEL_ENTRY_BYTES = 1024 * 1024
 #: Model names a 404 lists.
 _LISTED_MODELS = 20
 #: How ``_create`` hands the answer over: parsed, with its HTTP details, or unread.
 _Mode = Literal["parsed", "raw", "streaming"]
-
-
-def _quote_of(response: requests.Response) -> dict[str, Any]:
-    """The ``quote`` object of a price-quote answer (``quote`` or ``data.quote``)."""
-    data = decode_json(response)
-    found = data.get("quote") if isinstance(data, dict) else None
-    inner = data.get("data") if isinstance(data, dict) else None
-    if not isinstance(found, dict) and isinstance(inner, dict):
-        found = inner.get("quote")
-    if not isinstance(found, dict):
-        raise APIResponseValidationError(
-            "Sogni's estimate answer has no 'quote' object", response=response, body=data
-        )
-    # A price that cannot be read fails closed: a ceiling check must never see "no price".
-    for field in ("costInUSD", "costInSogni", "costInSpark", "costInToken"):
-        value = found.get(field)
-        if value is None and field != "costInUSD":
-            continue  # the other amounts are optional
-        if not _usable_amount(value):
-            raise APIResponseValidationError(
-                f"Sogni's quote has no usable {field} (a finite number >= 0); it sent "
-                f"{value!r}, so the request cannot be priced",
-                response=response,
-                body=data,
-            )
-    return found
-
-
-def _usable_amount(value: object) -> bool:
-    """Whether a quote's amount is a number >= 0 a float can hold (10**400 is not)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    try:
-        number = float(value)
-    except OverflowError:
-        return False
-    return math.isfinite(number) and number >= 0
 
 
 def _completion(response: requests.Response, *, release: bool = False) -> ChatCompletion:
@@ -176,8 +134,10 @@ def _streamer(
 class Completions(Resource):
     """``client.chat.completions``: ``create``, ``parse``, and their raw-response variants."""
 
+    _path = "chat.completions"
+
     # The chat path guards its errors in the request path and its streams; the server-side
-    # run it may start is guarded where it starts (_server_loop.completion_from_run_call).
+    # run it may start is guarded where it starts (_server_run.completion_from_run_call).
     _unguarded = frozenset({"create", "parse", "stream"})
 
     #: ``0`` for one attempt per request (a genuine openai client's retries are the only ones
@@ -314,148 +274,58 @@ class Completions(Resource):
         timeout: float | None = None,
         **create_kwargs: Any,
     ) -> CostEstimate:
-        """Sogni's price quote for a request: ``usd``, ``sogni``, ``spark`` and token counts.
+        """Sogni's price quote for what ``create()`` would send: ``usd``, ``sogni``, ``spark``...
 
-        Takes what ``create()`` takes (camelCase too, checked the same way), so the same
-        keywords can be estimated, then sent; ``messages``, ``model`` (default: Sogni's default
-        model; aliases apply), ``max_tokens``/``max_completion_tokens`` (the output budget,
-        see below) and ``token_type`` (``"auto"`` is quoted as ``"sogni"``) decide the
-        quote. Input tokens are estimated as Sogni's SDKs do (the UTF-16 length of the
-        messages' compact JSON over four, rounded up; images counted as a placeholder).
-        Nothing is generated or billed. ``timeout`` bounds the requests in seconds.
+        Takes what ``create()`` takes (camelCase too), checked the same way, and prices the
+        body ``create()`` would send with them: ``extra_body`` applied last (its
+        ``messages``, ``model``, ``max_tokens`` or ``n`` replace the named ones, as in
+        ``create()``), and what ``create()`` refuses refused here. ``model`` defaults to
+        Sogni's default model (aliases apply); ``token_type`` ``"auto"`` is quoted as
+        ``"sogni"``. Input tokens are counted as Sogni's SDKs count them (the UTF-16 length of
+        the messages' compact JSON over four, rounded up; images as a placeholder). The output
+        budget is ``max_tokens`` (or ``max_completion_tokens``), counted once per choice
+        (``n``). Without it, the model's published default, as Sogni's Python SDK quotes it
+        (``maxOutputTokens.default`` of ``GET models/{id}``, or ``thinkingComplexDefault``
+        with ``think=True`` and a ``coding`` or ``reasoning`` ``task_profile``); when none is
+        published, 32,768 tokens (the API's ``max_tokens`` default), with a
+        :class:`~sogni_compat.CostEstimateWarning`. ``output_budget`` on the result says which.
 
-        Without ``max_tokens`` the output budget is the model's published default, as Sogni's
-        Python SDK quotes it: ``maxOutputTokens.default`` of the model's entry in ``GET
-        models/{id}`` (``thinkingComplexDefault`` when ``think=True`` with a ``coding`` or
-        ``reasoning`` ``task_profile``). When the listing carries no default, the quote
-        assumes 32,768 tokens, the default Sogni's LLM API page gives ``max_tokens`` (a
-        warning is logged): quoting less could let a ceiling check pass a request that costs
-        several times the quote. ``output_budget`` on the result says which budget was
-        quoted. A quote without a usable price (no finite ``costInUSD`` >= 0, or a garbled
-        other amount) is an :class:`APIResponseValidationError`, so ``usd`` is always a number.
-        To refuse a request above a ceiling, or one that cannot be priced::
+        One request is quoted: the loop's keywords (``auto_execute_tools``,
+        ``max_tool_rounds``...) are checked and then change nothing, and the tool rounds that
+        follow and the media of Sogni's hosted tools are not in the quote (a
+        :class:`~sogni_compat.CostEstimateWarning` says so when the call would run tools).
+        Nothing is generated or billed; ``timeout`` bounds the requests in seconds. A quote
+        without a usable price is an :class:`APIResponseValidationError`, so a ceiling check
+        fails closed::
 
             quote = client.chat.completions.estimate_cost(messages=messages, max_tokens=500)
-            if quote.usd is None or quote.usd > 0.01:
+            if quote.usd > 0.01:
                 raise SystemExit(f"too expensive: ${quote.usd}")
         """
-        import json  # noqa: PLC0415
-        from urllib.parse import quote  # noqa: PLC0415
-
-        from .._config import DEFAULT_MODEL  # noqa: PLC0415
-        from ..types.durable import CostEstimate  # noqa: PLC0415
+        from .._params import sogni_tools_enabled  # noqa: PLC0415
+        from ._estimate import estimate  # noqa: PLC0415
 
         if isinstance(messages, str | bytes) or not isinstance(messages, Sequence) or not messages:
             raise ValueError("messages must be a non-empty list of message dicts")
         given = {"messages": messages, "model": model, "max_tokens": max_tokens, **create_kwargs}
         if token_type is not None:
             given["token_type"] = token_type
-        for name in ("stream", "auto_execute_tools", "autoExecuteTools"):
-            given.pop(name, None)  # they change how the answer arrives, not what it costs
-        params, _, _ = chat_request(given, function="estimate_cost")
-        client = self._client
-        chosen = params.model or DEFAULT_MODEL
-        chosen = client.model_aliases.get(chosen, chosen)
-        wire_type = "spark" if params.token_type == "spark" else "sogni"
-        messages = list(params.messages)
-        if timeout is not None:
-            timeout = check_seconds(timeout)
-        stripped = []
-        for index, message in enumerate(messages):
-            if not isinstance(message, Mapping):
-                raise TypeError(f"messages[{index}] must be a dict")
-            content = message.get("content")
-            if isinstance(content, list):
-                content = [
-                    {"type": "image_url", "image_url": {"url": "[image]"}}
-                    if isinstance(part, Mapping) and part.get("type") == "image_url"
-                    else part
-                    for part in content
-                ]
-            stripped.append({**message, "content": content})
-        try:
-            text = json.dumps(stripped, separators=(",", ":"), ensure_ascii=False)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"messages must be JSON values: {exc}") from None
-        # JavaScript counts UTF-16 code units; Sogni's estimate is made from that length.
-        input_tokens = (len(text.encode("utf-16-le")) // 2 + 3) // 4
-        options, deadline = None, None
-        if timeout is not None:  # bounds every attempt and the waits between them
-            options = RequestOptions(timeout=(min(client.timeout[0], timeout), timeout))
-            deadline = time.monotonic() + timeout
-        output_tokens, budget = params.max_tokens, "max_tokens"
-        if output_tokens is None:
-            template = params.chat_template_kwargs or {}
-            complex_thinking = template.get("enable_thinking") is True and params.task_profile in (
-                "coding",
-                "reasoning",
-            )
-            output_tokens = self._default_output(chosen, complex_thinking, options, deadline)
-            budget = "model_default"
-            if output_tokens is None:
-                output_tokens, budget = ASSUMED_MAX_TOKENS, "assumed"
-                logger.warning(
-                    "estimate_cost: no max_tokens, and GET models/%s gives no output default: "
-                    "quoting %d output tokens, the API's max_tokens default; pass max_tokens= "
-                    "for the budget you will send",
-                    chosen,
-                    ASSUMED_MAX_TOKENS,
-                )
-        path = "/".join(
-            quote(str(item), safe="") for item in (wire_type, chosen, input_tokens, output_tokens)
+        server = _server_side(given)
+        if server:  # a durable run's loop: checked as the client-side loop's keywords are
+            for name in ("auto_execute_tools", "autoExecuteTools"):
+                if given.get(name) == "server":
+                    given[name] = True
+        params, options, loop = chat_request(given, function="chat.completions.estimate_cost")
+        runs_tools = server or loop is not None or sogni_tools_enabled(params.sogni_tools)
+        return estimate(
+            self._client,
+            request_body(params),
+            extra_body=options.extra_body,
+            runs_tools=runs_tools,
+            timeout=timeout,
+            cache=self.__dict__.setdefault("_output_defaults", {}),
+            unknown_model=self._unknown_model,
         )
-        found = client._request(
-            "GET",
-            f"/api/v1/job-llm/estimate/{path}",
-            options=options,
-            parse=_quote_of,
-            deadline=deadline,
-        )
-        estimate: CostEstimate = CostEstimate.reader()(found, None)
-        estimate._budget = (budget, output_tokens)
-        return estimate
-
-    def _default_output(
-        self,
-        model: str,
-        complex_thinking: bool,
-        options: RequestOptions | None,
-        deadline: float | None,
-    ) -> int | None:
-        """The model's published output default (``GET models/{id}``), or ``None``.
-
-        ``maxOutputTokens.default``, or its ``thinkingComplexDefault`` for complex thinking,
-        as Sogni's SDKs read them; the entry is remembered per model (at most 64 models). A
-        failed lookup is ``None`` (and not remembered).
-        """
-        from urllib.parse import quote  # noqa: PLC0415
-
-        cache: dict[str, Any] = self.__dict__.setdefault("_output_defaults", {})
-        if model not in cache:
-            try:
-                entry = self._client._request(
-                    "GET",
-                    f"models/{quote(model, safe='')}",
-                    options=options,
-                    parse=decode_json,
-                    deadline=deadline,
-                    max_bytes=_MODEL_ENTRY_BYTES,
-                )
-            except OpenAIError as exc:
-                logger.debug("estimate_cost: GET models/%s failed: %s", model, exc)
-                return None
-            if len(cache) >= _MAX_CACHED_MODELS:
-                cache.pop(next(iter(cache)))
-            found = entry.get("maxOutputTokens") if isinstance(entry, dict) else None
-            cache[model] = found if isinstance(found, dict) else None
-        limits = cache[model]
-        if limits is None:
-            return None
-        for key in ("thinkingComplexDefault", "default") if complex_thinking else ("default",):
-            value = limits.get(key)
-            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-                return value
-        return None
 
     @property
     def with_raw_response(self) -> _RawCompletions:
@@ -484,7 +354,7 @@ class Completions(Resource):
                     "auto_execute_tools='server' runs a durable chat run, so it works with "
                     "create() only, not parse() or with_raw_response/with_streaming_response"
                 )
-            from ._server_loop import completion_from_run_call  # noqa: PLC0415 - on first use
+            from ._server_run import completion_from_run_call  # noqa: PLC0415 - on first use
 
             return completion_from_run_call(client, kwargs, to_openai)
         if parsing:
@@ -500,7 +370,9 @@ class Completions(Resource):
             if spec.response_format is not None:
                 kwargs["response_format"] = spec.response_format
         params, options, loop = chat_request(
-            kwargs, app_source=client.app_source, function="parse" if parsing else "create"
+            kwargs,
+            app_source=client.app_source,
+            function="chat.completions.parse" if parsing else "chat.completions.create",
         )
         if loop is not None and (mode != "parsed" or parsing):
             raise ValueError(
@@ -720,6 +592,8 @@ class _StreamingCompletions:
 
 class Chat(Resource):
     """``client.chat``: holds ``completions`` and Sogni's durable ``runs``."""
+
+    _path = "chat"
 
     completions: Completions
 

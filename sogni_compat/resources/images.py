@@ -114,6 +114,8 @@ def _image_upload(image: Any, what: str, allow_local_files: bool) -> tuple[bytes
 class Images(Resource):
     """``client.images.generate(...)`` and ``client.images.edit(...)``."""
 
+    _path = "images"
+
     def _missing_attribute(self, name: str) -> Any:
         # Only for names normal lookup misses: say why an openai method is not here.
         if name == "create_variation":

@@ -48,6 +48,8 @@ def refuse_path_string(source: object, where: str, allow_local_files: bool) -> N
 class Media(Resource):
     """``client.media.upload(file, kind=...)``."""
 
+    _path = "media"
+
     def upload(
         self,
         file: Any,

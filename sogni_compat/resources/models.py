@@ -26,6 +26,8 @@ class Models(Resource):
     ``extra_body`` (sent as a JSON body) and ``timeout``.
     """
 
+    _path = "models"
+
     # One request each, guarded by the request path; refuse_await reads the caller's frame.
     _unguarded = frozenset({"list", "retrieve"})
 

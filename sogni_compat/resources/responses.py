@@ -158,6 +158,8 @@ def _check_id(response_id: object) -> None:
 class Responses(Resource):
     """``client.responses``: create, stream, parse, retrieve, delete and list input items."""
 
+    _path = "responses"
+
     def __init__(self, client: Requester) -> None:
         super().__init__(client)
         self._store = _Store()
@@ -482,6 +484,8 @@ _MAX_PAGE = 100
 
 class InputItems(Resource):
     """``client.responses.input_items``: the input items of a stored response."""
+
+    _path = "responses.input_items"
 
     def __init__(self, responses: Responses) -> None:
         super().__init__(responses._client)

@@ -14,7 +14,10 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+import requests
+
 from .._base_client import encode_json
+from .._errors import ConflictError
 from .._media import MediaError, _source
 from .._options import RequestOptions, Timeout
 from .._params import ALIASES, KNOWN_KEYWORDS, chat_request, request_body
@@ -28,6 +31,7 @@ from ._durable import (
     MAX_LISTING_BYTES,
     JobEvents,
     check_after,
+    check_flag,
     check_id,
     check_reason,
     follow,
@@ -117,6 +121,17 @@ _CONTEXT_KEYS = ("images", "videos", "audio", "uploadedImages", "uploadedVideos"
 
 def _as_run(data: Mapping[str, Any]) -> ChatRun:
     return ChatRun.reader()(dict(data), None)
+
+
+#: Statuses of a run that has ended (a cancel of one changes nothing).
+_FINISHED = frozenset({"completed", "partial_failure", "failed", "cancelled", "canceled"})
+
+
+def _cancelled_run(response: requests.Response) -> tuple[dict[str, Any], bool | None]:
+    """A cancel's answer: ``data.run`` and ``data.transitioned`` (``None`` if absent)."""
+    run = run_of(response)
+    flag = success_data(response).get("transitioned")
+    return run, flag if isinstance(flag, bool) else None
 
 
 def _run_event(event: FollowedEvent) -> RunEvent:
@@ -361,6 +376,8 @@ def _external_messages(
 class Runs(Resource):
     """``client.chat.runs``: start, follow and steer Sogni's durable chat runs."""
 
+    _path = "chat.runs"
+
     def create(self, **kwargs: Any) -> ChatRun:
         """Start a durable run; returns it as Sogni reports it at once.
 
@@ -429,6 +446,7 @@ class Runs(Resource):
         on_progress: Any = None,
         approve_cost: Callable[[ChatRun], bool] | None = None,
         timeout: float | None = None,
+        cancel_on_timeout: bool = True,
     ) -> ChatRun:
         """Block until the run settles; returns its final snapshot.
 
@@ -438,10 +456,14 @@ class Runs(Resource):
         ``approve_cost(run)`` decides (``True`` confirms with the preview Sogni showed,
         ``False`` cancels) and the wait goes on; without it the waiting run is returned
         (``status == "waiting_for_user"``, see :meth:`confirm_cost`). Past ``timeout``
-        seconds (default: the client's ``tool_timeout``) the run is cancelled and
-        :class:`~sogni_compat.WaitTimeoutError` raised.
+        seconds (default: the client's ``tool_timeout``)
+        :class:`~sogni_compat.WaitTimeoutError` is raised, and the run is cancelled first so
+        it stops billing, unless ``cancel_on_timeout=False``: then it is left running (its
+        ``cancelled`` is ``False``; wait for it again, or :meth:`cancel` it), as
+        :meth:`stream` and an interruption (Ctrl-C) leave it.
         """
         job = check_id(run_id, "run_id")
+        check_flag(cancel_on_timeout, "cancel_on_timeout")
         seconds = wait_budget(self._client, timeout)
         return self._wait(
             job,
@@ -449,6 +471,7 @@ class Runs(Resource):
             on_progress=on_progress,
             approve_cost=approve_cost,
             seconds=seconds,
+            cancel_on_timeout=cancel_on_timeout,
         )
 
     def _wait(
@@ -459,6 +482,7 @@ class Runs(Resource):
         on_progress: Any,
         approve_cost: Callable[[ChatRun], bool] | None,
         seconds: float,
+        cancel_on_timeout: bool = True,
         budget: str | None = None,
     ) -> ChatRun:
         """:meth:`wait` for ``seconds``; ``budget`` names them in a timeout's message."""
@@ -481,7 +505,7 @@ class Runs(Resource):
             path = path_of("chat/runs", job)
             return cancel_quietly(client, f"{path}/cancel", reason, client.timeout)
 
-        with settle(job, cancel):
+        with settle(job, cancel if cancel_on_timeout else None):
             first = follower.fetch()
             done = first is not None and settled(first)
             while True:
@@ -517,51 +541,93 @@ class Runs(Resource):
                 follower.final, done = None, False
 
     def cancel(self, run_id: str, *, reason: str | None = None) -> ChatRun:
-        """Stop the run (it stops billing); returns it as Sogni reports it then."""
-        path = path_of("chat/runs", check_id(run_id, "run_id"))
+        """Stop the run (it stops billing); returns it as Sogni reports it then.
+
+        The result's ``transitioned`` says whether this call stopped it: cancelling a run
+        that already finished is a normal answer with ``transitioned=False``, as for
+        ``workflows.cancel()`` (Sogni answers it with a 409, so the run is fetched).
+        """
+        job = check_id(run_id, "run_id")
+        path = path_of("chat/runs", job)
         body = {} if check_reason(reason) is None else {"reason": reason}
-        # One attempt: a 409 ("already finished") is an answer, not a reason to retry.
-        return _as_run(
-            self._client._request("POST", f"{path}/cancel", body=body, parse=run_of, retries=0)
-        )
+        try:
+            # One attempt: a cancel is not repeated on a failure (it is safe to call again).
+            found, transitioned = self._client._request(
+                "POST", f"{path}/cancel", body=body, parse=_cancelled_run, retries=0
+            )
+        except ConflictError:
+            run = self.retrieve(job)
+            if run.status not in _FINISHED:
+                raise
+            run._transitioned = False
+            return run
+        run = _as_run(found)
+        if transitioned is None:  # an answer without the flag: its status says
+            transitioned = run.status in ("cancelled", "canceled")
+        run._transitioned = transitioned
+        return run
 
     def confirm_cost(
         self,
-        run_id: str,
+        run_id: str | ChatRun,
         *,
-        tool_call_id: str | None,
         decision: str,
+        tool_call_id: str | None = None,
         accepted_cost_preview: Mapping[str, Any] | None = None,
         reason: str | None = None,
         idempotency_key: str | None = None,
     ) -> ChatRun:
         """Answer a run's cost pause: ``decision="confirm"`` or ``"cancel"``.
 
-        Confirming needs ``accepted_cost_preview``: the preview the run showed
-        (``run.waiting.cost_approval_preview``), sent back unchanged; Sogni refuses a
-        missing one (400) and a changed or expired one (409). ``tool_call_id`` is
-        ``run.waiting.tool_call_id``.
+        Confirming sends ``accepted_cost_preview``, the preview the run showed
+        (``run.waiting.cost_approval_preview``), back unchanged; Sogni refuses a changed or
+        expired one (409). ``tool_call_id`` is ``run.waiting.tool_call_id``. Both default
+        to the ``waiting`` of the :class:`~sogni_compat.types.ChatRun` given: the run you
+        looked at, so only the price you saw is accepted. Given only an id, confirming needs
+        ``accepted_cost_preview`` (as in Sogni's SDKs, a price is never accepted for you);
+        ``tool_call_id`` then defaults to the run's as it is now (one ``GET``). A run that is
+        not paused for its cost is a ``ValueError`` then. Returns the run; :meth:`wait` for
+        it again to follow it to its answer.
         """
-        path = path_of("chat/runs", check_id(run_id, "run_id"))
+        run = run_id if isinstance(run_id, ChatRun) else None
+        job = check_id(run.id if run is not None else run_id, "run_id")
+        path = path_of("chat/runs", job)
         if decision not in ("confirm", "cancel"):
             raise ValueError(f"decision must be 'confirm' or 'cancel'; got {decision!r}")
-        check_id(tool_call_id, "tool_call_id")
+        if tool_call_id is not None:
+            check_id(tool_call_id, "tool_call_id")
         if accepted_cost_preview is not None and not isinstance(accepted_cost_preview, Mapping):
             raise TypeError(
                 "accepted_cost_preview must be a dict (the run's waiting.cost_approval_preview); "
                 f"got {type(accepted_cost_preview).__name__}"
             )
-        if decision == "confirm" and accepted_cost_preview is None:
+        check_reason(reason)
+        headers = idempotency_headers({"idempotency_key": idempotency_key})
+        needs_preview = decision == "confirm" and accepted_cost_preview is None
+        if needs_preview and run is None:
             raise ValueError(
-                "confirming needs accepted_cost_preview: the run's "
-                "waiting.cost_approval_preview, sent back unchanged"
+                f"confirming chat run {job}'s cost needs the price you accepted: pass the "
+                "ChatRun you looked at (client.chat.runs.retrieve(run_id)) as run_id, or "
+                "accepted_cost_preview=run.waiting.cost_approval_preview; a price is never "
+                "accepted for you"
             )
+        if tool_call_id is None or needs_preview:
+            waiting = (run if run is not None else self.retrieve(job)).wait_reason
+            preview = waiting.cost_approval_preview if waiting is not None else None
+            if waiting is None or preview is None or waiting.tool_call_id is None:
+                shown = run.status if run is not None else "not waiting"
+                raise ValueError(
+                    f"chat run {job} is not paused for its cost ({shown}), so there is no "
+                    "tool_call_id or accepted_cost_preview to default to; pass them"
+                )
+            tool_call_id = tool_call_id or waiting.tool_call_id
+            if needs_preview:
+                accepted_cost_preview = preview
         body: dict[str, Any] = {"tool_call_id": tool_call_id, "decision": decision}
         if accepted_cost_preview is not None:
             body["acceptedCostPreview"] = dict(accepted_cost_preview)
-        if check_reason(reason) is not None:
+        if reason is not None:
             body["reason"] = reason
-        headers = idempotency_headers({"idempotency_key": idempotency_key})
         return _as_run(
             self._client._request(
                 "POST",

@@ -13,14 +13,16 @@ inputs=...)``.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import requests
 
+from .._base_client import encode_json
 from .._errors import APIResponseValidationError
 from .._options import RequestOptions
 from .._wire import decode_json
+from ..hosted_tools import catalog
 from ..types.templates import WorkflowTemplate, WorkflowTemplateDeleted
 from ._base import Resource
 from ._durable import (
@@ -49,11 +51,67 @@ _FIELD_ALIASES = {
     "preview_artifacts": "previewArtifacts",
     "review_focus": "reviewFocus",
     "open_montage_import": "openMontageImport",
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
 }
+#: A template's fields a caller may send: the TypeScript SDK's ``CreativeWorkflowTemplate``
+#: and the intelligence client's ``WorkflowTemplate`` (``src/workflows/types.ts``).
+_KNOWN_FIELDS = (
+    "id",
+    "name",
+    "version",
+    "description",
+    "brief",
+    "category",
+    "stability",
+    "visibility",
+    "inputs",
+    "stages",
+    "graph",
+    "tags",
+    "exposeToLLM",
+    "llmPriority",
+    "estimatedCredits",
+    "estimatedCapacityUnits",
+    "thumbnailUrl",
+    "previewArtifacts",
+    "reviewFocus",
+    "metadata",
+    "openMontageImport",
+)
+#: Fields Sogni sets itself: sending one changes nothing, so it is refused.
+_SERVER_FIELDS = ("author", "createdAt", "updatedAt")
 #: Keywords of ``create``/``update``/``fork`` that are request options, not template fields.
-_OPTIONS = ("timeout", "idempotency_key")
+_OPTIONS = ("timeout", "idempotency_key", "extra_body")
 _TEXT_FIELDS = ("id", "name", "version", "description", "category", "stability", "visibility")
 _LIST_FIELDS = ("inputs", "stages", "tags")
+#: Choices of the intelligence client's ``WorkflowTemplate`` (``src/workflows/types.ts``).
+_CHOICES = {
+    "category": (
+        "portrait",
+        "video-social",
+        "makeover",
+        "cinematic",
+        "music",
+        "analysis",
+        "custom",
+        "other",
+    ),
+    "stability": ("experimental", "beta", "production"),
+}
+_INPUT_TYPES = ("image", "audio", "video", "text", "number", "select", "boolean")
+_INPUT_KEYS = (
+    "name",
+    "type",
+    "required",
+    "description",
+    "default",
+    "options",
+    "multiple",
+    "internal",
+    "jsonSchema",
+)
+_STAGE_TYPES = ("fixed", "interactive", "batch")
 
 
 def _data(response: requests.Response) -> dict[str, Any]:
@@ -113,13 +171,33 @@ def _deleted(response: requests.Response) -> WorkflowTemplateDeleted:
     return answer
 
 
+def _hint(given: object, choices: Sequence[str]) -> str:
+    """``; did you mean 'x'?`` for a near miss among ``choices``, else nothing."""
+    import difflib  # noqa: PLC0415 - only for the message
+
+    close = difflib.get_close_matches(str(given), list(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _fields(given: Mapping[str, Any], function: str, *, partial: bool) -> dict[str, Any]:
-    """A template (or a patch) as the wire wants it: camelCase, checked, ``None`` dropped."""
+    """A template (or a patch) as the wire wants it: camelCase, checked, ``None`` dropped.
+
+    Every field must be one Sogni's template types name (a misspelt one gets a "did you
+    mean"); ``extra_body`` sends others as they are.
+    """
     body: dict[str, Any] = {}
     for key, value in given.items():
         if key in _OPTIONS:
             continue
         name = _FIELD_ALIASES.get(key, key)
+        if name in _SERVER_FIELDS:
+            raise TypeError(f"{function}(): {key!r} is set by Sogni, not sent")
+        if name not in _KNOWN_FIELDS:
+            hint = _hint(key, [*_KNOWN_FIELDS, *_FIELD_ALIASES])
+            raise TypeError(
+                f"{function}() got an unexpected keyword argument {key!r}{hint} (a template's "
+                "fields are those of Sogni's WorkflowTemplate; send another with extra_body=)"
+            )
         if name in body:
             raise TypeError(f"{function}(): pass {name!r} once (it was given in two spellings)")
         if value is not None:
@@ -141,15 +219,105 @@ def _fields(given: Mapping[str, Any], function: str, *, partial: bool) -> dict[s
         raise ValueError(
             f"{function}(): visibility must be 'private' or 'public'; got {visibility!r}"
         )
+    for name, choices in _CHOICES.items():
+        value = body.get(name)
+        if value is not None and value not in choices:
+            raise ValueError(
+                f"{function}(): {name} must be one of {', '.join(choices)}; got "
+                f"{value!r}{_hint(value, choices)}"
+            )
+    if body.get("exposeToLLM") is not None and not isinstance(body["exposeToLLM"], bool):
+        raise TypeError(f"{function}(): exposeToLLM must be True or False")
+    priority = body.get("llmPriority")
+    if priority is not None and (
+        isinstance(priority, bool) or not isinstance(priority, int | float)
+    ):
+        raise TypeError(f"{function}(): llmPriority must be a number; got {priority!r}")
+    for number, tag in enumerate(body.get("tags", ())):
+        if not isinstance(tag, str) or not tag.strip():
+            raise TypeError(f"{function}(): tags[{number}] must be a non-empty string")
+    _check_inputs(body.get("inputs", ()), function)
+    _check_stages(body.get("stages", ()), function)
     if partial and "id" in body:
         raise TypeError(f"{function}(): a template's id cannot be changed")
+    extra = given.get("extra_body")
+    if extra is not None:
+        if not isinstance(extra, Mapping):
+            raise TypeError(f"{function}(): extra_body must be a dict")
+        body.update(extra)  # fields this client does not know, sent as they are
     if partial and not body:
         raise TypeError(f"{function}() needs at least one field to change")
+    encode_json(body)  # a value JSON cannot carry is refused before sending
     return body
+
+
+def _check_inputs(inputs: Sequence[Any], function: str) -> None:
+    """Each input a dict with a unique ``name``, a ``type`` Sogni knows and known keys."""
+    seen: set[str] = set()
+    for number, item in enumerate(inputs):
+        where = f"{function}(): inputs[{number}]"
+        if not isinstance(item, Mapping):
+            raise TypeError(
+                f"{where} must be a dict such as {{'name': 'subject', 'type': 'text', "
+                f"'required': True}}; got {type(item).__name__}"
+            )
+        for key in item:
+            if key not in _INPUT_KEYS:
+                raise ValueError(
+                    f"{where}: unknown key {key!r} (an input has {', '.join(_INPUT_KEYS)})"
+                    f"{_hint(key, _INPUT_KEYS)}"
+                )
+        name = item.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"{where} needs a name (a non-empty string)")
+        if name in seen:
+            raise ValueError(f"{where}: the input name {name!r} is given twice")
+        seen.add(name)
+        kind = item.get("type")
+        if kind not in _INPUT_TYPES:
+            raise ValueError(
+                f"{where}.type must be one of {', '.join(_INPUT_TYPES)}; got "
+                f"{kind!r}{_hint(kind, _INPUT_TYPES)}"
+            )
+        required = item.get("required")
+        if required is not None and not isinstance(required, bool):
+            raise TypeError(f"{where}.required must be True or False")
+
+
+def _check_stages(stages: Sequence[Any], function: str) -> None:
+    """Each stage a dict of a known ``type``; a ``tool`` must be on Sogni's step allow-list."""
+    tools = catalog()
+    allowed = tools.names("workflow") | tools.names("control")
+    for number, stage in enumerate(stages):
+        where = f"{function}(): stages[{number}]"
+        if not isinstance(stage, Mapping):
+            raise TypeError(
+                f"{where} must be a dict such as {{'type': 'fixed', 'tool': 'generate_image', "
+                f"'args': {{...}}}}; got {type(stage).__name__}"
+            )
+        kind = stage.get("type")
+        if kind not in _STAGE_TYPES:
+            raise ValueError(
+                f"{where}.type must be one of {', '.join(_STAGE_TYPES)}; got "
+                f"{kind!r}{_hint(kind, _STAGE_TYPES)}"
+            )
+        tool = stage.get("tool")
+        if kind == "fixed" and tool is None:
+            raise ValueError(f"{where}: a fixed stage names its tool (tool='generate_image'...)")
+        if tool is not None and tool not in allowed:
+            raise ValueError(
+                f"{where}.tool {tool!r} is not a tool Sogni runs as a workflow step (catalogue "
+                f"{tools.version}){_hint(tool, sorted(allowed))}"
+            )
+        args = stage.get("args")
+        if args is not None and not isinstance(args, Mapping):
+            raise TypeError(f"{where}.args must be a dict of the tool's arguments")
 
 
 class WorkflowTemplates(Resource):
     """``client.workflows.templates``: list, read, save, change, delete and fork templates."""
+
+    _path = "workflows.templates"
 
     def _options(
         self, seconds: float | None, headers: Mapping[str, str] | None = None
@@ -263,10 +431,15 @@ class WorkflowTemplates(Resource):
 
         The keywords are the template's fields (``name`` required; ``id``, ``description``,
         ``category``, ``visibility``, ``inputs``, ``stages``, ``tags``, ``exposeToLLM``...;
-        snake_case spellings too), plus ``timeout`` (seconds for the call) and
-        ``idempotency_key``. Sogni mints an ``id`` from the name when none is given.
+        snake_case spellings too), plus ``timeout`` (seconds for the call),
+        ``idempotency_key`` and ``extra_body`` (fields this client does not know, sent as
+        they are). Sogni mints an ``id`` from the name when none is given. Checked before
+        anything is sent: a field Sogni's template types do not name (with a "did you
+        mean"), an ``inputs`` item without a ``name`` or with an unknown ``type``, a stage
+        whose ``tool`` is not on Sogni's workflow-step allow-list, a ``category`` or
+        ``stability`` Sogni does not list, lists that are not lists.
         """
-        body = _fields(template, "templates.create", partial=False)
+        body = _fields(template, "workflows.templates.create", partial=False)
         headers = idempotency_headers(template)
         result: WorkflowTemplate = self._call(
             "POST", _ROUTE, _template, body=body, timeout=template.get("timeout"), headers=headers
@@ -276,13 +449,16 @@ class WorkflowTemplates(Resource):
     def update(self, template_id: str, **patch: Any) -> WorkflowTemplate:
         """Change fields of a template the caller owns (``PATCH``); returns the new version.
 
-        Only the fields given are sent; Sogni bumps the patch version. ``timeout`` bounds
-        the call. ``NotFoundError`` for a template that is not the caller's.
+        Only the fields given are sent, checked as :meth:`create` checks them (``extra_body``
+        too); Sogni bumps the patch version. ``timeout`` bounds the call. ``NotFoundError``
+        for a template that is not the caller's.
         """
         path = path_of(_ROUTE, check_id(template_id, "template_id"))
         if "idempotency_key" in patch:
-            raise TypeError("templates.update() takes no idempotency_key (a PATCH is repeatable)")
-        body = _fields(patch, "templates.update", partial=True)
+            raise TypeError(
+                "workflows.templates.update() takes no idempotency_key (a PATCH is repeatable)"
+            )
+        body = _fields(patch, "workflows.templates.update", partial=True)
         result: WorkflowTemplate = self._call(
             "PATCH", path, _template, body=body, timeout=patch.get("timeout")
         )
@@ -305,15 +481,15 @@ class WorkflowTemplates(Resource):
         path = path_of(_ROUTE, check_id(template_id, "template_id"))
         wire: dict[str, Any] = {}
         for key, value in body.items():
-            if key in _OPTIONS:
+            if key in ("timeout", "idempotency_key"):
                 continue
             if key not in ("new_name", "newName"):
                 raise TypeError(
-                    f"templates.fork() got an unexpected keyword argument {key!r} (it takes "
-                    "new_name, timeout and idempotency_key)"
+                    f"workflows.templates.fork() got an unexpected keyword argument {key!r} (it "
+                    "takes new_name, timeout and idempotency_key)"
                 )
             if "newName" in wire:
-                raise TypeError("templates.fork(): pass 'new_name' once")
+                raise TypeError("workflows.templates.fork(): pass 'new_name' once")
             if value is not None:
                 if not isinstance(value, str) or not value.strip():
                     raise ValueError(f"new_name must be a non-empty string; got {value!r}")

@@ -40,6 +40,7 @@ from ._durable import (
     SETTING_KEYWORDS,
     JobEvents,
     check_after,
+    check_flag,
     check_id,
     check_reason,
     follow,
@@ -293,7 +294,8 @@ def check_steps(steps: object, has_media: bool) -> list[dict[str, Any]]:
     allow-list, ``arguments`` (a dict, no inline ``data:`` media), an optional unique ``id``
     (letters, digits, ``_`` and ``-``) and an optional ``depends_on``/``dependsOn`` list of
     binding objects (:func:`check_binding`); bindings must name known steps and form no
-    cycle.
+    cycle. A step without an ``id`` gets Sogni's default, the tool's name (a name already
+    taken gets ``_N``, N the step's position from 1: ``generate_image_2``), sent with it.
     """
     tools = catalog()
     allowed = tools.names("workflow") | tools.names("control")
@@ -304,6 +306,8 @@ def check_steps(steps: object, has_media: bool) -> list[dict[str, Any]]:
             f"a workflow takes at most {tools.max_workflow_steps} steps; got {len(steps)}"
         )
     checked: list[dict[str, Any]] = []
+    taken: set[str] = set()
+    defaulted: set[int] = set()  # the steps whose id is Sogni's default, not the caller's
     for index, step in enumerate(steps):
         where = f"steps[{index}]"
         if not isinstance(step, Mapping):
@@ -344,7 +348,13 @@ def check_steps(steps: object, has_media: bool) -> list[dict[str, Any]]:
                 f"depends_on=[{{'sourceStepId': '{INPUT_MEDIA}', 'targetArgument': ...}}]"
             )
         wire["arguments"] = dict(arguments)
-        step_id = wire.setdefault("id", f"step_{index + 1}")
+        step_id = wire.get("id")
+        if step_id is None:
+            # Sogni's default (``step.id ?? step.toolName``; a repeated one gets ``_N``, N the
+            # step's 1-based position), sent so that what is checked here is what runs.
+            step_id = tool if tool not in taken else f"{tool}_{index + 1}"
+            wire["id"] = step_id
+            defaulted.add(index)
         if not isinstance(step_id, str) or not step_id:
             raise TypeError(f"{where}.id must be a non-empty string")
         if not _SAFE_ID.fullmatch(step_id):
@@ -352,6 +362,7 @@ def check_steps(steps: object, has_media: bool) -> list[dict[str, Any]]:
                 f"{where}.id {step_id!r} may hold only letters, digits, '_' and '-' (Sogni "
                 "rewrites other characters, and bindings naming the old id would not match)"
             )
+        taken.add(step_id)
         depends = wire.get("dependsOn")
         if depends is not None:
             if not isinstance(depends, Sequence) or isinstance(depends, str | bytes):
@@ -361,18 +372,30 @@ def check_steps(steps: object, has_media: bool) -> list[dict[str, Any]]:
                 for number, item in enumerate(depends)
             ]
         checked.append(wire)
-    _check_dependencies(checked, has_media)
+    _check_dependencies(checked, has_media, defaulted)
     return checked
 
 
-def _check_dependencies(steps: list[dict[str, Any]], has_media: bool) -> None:
+def _step_name(steps: list[dict[str, Any]], index: int, defaulted: set[int]) -> str:
+    """``steps[i]`` with its id, as an error names it (saying when the id is the default)."""
+    step_id = steps[index]["id"]
+    if index in defaulted:
+        return f"steps[{index}] (no id given, so Sogni's default {step_id!r})"
+    return f"steps[{index}] (id {step_id!r})"
+
+
+def _check_dependencies(steps: list[dict[str, Any]], has_media: bool, defaulted: set[int]) -> None:
     ids = [step["id"] for step in steps]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        raise ValueError(f"step ids must be unique; repeated: {', '.join(duplicates)}")
+    for index, step_id in enumerate(ids):
+        first = ids.index(step_id)
+        if first != index:
+            raise ValueError(
+                f"{_step_name(steps, index, defaulted)} repeats the id of "
+                f"{_step_name(steps, first, defaulted)}; step ids must be unique"
+            )
     needs: dict[str, set[str]] = {}
-    for step in steps:
-        where = f"step {step['id']!r}"
+    for index, step in enumerate(steps):
+        where = _step_name(steps, index, defaulted)
         sources = set()
         for item in step.get("dependsOn", []):
             source = item["sourceStepId"]
@@ -384,7 +407,20 @@ def _check_dependencies(steps: list[dict[str, Any]], has_media: bool) -> None:
                     )
                 continue
             if source not in ids:
-                raise ValueError(f"{where} depends on unknown step {source!r}")
+                import difflib  # noqa: PLC0415 - only for the message
+
+                close = difflib.get_close_matches(source, ids, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                rule = (
+                    " (a step without an id is named after its tool; a repeated name gets "
+                    "_N, N the step's position from 1)"
+                    if defaulted
+                    else ""
+                )
+                raise ValueError(
+                    f"{where} depends on unknown step {source!r}; the steps' ids are "
+                    f"{', '.join(map(repr, ids))}{rule}{hint}"
+                )
             if source == step["id"]:
                 raise ValueError(f"{where} depends on itself")
             sources.add(source)
@@ -401,6 +437,8 @@ def _check_dependencies(steps: list[dict[str, Any]], has_media: bool) -> None:
 
 class Workflows(Resource):
     """``client.workflows``: create, follow and manage Sogni's durable creative workflows."""
+
+    _path = "workflows"
 
     @property
     def templates(self) -> WorkflowTemplates:
@@ -598,6 +636,7 @@ class Workflows(Resource):
         *,
         on_progress: Any = None,
         timeout: float | None = None,
+        cancel_on_timeout: bool = True,
     ) -> Workflow:
         """Block until the workflow settles; returns its final snapshot with its artifacts.
 
@@ -606,11 +645,14 @@ class Workflows(Resource):
         :class:`~sogni_compat.ToolProgress` with ``percent`` 0-100 and ``eta_seconds``), or
         ``"bar"`` for a ready display. A workflow that waits for the caller (cost approval)
         is returned as it is: check ``status``. Past ``timeout`` seconds (default: the
-        client's ``tool_timeout``) the workflow is cancelled, so it stops billing, and
-        :class:`~sogni_compat.WaitTimeoutError` is raised. Interrupting (Ctrl-C) leaves it
-        running: it is durable, wait for it again or :meth:`cancel` it.
+        client's ``tool_timeout``) :class:`~sogni_compat.WaitTimeoutError` is raised, and the
+        workflow is cancelled first so it stops billing, unless ``cancel_on_timeout=False``:
+        then it is left running (the error's ``cancelled`` is ``False``), as :meth:`stream`
+        leaves it, to look in on a long job and come back. Interrupting (Ctrl-C) leaves it
+        running too: it is durable, wait for it again or :meth:`cancel` it.
         """
         job = check_id(workflow_id, "workflow_id")
+        check_flag(cancel_on_timeout, "cancel_on_timeout")
         report = progress_callback(on_progress)
         client = self._client
         path = path_of("creative-agent/workflows", job)
@@ -622,7 +664,7 @@ class Workflows(Resource):
             return cancel_quietly(client, f"{path}/cancel", reason, client.timeout)
 
         state = WorkflowState(workflow_id=job)
-        with settle(job, cancel):
+        with settle(job, cancel if cancel_on_timeout else None):
             snapshot = follower.fetch() or {}
             steps = snapshot.get("steps")
             names = [
@@ -691,11 +733,31 @@ class Workflows(Resource):
         )
 
     def reseed(self, workflow_id: str, **kwargs: Any) -> Workflow:
-        """Run the workflow again with fresh random seeds; returns the new take.
+        """Run a completed (or partial-failure) workflow again with fresh seeds; the new take.
 
         Takes ``seed_overrides`` (per step), ``idempotency_key`` (a retried reseed with the
-        same key returns the same take), ``token_type``, ``billing_mode``, ``app_source``.
+        same key returns the same take), ``token_type``, ``billing_mode``, ``app_source``:
+        the body Sogni's SDKs send. It takes no cost ceiling (``max_estimated_capacity_units``,
+        ``confirm_cost``): Sogni's SDKs send none with a reseed, and whether the new take
+        keeps the original's is not published. To cap a take's cost, start it with
+        :meth:`create` and ``max_estimated_capacity_units``. A workflow paused for its cost is
+        not one to reseed (Sogni clones completed and partial-failure workflows).
         """
+        for name in ("max_estimated_capacity_units", "maxEstimatedCapacityUnits"):
+            if name in kwargs:
+                raise TypeError(
+                    f"workflows.reseed() takes no {name}: Sogni's SDKs send no cost ceiling "
+                    "with a reseed, and whether the new take keeps the original's is not "
+                    "published; to cap a take's cost, start it with workflows.create(steps=..., "
+                    "max_estimated_capacity_units=...)"
+                )
+        for name in ("confirm_cost", "confirmCost"):
+            if name in kwargs:
+                raise TypeError(
+                    f"workflows.reseed() takes no {name}: Sogni's SDKs send no cost approval "
+                    "with a reseed; start the workflow again with workflows.create(steps=..., "
+                    "confirm_cost=True)"
+                )
         known = ("token_type", "billing_mode", "app_source", "seed_overrides", "idempotency_key")
         aliases = {**SETTING_ALIASES, "seedOverrides": "seed_overrides"}
         given = keywords(kwargs, known, "workflows.reseed", aliases)

@@ -17,7 +17,7 @@ from typing import Any
 from ._hosted import StepFailed, check_media_references, compose, vision_uploads
 from ._http import BaseHandler
 from ._model import answer_for, tokens
-from ._runs import TERMINAL_RUN_EVENTS, ChatRun, plan_steps
+from ._runs import TERMINAL_RUN_EVENTS, ChatRun, MediaRun, plan_rounds
 from ._state import EmulatorState
 from ._wire import RecordedRequest, Reply, parse_sequence, sogni_error, unknown_model
 
@@ -53,7 +53,6 @@ class RunRoutes(BaseHandler):
             return
         catalog = emulator.catalog
         hosted = frozenset(catalog.injected(body.get("sogni_tools", "creative-tools")))
-        answer = answer_for({**body, "sogni_tools": "creative-tools"}, hosted)
         try:
             uploads = check_media_references(body.get("media_references"))
         except StepFailed as exc:
@@ -61,20 +60,25 @@ class RunRoutes(BaseHandler):
         uploads["image"] = vision_uploads(messages) + uploads["image"]
         made: dict[str, list[str]] = {"image": [], "video": [], "audio": [], "model": []}
 
-        def run_media(name: str, arguments: dict[str, Any]) -> tuple[list[Any], str | None]:
-            step = {"id": "step_1", "toolName": name, "arguments": arguments}
+        def run_media(name: str, arguments: dict[str, Any]) -> MediaRun:
+            step = {"id": name, "toolName": name, "arguments": arguments}
             workflow = emulator._start_workflow([step], uploads, None, finished=True, earlier=made)
             media = [(a["kind"], a["url"]) for a in workflow.artifacts]
             for kind, url in media:
                 made[kind].append(url)
-            return media, workflow.error
+            return media, workflow.error, workflow.workflow_id
 
-        steps = plan_steps(
-            list(answer.tool_calls),
-            hosted,
-            catalog.composition,
-            run_media,
-            lambda name, arguments: json.dumps(compose(name, arguments, tokens)[0]),
+        steps = plan_rounds(
+            lambda conversation: (
+                answer_for(
+                    {**body, "messages": conversation, "sogni_tools": "creative-tools"}, hosted
+                ).tool_calls
+            ),
+            list(messages),
+            hosted=hosted,
+            composition=catalog.composition,
+            run_media=run_media,
+            compose_text=lambda name, arguments: json.dumps(compose(name, arguments, tokens)[0]),
         )
         if steps:
             lines = [
@@ -83,7 +87,7 @@ class RunRoutes(BaseHandler):
             ]
             final = "Tool results: " + "; ".join(lines)
         else:
-            final = answer.content or ""
+            final = answer_for({**body, "sogni_tools": "creative-tools"}, hosted).content or ""
         ceiling = body.get("max_estimated_capacity_units")
         if body.get("confirm_cost") is True or not isinstance(ceiling, int | float):
             ceiling = None

@@ -117,7 +117,22 @@ class WorkflowRoutes(BaseHandler):
         self._send_workflow(workflow, resumed=True)
 
     def _reseed(self, workflow: Workflow) -> None:
-        """``POST .../{id}/reseed``: the same steps again with new seeds, as a new workflow."""
+        """``POST .../{id}/reseed``: the same steps again with new seeds, as a new workflow.
+
+        Only a ``completed`` or ``partial_failure`` workflow is cloned (Sogni's documentation:
+        "Clone a completed or partial-failure workflow"); any other is a 409. The new take
+        carries no cost ceiling: a reseed's body has none (Sogni's SDKs send none).
+        """
+        status = workflow.status(time.monotonic())
+        if status not in ("completed", "partial_failure"):
+            raise Reply(
+                409,
+                sogni_error(
+                    f"Workflow {workflow.workflow_id} is {status}; only a completed or "
+                    "partial-failure workflow can be reseeded",
+                    409,
+                ),
+            )
         steps = [
             {**step, "arguments": {**step["arguments"], "seed": 1000 + n}}
             for n, step in enumerate(workflow.steps)

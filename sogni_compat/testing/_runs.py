@@ -1,12 +1,14 @@
 """The emulator's durable chat runs (``POST /v1/chat/runs``), from Sogni's documented contract.
 
-A run is a timeline of events decided when it starts: ``run_created``, ``llm_round_started``,
-then for each hosted tool the model calls ``tool_call_dispatched``, ``tool_call_progress``
-(``progress`` 0-1 with ``etaSeconds``), ``tool_call_resolved`` (``mediaUrls`` as ``{url,
-mediaType}`` rows) and ``media_context_updated`` (a 3D model, ``mediaType: "model"``, is an
-artifact but in no lane of the media context),
-then a second round streamed as ``assistant_message_delta`` events, ``assistant_message_completed``
-and ``run_completed``. Events become visible when their time comes, so a client that follows
+A run is a timeline of events decided when it starts (:func:`plan_rounds` asks the model round
+after round, running each round's tools before the next, so ``call A(...) then call B(...)``
+chains): ``run_created``, ``llm_round_started``, then for each hosted tool the model calls (a
+new ``llm_round_started`` before each later round's first) ``tool_call_dispatched``,
+``tool_call_progress`` (``progress`` 0-1 with ``etaSeconds``), ``tool_call_resolved``
+(``mediaUrls`` as ``{url, mediaType}`` rows) and ``media_context_updated`` (a 3D model,
+``mediaType: "model"``, is an artifact but in no lane of the media context), then a last round
+streamed as ``assistant_message_delta`` events, ``assistant_message_completed`` and
+``run_completed``. Events become visible when their time comes, so a client that follows
 the stream sees them arrive; every one has a sequence number, and a stream resumed with
 ``Last-Event-ID`` or ``?after=`` continues after it.
 
@@ -31,7 +33,7 @@ import attrs
 
 from ._hosted import billing_preview, capacity_units, output_kind, wall_time
 
-__all__ = ["TERMINAL_RUN_EVENTS", "ChatRun", "RunStep"]
+__all__ = ["MAX_RUN_ROUNDS", "TERMINAL_RUN_EVENTS", "ChatRun", "MediaRun", "RunStep", "plan_rounds"]
 
 #: Events after which a run's stream has nothing more to say.
 TERMINAL_RUN_EVENTS = frozenset({"run_completed", "run_failed", "run_cancelled"})
@@ -60,6 +62,9 @@ class RunStep:
     text: str | None = None
     error: str | None = None
     units: float = 0.0
+    #: The model round (1, 2, ...) that called it, and the workflow that ran its media.
+    round: int = 1
+    workflow_id: str | None = None
 
 
 @attrs.define
@@ -94,6 +99,8 @@ class ChatRun:
         step_time = self.duration * 0.6 / max(1, len(self.steps))
         for index in range(first, len(self.steps)):
             step = self.steps[index]
+            if index > 0 and step.round != self.steps[index - 1].round and index != self.paused_at:
+                self._add(moment, "llm_round_started", {"round": step.round})
             needs_approval = self.ceiling is not None and step.units > self.ceiling
             if needs_approval and self.paused_at != index:
                 self.paused_at = index
@@ -146,7 +153,9 @@ class ChatRun:
             if any(kind != "model" for kind, _ in step.media):
                 context = self.media_context(index + 1)
                 self._add(moment, "media_context_updated", {"mediaContext": context})
-        self._add(moment, "llm_round_started", {"round": 2 if self.steps else 1})
+        self._add(
+            moment, "llm_round_started", {"round": self.steps[-1].round + 1 if self.steps else 1}
+        )
         pieces = [word + " " for word in self.final_text.split(" ")]
         pieces[-1] = pieces[-1][:-1]
         gap = self.duration * 0.2 / max(1, len(pieces))
@@ -237,6 +246,7 @@ class ChatRun:
                     "mediaType": kind,
                     "toolName": step.name,
                     "toolCallId": step.call_id,
+                    **({"workflowId": step.workflow_id} if step.workflow_id else {}),
                 }
                 for step in self.steps
                 if step.call_id in resolved
@@ -258,16 +268,81 @@ class ChatRun:
         return run
 
 
+#: Most model rounds that call tools in one run (the client-side loop's default too).
+MAX_RUN_ROUNDS = 5
+#: What running one media tool gives: ``(kind, url)`` rows, an error, the workflow's id.
+MediaRun = tuple[list[tuple[str, str]], str | None, str | None]
+
+
+def plan_rounds(
+    calls_for: Callable[[list[Any]], list[tuple[str, dict[str, Any]]]],
+    messages: list[Any],
+    *,
+    hosted: frozenset[str],
+    composition: frozenset[str],
+    run_media: Callable[[str, dict[str, Any]], MediaRun],
+    compose_text: Callable[[str, Mapping[str, Any]], str],
+) -> list[RunStep]:
+    """The steps of a run, round after round, as Sogni's server-side tool loop runs them.
+
+    ``calls_for(conversation)`` is the model's tool calls for the conversation so far; each
+    round's calls are executed now, and their results appended (an assistant turn with the
+    calls, a tool message each) before the model is asked again, so ``call A(...) then call
+    B(...)`` runs A, then B. It stops when the model calls no tool, a tool fails, or after
+    :data:`MAX_RUN_ROUNDS` rounds.
+    """
+    steps: list[RunStep] = []
+    conversation = list(messages)
+    for round_number in range(1, MAX_RUN_ROUNDS + 1):
+        calls = calls_for(conversation)
+        if not calls:
+            break
+        made = plan_steps(calls, hosted, composition, run_media, compose_text, first=len(steps) + 1)
+        for step in made:
+            step.round = round_number
+        steps.extend(made)
+        if any(step.error is not None for step in made):
+            break
+        conversation.append(
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": step.call_id,
+                        "type": "function",
+                        "function": {"name": step.name, "arguments": json.dumps(step.arguments)},
+                    }
+                    for step in made
+                ],
+            }
+        )
+        conversation.extend(
+            {
+                "role": "tool",
+                "tool_call_id": step.call_id,
+                "content": " ".join(url for _, url in step.media) or step.text or "done",
+            }
+            for step in made
+        )
+    return steps
+
+
 def plan_steps(
     tool_calls: list[tuple[str, dict[str, Any]]],
     hosted: frozenset[str],
     composition: frozenset[str],
-    run_media: Callable[[str, dict[str, Any]], tuple[list[tuple[str, str]], str | None]],
+    run_media: Callable[[str, dict[str, Any]], MediaRun],
     compose_text: Callable[[str, Mapping[str, Any]], str],
+    *,
+    first: int = 1,
 ) -> list[RunStep]:
-    """The steps of a run: each call executed now (media by ``run_media``), outcome kept."""
+    """The steps of one round: each call executed now (media by ``run_media``), outcome kept.
+
+    ``first`` numbers the first call's id (``call_{first}``).
+    """
     steps: list[RunStep] = []
-    for number, (name, arguments) in enumerate(tool_calls, start=1):
+    for number, (name, arguments) in enumerate(tool_calls, start=first):
         step = RunStep(call_id=f"call_{number}", name=name, arguments=arguments)
         if name not in hosted:
             step.error = f"{name} is not a Sogni hosted tool; a durable run cannot execute it"
@@ -275,7 +350,7 @@ def plan_steps(
             step.text = compose_text(name, arguments)
         else:
             step.units = capacity_units(name, arguments)
-            step.media, step.error = run_media(name, arguments)
+            step.media, step.error, step.workflow_id = run_media(name, arguments)
             if output_kind(name) is None and step.error is None:
                 step.text = f"{name} looked at the media"
         steps.append(step)

@@ -30,7 +30,7 @@ else:
         return lambda decorated: decorated
 
 
-__all__ = ["BaseObject", "response_type", "strip_optional"]
+__all__ = ["BaseObject", "response_type", "snake_case", "strip_optional"]
 
 _T = TypeVar("_T")
 
@@ -154,6 +154,9 @@ class BaseObject:
     _request_id: str | None = attrs.field(default=None, init=False, eq=False)
 
     model_fields: ClassVar[Any] = _ModelFields()
+    #: Whether the repr names the fields in snake_case: Sogni's durable types, whose camelCase
+    #: wire fields each have a snake_case property of that name.
+    _repr_snake_case: ClassVar[bool] = False
 
     def _set_attribute(self, name: str, value: Any) -> None:
         """Set a field, which then counts as set (as pydantic counts it).
@@ -411,8 +414,9 @@ class BaseObject:
         return made
 
     def __repr__(self) -> str:
+        shown = snake_case if self._repr_snake_case else str
         parts = [
-            f"{name}={getattr(self, name)!r}"
+            f"{shown(name)}={getattr(self, name)!r}"
             for name in self._field_names()
             if getattr(self, name) is not None
         ]
@@ -421,6 +425,13 @@ class BaseObject:
 
 
 _MISSING = object()
+_WORD_START = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def snake_case(name: str) -> str:
+    """``costInUSD`` -> ``cost_in_usd``, ``exposeToLLM`` -> ``expose_to_llm``."""
+    return _WORD_START.sub("_", name).lower()
+
 
 #: Sets an object's ``__dict__`` directly, past :meth:`BaseObject.__setattr__` (the instance
 #: dict's descriptor, which every response class inherits from :class:`BaseObject`).

@@ -82,8 +82,8 @@ class SogniParams(TypedDict, total=False):
     max_tool_rounds: int | None
     maxToolRounds: int | None
     max_tool_calls_per_round: int | None
-    media_context: MediaView | Mapping[str, Sequence[str]] | None
-    mediaContext: MediaView | Mapping[str, Sequence[str]] | None
+    media_context: MediaView | Mapping[str, Sequence[str] | Sequence[Mapping[str, str]]] | None
+    mediaContext: MediaView | Mapping[str, Sequence[str] | Sequence[Mapping[str, str]]] | None
     # request options
     extra_headers: Mapping[str, str | None] | None
     extra_query: Mapping[str, Any] | None

@@ -1,9 +1,10 @@
 """Sogni's durable objects: workflows, chat runs, their events and artifacts, cost quotes.
 
 Fields carry Sogni's wire names (``workflowId``, ``billingPreview``...), so ``to_dict()`` gives
-back what the server sent; the snake_case properties (``id``, ``billing_preview``,
-``final_response``...) are the same values for Python code. Unknown fields are kept, as on every
-response object.
+back what the server sent; every one of them has a typed snake_case name too (``workflow_id``,
+``billing_preview``, ``created_at``, ``step_id``, ``token_type``...), the one the docs and the
+reprs use, giving the same value (``None`` when the server sent something of another type).
+Unknown fields are kept, as on every response object.
 """
 
 from __future__ import annotations
@@ -66,17 +67,63 @@ def media_kind_of(artifact: Mapping[str, Any]) -> MediaKindName | None:
     return _KINDS.get((guessed or "").split("/", 1)[0])
 
 
+def _text(value: object) -> str | None:
+    """``value`` when it is a non-empty string, else ``None``."""
+    return value if isinstance(value, str) and value else None
+
+
 @response_type
 class Artifact(BaseObject):
-    """One piece of media a workflow or run made: its ``url`` and what kind it is."""
+    """One piece of media a workflow or run made: its ``url`` and what kind it is.
 
+    Fields carry Sogni's wire names (a workflow artifact's ``stepId``, a run artifact's
+    ``toolName``/``toolCallId``...); read them as ``step_id``, ``tool_name``,
+    ``tool_call_id``, ``workflow_id``, ``media_type`` and ``mime_type`` (``None`` when not
+    sent, or not a string).
+    """
+
+    _repr_snake_case = True
+
+    id: str | None = None
     url: str | None = None
     kind: str | None = None
     type: str | None = None
     mediaType: str | None = None
     mimeType: str | None = None
     stepId: str | None = None
+    workflowId: str | None = None
+    toolName: str | None = None
     toolCallId: str | None = None
+
+    @property
+    def step_id(self) -> str | None:
+        """The workflow step that made it (``stepId``)."""
+        return _text(self.stepId)
+
+    @property
+    def workflow_id(self) -> str | None:
+        """The workflow that made it (``workflowId``; a run's media tools run as workflows)."""
+        return _text(self.workflowId)
+
+    @property
+    def tool_name(self) -> str | None:
+        """The hosted tool that made it (``toolName``, on a run's artifacts)."""
+        return _text(self.toolName)
+
+    @property
+    def tool_call_id(self) -> str | None:
+        """The tool call that made it (``toolCallId``, on a run's artifacts)."""
+        return _text(self.toolCallId)
+
+    @property
+    def media_type(self) -> str | None:
+        """Sogni's ``mediaType`` as sent (see :attr:`media_kind` for what it is)."""
+        return _text(self.mediaType)
+
+    @property
+    def mime_type(self) -> str | None:
+        """The ``mimeType`` as sent."""
+        return _text(self.mimeType)
 
     @property
     def media_kind(self) -> MediaKindName | None:
@@ -90,6 +137,8 @@ class Artifact(BaseObject):
 @response_type
 class BillingPreview(BaseObject):
     """What Sogni estimates a workflow or run will cost, before or while it runs."""
+
+    _repr_snake_case = True
 
     estimatedCapacityUnits: float | None = None
     costInUSD: float | None = None
@@ -158,10 +207,17 @@ def _urls(artifacts: object) -> list[str]:
 class _Job(BaseObject):
     """What workflows and runs share: a status, artifacts and a cost estimate."""
 
+    _repr_snake_case = True
+
     status: str | None = None
     artifacts: list[Artifact] = attrs.field(factory=list)
     billingPreview: BillingPreview | None = None
     createdAt: Any = None
+
+    @property
+    def created_at(self) -> Any:
+        """When it started, as Sogni sent it (``createdAt``: an ISO date or a number)."""
+        return self.createdAt
 
     @property
     def billing_preview(self) -> BillingPreview | None:
@@ -213,6 +269,19 @@ class Workflow(_Job):
         return given if isinstance(given, str) else ""
 
     @property
+    def workflow_id(self) -> str:
+        """The workflow's id: the same as :attr:`id` (Sogni's ``workflowId``)."""
+        return self.id
+
+    @property
+    def failure_reason(self) -> str | None:
+        """Why a ``failed`` workflow failed, as text (Sogni's ``error``: ``{"message": ...}``)."""
+        reason = self.error
+        if isinstance(reason, dict):
+            reason = reason.get("message") or str(reason)
+        return None if reason is None else str(reason)
+
+    @property
     def waiting_reason(self) -> str | None:
         """Why a ``waiting_for_user`` workflow waits (``cost_approval_required``...)."""
         reason = self.waitingReason
@@ -233,9 +302,21 @@ class Workflow(_Job):
 class WorkflowEvent(BaseObject):
     """One event of a workflow's stream: ``id`` (its sequence), ``event`` name, ``data``."""
 
+    _repr_snake_case = True
+
     id: str | None = None
     event: str | None = None
     data: dict[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def progress(self) -> float | None:
+        """The progress the event reports (``progress``: 0-1 as Sogni sends it), if a number."""
+        return _amount(self.data.get("progress")) if isinstance(self.data, dict) else None
+
+    @property
+    def eta_seconds(self) -> float | None:
+        """The seconds left the event estimates (``etaSeconds``), if a number."""
+        return _amount(self.data.get("etaSeconds")) if isinstance(self.data, dict) else None
 
     @property
     def status(self) -> str | None:
@@ -251,6 +332,8 @@ class WorkflowEvent(BaseObject):
 class FinalResponse(BaseObject):
     """A finished run's last assistant answer."""
 
+    _repr_snake_case = True
+
     content: str | None = None
     finishReason: str | None = None
 
@@ -264,6 +347,8 @@ class FinalResponse(BaseObject):
 @response_type
 class RunWaiting(BaseObject):
     """Why a run waits for the caller: ``reason``, ``message`` and ``details``."""
+
+    _repr_snake_case = True
 
     reason: str | None = None
     message: str | None = None
@@ -304,12 +389,28 @@ class ChatRun(_Job):
     finalResponse: FinalResponse | None = None
     waiting: RunWaiting | None = None
     failureReason: Any = None
+    #: What ``cancel()`` was told: whether that call stopped it (``None`` elsewhere).
+    _transitioned: bool | None = attrs.field(default=None, init=False, eq=False)
+
+    @property
+    def transitioned(self) -> bool | None:
+        """Whether the ``chat.runs.cancel()`` that returned this run stopped it.
+
+        ``False`` when it had already finished (a normal answer, not an error), as for
+        ``workflows.cancel()``; ``None`` on a run that no cancel returned.
+        """
+        return self._transitioned
 
     @property
     def id(self) -> str:
         """The run's id (``runId``, or ``id`` when the server names it so)."""
         given = self.runId or self._extra.get("id")
         return given if isinstance(given, str) else ""
+
+    @property
+    def run_id(self) -> str:
+        """The run's id: the same as :attr:`id` (Sogni's ``runId``)."""
+        return self.id
 
     @property
     def final_response(self) -> FinalResponse | None:
@@ -354,6 +455,8 @@ class ChatRun(_Job):
 class RunEvent(BaseObject):
     """One event of a run: ``sequence``, ``type`` (``tool_call_progress``...), ``payload``."""
 
+    _repr_snake_case = True
+
     sequence: int | None = None
     type: str | None = None
     at: Any = None
@@ -364,10 +467,13 @@ class RunEvent(BaseObject):
 class CostEstimate(BaseObject):
     """Sogni's quote for one LLM request (``chat.completions.estimate_cost``).
 
-    The amounts (``usd``, ``sogni``, ``spark``...) are ``None`` unless the server sent a finite
-    number, so a ceiling check never compares text or NaN. A quote from ``estimate_cost``
-    always has ``usd``: one without a usable price is an ``APIResponseValidationError``.
+    The amounts (``sogni``, ``spark``, ``cost_in_usd``...) are ``None`` unless the server sent
+    a finite number, so a ceiling check never compares text or NaN. ``usd`` is always a
+    number: a quote from ``estimate_cost`` has one (one without a usable price is an
+    ``APIResponseValidationError``), and on any other it is infinity.
     """
+
+    _repr_snake_case = True
 
     costInUSD: float | None = None
     costInSogni: float | None = None
@@ -375,6 +481,7 @@ class CostEstimate(BaseObject):
     costInToken: float | None = None
     inputTokens: int | None = None
     outputTokens: int | None = None
+    tokenType: str | None = None
     #: ``(where the output budget came from, the tokens quoted)``, set by ``estimate_cost``.
     _budget: tuple[str, int] | None = attrs.field(default=None, init=False, eq=False)
 
@@ -384,8 +491,9 @@ class CostEstimate(BaseObject):
 
         ``"max_tokens"``: the request's own; ``"model_default"``: the model's published
         default (``maxOutputTokens``), as Sogni's SDKs quote it; ``"assumed"``: neither was
-        known, so 32,768 tokens (the API's ``max_tokens`` default) were quoted. ``None`` on a
-        quote ``estimate_cost`` did not make.
+        known, so 32,768 tokens (the API's ``max_tokens`` default) were quoted. Each is
+        counted once per choice (``n``; :attr:`quoted_output_tokens` is the total). ``None``
+        on a quote ``estimate_cost`` did not make.
         """
         source = self._budget[0] if self._budget is not None else None
         if source in ("max_tokens", "model_default", "assumed"):
@@ -394,13 +502,19 @@ class CostEstimate(BaseObject):
 
     @property
     def quoted_output_tokens(self) -> int | None:
-        """The output tokens ``estimate_cost`` asked the quote for (whatever Sogni echoed)."""
+        """The output tokens ``estimate_cost`` asked the quote for, all choices together."""
         return self._budget[1] if self._budget is not None else None
 
     @property
-    def usd(self) -> float | None:
-        """The quote in US dollars."""
-        return _amount(self.costInUSD)
+    def usd(self) -> float:
+        """The quote in US dollars; always a number, so a ceiling check fails closed.
+
+        ``estimate_cost`` never returns a quote without a usable ``costInUSD`` (it raises
+        :class:`~sogni_compat.APIResponseValidationError`); on one built in code without it,
+        ``usd`` is infinity (``cost_in_usd`` is ``None``), which no ceiling lets through.
+        """
+        amount = _amount(self.costInUSD)
+        return math.inf if amount is None or amount < 0 else amount
 
     @property
     def cost_in_usd(self) -> float | None:
@@ -416,6 +530,16 @@ class CostEstimate(BaseObject):
     def cost_in_spark(self) -> float | None:
         """The quote in Spark points (``costInSpark``)."""
         return _amount(self.costInSpark)
+
+    @property
+    def cost_in_token(self) -> float | None:
+        """The quote in the token it was asked for (``costInToken``)."""
+        return _amount(self.costInToken)
+
+    @property
+    def token_type(self) -> str | None:
+        """The token the quote was asked in (``tokenType``: ``sogni`` or ``spark``), if sent."""
+        return _text(self.tokenType)
 
     @property
     def input_tokens(self) -> int | None:

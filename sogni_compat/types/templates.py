@@ -25,6 +25,8 @@ class WorkflowTemplate(BaseObject):
     ``client.workflows.create(workflow_id=template.id, inputs={...})``.
     """
 
+    _repr_snake_case = True
+
     id: str = ""
     name: str = ""
     version: str | None = None
@@ -49,22 +51,58 @@ class WorkflowTemplate(BaseObject):
         return self.exposeToLLM is True
 
     @property
+    def llm_priority(self) -> float | None:
+        """How strongly Sogni's planner prefers it (``llmPriority``; ``None`` if no number)."""
+        value = self.llmPriority
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        return value
+
+    @property
+    def estimated_credits(self) -> dict[str, Any] | None:
+        """Sogni's estimate of its cost in credits, ``{"min", "max"}`` (``estimatedCredits``)."""
+        value = self.estimatedCredits
+        return value if isinstance(value, dict) else None
+
+    @property
+    def estimated_capacity_units(self) -> dict[str, Any] | None:
+        """Its estimated capacity units, ``{"min", "max"}`` (``estimatedCapacityUnits``)."""
+        value = self.estimatedCapacityUnits
+        return value if isinstance(value, dict) else None
+
+    @property
+    def created_at(self) -> Any:
+        """When it was saved, as Sogni sent it (``createdAt``: a number or a string)."""
+        return self.createdAt
+
+    @property
+    def updated_at(self) -> Any:
+        """When it last changed, as Sogni sent it (``updatedAt``)."""
+        return self.updatedAt
+
+    def _input_items(self) -> list[dict[str, Any]]:
+        """``inputs`` items that are objects; anything else the server sent is skipped."""
+        inputs = self.inputs
+        return (
+            [item for item in inputs if isinstance(item, dict)] if isinstance(inputs, list) else []
+        )
+
+    @property
     def input_names(self) -> list[str]:
-        """The names of the inputs a run fills (``inputs[].name``), in order."""
-        return [
-            item["name"]
-            for item in self.inputs
-            if isinstance(item, dict) and isinstance(item.get("name"), str)
-        ]
+        """The names of the inputs a run fills (``inputs[].name``), in order.
+
+        Lenient about what the server sent: items that are not objects with a string
+        ``name``, or an ``inputs`` that is not a list, give no names (never an error).
+        """
+        return [item["name"] for item in self._input_items() if isinstance(item.get("name"), str)]
 
     @property
     def required_inputs(self) -> list[str]:
         """The inputs a run must give (``required`` and without a ``default``)."""
         return [
             item["name"]
-            for item in self.inputs
-            if isinstance(item, dict)
-            and isinstance(item.get("name"), str)
+            for item in self._input_items()
+            if isinstance(item.get("name"), str)
             and item.get("required") is True
             and "default" not in item
         ]
@@ -73,6 +111,8 @@ class WorkflowTemplate(BaseObject):
 @response_type
 class WorkflowTemplateDeleted(BaseObject):
     """What ``templates.delete(id)`` answers: the ``id`` and ``deleted`` (``True``)."""
+
+    _repr_snake_case = True
 
     id: str = ""
     deleted: bool = False

@@ -95,6 +95,8 @@ class MediaItem(BaseObject):
     tool_name: str | None = None
     tool_call_id: str | None = None
     workflow_id: str | None = None
+    #: An upload's SHA-256, so a later call given this as ``media_context`` knows the file.
+    _digest: str | None = attrs.field(default=None, init=False, eq=False)
 
 
 @response_type

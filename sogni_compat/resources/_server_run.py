@@ -1,8 +1,8 @@
-"""``chat.completions.create(auto_execute_tools="server")``: a durable run as a completion.
+"""``chat.completions.create(auto_execute_tools="server")``: a durable run, as a completion.
 
-The run is started and followed as :class:`~sogni_compat.resources.runs.Runs` does, within the
-client's ``tool_timeout`` in all (uploads and start included), and cancelled when the call ends
-without its answer; the settled run becomes a :class:`~sogni_compat.ChatCompletion`.
+The call's keywords start a chat run (:func:`~.runs.run_body`), which is followed to its end
+(:meth:`~.runs.Runs.wait`) and answered as a :class:`~sogni_compat.ChatCompletion`: the run's
+calls and results as ``tool_history``, its media context and artifacts as ``media``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from .._params import ALIASES
 from .._tools.follow import cancel_quietly
 from .._wire import media_urls, run_of
 from ..types import ChatCompletion, ChatCompletionMessageToolCall
-from ..types.durable import ChatRun
+from ..types.durable import Artifact, ChatRun
 from ..types.tools import MediaItem, MediaView, ToolResult, ToolRound
 from ._base import guarded
 from ._durable import path_of
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from .._requester import Requester
 
 __all__ = ["completion_from_run_call", "completion_of_run"]
-
 
 #: Tool-loop keywords that need the client to run tools, which a durable run cannot do.
 _CLIENT_LOOP = ("on_tool_call", "tool_handlers", "max_tool_rounds", "max_tool_calls_per_round")
@@ -155,22 +154,38 @@ def completion_of_run(run: ChatRun) -> Any:
         )
     history = [ToolRound(round=0, tool_calls=calls, tool_results=results)] if calls else []
     context = run.media_context
+    names = {call.id: call.function.name for call in calls}
+    # Which call (and which workflow) made each URL: the run's artifacts say, where they do.
+    made_by = {a.url: a for a in run.artifacts if isinstance(a, Artifact) and a.url}
+
+    def item(index: int, kind: str, url: str) -> MediaItem:
+        artifact = made_by.get(url)
+        call_id = artifact.tool_call_id if artifact is not None else None
+        name = artifact.tool_name if artifact is not None else None
+        return MediaItem(
+            index=index,
+            kind=kind,  # type: ignore[arg-type]
+            url=url,
+            tool_name=name or names.get(call_id or ""),
+            tool_call_id=call_id,
+            workflow_id=artifact.workflow_id if artifact is not None else None,
+        )
 
     def items(key: str, kind: str, uploads: bool = False) -> list[MediaItem]:
         found = context.get(key)
         urls = found if isinstance(found, list) else []
-        return [
-            MediaItem(index=-(i + 1) if uploads else i, kind=kind, url=url)  # type: ignore[arg-type]
-            for i, url in enumerate(u for u in urls if isinstance(u, str))
-        ]
+        if uploads:
+            return [
+                MediaItem(index=-(i + 1), kind=kind, url=url)  # type: ignore[arg-type]
+                for i, url in enumerate(u for u in urls if isinstance(u, str))
+            ]
+        return [item(i, kind, url) for i, url in enumerate(u for u in urls if isinstance(u, str))]
 
     # A run's media context has no lane for 3D models: they are the artifacts of kind model.
     models = [
-        MediaItem(index=i, kind="model", url=url, tool_call_id=call_id)
-        for i, (url, call_id) in enumerate(
-            (a.url, a.toolCallId)
-            for a in run.artifacts
-            if a.media_kind == "model" and isinstance(a.url, str)
+        item(i, "model", url)
+        for i, url in enumerate(
+            a.url for a in run.artifacts if a.media_kind == "model" and isinstance(a.url, str)
         )
     ]
     media = MediaView(
