@@ -2,8 +2,9 @@
 
 :class:`BaseClient` holds what a request needs (the key's header, the session, the retry
 policy, the pacer) and sends it: :meth:`~BaseClient._request` is the one way a resource talks
-to Sogni, :meth:`~BaseClient._forward` sends a request a genuine openai client built, and
-:meth:`~BaseClient._put_presigned` puts an upload's bytes where Sogni said. The public client,
+to Sogni, :meth:`~BaseClient._forward` sends a request a genuine openai client built (requests to
+hosts a server names, downloads and presigned uploads, go around it, without the session's
+credentials: :func:`sogni_compat._vision.outside_request`). The public client,
 :class:`sogni_compat.OpenAI`, adds the configuration (its constructor checks every option) and
 the namespaces on top. Code below the client names it through
 :class:`sogni_compat._requester.Requester`, never through this module.
@@ -14,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import sys
 import time
 import weakref
 from collections.abc import Callable, Mapping
@@ -26,7 +26,6 @@ from ._config import DEFAULT_BASE_URL, ERROR_BODY_LIMIT, SOGNI_ESTIMATE_ROOT
 from ._errors import (
     TRANSPORT_ERRORS,
     APIResponseValidationError,
-    APIStatusError,
     APITimeoutError,
     OpenAIError,
     error_from_response,
@@ -38,6 +37,7 @@ from ._retry import RetryPolicy, retry_decision
 from ._secrets import Secret, check_api_key, forget_secret, mask, register_secret, scrub
 from ._transport import (
     DEADLINE,
+    USER_AGENT,
     BodyTooLargeError,
     idempotency_key,
     prepare,
@@ -45,18 +45,12 @@ from ._transport import (
     transmit,
     transport_settings,
 )
-from ._version import __version__
 
 __all__ = ["BaseClient", "encode_json"]
 
 logger = logging.getLogger("sogni_compat")
 
 _T = TypeVar("_T")
-
-_USER_AGENT = (
-    f"sogni-compat/{__version__} python/{'.'.join(map(str, sys.version_info[:3]))} "
-    f"requests/{requests.__version__}"
-)
 
 
 def encode_json(body: Mapping[str, Any]) -> bytes:
@@ -170,7 +164,7 @@ class BaseClient:
     def _build_headers(self) -> dict[str, str]:
         headers = {
             "Authorization": Secret(f"Bearer {self.api_key}"),
-            "User-Agent": _USER_AGENT,
+            "User-Agent": USER_AGENT,
             "Accept": "application/json",
         }
         if self.app_source is not None:
@@ -412,40 +406,6 @@ class BaseClient:
         if base == DEFAULT_BASE_URL and path.startswith(_ESTIMATE_PATH):
             return SOGNI_ESTIMATE_ROOT + path  # Sogni serves price quotes on its socket host
         return (base[:-3] if base.endswith("/v1") else base) + path
-
-    def _put_presigned(
-        self, url: str, data: bytes, content_type: str, timeout: Timeout, deadline: float
-    ) -> None:
-        """PUT ``data`` to a presigned upload ``url``: one attempt, without the key.
-
-        The URL carries its own credential, so only ``Content-Type`` and the User-Agent go
-        with it; a redirect is not followed. Raises this package's errors.
-        """
-        if self._closed:
-            raise OpenAIError("This client has been closed; create a new one")
-        headers = {"Content-Type": content_type, "User-Agent": self._headers["User-Agent"]}
-        prepared = self._session.prepare_request(
-            requests.Request("PUT", url, headers=headers, data=data, auth=_keep_headers)
-        )
-        token = DEADLINE.set(deadline)
-        try:
-            settings = transport_settings(self._session, url)
-            response = self._attempt(prepared, settings, timeout, False, deadline)
-        except OpenAIError as exc:
-            scrub(exc)
-            raise
-        finally:
-            DEADLINE.reset(token)
-        if 300 <= response.status_code < 400:
-            where = response.headers.get("location")
-            raise APIStatusError(
-                f"Error code: {response.status_code} - the presigned upload URL redirected "
-                f"{'to ' + repr(where[:200]) if where else 'without a Location'}; uploads do "
-                "not follow redirects",
-                response=response,
-            )
-        if response.status_code >= 300:
-            raise error_from_response(response)
 
     def _attempt(
         self,

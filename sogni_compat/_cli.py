@@ -105,32 +105,37 @@ def _raw(stream: TextIO) -> TextIO:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, plus a "did you mean" for a misspelt option."""
+    """argparse, plus a "did you mean" for a misspelt option.
+
+    Only the command's own options are suggested, never the one refused; ``hints`` maps an
+    option of another command to what this one uses instead (``image --save`` -> ``-o``).
+    """
+
+    hints: dict[str, str]
 
     def error(self, message: str) -> NoReturn:
         """Exit with status 2 and ``message``, suggesting the option a misspelt one meant."""
         if message.startswith("unrecognized arguments:"):
             known = [
                 option
-                for action in self._all_actions()
+                for action in self._actions
                 for option in action.option_strings
                 if option.startswith("--")
             ]
             for word in message.split(":", 1)[1].split():
+                flag = word.split("=", 1)[0]
+                if not flag.startswith("-"):
+                    continue
+                hint = getattr(self, "hints", {}).get(flag)
+                if hint is not None:
+                    message += f" ({hint})"
+                    break
                 # 0.75: a misspelling (--temprature), not any word sharing a few letters
-                close = difflib.get_close_matches(word.split("=", 1)[0], known, n=1, cutoff=0.75)
-                if word.startswith("-") and close:
+                close = difflib.get_close_matches(flag, known, n=1, cutoff=0.75)
+                if close and close[0] != flag:
                     message += f" (did you mean {close[0]}?)"
                     break
         super().error(message)
-
-    def _all_actions(self) -> list[argparse.Action]:
-        actions = list(self._actions)
-        for action in self._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                for parser in action.choices.values():
-                    actions.extend(parser._actions)
-        return actions
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -279,6 +284,7 @@ def _parser() -> argparse.ArgumentParser:
         "--timeout", type=_finite_float, metavar="S", help="give up (and cancel) after S seconds"
     )
     image.set_defaults(run=_image)
+    image.hints = {"--save": f"{_PROG} image saves with -o FILE (--output FILE)"}
 
     models = commands.add_parser("models", parents=[common], help="list the available model ids")
     models.set_defaults(run=_models)
@@ -356,8 +362,14 @@ def _chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> 
     if args.save is not None:
         if not args.sogni_tools:
             raise _UsageError("--save goes with --sogni-tools (it saves the tools' media)")
-        if not os.path.isdir(args.save):
-            raise _UsageError(f"--save {args.save}: no such folder")
+        if os.path.exists(args.save) and not os.path.isdir(args.save):
+            raise _UsageError(f"--save {args.save}: not a folder")
+        try:  # made now (with its parents), before the (billed) answer is asked for
+            os.makedirs(args.save, exist_ok=True)
+        except OSError as exc:
+            raise _UsageError(
+                f"--save {args.save}: cannot make the folder: {exc.strerror}"
+            ) from None
         if not os.access(args.save, os.W_OK):
             raise _UsageError(f"--save {args.save}: the folder is not writable")
     with _client(args) as client:
@@ -377,10 +389,12 @@ def _chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> 
             if folder is None and items and getattr(args, "offline", False):
                 folder = _offline_folder(err, "--save DIR")
             saved = []
-            for item in items if folder is not None else ():
-                target = os.path.join(folder, f"{item.kind}-{item.index}{_extension(item)}")
-                _download(item.url, target)
-                saved.append(target)
+            if folder is not None:
+                first = _first_free_numbers(folder)
+                for item in items:
+                    number = first.get(item.kind, 0) + item.index
+                    name = f"{item.kind}-{number}{_extension(item)}"
+                    saved.append(_download(client, item.url, os.path.join(folder, name)))
             if args.json:  # stdout holds the JSON alone; the saved files are named on stderr
                 out.write(completion.to_json() + "\n")
                 err.writelines(target + "\n" for target in saved)
@@ -517,9 +531,12 @@ _KEPT = {
     "audio": (".mp3", ".wav", ".flac", ".ogg", ".m4a"),
     "model": (".glb",),  # a 3D model is a binary GLB: always .glb
 }
-#: Largest media file ``--save`` writes, and the longest one download may take.
+#: Largest media file ``--save`` writes, the longest one download may take, and the seconds
+#: to connect and for each read.
 MAX_SAVE_BYTES = 512 * 1024 * 1024
 SAVE_TIMEOUT = 900.0
+SAVE_READ_TIMEOUT = (10.0, 60.0)
+_SAVED_NAME = re.compile(r"(image|video|audio|model)-(\d{1,18})(\.[A-Za-z0-9]+)?")
 
 
 def _extension(item: Any) -> str:
@@ -530,42 +547,74 @@ def _extension(item: Any) -> str:
     return found if found in _KEPT.get(item.kind, ()) else _EXTENSIONS.get(item.kind, "")
 
 
-def _download(url: str, target: str) -> None:
-    """Save ``url`` (a result Sogni handed out) as ``target``, without the key.
+def _first_free_numbers(folder: str) -> dict[str, int]:
+    """Per kind, the number after the highest of the ``{kind}-{n}`` files in ``folder``.
 
-    At most :data:`MAX_SAVE_BYTES` and :data:`SAVE_TIMEOUT` seconds; a failed download is an
-    :class:`OpenAIError` (exit status 1) and leaves no partial file behind.
+    So a second run into the same folder numbers its files after the first run's.
     """
-    import time  # noqa: PLC0415
+    first: dict[str, int] = {}
+    for name in os.listdir(folder):
+        found = _SAVED_NAME.fullmatch(name)
+        if found is not None:
+            kind, number = found.group(1), int(found.group(2))
+            first[kind] = max(first.get(kind, 0), number + 1)
+    return first
 
-    import requests  # noqa: PLC0415
 
-    if not url.lower().startswith(("https://", "http://")):
-        raise OpenAIError(f"cannot save {url!r}: not an http(s) URL")
-    deadline = time.monotonic() + SAVE_TIMEOUT
-    partial = target + ".part"
+def _download(client: Any, url: str, target: str) -> str:
+    """Save ``url`` (a result Sogni handed out) as ``target``, which must not exist; returns it.
+
+    Under the client's download rules (no key or session credential; public https addresses
+    unless ``base_url`` is itself local), at most :data:`MAX_SAVE_BYTES` and
+    :data:`SAVE_TIMEOUT` seconds. A file that exists is never overwritten: the next free
+    number is taken. A failed download is an :class:`OpenAIError` (exit status 1) and leaves
+    no partial file behind.
+    """
+    import tempfile  # noqa: PLC0415
+
+    from ._vision import ImageTooLargeError, download  # noqa: PLC0415 - only when saving
+
+    folder, name = os.path.split(target)
+    root, extension = os.path.splitext(name)
+    kind, _, number = root.rpartition("-")
+    while True:  # the name is taken by creating it, so nothing that exists is overwritten
+        try:
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+            break
+        except FileExistsError:
+            number = str(int(number) + 1)
+            target = os.path.join(folder, f"{kind}-{number}{extension}")
+        except OSError as exc:
+            raise OpenAIError(f"--save: {target}: {exc.strerror or exc}") from None
+    handle, partial = tempfile.mkstemp(prefix=".sogni-compat-", suffix=".part", dir=folder)
+    done = False
     try:
-        # A plain request, not the client's session: the key never goes to a media host.
-        with requests.get(url, stream=True, timeout=(10.0, 60.0)) as response:
-            if response.status_code >= 400:
-                raise OpenAIError(f"could not save {url}: HTTP {response.status_code}")
-            size = 0
-            with open(partial, "wb") as handle:
-                for block in response.iter_content(1024 * 1024):
-                    size += len(block)
-                    if size > MAX_SAVE_BYTES:
-                        raise OpenAIError(f"could not save {url}: over {MAX_SAVE_BYTES:,} bytes")
-                    if time.monotonic() > deadline:
-                        raise OpenAIError(f"could not save {url}: over {SAVE_TIMEOUT:g} s")
-                    handle.write(block)
+        with os.fdopen(handle, "wb") as file:
+            download(
+                client,
+                url,
+                "--save",
+                file.write,
+                limit=MAX_SAVE_BYTES,
+                seconds=SAVE_TIMEOUT,
+                timeout=SAVE_READ_TIMEOUT,
+                what="media",
+            )
         os.replace(partial, target)
-    except requests.RequestException as exc:
-        raise OpenAIError(f"could not save {url}: {type(exc).__name__}") from None
+        done = True
+    except ImageTooLargeError:
+        raise OpenAIError(f"could not save {url}: over {MAX_SAVE_BYTES:,} bytes") from None
+    except ValueError as exc:  # refused, or failed: the message says which
+        raise OpenAIError(str(exc)) from None
     except OSError as exc:
         raise OpenAIError(f"--save: {target}: {exc.strerror or exc}") from None
     finally:
         with contextlib.suppress(OSError):
             os.remove(partial)
+        if not done:
+            with contextlib.suppress(OSError):
+                os.remove(target)
+    return target
 
 
 def _outputs(path: str, count: int) -> list[str]:
@@ -682,7 +731,7 @@ def main(
         err.write(f"{_PROG}: {exc}\n")
         return 2
     except APIError as exc:
-        err.write(f"{_PROG}: {exc.message}\n")
+        err.write(f"{_PROG}: {_command_line_advice(exc.message)}\n")
         wait = getattr(exc, "retry_after", None)
         if getattr(exc, "status_code", None) == 429:
             when = f"in {wait:g} s" if wait is not None else "in a minute (60 requests a minute)"
@@ -695,6 +744,23 @@ def main(
         err.write(f"{_PROG}: {exc}\n")
         return 2
     return status
+
+
+#: The library's advice after a 404 naming a model, and what the command line says instead.
+_PYTHON_ADVICE = (
+    (
+        re.compile(r"Pass one of them as model=, or map your name with OpenAI\(model_aliases=.*$"),
+        "Pass one of them with --model",
+    ),
+    (re.compile(r"\(client\.models\.list\(\)\)"), f"({_PROG} models)"),
+)
+
+
+def _command_line_advice(message: str) -> str:
+    """An error's message with advice for Python code (``model=``) said for the command line."""
+    for pattern, said in _PYTHON_ADVICE:
+        message = pattern.sub(said, message)
+    return message
 
 
 def console() -> None:

@@ -7,8 +7,9 @@ For libraries that insist on the ``openai`` package's own client (``instructor.f
 - a request for any URL that is not under the client's ``base_url`` is answered 403 without
   being sent (nothing, and no key, ever goes elsewhere: not to OpenAI's default URL); the
   path is judged as a server would read it, percent-decoded (again while it changes, a few
-  times) with backslashes as slashes and ``.``/``..`` segments removed, so
-  ``/%2e%2e/admin`` cannot climb out of a path-prefixed gateway's base path;
+  times) with backslashes as slashes, ``;`` parameters of each segment dropped and
+  ``.``/``..`` segments removed, so neither ``/%2e%2e/admin`` nor ``/..;/admin`` can climb out
+  of a path-prefixed gateway's base path;
 - each ``chat/completions`` body is rewritten with this package's rules: Sogni's keywords
   (given through ``extra_body``, in either spelling) are translated as ``create()`` translates
   them (``think`` -> ``chat_template_kwargs``, ``sogni_tools`` off unless asked,
@@ -80,14 +81,19 @@ _DECODINGS = 4
 
 
 def _as_served(path: str) -> str:
-    """``path`` as a lenient server may read it: decoded, backslashes as ``/``, no dot segments."""
+    """``path`` as a lenient server may read it: decoded, backslashes as ``/``, no dot segments.
+
+    A segment's ``;`` parameters are dropped first, as Tomcat and Jetty drop them (``..;x``
+    is ``..`` there).
+    """
     for _ in range(_DECODINGS):
         decoded = unquote(path)
         if decoded == path:
             break
         path = decoded
     kept: list[str] = []
-    for segment in path.replace("\\", "/").split("/")[1:]:
+    for part in path.replace("\\", "/").split("/")[1:]:
+        segment = part.split(";", 1)[0]
         if segment == "..":
             if kept:
                 kept.pop()
@@ -144,7 +150,7 @@ class _Rules:
         )
         if routed is not None:
             return routed
-        if request.method == "POST" and url.split("?", maxsplit=1)[0].endswith("/chat/completions"):
+        if request.method == "POST" and served.endswith("/chat/completions"):
             return self._chat(request)
         return request
 
@@ -285,13 +291,18 @@ def _refused(http: Any, status: int, message: str, kind: str) -> Any:
     )
 
 
+#: The events that count as progress of a forwarded stream: chunks and errors, as on the
+#: native path; a keep-alive (``event: ping``, any other named event, a comment) does not.
+_COUNTED = frozenset({"message", "error"})
+
+
 class _Events:
     """A success's event stream, re-emitted event by event within the client's bounds.
 
-    Each event must arrive within the read timeout of the one before (the first by the
-    attempt's deadline; comments do not count) and be at most ``max_event_bytes``; an error
-    event has echoed keys masked. A failure raises this package's error, which is also the
-    openai package's class.
+    Each chunk must arrive within the read timeout of the one before (the first by the
+    attempt's deadline; comments, ``event: ping`` and other named events are passed on but do
+    not count) and each event be at most ``max_event_bytes``; an error event has echoed keys
+    masked. A failure raises this package's error, which is also the openai package's class.
     """
 
     def __init__(
@@ -326,7 +337,7 @@ class _Events:
                     return
                 for event in events:
                     yield _serialize(event)
-                if events:
+                if any(event.event in _COUNTED for event in events):
                     self._due = time.monotonic() + self._idle
         finally:
             self._response.close()

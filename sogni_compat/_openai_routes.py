@@ -12,7 +12,8 @@ Sogni serves ``chat/completions`` and ``models`` (and its own ``chat/runs``,
   ``audio``, OpenAI's ``images``, ``files``, stored chat completions, ``models.delete``,
   background and compaction routes of the Responses API, ...) is answered 404 naming what it
   serves (read from the namespaces of the ``sogni_compat`` client, see :func:`served`),
-  without being sent;
+  without being sent; so is any request whose body is a stream (a multipart file upload),
+  on any route;
 - everything else goes to Sogni (``None``).
 
 Errors of a request answered here become the HTTP answers the openai client expects: a bad
@@ -263,6 +264,8 @@ def route(
     method = request.method
     segments = path.split("/")
     first = segments[0]
+    if (first == "responses" or first in _SOGNI_ROUTES) and _unread(http, request):
+        return _refused(http, request, path, said, _UNREAD)
     if first == "responses":
         return _responses_route(responses, http, request, segments[1:], timeout, said=said)
     if first == "chat" and len(segments) >= 2 and segments[1] == "completions":
@@ -276,6 +279,22 @@ def route(
     if first in _SOGNI_ROUTES:
         return None
     return _refused(http, request, path, said)
+
+
+#: Why a request with a streamed body (a multipart file upload) is refused.
+_UNREAD = (
+    "it takes no multipart or streamed request bodies: upload files with sogni_compat's "
+    "client.media.upload()"
+)
+
+
+def _unread(http: Any, request: Any) -> bool:
+    """Whether the request's body is a stream not read yet (a multipart upload: a file)."""
+    try:
+        request.content  # noqa: B018 - raises for a body not read
+    except http.RequestNotRead:
+        return True
+    return False
 
 
 #: Said (once per process, by the warnings machinery) when the OpenAI Agents SDK traces a run

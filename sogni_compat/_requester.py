@@ -82,9 +82,3 @@ class Requester(Protocol):
     ) -> tuple[requests.Response, float]:
         """One attempt of a request built elsewhere, sent with this client's key."""
         ...
-
-    def _put_presigned(
-        self, url: str, data: bytes, content_type: str, timeout: Timeout, deadline: float
-    ) -> None:
-        """PUT ``data`` to a presigned upload URL, without the key."""
-        ...

@@ -58,9 +58,8 @@ class _Secrets:
         self.patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
     def add(self, secret: str) -> None:
-        # Whole tokens only: not inside a longer run of letters and digits (right after a JSON
-        # escape such as \n counts as a token start: raw bodies hold those).
-        made = re.compile(rf"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])){re.escape(secret)}(?![A-Za-z0-9])")
+        # The key not followed by a letter or digit; where it starts is judged by _starts_token.
+        made = re.compile(rf"{re.escape(secret)}(?![A-Za-z0-9])")
         with self._lock:
             pattern, count = self._held.get(secret, (made, 0))
             self._held[secret] = (pattern, count + 1)
@@ -109,8 +108,43 @@ def mask(text: str) -> str:
     """``text`` with every registered key (as a whole token) replaced by ``***``."""
     for secret, pattern in _SECRETS.patterns:
         if secret in text:
-            text = pattern.sub("***", text)
+            text = _masked(text, pattern)
     return text
+
+
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _starts_token(text: str, start: int) -> bool:
+    r"""Whether a key found at ``start`` begins a token: not inside a run of letters and digits.
+
+    Right after a JSON escape such as ``\n``, or a percent-encoded character such as ``%20``
+    (``Bearer%20<key>``), counts as a token start: raw bodies and echoed URLs hold those.
+    """
+    before = text[start - 1] if start else ""
+    if before not in _ALNUM:
+        return True
+    if start >= 2 and text[start - 2] == "\\" and before in "nrtbf":
+        return True
+    return start >= 3 and text[start - 3] == "%" and text[start - 2] in _HEX and before in _HEX
+
+
+def _masked(text: str, pattern: re.Pattern[str]) -> str:
+    """``text`` with each match of ``pattern`` that starts a token replaced by ``***``."""
+    pieces: list[str] = []
+    kept = position = 0
+    while (found := pattern.search(text, position)) is not None:
+        start = found.start()
+        if _starts_token(text, start):
+            pieces += (text[kept:start], "***")
+            kept = position = found.end()
+        else:
+            position = start + 1
+    if not pieces:
+        return text
+    pieces.append(text[kept:])
+    return "".join(pieces)
 
 
 class Secret(str):

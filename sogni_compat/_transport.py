@@ -27,6 +27,7 @@ import io
 import ipaddress
 import os
 import socket
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
@@ -42,10 +43,12 @@ import urllib3.util
 from requests.structures import CaseInsensitiveDict
 
 from ._errors import APITimeoutError
+from ._version import __version__
 
 __all__ = [
     "DEADLINE",
     "PEER_CHECK",
+    "USER_AGENT",
     "BodyTooLargeError",
     "HTTPAdapter",
     "PeerRefusedError",
@@ -66,6 +69,12 @@ DEADLINE: ContextVar[float | None] = ContextVar("sogni_compat_deadline", default
 #: Called with the address each new connection reached, before anything is sent on it.
 PEER_CHECK: ContextVar[Callable[[str], None] | None] = ContextVar(
     "sogni_compat_peer_check", default=None
+)
+
+#: The ``User-Agent`` of every request the client makes (its presigned uploads too).
+USER_AGENT = (
+    f"sogni-compat/{__version__} python/{'.'.join(map(str, sys.version_info[:3]))} "
+    f"requests/{requests.__version__}"
 )
 
 #: Bytes asked of the transport per read.

@@ -16,7 +16,10 @@ private, link-local) are refused unless the client's ``base_url`` is itself such
 (a local emulator or gateway): a service forwarding its users' messages must not fetch its
 own network for them. Names are checked after resolution, and again (through the client's
 own adapter) on the address each connection reached, before anything is sent on it. The same
-rules hold for the presigned upload URLs Sogni names (:func:`check_upload_url`).
+rules hold for the presigned upload URLs Sogni names (:func:`check_upload_url`) and for the
+media files the command line saves. Every request to a host a server named (a download, a
+presigned upload) goes out one way, :func:`outside_request`: without the key and without
+anything of the client's session.
 """
 
 from __future__ import annotations
@@ -38,14 +41,14 @@ from urllib.parse import urljoin
 import requests
 import urllib3.util
 
-from ._errors import TRANSPORT_ERRORS, OpenAIError, translate_error
+from ._errors import APITimeoutError, OpenAIError, translate_transport_errors
 from ._transport import (
     DEADLINE,
     PEER_CHECK,
     BodyTooLargeError,
     PeerRefusedError,
+    byte_chunks,
     is_loopback,
-    read_body,
     transport_settings,
 )
 
@@ -58,9 +61,10 @@ __all__ = [
     "MAX_SIDE",
     "ImageTooLargeError",
     "check_upload_url",
-    "connections_checked",
+    "download",
     "download_image",
     "inline_images",
+    "outside_request",
 ]
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -202,14 +206,30 @@ def _read_file(path: str | bytes, where: str) -> bytes:
     return data
 
 
-# -- downloads -------------------------------------------------------------------------------
+# -- requests to hosts a server named ---------------------------------------------------------
+
+
+#: IPv6 prefixes whose addresses carry an IPv4 address in their last 32 bits: NAT64's
+#: well-known prefix (RFC 6052) and its local-use one (RFC 8215, never public itself).
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
 
 
 def _public(address: str) -> bool:
+    """Whether ``address`` is a public unicast address.
+
+    An IPv6 address that embeds an IPv4 one (``::ffff:a.b.c.d``, ``::a.b.c.d``, 6to4
+    ``2002::/16``, NAT64 ``64:ff9b::/96``) is judged by the IPv4 address it leads to.
+    """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    mapped = getattr(ip, "ipv4_mapped", None)
-    if mapped is not None:
-        ip = mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _LOCAL_NAT64:
+            return False
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and (ip in _NAT64 or (int(ip) >> 32 == 0 and int(ip) > 1)):
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)  # NAT64, IPv4-compatible
+        if embedded is not None:
+            return embedded.is_global and not embedded.is_multicast
     return ip.is_global and not ip.is_multicast
 
 
@@ -238,6 +258,14 @@ def _private_network_allowed(client: Requester) -> bool:
     return any(not _public(a) for a in _addresses(host, parts.port or 443))
 
 
+#: What a URL of each use is called in refusals, and the advice they end with.
+_USES = {
+    "image": ("an image can be downloaded from", "download the image yourself and pass its bytes"),
+    "upload": ("an upload can go to", "nothing was sent"),
+    "media": ("media can be downloaded from", "nothing was downloaded"),
+}
+
+
 def _check_url(url: str, where: str, private_ok: bool, what: str = "image") -> None:
     """Refuse (``ValueError``) a URL the rules of this module do not allow ``what`` to use."""
     try:
@@ -251,8 +279,7 @@ def _check_url(url: str, where: str, private_ok: bool, what: str = "image") -> N
             f"got {url!r}"
         )
     if "\\" in url or parts.auth or not host:
-        use = "an image can be downloaded from" if what == "image" else f"an {what} can go to"
-        raise ValueError(f"{where}: {url!r} is not a URL {use}")
+        raise ValueError(f"{where}: {url!r} is not a URL {_USES[what][0]}")
     if not private_ok:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         if any(not _public(a) for a in _addresses(host, port)):
@@ -260,12 +287,9 @@ def _check_url(url: str, where: str, private_ok: bool, what: str = "image") -> N
 
 
 def _private_refusal(where: str, url: str, what: str = "image") -> str:
-    advice = (
-        "download the image yourself and pass its bytes" if what == "image" else "nothing was sent"
-    )
     return (
         f"{where}: the {what} URL {url!r} points at a loopback, private or link-local address, "
-        f"which is refused while base_url is a public address; {advice}"
+        f"which is refused while base_url is a public address; {_USES[what][1]}"
     )
 
 
@@ -278,32 +302,145 @@ def check_upload_url(client: Requester, url: str, where: str) -> None:
     _check_url(url, where, _private_network_allowed(client), "upload")
 
 
-@contextlib.contextmanager
-def connections_checked(
-    client: Requester, url: str, where: str, what: str = "upload"
-) -> Iterator[None]:
-    """Within the block, a new connection for ``url`` reaching a non-public address is refused.
+def _peers_checked(client: Requester, url: str) -> bool:
+    """Whether connections for ``url`` are checked: ``base_url`` public and no proxy."""
+    proxies = transport_settings(client._session, url)["proxies"]
+    return not (_private_network_allowed(client) or requests.utils.select_proxy(url, proxies))
 
-    The check is made on the address connected to, before anything is sent, by the client's
-    own adapter (:data:`~sogni_compat._transport.PEER_CHECK`); it is skipped when
-    ``base_url`` is itself not public, or when a proxy carries the request (the connection
-    then reaches the proxy).
+
+@contextlib.contextmanager
+def outside_request(
+    client: Requester,
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    data: bytes | None = None,
+    timeout: Any,
+    deadline: float,
+    where: str,
+    what: str,
+) -> Iterator[requests.Response]:
+    """One request to a host a server named: an image or media download, a presigned upload.
+
+    The one way such a request is made. It is built and sent without the client's session,
+    through its adapter only: none of the session's headers, cookies, authentication or
+    default query parameters goes along (only ``headers``), no hook runs, and a cookie the
+    host sets never enters the session's jar. No redirect is followed (the response is
+    yielded as it is). Unless ``base_url`` is itself not public (or a proxy carries the
+    request), a connection that reached a loopback, private or link-local address is refused
+    (:class:`~sogni_compat._transport.PeerRefusedError`): a new one before anything is sent
+    on it, a pooled one before the answer is read. Each read within the block ends by
+    ``deadline``; transport failures become this package's errors. The URL itself is the
+    caller's to check first (:func:`_check_url`).
     """
     session = client._session
-    proxies = transport_settings(session, url)["proxies"]
-    if _private_network_allowed(client) or requests.utils.select_proxy(url, proxies):
-        yield
-        return
-
-    def check(peer: str) -> None:
-        if not _public(peer):
-            raise PeerRefusedError(_private_refusal(where, url, what))
-
-    token = PEER_CHECK.set(check)
+    settings = transport_settings(session, url)
+    prepared = requests.Request(method, url, headers=dict(headers), data=data).prepare()
+    checked = _peers_checked(client, url)
+    guard = PEER_CHECK.set(
+        functools.partial(_refuse_private, where, url, what) if checked else None
+    )
+    token = DEADLINE.set(deadline)
     try:
-        yield
+        with translate_transport_errors(prepared):
+            try:
+                response = session.get_adapter(url).send(
+                    prepared,
+                    stream=True,
+                    timeout=timeout,
+                    verify=settings["verify"],
+                    cert=settings["cert"],
+                    proxies=settings["proxies"],
+                )
+            finally:
+                PEER_CHECK.reset(guard)
+            try:
+                if checked:  # a connection that came from the pool
+                    peer = _peer(response)
+                    if peer is not None and not _public(peer):
+                        raise PeerRefusedError(_private_refusal(where, url, what))
+                yield response
+            finally:
+                response.close()
     finally:
-        PEER_CHECK.reset(token)
+        DEADLINE.reset(token)
+
+
+def download(
+    client: Requester,
+    url: str,
+    where: str,
+    write: Callable[[bytes], object],
+    *,
+    limit: int,
+    seconds: float,
+    timeout: Any,
+    what: str = "image",
+) -> None:
+    """Download ``url`` under the rules of this module, its body to ``write`` piece by piece.
+
+    Never with the key or the session's credentials (:func:`outside_request`); at most 3
+    redirects, each checked again and never from https to http; at most ``limit`` bytes after
+    decompression (beyond: :class:`ImageTooLargeError`), all within ``seconds`` (each read
+    within ``timeout``). Any other failure is a ``ValueError`` naming ``where``, but for an
+    ``OSError`` of ``write`` (a full disk), raised as it is.
+    """
+    deadline = time.monotonic() + seconds
+    private_ok = _private_network_allowed(client)
+    accept = "image/png, image/jpeg, */*" if what == "image" else "*/*"
+    for _ in range(MAX_IMAGE_REDIRECTS + 1):
+        _check_url(url, where, private_ok, what)
+        try:
+            with outside_request(
+                client,
+                "GET",
+                url,
+                headers={"Accept": accept},
+                timeout=timeout,
+                deadline=deadline,
+                where=where,
+                what=what,
+            ) as response:
+                if response.is_redirect:
+                    target = urljoin(url, response.headers["location"])
+                    if url.lower().startswith("https:") and not target.lower().startswith("https:"):
+                        raise ValueError(
+                            f"{where}: the {what} URL {url!r} redirects to plain http, refused"
+                        )
+                    url = target
+                    continue
+                if response.status_code >= 400:
+                    raise ValueError(
+                        f"{where}: could not download the {what} {url}: HTTP "
+                        f"{response.status_code} {response.reason or ''}".rstrip()
+                    )
+                size = 0
+                unwritten: OSError | None = None
+                for piece in byte_chunks(response.raw):
+                    size += len(piece)
+                    if size > limit:
+                        raise BodyTooLargeError(size)
+                    try:
+                        write(piece)
+                    except OSError as exc:  # not a transport failure: raised as it is
+                        unwritten = exc
+                        break
+                    if time.monotonic() > deadline:
+                        raise APITimeoutError(request=response.request)
+            if unwritten is not None:
+                raise unwritten
+            return
+        except BodyTooLargeError:
+            too_big = (
+                "far over 10 MB"
+                if what == "image" and limit == MAX_SOURCE_BYTES
+                else f"over {limit:,} bytes"
+            )
+            raise ImageTooLargeError(f"{where}: the {what} {url} is {too_big}", limit) from None
+        except OpenAIError as exc:
+            raise ValueError(f"{where}: could not download the {what} {url}: {exc}") from exc
+    raise ValueError(f"{where}: the {what} URL redirects more than {MAX_IMAGE_REDIRECTS} times")
 
 
 def download_image(
@@ -311,72 +448,28 @@ def download_image(
 ) -> bytes:
     """Download an image for ``where`` under the rules of this module (never with the key).
 
-    At most ``limit`` bytes (after decompression) are read: beyond,
-    :class:`ImageTooLargeError`; any other failure is a ``ValueError`` naming ``where``.
+    At most ``limit`` bytes (after decompression) are read, within the client's connect +
+    read timeout in all: beyond, :class:`ImageTooLargeError`; any other failure is a
+    ``ValueError`` naming ``where``.
     """
     connect, read = client.timeout
-    deadline = time.monotonic() + connect + read
-    session = client._session
-    private_ok = _private_network_allowed(client)
-    for _ in range(MAX_IMAGE_REDIRECTS + 1):
-        _check_url(url, where, private_ok)
-        settings = transport_settings(session, url)
-        # Built and sent without the session: no session cookies, auth or headers go along,
-        # and the image host's cookies never enter the session's jar.
-        prepared = requests.Request(
-            "GET", url, headers={"Accept": "image/png, image/jpeg, */*"}
-        ).prepare()
-        direct = requests.utils.select_proxy(url, settings["proxies"]) is None
-        check = functools.partial(_refuse_private, where, url)
-        guard = PEER_CHECK.set(check if direct and not private_ok else None)
-        token = DEADLINE.set(deadline)
-        try:
-            response = session.get_adapter(url).send(
-                prepared,
-                stream=True,
-                timeout=client.timeout,
-                verify=settings["verify"],
-                cert=settings["cert"],
-                proxies=settings["proxies"],
-            )
-            try:
-                if direct and not private_ok:  # a connection that came from the pool
-                    peer = _peer(response)
-                    if peer is not None and not _public(peer):
-                        raise ValueError(_private_refusal(where, url))
-                if response.is_redirect:
-                    target = urljoin(url, response.headers["location"])
-                    if url.lower().startswith("https:") and not target.lower().startswith("https:"):
-                        raise ValueError(
-                            f"{where}: the image URL {url!r} redirects to plain http, refused"
-                        )
-                    url = target
-                    continue
-                if response.status_code >= 400:
-                    raise ValueError(
-                        f"{where}: could not download the image {url}: HTTP "
-                        f"{response.status_code} {response.reason or ''}".rstrip()
-                    )
-                read_body(response, deadline, limit)
-                return response.content
-            finally:
-                response.close()
-        except BodyTooLargeError:
-            size = "far over 10 MB" if limit == MAX_SOURCE_BYTES else f"over {limit:,} bytes"
-            raise ImageTooLargeError(f"{where}: the image {url} is {size}", limit) from None
-        except (OpenAIError, *TRANSPORT_ERRORS) as exc:
-            error = translate_error(exc, prepared) if not isinstance(exc, OpenAIError) else exc
-            raise ValueError(f"{where}: could not download the image {url}: {error}") from exc
-        finally:
-            DEADLINE.reset(token)
-            PEER_CHECK.reset(guard)
-    raise ValueError(f"{where}: the image URL redirects more than {MAX_IMAGE_REDIRECTS} times")
+    pieces: list[bytes] = []
+    download(
+        client,
+        url,
+        where,
+        pieces.append,
+        limit=limit,
+        seconds=connect + read,
+        timeout=client.timeout,
+    )
+    return b"".join(pieces)
 
 
-def _refuse_private(where: str, url: str, peer: str) -> None:
-    """A :data:`~sogni_compat._transport.PEER_CHECK` for image downloads."""
+def _refuse_private(where: str, url: str, what: str, peer: str) -> None:
+    """A :data:`~sogni_compat._transport.PEER_CHECK` for requests to hosts a server named."""
     if not _public(peer):
-        raise PeerRefusedError(_private_refusal(where, url))
+        raise PeerRefusedError(_private_refusal(where, url, what))
 
 
 def _peer(response: requests.Response) -> str | None:

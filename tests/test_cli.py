@@ -768,11 +768,11 @@ def test_chat_saves_tool_media_with_their_kinds(tmp_path: os.PathLike[str]) -> N
     ("args", "message"),
     [
         (["--save", "out"], "--save goes with --sogni-tools"),
-        (["--sogni-tools", "--save", "no/such/folder"], "no such folder"),
+        (["--sogni-tools", "--save", os.devnull], "not a folder"),
     ],
 )
 def test_chat_save_is_checked_before_anything_runs(args: list[str], message: str) -> None:
-    """A --save without tools, or to a missing folder, exits 2 before any request."""
+    """A --save without tools, or to something that is not a folder, exits 2 before a request."""
     result = cli("chat", "--offline", *args, "Hello")
     assert result.returncode == 2
     assert message in result.stderr

@@ -662,3 +662,28 @@ def test_json_schema_from_prose_is_made_up_from_the_prompt(client: OpenAI) -> No
         "genres": ["crime"],
         "rating": 1995.0,
     }
+
+
+@pytest.mark.parametrize(
+    "counts", ["8/" + "9" * 400, "-5/-5", "8/-1", "+5/5", "5_000/5", "1e999/5", "nan/5", "%00/5"]
+)
+def test_the_estimate_route_refuses_counts_it_cannot_price(
+    server: LocalSogniServer, counts: str
+) -> None:
+    """A count that is not a modest whole number is a 400, never a drop or a negative price."""
+    root = server.root_url
+    answer = requests.get(
+        f"{root}/api/v1/job-llm/estimate/sogni/{DEFAULT_MODEL}/{counts}", timeout=10
+    )
+    assert answer.status_code == 400
+    assert "token counts must be whole numbers" in answer.json()["message"]
+
+
+def test_the_estimate_route_prices_whole_numbers(server: LocalSogniServer) -> None:
+    """Zero and large (12-digit) counts are priced, never below zero."""
+    root = server.root_url
+    for counts in ("0/0", "999999999999/1"):
+        quote = requests.get(
+            f"{root}/api/v1/job-llm/estimate/sogni/{DEFAULT_MODEL}/{counts}", timeout=10
+        ).json()["quote"]
+        assert quote["costInUSD"] >= 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
@@ -77,6 +78,29 @@ def test_a_body_over_128_mib_is_refused_unread() -> None:
             status = sock.recv(4096).split(b"\r\n", 1)[0]
         assert status == b"HTTP/1.1 413 Request Entity Too Large"
         assert server.requests == []
+
+
+def test_the_413_arrives_whole_while_the_body_is_still_coming() -> None:
+    """The 413 for an oversized body is a complete answer (status, headers and JSON body)."""
+    with LocalSogniServer() as server:
+        host, port = server.root_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(
+                b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Length: 200000000\r\n\r\n" + b" " * MIB
+            )
+            answer = b""
+            while piece := sock.recv(65536):
+                answer += piece
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413 ")
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    assert len(body) == length
+    assert json.loads(body)["error"]["message"] == "Request body over 134,217,728 bytes"
 
 
 @pytest.mark.parametrize("value", [0, -1, 2.5, True, "10"])

@@ -310,6 +310,9 @@ def test_string_paths_need_the_opt_in(tmp_path: Path) -> None:
         "https://192.168.1.1/cat.png",
         "https://169.254.169.254/latest/meta-data",
         "https://[::ffff:10.0.0.1]/cat.png",
+        "https://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+        "https://[2002:7f00:1::]/cat.png",
+        "https://[::127.0.0.1]/cat.png",
     ],
 )
 def test_private_image_addresses_are_refused(url: str) -> None:

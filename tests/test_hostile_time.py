@@ -9,6 +9,7 @@ call ends near the bound, where before it ran on for as long as the server liked
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -439,4 +440,29 @@ def test_a_genuine_clients_response_stream_times_out_between_events(hostile: Ser
     assert isinstance(error, openai.APITimeoutError)
     assert isinstance(error, sogni_compat.APITimeoutError)
     assert took < 0.8 + SLACK
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_genuine_clients_chat_stream_times_out_between_chunks(hostile: Serve, mode: str) -> None:
+    """as_openai()/as_async_openai() chat streams: pings after a chunk do not keep them alive."""
+    openai = pytest.importorskip("openai")
+    server = hostile(one_chunk_then_pings)
+    client = client_for(server)
+    seen: list[str | None] = []
+
+    def sync() -> None:
+        with client.as_openai() as genuine:
+            stream = genuine.chat.completions.create(model="m", messages=USER, stream=True)
+            seen.extend(c.choices[0].delta.content for c in stream if c.choices)
+
+    async def read() -> None:
+        async with client.as_async_openai() as genuine:
+            stream = await genuine.chat.completions.create(model="m", messages=USER, stream=True)
+            seen.extend([c.choices[0].delta.content async for c in stream if c.choices])
+
+    took, error, _ = elapsed(sync if mode == "sync" else lambda: asyncio.run(read()))
+    assert isinstance(error, openai.APITimeoutError), error
+    assert isinstance(error, sogni_compat.APITimeoutError)
+    assert took < BUDGET + 0.8 + SLACK
     assert len(server.requests) == 1

@@ -439,6 +439,18 @@ def test_key_after_a_json_escape_is_masked(hostile: Serve, escape: str) -> None:
     assert_hidden(pickle.dumps(caught.value).decode("latin-1"))
 
 
+@pytest.mark.parametrize("encoded", ["Bearer%20", "key%3d", "%22", "Authorization%3A%20Bearer%20"])
+def test_key_after_a_percent_encoded_character_is_masked(hostile: Serve, encoded: str) -> None:
+    """An echo of URL-encoded text (``Bearer%20<key>``) has the key masked, as plain text does."""
+    body = json.dumps({"error": {"message": f"rejected header: {encoded}{KEY}"}}).encode()
+    client = hostile(answering(body, 401)).client(api_key=KEY)
+    with pytest.raises(sogni_compat.AuthenticationError) as caught:
+        client.chat.completions.create(messages=USER)
+    assert f"rejected header: {encoded}***" in str(caught.value)
+    assert_hidden(everything_about(caught.value))
+    assert_hidden(pickle.dumps(caught.value).decode("latin-1"))
+
+
 def test_image_downloads_share_no_cookies(hostile: Serve) -> None:
     """An image download neither sends the API's cookies nor leaves its host's cookies behind."""
     png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0"

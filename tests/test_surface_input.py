@@ -28,6 +28,17 @@ STEPS = [{"tool": "generate_image", "arguments": {"prompt": "a fox"}}]
 NAN, INF = math.nan, math.inf
 BAD_KEY = "a\r\n\tX-Injected: 1"
 
+
+def _nested(depth: int, inner: object, wrap: Callable[[object], object]) -> object:
+    for _ in range(depth):
+        inner = wrap(inner)
+    return inner
+
+
+#: Arguments nested far deeper than any recursion limit: a list, and a data URI in dicts.
+DEEP = _nested(5000, [], lambda inner: [inner])
+DEEP_URI = _nested(5000, "data:image/png;base64,AAAA", lambda inner: {"k": inner})
+
 #: A call given the client and the path of a PNG file (as a plain string).
 Call = Callable[[OpenAI, str], object]
 
@@ -205,6 +216,20 @@ CASES: dict[str, tuple[Call, type[Exception], str]] = {
         lambda c, _: c.workflows.create(workflow_id="t", inputs=5),
         TypeError,
         "inputs",
+    ),
+    "workflows.create(steps=[arguments nested 5,000 deep])": (
+        lambda c, _: c.workflows.create(
+            steps=[{"tool": "generate_image", "arguments": {"prompt": "x", "d": DEEP}}]
+        ),
+        ValueError,
+        r"steps\[0\]\.arguments\.d\[0\]",
+    ),
+    "workflows.create(steps=[data URI nested 5,000 deep])": (
+        lambda c, _: c.workflows.create(
+            steps=[{"tool": "generate_image", "arguments": {"prompt": "x", "d": DEEP_URI}}]
+        ),
+        ValueError,
+        r"steps\[0\]\.arguments\.d\.k\.k",
     ),
     "workflows.create(media=5)": (
         lambda c, _: c.workflows.create(steps=STEPS, media=5),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,7 +15,7 @@ import responses
 
 from sogni_compat import APIResponseValidationError, OpenAI
 from sogni_compat._transport import PeerRefusedError
-from sogni_compat._vision import connections_checked
+from sogni_compat._vision import outside_request
 from sogni_compat.testing import LocalSogniServer
 
 from ._helpers import API_KEY, BASE_URL, PNG
@@ -89,6 +90,12 @@ UPLOADS: dict[str, Callable[[OpenAI], Any]] = {
         ("https://169.254.169.254/latest/meta-data/", "loopback, private or link-local"),
         ("https://10.20.30.40:9200/bucket/x", "loopback, private or link-local"),
         ("https://[::ffff:10.20.30.40]/bucket/x", "loopback, private or link-local"),
+        ("https://[64:ff9b::7f00:1]/bucket/x", "loopback, private or link-local"),  # NAT64
+        ("https://[64:ff9b:1::808:808]/bucket/x", "loopback, private or link-local"),
+        ("https://[2002:7f00:1::]/bucket/x", "loopback, private or link-local"),  # 6to4
+        ("https://[2002:a9fe:a9fe::1]/bucket/x", "loopback, private or link-local"),
+        ("https://[::127.0.0.1]/bucket/x", "loopback, private or link-local"),  # compatible
+        ("https://[::10.0.0.1]/bucket/x", "loopback, private or link-local"),
         ("http://uploads.example.com/put", "upload URLs must be https://"),
         ("https://user:pw@uploads.example.com/put", "is not a URL an upload can go to"),
     ],
@@ -123,9 +130,20 @@ def test_the_connection_check_closes_before_the_first_byte(listener: Listener) -
     url = f"https://localhost:{listener.port}/put"
     with OpenAI(api_key=API_KEY, base_url=BASE_URL, max_retries=0) as client:
         refused = pytest.raises(PeerRefusedError, match="here: the upload URL")
-        with connections_checked(client, url, "here"), refused:
-            client._session.put(url, data=PNG, timeout=5)
-        with pytest.raises(requests.exceptions.SSLError):  # outside the block: it connects
+        put = outside_request(
+            client,
+            "PUT",
+            url,
+            headers={},
+            data=PNG,
+            timeout=5,
+            deadline=time.monotonic() + 5,
+            where="here",
+            what="upload",
+        )
+        with refused, put:  # the address the connection reached is checked: nothing is sent
+            pass
+        with pytest.raises(requests.exceptions.SSLError):  # unchecked: it connects
             client._session.put(url, data=PNG, timeout=5)
     pause = threading.Event()
     for _ in range(50):
@@ -160,3 +178,20 @@ def test_a_public_https_target_is_used() -> None:
         put = rsps.calls[1].request
     assert put.method == "PUT"
     assert "Authorization" not in put.headers
+
+
+@pytest.mark.parametrize(
+    "host", ["[64:ff9b::808:808]", "[2002:808:808::1]", "[::ffff:8.8.8.8]", "[2606:4700::1111]"]
+)
+def test_an_embedded_public_address_is_public(host: str) -> None:
+    """An IPv6 address leading to a public IPv4 address (or a plain public one) is uploaded to."""
+    target = f"https://{host}/put?sig=abc"
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        upload_answer(rsps, target)
+        rsps.put(target)
+        rsps.get(
+            f"{ROOT}/v1/image/downloadUrl",
+            json={"status": "success", "data": {"downloadUrl": "https://cdn.example.com/a.png"}},
+        )
+        with OpenAI(api_key=API_KEY, base_url=BASE_URL) as client:
+            assert client.media.upload(PNG) == "https://cdn.example.com/a.png"

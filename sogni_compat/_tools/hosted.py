@@ -135,7 +135,11 @@ class HostedRunner:
                 )
             percent = state.percent if state is not None else 0.0
             self._progress(call, "failed", percent, state=state)
-            raise ToolFailedError(message) from exc
+            raise ToolFailedError(
+                message,
+                workflow_id=state.workflow_id if state is not None else "",
+                cancelled=state is not None and state.cancelled,
+            ) from exc
 
     def _run_composition(
         self,
@@ -230,7 +234,7 @@ class HostedRunner:
             state.final = True
         except BaseException as exc:
             if not state.final:
-                self._cancel(workflow_id, exc)
+                state.cancelled = self._cancel(workflow_id, exc)
             raise
         if status_of(final) == "waiting_for_user":
             # Nobody here can answer it (e.g. approve its cost): stop it rather than leave it.
@@ -356,10 +360,11 @@ class HostedRunner:
             if isinstance(item, dict) and status_of(item) in _ACTIVE
         )
 
-    def _cancel(self, workflow_id: str, why: BaseException) -> None:
+    def _cancel(self, workflow_id: str, why: BaseException) -> bool:
         """Ask Sogni to stop a workflow the loop gave up on (it would keep billing).
 
         One attempt, at most :data:`CANCEL_TIMEOUT` seconds; a failure is logged, not raised.
+        Returns whether Sogni accepted it.
         """
         if isinstance(why, KeyboardInterrupt):
             reason = "interrupted by the user"
@@ -368,7 +373,7 @@ class HostedRunner:
         else:
             reason = f"the client stopped following it: {type(why).__name__}"
         path = f"creative-agent/workflows/{quote(workflow_id, safe='')}/cancel"
-        cancel_quietly(self._client, path, reason, self._timeout, self._headers)
+        return cancel_quietly(self._client, path, reason, self._timeout, self._headers)
 
     def _report_status(
         self,
@@ -435,20 +440,34 @@ class HostedRunner:
         return succeeded(call, mask(result_text(content, tool.name)), urls)
 
 
-def find_data_uri(value: object, path: str = "") -> str | None:
-    """The path of the first ``data:`` URI inside the arguments, if any."""
-    if isinstance(value, str):
-        return (path or "value") if value[:5].lower() == "data:" else None
-    items: Any = ()
-    if isinstance(value, dict):
-        items = ((f"{path}.{key}" if path else str(key), item) for key, item in value.items())
-    elif isinstance(value, list):
-        items = ((f"{path}[{i}]", item) for i, item in enumerate(value))
-    for where, item in items:
-        found = find_data_uri(item, where)
-        if found is not None:
-            return found
+def find_data_uri(value: object) -> str | None:
+    """The path of the first ``data:`` URI inside the arguments, if any.
+
+    Walked without recursion, so arguments nested however deeply cannot raise a
+    ``RecursionError`` here (a body nested too deeply to send is refused when it is encoded).
+    """
+    # Each entry: a value and its trail, (parent's trail, this part); a path is spelt out
+    # only for the value found.
+    stack: list[tuple[object, Any]] = [(value, None)]
+    while stack:
+        item, trail = stack.pop()
+        if isinstance(item, str):
+            if item[:5].lower() == "data:":
+                return _spelt(trail)
+        elif isinstance(item, dict):
+            stack.extend((part, (trail, f".{key}")) for key, part in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((item[i], (trail, f"[{i}]")) for i in reversed(range(len(item))))
     return None
+
+
+def _spelt(trail: Any) -> str:
+    """A :func:`find_data_uri` trail as a path: ``a.b[0]``."""
+    parts = []
+    while trail is not None:
+        trail, part = trail
+        parts.append(part)
+    return "".join(reversed(parts)).removeprefix(".") or "value"
 
 
 _WEB = ("https://", "http://")

@@ -40,7 +40,16 @@ __all__ = [
 
 
 class ToolFailedError(Exception):
-    """A tool could not produce a result; the message is what the model is told."""
+    """A tool could not produce a result; the message is what the model is told.
+
+    ``workflow_id`` names the workflow the tool started (``""``: none, or its start's answer
+    never arrived), ``cancelled`` says whether that workflow was cancelled when given up on.
+    """
+
+    def __init__(self, message: str, *, workflow_id: str = "", cancelled: bool = False) -> None:
+        super().__init__(message)
+        self.workflow_id = workflow_id
+        self.cancelled = cancelled
 
 
 @attrs.define
@@ -53,6 +62,8 @@ class WorkflowState:
     #: ``True`` once a progress value above 1 showed the workflow reports percentages.
     percent_scale: bool = False
     final: bool = False
+    #: ``True`` once Sogni accepted the cancel of a workflow given up on.
+    cancelled: bool = False
 
 
 def result_text(value: object, name: str) -> str:

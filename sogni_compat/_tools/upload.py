@@ -3,7 +3,10 @@
 The URL Sogni names for the ``PUT`` keeps to the rules of image downloads (see
 :mod:`sogni_compat._vision`): https only (plain http only to this machine), and no loopback,
 private or link-local address (after resolution, and again on the address connected to,
-before a byte is sent) unless the client's ``base_url`` is itself such an address.
+before a byte is sent) unless the client's ``base_url`` is itself such an address. The
+``PUT`` is sent as downloads are (:func:`~sogni_compat._vision.outside_request`): without the
+key and without anything of the client's session (its headers, cookies, authentication or
+query parameters), following no redirect.
 """
 
 from __future__ import annotations
@@ -15,10 +18,18 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from .._errors import APIConnectionError, APIResponseValidationError
+from .._config import ERROR_BODY_LIMIT
+from .._errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    OpenAIError,
+    error_from_response,
+)
 from .._options import RequestOptions
-from .._transport import PeerRefusedError
-from .._vision import check_upload_url, connections_checked
+from .._secrets import scrub
+from .._transport import USER_AGENT, PeerRefusedError, read_body
+from .._vision import check_upload_url, outside_request
 from .._wire import decode_json
 
 if TYPE_CHECKING:
@@ -66,12 +77,15 @@ def upload_media(
         deadline=deadline,
     )
     remaining = max(deadline - time.monotonic(), 0.001)
-    where = "Sogni's upload answer"
     try:
-        with connections_checked(client, target, where):
-            client._put_presigned(
-                target, data, content_type, (connect, min(read, remaining)), deadline
-            )
+        _put(
+            client,
+            target,
+            data,
+            content_type,
+            timeout=(connect, min(read, remaining)),
+            deadline=deadline,
+        )
     except PeerRefusedError as exc:  # the name resolved elsewhere by the time it connected
         raise APIConnectionError(str(exc)) from None
     del query["contentType"]
@@ -83,6 +97,50 @@ def upload_media(
         deadline=deadline,
     )
     return url
+
+
+def _put(
+    client: Requester,
+    url: str,
+    data: bytes,
+    content_type: str,
+    *,
+    timeout: tuple[float, float],
+    deadline: float,
+) -> None:
+    """PUT ``data`` to a presigned upload ``url``: one attempt, by ``deadline``.
+
+    The URL carries its own credential, so only ``Content-Type`` and the User-Agent go with
+    it (see :func:`~sogni_compat._vision.outside_request`); a redirect is not followed.
+    """
+    headers = {"Content-Type": content_type, "User-Agent": USER_AGENT}
+    try:
+        with outside_request(
+            client,
+            "PUT",
+            url,
+            headers=headers,
+            data=data,
+            timeout=timeout,
+            deadline=deadline,
+            where="Sogni's upload answer",
+            what="upload",
+        ) as response:
+            if response.status_code >= 300:  # an error page: its start is enough
+                read_body(response, deadline, ERROR_BODY_LIMIT, truncate=True)
+    except OpenAIError as exc:
+        scrub(exc)
+        raise
+    if 300 <= response.status_code < 400:
+        where = response.headers.get("location")
+        raise APIStatusError(
+            f"Error code: {response.status_code} - the presigned upload URL redirected "
+            f"{'to ' + repr(where[:200]) if where else 'without a Location'}; uploads do "
+            "not follow redirects",
+            response=response,
+        )
+    if response.status_code >= 300:
+        raise error_from_response(response)
 
 
 def _upload_target(client: Requester, response: requests.Response) -> str:

@@ -21,9 +21,10 @@ from .._media import MediaError, _from_data_uri
 from .._options import Timeout, check_app_source, check_header_value, check_seconds
 from .._params import BILLING_MODES, TOKEN_TYPES
 from .._tools.follow import Follower, WorkflowFailedError, WorkflowTimeoutError
+from .._tools.upload import upload_media
 from ..types import ChatCompletionMessageToolCall, Function
 from ._base import guarded_items
-from .media import ALLOWED, Media, kind_and_bytes, refuse_path_string
+from .media import ALLOWED, kind_and_bytes, refuse_path_string
 
 if TYPE_CHECKING:
     from .._requester import Requester
@@ -99,9 +100,13 @@ def follow(
     what: str,
     seconds: float,
     after: object = None,
+    budget: str | None = None,
     **behaviour: Any,
 ) -> Follower:
-    """A :class:`Follower` of ``path`` for ``seconds``, resuming after event id ``after``."""
+    """A :class:`Follower` of ``path`` for ``seconds``, resuming after event id ``after``.
+
+    ``budget`` says where the seconds came from, for the timeout's message (``timeout=``).
+    """
     last = None if after is None else check_after(after)
     timeout: Timeout = client.timeout
     return Follower(
@@ -110,7 +115,7 @@ def follow(
         deadline=time.monotonic() + seconds,
         timeout=timeout,
         what=what,
-        budget=f"timeout={seconds:g} s",
+        budget=budget or f"timeout={seconds:g} s",
         last_event_id=last,
         **behaviour,
     )
@@ -211,13 +216,18 @@ def tool_call(call_id: str, name: str) -> ChatCompletionMessageToolCall:
 
 
 def upload_sources(
-    client: Requester, sources: Sequence[Any], seconds: float | None = None
+    client: Requester,
+    sources: Sequence[Any],
+    deadline: float | None = None,
+    timeout: Timeout | None = None,
 ) -> list[dict[str, str]]:
     """``media_references`` for ``sources``: http(s) URLs kept, files and bytes uploaded.
 
     Each source is an http(s) URL, a data URI, bytes, a binary file or a ``pathlib.Path``
     (a path as a plain string only with the client's ``allow_local_files=True``); its kind
-    is read from its content. Everything is checked before the first upload starts.
+    is read from its content. Everything is checked before the first upload starts. All the
+    uploads end by ``deadline`` (a ``time.monotonic()`` moment; without one, each within the
+    client's connect + read timeout), each request within ``timeout`` (default: the client's).
     """
     if isinstance(sources, str | bytes) or not isinstance(sources, Sequence):
         raise TypeError("media must be a list of URLs, paths, bytes or files")
@@ -250,14 +260,16 @@ def upload_sources(
         except OSError as exc:  # e.g. a missing file: the same class, naming the item
             raise type(exc)(exc.errno, f"media[{index}]: {exc.strerror}", exc.filename) from None
         prepared.append((kind, None, data, found))
-    uploader = Media(client)
     references = []
+    connect, read = client.timeout
     for kind, given, data, content_type in prepared:
-        url = given or uploader.upload(
+        url = given or upload_media(
+            client,
+            kind,  # type: ignore[arg-type]
             data,
-            kind=kind,  # type: ignore[arg-type]
-            content_type=content_type,
-            timeout=seconds,
+            content_type or "application/octet-stream",
+            deadline=time.monotonic() + connect + read if deadline is None else deadline,
+            timeout=timeout or client.timeout,
         )
         references.append({"kind": kind, "url": url})
     return references

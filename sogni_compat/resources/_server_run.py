@@ -38,9 +38,10 @@ def completion_from_run_call(client: Requester, kwargs: Mapping[str, Any], to_op
     The run's tool calls and results become ``tool_history`` (one round), its media context
     ``media``; ``on_tool_progress`` sees the run's ``tool_call_*`` events. A run that waits
     for cost approval raises :class:`~sogni_compat.CostApprovalRequiredError`; a failed or
-    cancelled one :class:`~sogni_compat.APIError`. The wait is bounded by the client's
-    ``tool_timeout`` (then the run is cancelled); an interruption (Ctrl-C) or any other error
-    while waiting cancels the run too, as the client-side loop does.
+    cancelled one :class:`~sogni_compat.APIError`. The whole call (uploads, start and wait) is
+    bounded by the client's ``tool_timeout`` (a run it started is then cancelled); an
+    interruption (Ctrl-C) or any other error while waiting cancels the run too, as the
+    client-side loop does.
     """
     given = {ALIASES.get(key, key): value for key, value in kwargs.items()}
     given.pop("auto_execute_tools")
@@ -63,12 +64,26 @@ def completion_from_run_call(client: Requester, kwargs: Mapping[str, Any], to_op
         given["media_context"] = _context_of_view(seed)
     progress = given.pop("on_tool_progress", None)
     runs = Runs(client)
-    body, options = run_body(client, given, function="create(auto_execute_tools='server')")
-    run = _as_run(client._request("POST", "chat/runs", body=body, options=options, parse=run_of))
+    # The whole call, uploads and start included, ends within tool_timeout.
+    deadline = time.monotonic() + client.tool_timeout
+    function = "create(auto_execute_tools='server')"
+    body, options = run_body(client, given, function=function, deadline=deadline)
+    run = _as_run(
+        client._request(
+            "POST", "chat/runs", body=body, options=options, parse=run_of, deadline=deadline
+        )
+    )
     if not run.id:
         raise APIError("Sogni started a chat run but did not say its id (runId)")
     try:
-        final = runs.wait(run.id, on_progress=progress)
+        final = runs._wait(
+            run.id,
+            on_event=None,
+            on_progress=progress,
+            approve_cost=None,
+            seconds=max(deadline - time.monotonic(), 0.001),
+            budget=f"tool_timeout={client.tool_timeout:g} s",
+        )
     except BaseException as exc:
         if not isinstance(exc, WaitTimeoutError):  # a timeout has cancelled it already
             reason = (

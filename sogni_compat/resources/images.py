@@ -280,10 +280,10 @@ class Images(Resource):
         except ToolFailedError as exc:  # what the tool loop would tell the model
             if _timed_out(exc, WorkflowTimeoutError):
                 raise WaitTimeoutError(
-                    f"{what}: the image was not ready within timeout={seconds:g} s; its "
-                    "workflow was cancelled",
-                    job_id=_workflow_id(exc) or "",
-                    cancelled=True,
+                    f"{what}: the image was not ready within timeout={seconds:g} s; "
+                    + _fate(exc.workflow_id, exc.cancelled),
+                    job_id=exc.workflow_id,
+                    cancelled=exc.cancelled,
                 ) from None
             # APIError masks the key in its message; the unmasked cause is not chained.
             raise APIError(f"{what}: {exc}", body=None) from None
@@ -343,7 +343,16 @@ def _timed_out(error: BaseException, timeout_class: type[BaseException]) -> bool
     return False
 
 
-def _workflow_id(error: BaseException) -> str | None:
-    """The workflow id a failure message names, if any."""
-    found = re.search(r"workflow (\S+)", str(error))
-    return found.group(1) if found else None
+def _fate(workflow_id: str, cancelled: bool) -> str:
+    """What became of the workflow of an image that was not ready in time."""
+    if cancelled:
+        return f"its workflow {workflow_id} was cancelled"
+    if workflow_id:
+        return (
+            f"its workflow {workflow_id} could not be cancelled (it may still run and bill): "
+            f"cancel it with client.workflows.cancel({workflow_id!r})"
+        )
+    return (
+        "the workflow's start did not answer in time, so its id is unknown and nothing could "
+        "be cancelled: if Sogni started it, client.workflows.list() shows it"
+    )

@@ -19,7 +19,7 @@ import requests
 from .._base_client import encode_json
 from .._errors import ConflictError
 from .._media import MediaError, _source
-from .._options import RequestOptions
+from .._options import RequestOptions, Timeout
 from .._params import ALIASES, KNOWN_KEYWORDS, chat_request, request_body
 from .._tools.follow import FollowedEvent, cancel_quietly
 from .._tools.report import WorkflowState, emit_progress, eta_of, percent_of
@@ -170,11 +170,16 @@ def _waiting_on(snapshot: Mapping[str, Any]) -> str | None:
 
 
 def run_body(
-    client: Requester, kwargs: Mapping[str, Any], function: str = "chat.runs.create"
+    client: Requester,
+    kwargs: Mapping[str, Any],
+    function: str = "chat.runs.create",
+    deadline: float | None = None,
 ) -> tuple[dict[str, Any], RequestOptions]:
     """The ``POST chat/runs`` body and options for ``create()``'s keywords; checks them all.
 
-    ``function`` names the call in error messages.
+    ``function`` names the call in error messages. The uploads (``media=``, local image
+    inputs) end within the call's ``timeout=`` (seconds, or connect + read of a pair), and by
+    ``deadline`` when one is given.
     """
     run_given: dict[str, Any] = {}
     chat_given: dict[str, Any] = {}
@@ -240,15 +245,34 @@ def run_body(
     # Uploads come last: nothing is sent before every keyword was checked, JSON values too
     # (the images still to upload stand in as placeholders).
     encode_json({**body, "messages": _placeholders(body["messages"]), **(options.extra_body or {})})
+    uploads_by = _uploads_deadline(kwargs.get("timeout"), options, deadline)
     media = run_given.get("media")
     if media is not None:
-        references = (references or []) + upload_sources(client, media)
+        references = (references or []) + upload_sources(client, media, uploads_by, options.timeout)
     if references:
         body["media_references"] = references
-    body["messages"] = _external_messages(client, body["messages"], dry_run=False)
+    body["messages"] = _external_messages(
+        client, body["messages"], dry_run=False, deadline=uploads_by, timeout=options.timeout
+    )
     if options.extra_body:
         body.update(options.extra_body)
     return body, options
+
+
+def _uploads_deadline(
+    given: object, options: RequestOptions, deadline: float | None
+) -> float | None:
+    """When a run's uploads must end: within the call's ``timeout=``, and by ``deadline``."""
+    if isinstance(given, int | float) and options.timeout is not None:
+        seconds: float | None = options.timeout[1]  # a number: the whole upload's seconds
+    elif options.timeout is not None:
+        seconds = sum(options.timeout)
+    else:
+        seconds = None
+    ends = None if seconds is None else time.monotonic() + seconds
+    if deadline is None:
+        return ends
+    return deadline if ends is None else min(ends, deadline)
 
 
 def _placeholders(messages: Any) -> Any:
@@ -287,10 +311,18 @@ def _media_context(value: object) -> dict[str, list[str]]:
     return checked
 
 
-def _external_messages(client: Requester, messages: Any, *, dry_run: bool) -> Any:
+def _external_messages(
+    client: Requester,
+    messages: Any,
+    *,
+    dry_run: bool,
+    deadline: float | None = None,
+    timeout: Timeout | None = None,
+) -> Any:
     """``messages`` with every image input an http(s) URL: local files and bytes uploaded.
 
-    ``dry_run`` only checks that each one can be read (nothing is sent).
+    ``dry_run`` only checks that each one can be read (nothing is sent). The uploads end by
+    ``deadline`` (without one, each within connect + read), each request within ``timeout``.
     """
     if not isinstance(messages, list):
         return messages
@@ -331,8 +363,8 @@ def _external_messages(client: Requester, messages: Any, *, dry_run: bool) -> An
                 "image",
                 data,
                 content_type,
-                deadline=time.monotonic() + connect + read,
-                timeout=client.timeout,
+                deadline=time.monotonic() + connect + read if deadline is None else deadline,
+                timeout=timeout or client.timeout,
             )
             detail = image.get("detail") if isinstance(image, Mapping) else None
             new_image = {"url": url, **({"detail": detail} if detail else {})}
@@ -432,6 +464,28 @@ class Runs(Resource):
         """
         job = check_id(run_id, "run_id")
         check_flag(cancel_on_timeout, "cancel_on_timeout")
+        seconds = wait_budget(self._client, timeout)
+        return self._wait(
+            job,
+            on_event=on_event,
+            on_progress=on_progress,
+            approve_cost=approve_cost,
+            seconds=seconds,
+            cancel_on_timeout=cancel_on_timeout,
+        )
+
+    def _wait(
+        self,
+        job: str,
+        *,
+        on_event: Callable[[RunEvent], Any] | None,
+        on_progress: Any,
+        approve_cost: Callable[[ChatRun], bool] | None,
+        seconds: float,
+        cancel_on_timeout: bool = True,
+        budget: str | None = None,
+    ) -> ChatRun:
+        """:meth:`wait` for ``seconds``; ``budget`` names them in a timeout's message."""
         if on_event is not None and not callable(on_event):
             raise TypeError("on_event must be a function")
         if approve_cost is not None and not callable(approve_cost):
@@ -444,7 +498,7 @@ class Runs(Resource):
         def settled(snapshot: Mapping[str, Any]) -> bool:
             return _settled(snapshot) and _waiting_on(snapshot) not in answered
 
-        follower = self._follower(job, wait_budget(client, timeout), None, settled)
+        follower = self._follower(job, seconds, None, settled, budget)
         progress = _RunProgress(report)
 
         def cancel(reason: str) -> bool:
@@ -591,6 +645,7 @@ class Runs(Resource):
         seconds: float,
         after: object,
         settled: Callable[[Mapping[str, Any]], bool] = _settled,
+        budget: str | None = None,
     ) -> Any:
         return follow(
             self._client,
@@ -598,6 +653,7 @@ class Runs(Resource):
             what=f"chat run {job}",
             seconds=seconds,
             after=after,
+            budget=budget,
             snapshot=run_of,
             final_event=_settling,
             final_snapshot=settled,

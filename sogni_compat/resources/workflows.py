@@ -501,8 +501,9 @@ class Workflows(Resource):
         seconds = None if timeout is None else wait_budget(client, timeout)
         body.update(extra or {})
         encode_json(body)  # a value JSON cannot carry is refused before any upload starts
-        if media is not None:
-            references = (references or []) + upload_sources(client, media, seconds)
+        if media is not None:  # all the uploads within timeout=
+            deadline = None if seconds is None else time.monotonic() + seconds
+            references = (references or []) + upload_sources(client, media, deadline)
         if references:
             body["media_references"] = references
             body.update(extra or {})  # extra_body has the last word, as without media

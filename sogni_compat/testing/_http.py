@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import sys
+import time
 from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -18,6 +19,11 @@ from requests.structures import CaseInsensitiveDict
 
 from ._state import MAX_REQUEST_BYTES, EmulatorState
 from ._wire import Fault, RecordedRequest, Reply, openai_error
+
+#: How long, and how many bytes, the emulator reads and drops of a body it refused unread
+#: (413), so that its answer reaches the client before the connection closes.
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 256 * 1024 * 1024
 
 
 class QuietHTTPServer(ThreadingHTTPServer):
@@ -92,9 +98,13 @@ class BaseHandler(BaseHTTPRequestHandler):
         if not 0 <= length <= MAX_REQUEST_BYTES:
             self.close_connection = True  # the body is not read: the connection is spent
             self.request_id = "req_refused"
+            self.fault = None
             self._send_json(
-                413, openai_error(f"Request body over {MAX_REQUEST_BYTES:,} bytes", "too_large")
+                413,
+                openai_error(f"Request body over {MAX_REQUEST_BYTES:,} bytes", "too_large"),
+                {"Connection": "close"},
             )
+            self._linger()
             return
         body = self.rfile.read(length) if length else b""
         request = RecordedRequest(
@@ -120,6 +130,30 @@ class BaseHandler(BaseHTTPRequestHandler):
             self._send_json(reply.status, reply.body, reply.headers)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def _linger(self) -> None:
+        """After an answer to a body left unread: let the client read it before closing.
+
+        Closing a socket with unread bytes makes the system reset the connection, which can
+        destroy the answer before the client reads it (it then sees a dropped connection and
+        may send the body again). So the sending side is shut, and what the client still
+        sends is read and dropped for at most :data:`LINGER_SECONDS` and
+        :data:`LINGER_BYTES`.
+        """
+        self.wfile.flush()
+        sock = self.connection
+        try:
+            sock.shutdown(socket.SHUT_WR)
+            sock.settimeout(LINGER_SECONDS)
+            ends = time.monotonic() + LINGER_SECONDS
+            drained = 0
+            while drained < LINGER_BYTES and time.monotonic() < ends:
+                piece = sock.recv(65536)
+                if not piece:
+                    break
+                drained += len(piece)
+        except OSError:
+            pass
 
     def _send_fault(self, fault: Fault) -> None:
         body = fault.body

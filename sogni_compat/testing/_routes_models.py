@@ -11,6 +11,9 @@ from typing import Any
 from ._http import BaseHandler
 from ._wire import Reply, sogni_error, unknown_model
 
+#: The most digits a token count in a price estimate may have.
+MAX_TOKEN_DIGITS = 12
+
 
 class ModelRoutes(BaseHandler):
     """The model and price routes, a mixin of the emulator's handler."""
@@ -39,10 +42,16 @@ class ModelRoutes(BaseHandler):
         token_type, model, given_in, given_out = parts
         if model not in self.emulator.models:
             raise Reply(404, sogni_error(f"Unknown model {model}", 404))
-        try:
-            input_tokens, output_tokens = int(given_in), int(given_out)
-        except ValueError:
-            raise Reply(400, sogni_error("token counts must be integers", 400)) from None
+        counts = []
+        for given in (given_in, given_out):
+            # ASCII digits only (int() also takes "+5", " 5", "5_000" and other scripts' digits),
+            # and few enough of them for a float: a larger count is a 400, not a dropped line.
+            if not (given.isascii() and given.isdigit() and len(given) <= MAX_TOKEN_DIGITS):
+                largest = 10**MAX_TOKEN_DIGITS - 1
+                message = f"token counts must be whole numbers from 0 to {largest:,}"
+                raise Reply(400, sogni_error(message, 400))
+            counts.append(int(given))
+        input_tokens, output_tokens = counts
         usd = round((input_tokens * 0.15 + output_tokens * 0.6) / 1_000_000, 8)
         quote = {
             "costInUSD": usd,
