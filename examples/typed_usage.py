@@ -33,7 +33,6 @@ from sogni_compat.types.responses import (
     FunctionToolParam,
     ParsedResponse,
     Response,
-    ResponseFunctionToolCall,
     ResponseInputParam,
 )
 
@@ -113,7 +112,7 @@ def responses(client: OpenAI) -> None:
     ]
     asked = client.responses.create(input=items, tools=tools)
     for item in asked.output:
-        if isinstance(item, ResponseFunctionToolCall):
+        if item.type == "function_call":  # narrows to ResponseFunctionToolCall, as in openai
             items.append(
                 {
                     "type": "function_call",

@@ -19,6 +19,7 @@ typo: list[ChatCompletionMessageParam] = [{"role": "usr", "content": "Hi"}]  # m
 answer = client.chat.completions.create(messages=hello)
 print(answer.choices[0].message.contents)  # mistake: a message has content
 print(client.responses.create(input="Hello").output_txt)  # mistake: output_text
+print(client.responses.create(input="Hi").output[0].call_id)  # mistake: only function_call has
 print(client.embeddings)  # mistake: Sogni serves no embeddings
 for chunk in client.chat.completions.create(messages=hello, stream=True):
     print(chunk.choices[0].message)  # mistake: a chunk's choice has a delta

@@ -42,6 +42,12 @@ def calls(flag: bool, yes: Literal[True]) -> None:
     reveal_type(client.chat.completions.create(**loose))  # Any
     for chunk in client.chat.completions.create(messages=m, stream=True):
         reveal_type(chunk)  # ChatCompletionChunk
+    response = client.responses.create(input="hi")
+    for item in response.output:
+        if item.type == "function_call":
+            reveal_type(item)  # ResponseFunctionToolCall
+    reveal_type(response.media)  # MediaView
+    reveal_type(response.tool_handoff)  # ToolHandoff | None
 """
 
 #: One mistake per line, each reported on its own line.
@@ -142,7 +148,7 @@ def test_a_wrong_keyword_is_one_line_with_the_plugin(tmp_path: Path, caches: Pat
 
 
 def test_the_calls_keep_the_types_the_overloads_give(tmp_path: Path, caches: Path) -> None:
-    """stream=True gives a Stream, no stream a ChatCompletion (Responses alike), as without."""
+    """stream=True gives a Stream, no stream a ChatCompletion (Responses alike); items narrow."""
     project = _project(tmp_path / "with", plugin=True)
     first = _mypy(project, caches, "calls.py")
     assert "error" not in first

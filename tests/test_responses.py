@@ -11,7 +11,13 @@ from pydantic import BaseModel
 
 from sogni_compat import NotFoundError, OpenAI
 from sogni_compat.testing import LocalSogniServer
-from sogni_compat.types.responses import FunctionToolParam, ParsedResponse, Response
+from sogni_compat.types.responses import (
+    FunctionToolParam,
+    ParsedResponse,
+    Response,
+    ResponseOutputMessage,
+    ResponseReasoningItem,
+)
 
 WEATHER: FunctionToolParam = {
     "type": "function",
@@ -310,8 +316,11 @@ def test_reasoning_item_when_the_model_thinks(client: OpenAI) -> None:
     """With thinking on, the output starts with a reasoning item holding the thinking."""
     response = client.responses.create(input="a b c", reasoning={"effort": "high"})
     assert [item.type for item in response.output] == ["reasoning", "message"]
-    assert response.output[0].content[0].text == "The user wrote 3 tokens; I echo them."
-    assert response.output[0].to_dict()["content"] == [
+    thought = response.output[0]
+    assert isinstance(thought, ResponseReasoningItem)
+    assert thought.content is not None
+    assert thought.content[0].text == "The user wrote 3 tokens; I echo them."
+    assert thought.to_dict()["content"] == [
         {"type": "reasoning_text", "text": "The user wrote 3 tokens; I echo them."}
     ]
 
@@ -339,7 +348,9 @@ def test_parsed_results_serialise(client: OpenAI) -> None:
     )
     dumped = json.loads(response.to_json())
     assert "output_parsed" not in dumped
-    assert response.output[0].content[0].parsed == response.output_parsed
+    message = response.output[0]
+    assert isinstance(message, ResponseOutputMessage)
+    assert message.content[0].parsed == response.output_parsed
     assert response.text is not None
     assert response.text.format.type == "json_schema"
 

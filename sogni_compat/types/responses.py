@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Generic
+from typing import TYPE_CHECKING, Any, Generic, Literal, Union
 
 import attrs
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         ToolChoiceOptions,
         ToolParam,
     )
+    from .tools import MediaView, ToolHandoff, ToolRound
 
 __all__ = [
     "EasyInputMessageParam",
@@ -57,6 +58,7 @@ __all__ = [
     "ResponseInputParam",
     "ResponseInputTextParam",
     "ResponseItemList",
+    "ResponseOutputItem",
     "ResponseOutputMessage",
     "ResponseOutputMessageParam",
     "ResponseOutputRefusalParam",
@@ -82,7 +84,7 @@ __all__ = [
 class ResponseOutputText(BaseObject):
     """A text part of an output message (``type == "output_text"``)."""
 
-    type: str = "output_text"
+    type: Literal["output_text"] = "output_text"
     text: str = ""
     annotations: list[Any] = attrs.field(factory=list)
     _parsed: Any = attrs.field(default=None, init=False, eq=False)
@@ -98,8 +100,8 @@ class ResponseOutputMessage(BaseObject):
     """The assistant's message: ``content`` holds its ``output_text`` parts."""
 
     id: str = ""
-    type: str = "message"
-    role: str = "assistant"
+    type: Literal["message"] = "message"
+    role: Literal["assistant"] = "assistant"
     status: str = "completed"
     content: list[ResponseOutputText] = attrs.field(factory=list)
 
@@ -109,7 +111,7 @@ class ResponseFunctionToolCall(BaseObject):
     """A call of one of your function tools: answer it with a ``function_call_output`` item."""
 
     id: str = ""
-    type: str = "function_call"
+    type: Literal["function_call"] = "function_call"
     call_id: str = ""
     name: str = ""
     arguments: str = ""
@@ -126,7 +128,7 @@ class ResponseFunctionToolCall(BaseObject):
 class ResponseReasoningText(BaseObject):
     """One piece of the model's thinking (``type == "reasoning_text"``)."""
 
-    type: str = "reasoning_text"
+    type: Literal["reasoning_text"] = "reasoning_text"
     text: str = ""
 
 
@@ -135,10 +137,15 @@ class ResponseReasoningItem(BaseObject):
     """The model's thinking, when it returned some (``content`` holds ``reasoning_text``)."""
 
     id: str = ""
-    type: str = "reasoning"
+    type: Literal["reasoning"] = "reasoning"
     summary: list[Any] = attrs.field(factory=list)
-    content: list[Any] | None = None
+    content: list[ResponseReasoningText] | None = None
     status: str | None = None
+
+
+#: One item of :attr:`Response.output`, as the ``openai`` package names the union: compare its
+#: ``type`` (or use ``isinstance``) before reading the fields of one kind.
+ResponseOutputItem = Union[ResponseOutputMessage, ResponseFunctionToolCall, ResponseReasoningItem]  # noqa: UP007
 
 
 @response_type
@@ -210,7 +217,7 @@ class Response(BaseObject):
     created_at: float = 0
     model: str = ""
     status: str = "completed"
-    output: list[Any] = attrs.field(factory=list)
+    output: list[ResponseOutputItem] = attrs.field(factory=list)
     usage: ResponseUsage | None = None
     error: ResponseError | None = None
     incomplete_details: ResponseIncompleteDetails | None = None
@@ -249,24 +256,26 @@ class Response(BaseObject):
         )
 
     @property
-    def tool_history(self) -> list[Any]:
+    def tool_history(self) -> list[ToolRound]:
         """The rounds of ``auto_execute_tools`` that ran tools, as for chat completions."""
-        history: list[Any] = self._loop.tool_history if self._loop is not None else []
+        history: list[ToolRound] = self._loop.tool_history if self._loop is not None else []
         return history
 
     @property
-    def media(self) -> Any:
+    def media(self) -> MediaView:
         """The auto-tool loop's media view (``MediaView``), as ``ChatCompletion.media``."""
         if self._loop is None:
             from .tools import MediaView  # noqa: PLC0415
 
             return MediaView()
-        return self._loop.media
+        view: MediaView = self._loop.media
+        return view
 
     @property
-    def tool_handoff(self) -> Any:
+    def tool_handoff(self) -> ToolHandoff | None:
         """The control tool the auto-tool loop stopped on, as ``ChatCompletion.tool_handoff``."""
-        return self._loop.tool_handoff if self._loop is not None else None
+        handoff: ToolHandoff | None = self._loop.tool_handoff if self._loop is not None else None
+        return handoff
 
     def _repr_markdown_(self) -> str:
         """Jupyter's rendering, as a ``ChatCompletion``'s: the answer as Markdown, then the rest."""
