@@ -74,14 +74,19 @@ def chat(client: OpenAI) -> None:
         if chunk.choices:
             piece: str | None = chunk.choices[0].delta.content
             print(piece or "", end="")
-    with client.chat.completions.stream(messages=messages) as events:
+    extract: list[ChatCompletionMessageParam] = [
+        {"role": "user", "content": 'Extract {"title": "Heat", "year": 1995}'}
+    ]
+    with client.chat.completions.stream(messages=extract, response_format=Movie) as events:
         for event in events:
-            print(event.type)
-    parsed = client.chat.completions.parse(
-        messages=[{"role": "user", "content": 'Extract {"title": "Heat", "year": 1995}'}],
-        response_format=Movie,
-    )
-    print(text, parsed.choices[0].message.parsed)
+            if event.type == "content.delta":
+                print(event.delta, end="")
+            elif event.type == "content.done" and event.parsed is not None:
+                print(event.parsed.title)
+        streamed: Movie | None = events.get_final_completion().choices[0].message.parsed
+    parsed = client.chat.completions.parse(messages=extract, response_format=Movie)
+    heat: Movie | None = parsed.choices[0].message.parsed
+    print(text, heat.year if heat is not None else None, streamed)
 
     # The tool loop by hand: the answer's message goes back into the history as it is.
     messages.append({"role": "user", "content": 'call get_weather({"city": "Oslo"})'})

@@ -8,9 +8,19 @@ reported by both checkers, in a few lines of output, and nothing else may be. No
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sogni_compat import OpenAI
 from sogni_compat.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 from sogni_compat.types.responses import ResponseInputParam
+
+
+@dataclass
+class Film:
+    """Structured output."""
+
+    title: str
+
 
 client = OpenAI(api_key="sk-test-1234567890abcdef")
 hello: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello"}]
@@ -33,3 +43,10 @@ print(client.beta.assistants)  # mistake: Sogni serves no assistants
 print(client.images.create_variation)  # mistake: Sogni serves no image variations
 tool: ChatCompletionToolParam = {"type": "function", "name": "f"}  # mistake: chat tool shape
 items: ResponseInputParam = [{"type": "item_reference", "id": "x"}]  # mistake: not served
+film = client.chat.completions.parse(messages=hello, response_format=Film).choices[0].message.parsed
+if film is not None:
+    print(film.titel)  # mistake: a Film has a title
+with client.chat.completions.stream(messages=hello, response_format=Film) as events:
+    for event in events:
+        if event.type == "content.done" and event.parsed is not None:
+            print(event.parsed.year)  # mistake: a Film has no year

@@ -20,19 +20,37 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Callable, Generator, Iterator
-from typing import Any
-
-import attrs
+from typing import TYPE_CHECKING, Any, Generic
 
 from ._config import MAX_STREAM_TOOL_CALLS
 from ._errors import APIError
 from ._json import loads
 from ._streaming import ChatCompletionAccumulator, Stream
 from ._structured import ParseSpec, _build, parse_completion
-from .types import ChatCompletion, ChatCompletionChunk
+from .types import ChatCompletion, ChatCompletionChunk, ParsedChatCompletion
+from .types.chat_stream import (
+    ChatCompletionStreamEvent,
+    ChunkEvent,
+    ContentDeltaEvent,
+    ContentDoneEvent,
+    FunctionToolCallArgumentsDeltaEvent,
+    FunctionToolCallArgumentsDoneEvent,
+    RefusalDeltaEvent,
+    RefusalDoneEvent,
+)
+
+if TYPE_CHECKING:  # a dict format (or none): parsed values are Any (PEP 696 default)
+    from typing_extensions import TypeVar
+
+    _T = TypeVar("_T", default=Any)
+else:
+    from typing import TypeVar
+
+    _T = TypeVar("_T")
 
 __all__ = [
     "ChatCompletionStream",
+    "ChatCompletionStreamEvent",
     "ChatCompletionStreamManager",
     "ChunkEvent",
     "ContentDeltaEvent",
@@ -54,99 +72,7 @@ def _joined(fragments: list[str], count: int) -> str:
     return "".join(fragments[:count])
 
 
-def _given(value: str | Callable[[], str]) -> str:
-    return value if isinstance(value, str) else value()
-
-
-@attrs.frozen
-class ChunkEvent:
-    """Every chunk, with the answer so far (``snapshot``)."""
-
-    chunk: ChatCompletionChunk
-    _snapshot: Callable[[], ChatCompletion] = attrs.field(repr=False)
-    type: str = "chunk"
-
-    @property
-    def snapshot(self) -> ChatCompletion:
-        """The answer accumulated so far."""
-        return self._snapshot()
-
-
-@attrs.frozen
-class ContentDeltaEvent:
-    """A piece of text: ``delta``, and ``snapshot``, the text so far (joined when read)."""
-
-    delta: str
-    _snapshot: str | Callable[[], str] = attrs.field(repr=False, eq=False)
-    parsed: Any = None
-    type: str = "content.delta"
-
-    @property
-    def snapshot(self) -> str:
-        """The choice's text up to and including this piece."""
-        return _given(self._snapshot)
-
-
-@attrs.frozen
-class ContentDoneEvent:
-    """A choice's whole text, and ``parsed`` when ``response_format`` was a class."""
-
-    content: str
-    parsed: Any = None
-    type: str = "content.done"
-
-
-@attrs.frozen
-class RefusalDeltaEvent:
-    """A piece of a refusal: ``delta``, and ``snapshot``, the refusal so far."""
-
-    delta: str
-    _snapshot: str | Callable[[], str] = attrs.field(repr=False, eq=False)
-    type: str = "refusal.delta"
-
-    @property
-    def snapshot(self) -> str:
-        """The choice's refusal up to and including this piece."""
-        return _given(self._snapshot)
-
-
-@attrs.frozen
-class RefusalDoneEvent:
-    """A choice's whole refusal."""
-
-    refusal: str
-    type: str = "refusal.done"
-
-
-@attrs.frozen
-class FunctionToolCallArgumentsDeltaEvent:
-    """A piece of a tool call's arguments (``arguments`` holds them so far, joined when read)."""
-
-    name: str
-    index: int
-    _arguments: str | Callable[[], str] = attrs.field(repr=False, eq=False)
-    parsed_arguments: Any
-    arguments_delta: str
-    type: str = "tool_calls.function.arguments.delta"
-
-    @property
-    def arguments(self) -> str:
-        """The call's arguments up to and including this piece."""
-        return _given(self._arguments)
-
-
-@attrs.frozen
-class FunctionToolCallArgumentsDoneEvent:
-    """A tool call's whole arguments, parsed for a strict tool."""
-
-    name: str
-    index: int
-    arguments: str
-    parsed_arguments: Any
-    type: str = "tool_calls.function.arguments.done"
-
-
-class ChatCompletionStream:
+class ChatCompletionStream(Generic[_T]):
     """The events of one streamed answer; iterate it, or call :meth:`get_final_completion`."""
 
     def __init__(self, stream: Stream, spec: ParseSpec, *, to_openai: bool = False) -> None:
@@ -243,19 +169,20 @@ class ChatCompletionStream:
                 merged["name"], index, arguments, parsed_arguments
             )
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[ChatCompletionStreamEvent[_T]]:
         return self._events
 
-    def __next__(self) -> Any:
-        return next(self._events)
+    def __next__(self) -> ChatCompletionStreamEvent[_T]:
+        event: ChatCompletionStreamEvent[_T] = next(self._events)
+        return event
 
-    def until_done(self) -> ChatCompletionStream:
+    def until_done(self) -> ChatCompletionStream[_T]:
         """Read every event that is left; returns the stream."""
         for _ in self._events:
             pass
         return self
 
-    def get_final_completion(self) -> Any:
+    def get_final_completion(self) -> ParsedChatCompletion[_T]:
         """The whole answer, parsed as ``parse()`` parses it (raises as ``parse()`` does)."""
         if self._final is None:
             self.until_done()
@@ -267,31 +194,32 @@ class ChatCompletionStream:
 
                 final = _openai_types.completion(final, parsed=True, response=self._stream.response)
             self._final = final
-        return self._final
+        final_completion: ParsedChatCompletion[_T] = self._final
+        return final_completion
 
     def close(self) -> None:
         """Close the connection; the events not read are dropped."""
         self._events.close()
         self._stream.close()
 
-    def __enter__(self) -> ChatCompletionStream:
+    def __enter__(self) -> ChatCompletionStream[_T]:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
-class ChatCompletionStreamManager:
+class ChatCompletionStreamManager(Generic[_T]):
     """What ``chat.completions.stream()`` returns: use it in a ``with`` block.
 
     The request is sent on entering the block; the connection is closed on leaving it.
     """
 
-    def __init__(self, open_stream: Callable[[], ChatCompletionStream]) -> None:
+    def __init__(self, open_stream: Callable[[], ChatCompletionStream[_T]]) -> None:
         self._open = open_stream
-        self._stream: ChatCompletionStream | None = None
+        self._stream: ChatCompletionStream[_T] | None = None
 
-    def __enter__(self) -> ChatCompletionStream:
+    def __enter__(self) -> ChatCompletionStream[_T]:
         self._stream = self._open()
         return self._stream
 

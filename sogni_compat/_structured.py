@@ -28,7 +28,7 @@ from ._errors import (
     LengthFinishReasonError,
 )
 from ._json import loads
-from .types import ChatCompletion
+from .types import ChatCompletion, ParsedChatCompletion, ParsedChatCompletionMessage, ParsedChoice
 
 if typing.TYPE_CHECKING:
     from .types._chat_params import ChatCompletionFunctionToolParam, FunctionDefinition
@@ -292,9 +292,16 @@ def _problem(exc: Exception) -> str:
 
 def parse_completion(
     completion: ChatCompletion, spec: ParseSpec, response: requests.Response
-) -> ChatCompletion:
-    """Set ``message.parsed`` and each call's ``parsed_arguments``; raise when one cannot be."""
+) -> ParsedChatCompletion[Any]:
+    """Set ``message.parsed`` and each call's ``parsed_arguments``; raise when one cannot be.
+
+    The answer becomes the :class:`ParsedChatCompletion` its type says (the same object: the
+    parsed classes add no field, only the type of ``parsed``).
+    """
+    completion.__class__ = ParsedChatCompletion
     for choice in completion.choices:
+        choice.__class__ = ParsedChoice
+        choice.message.__class__ = ParsedChatCompletionMessage
         if choice.finish_reason == "length":
             raise LengthFinishReasonError(completion=completion)
         if choice.finish_reason == "content_filter":
@@ -309,7 +316,8 @@ def parse_completion(
                 model = spec.tools[function.name]
                 where = f"The arguments of tool call {call.id!r}"
                 function._parsed_arguments = _read(model, function.arguments, where, response)
-    return completion
+    parsed: ParsedChatCompletion[Any] = completion  # type: ignore[assignment]  # its class now
+    return parsed
 
 
 def _read(tp: type | None, text: object, what: str, response: requests.Response) -> Any:

@@ -12,6 +12,7 @@ import pytest
 
 import sogni_compat
 from sogni_compat.testing import LocalSogniServer
+from sogni_compat.types import ChunkEvent, ContentDoneEvent
 from sogni_compat.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 
 
@@ -55,9 +56,12 @@ def test_content_events_and_parsed_final(server: LocalSogniServer) -> None:
     assert kinds[-1] == "content.done"
     deltas = [e for e in events if e.type == "content.delta"]
     assert "".join(e.delta for e in deltas) == deltas[-1].snapshot
-    assert events[-1].parsed == City("Oslo", 700000)
+    last = events[-1]
+    assert isinstance(last, ContentDoneEvent)
+    assert last.parsed == City("Oslo", 700000)
     assert final.choices[0].message.parsed == City("Oslo", 700000)
     chunk_event = events[0]
+    assert isinstance(chunk_event, ChunkEvent)
     assert chunk_event.chunk.object == "chat.completion.chunk"
 
 

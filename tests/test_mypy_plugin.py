@@ -19,6 +19,7 @@ pytestmark = pytest.mark.optional
 
 #: A user's script: each ``reveal_type`` line says the type it must show.
 CALLS = """\
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from sogni_compat import OpenAI
@@ -27,6 +28,11 @@ from sogni_compat.types.chat import ChatCompletionMessageParam
 client = OpenAI(api_key="sk-test-1234567890abcdef")
 m: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
 loose: dict[str, Any] = {"messages": m}
+
+
+@dataclass
+class Movie:
+    title: str
 
 
 def calls(flag: bool, yes: Literal[True]) -> None:
@@ -48,6 +54,13 @@ def calls(flag: bool, yes: Literal[True]) -> None:
             reveal_type(item)  # ResponseFunctionToolCall
     reveal_type(response.media)  # MediaView
     reveal_type(response.tool_handoff)  # ToolHandoff | None
+    parsed = client.chat.completions.parse(messages=m, response_format=Movie)
+    reveal_type(parsed.choices[0].message.parsed)  # Movie | None
+    with client.chat.completions.stream(messages=m, response_format=Movie) as stream:
+        for event in stream:
+            if event.type == "content.done":
+                reveal_type(event.parsed)  # Movie | None
+        reveal_type(stream.get_final_completion().choices[0].message.parsed)  # Movie | None
 """
 
 #: One mistake per line, each reported on its own line.
@@ -148,7 +161,7 @@ def test_a_wrong_keyword_is_one_line_with_the_plugin(tmp_path: Path, caches: Pat
 
 
 def test_the_calls_keep_the_types_the_overloads_give(tmp_path: Path, caches: Path) -> None:
-    """stream=True gives a Stream, no stream a ChatCompletion (Responses alike); items narrow."""
+    """stream=True gives a Stream, no stream a ChatCompletion; parsed values and items typed."""
     project = _project(tmp_path / "with", plugin=True)
     first = _mypy(project, caches, "calls.py")
     assert "error" not in first

@@ -174,7 +174,9 @@ def test_parsing_stream_example() -> None:
                 assert event.parsed is not None
     completion = stream.get_final_completion()
     assert "".join(deltas) == completion.choices[0].message.content
-    assert completion.choices[0].message.parsed.final_answer == "-29/8"
+    solution = completion.choices[0].message.parsed
+    assert solution is not None
+    assert solution.final_answer == "-29/8"
 
 
 def test_parsing_tools_stream_example() -> None:

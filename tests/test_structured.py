@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import pickle
 from typing import Any, Literal
 
 import attrs
@@ -243,6 +244,28 @@ def test_beta_is_the_same_namespace(client: OpenAI, mock: responses.RequestsMock
     assert parsed.choices[0].message.parsed == Point(x=0, y=0)
 
 
+def test_parse_answers_parsed_classes_that_pickle_and_dump_as_before() -> None:
+    """parse() gives a ParsedChatCompletion (choices, messages too) as openai's; dumps unchanged."""
+    with LocalSogniServer() as server, server.client() as client:
+        result = client.chat.completions.parse(
+            messages=[{"role": "user", "content": f"Extract: {json.dumps(PERSON)}"}],
+            response_format=Person,
+        )
+        plain = client.chat.completions.create(
+            messages=[{"role": "user", "content": f"Extract: {json.dumps(PERSON)}"}]
+        )
+    assert type(result) is sogni_compat.types.ParsedChatCompletion
+    assert type(result.choices[0]) is sogni_compat.types.ParsedChoice
+    assert type(result.choices[0].message) is sogni_compat.types.ParsedChatCompletionMessage
+    assert isinstance(result, sogni_compat.types.ChatCompletion)
+    assert type(plain) is sogni_compat.types.ChatCompletion
+    again = pickle.loads(pickle.dumps(result))
+    assert type(again) is sogni_compat.types.ParsedChatCompletion
+    assert again.to_dict() == result.to_dict()
+    assert set(result.to_dict()) == set(plain.to_dict())
+    assert "parsed" not in result.to_dict()["choices"][0]["message"]
+
+
 def test_parse_end_to_end_with_the_emulator() -> None:
     """Against the emulator (which answers the JSON object in the prompt) parse() round-trips."""
     with LocalSogniServer() as server, server.client() as client:
@@ -250,7 +273,9 @@ def test_parse_end_to_end_with_the_emulator() -> None:
             messages=[{"role": "user", "content": f"Extract: {json.dumps(PERSON)}"}],
             response_format=Person,
         )
-        assert result.choices[0].message.parsed.name == "Ada"
+        person = result.choices[0].message.parsed
+        assert person is not None
+        assert person.name == "Ada"
         with pytest.raises(sogni_compat.LengthFinishReasonError):
             client.chat.completions.parse(
                 messages=[{"role": "user", "content": f"Extract: {json.dumps(PERSON)}"}],

@@ -51,6 +51,14 @@ if not TYPE_CHECKING:
 
 
 _T = TypeVar("_T")
+if TYPE_CHECKING:  # parse() with a dict format: ParsedChatCompletion[Any] (PEP 696 default)
+    from typing_extensions import TypeVar as _DefaultedTypeVar
+
+    from ..types import ParsedChatCompletion
+
+    _F = _DefaultedTypeVar("_F", default=Any)
+else:
+    _F = TypeVar("_F")
 logger = logging.getLogger("sogni_compat")
 #: Model names a 404 lists.
 _LISTED_MODELS = 20
@@ -201,9 +209,9 @@ class Completions(Resource):
     def parse(
         self,
         *,
-        response_format: type[Any] | Mapping[str, Any] | None = None,
+        response_format: type[_F] | Mapping[str, Any] | None = None,
         **kwargs: Unpack[CompletionParseParams],
-    ) -> ChatCompletion:
+    ) -> ParsedChatCompletion[_F]:
         """Like :meth:`create`, with the answer parsed as the openai SDK's ``parse()`` does.
 
         ``response_format`` may be a pydantic model, an attrs class or a dataclass: a strict
@@ -220,15 +228,15 @@ class Completions(Resource):
         given: dict[str, Any] = dict(kwargs)
         if response_format is not None:
             given["response_format"] = response_format
-        result: ChatCompletion = self._create(given, "parsed", parsing=True)
+        result: ParsedChatCompletion[_F] = self._create(given, "parsed", parsing=True)
         return result
 
     def stream(
         self,
         *,
-        response_format: type[Any] | Mapping[str, Any] | None = None,
+        response_format: type[_F] | Mapping[str, Any] | None = None,
         **kwargs: Unpack[CompletionParseParams],
-    ) -> ChatCompletionStreamManager:
+    ) -> ChatCompletionStreamManager[_F]:
         """A streamed answer as typed events, in a ``with`` block (the openai SDK's helper).
 
         Takes :meth:`parse`'s keywords (``response_format`` a class or a dict, strict tools)::
@@ -259,7 +267,7 @@ class Completions(Resource):
         given["stream"] = True
         to_openai = self._client.response_types == "openai"
 
-        def open_stream() -> ChatCompletionStream:
+        def open_stream() -> ChatCompletionStream[_F]:
             return ChatCompletionStream(self._create(given, "parsed"), spec, to_openai=to_openai)
 
         return ChatCompletionStreamManager(open_stream)

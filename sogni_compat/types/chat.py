@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic
 
 import attrs
 
@@ -71,6 +71,9 @@ __all__ = [
     "Function",
     "FunctionCall",
     "FunctionDefinition",
+    "ParsedChatCompletion",
+    "ParsedChatCompletionMessage",
+    "ParsedChoice",
     "PromptTokensDetails",
     "TopLogprob",
     "completion_markdown",
@@ -248,6 +251,47 @@ class ChatCompletion(BaseObject):
     def _repr_markdown_(self) -> str:
         """Jupyter's rendering: the answer as Markdown, tool calls, media and usage below."""
         return completion_markdown(self)
+
+
+if TYPE_CHECKING:  # parse() with a dict format: ParsedChatCompletion[Any] (PEP 696 default)
+    from typing_extensions import TypeVar
+
+    _T = TypeVar("_T", default=Any)
+else:
+    from typing import TypeVar
+
+    _T = TypeVar("_T")
+
+
+@response_type
+class ParsedChatCompletionMessage(ChatCompletionMessage, Generic[_T]):
+    """A message of ``chat.completions.parse()``: ``parsed`` is the answer as the format's type."""
+
+    @property
+    def parsed(self) -> _T | None:
+        """The answer parsed as an instance of ``response_format`` (``None`` without one)."""
+        parsed: _T | None = self._parsed
+        return parsed
+
+
+@response_type
+class ParsedChoice(Choice, Generic[_T]):
+    """A choice of ``chat.completions.parse()``: its ``message`` has ``parsed``."""
+
+    if TYPE_CHECKING:
+        message: ParsedChatCompletionMessage[_T]
+
+
+@response_type
+class ParsedChatCompletion(ChatCompletion, Generic[_T]):
+    """What ``chat.completions.parse()`` returns (the openai package's ``ParsedChatCompletion``).
+
+    A :class:`ChatCompletion` whose choices' messages have ``parsed``, typed as the
+    ``response_format`` class given (``Any`` for a dict format).
+    """
+
+    if TYPE_CHECKING:
+        choices: list[ParsedChoice[_T]]  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
 
 
 # -- rendering: what a notebook (Markdown) or a terminal (text) shows for a completion ---------
