@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from sogni_compat import (
 )
 from sogni_compat.testing import LocalSogniServer
 from sogni_compat.types import CostEstimate
+from sogni_compat.types.chat import ChatCompletionContentPartParam, ChatCompletionMessageParam
 
 from ._hostile import answering
 
@@ -33,7 +35,7 @@ QUOTE = {
 }
 
 
-def sdk_input_tokens(messages: list[dict[str, Any]]) -> int:
+def sdk_input_tokens(messages: Sequence[Mapping[str, Any]]) -> int:
     """Sogni's SDK estimate, written out from its description: UTF-16 length of the JSON / 4."""
     text = json.dumps(messages, separators=(",", ":"), ensure_ascii=False)
     return math.ceil(len(text.encode("utf-16-le")) / 2 / 4)
@@ -42,7 +44,7 @@ def sdk_input_tokens(messages: list[dict[str, Any]]) -> int:
 @responses.activate
 def test_default_base_url_asks_sognis_socket_host() -> None:
     """With the default base URL the quote comes from socket.sogni.ai, with the key header."""
-    messages: list[dict[str, Any]] = [{"role": "user", "content": "Hi 🦊"}]
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi 🦊"}]
     tokens = sdk_input_tokens(messages)
     url = (
         "https://socket.sogni.ai/api/v1/job-llm/estimate/spark/"
@@ -62,9 +64,12 @@ def test_default_base_url_asks_sognis_socket_host() -> None:
 
 def test_emulator_quote_and_images_as_placeholders() -> None:
     """Images count as a placeholder; with no output default published, 32768 is quoted, loudly."""
-    question = {"type": "text", "text": "what is this?"}
-    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "A" * 5000}}
-    messages = [{"role": "user", "content": [question, image]}]
+    question: ChatCompletionContentPartParam = {"type": "text", "text": "what is this?"}
+    image: ChatCompletionContentPartParam = {
+        "type": "image_url",
+        "image_url": {"url": "data:image/png;base64," + "A" * 5000},
+    }
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": [question, image]}]
     with LocalSogniServer() as server, server.client() as client:
         with pytest.warns(CostEstimateWarning, match="counts 32768 output tokens") as warned:
             quote = client.chat.completions.estimate_cost(messages=messages)
@@ -112,7 +117,7 @@ def test_the_models_published_default_is_quoted(
         },
     }
     responses.get(MODEL_URL, json=entry)
-    messages: list[dict[str, Any]] = [{"role": "user", "content": "Hi"}]
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
     responses.get(f"{ESTIMATE}/{sdk_input_tokens(messages)}/{budget}", json=QUOTE)
     client = OpenAI(api_key="sk-estimate-test-0123456789", base_url="https://api.test/v1")
     quote = client.chat.completions.estimate_cost(messages=messages, model="m1", **extra)
@@ -130,7 +135,7 @@ def test_the_models_published_default_is_quoted(
 @responses.activate
 def test_an_unusable_model_entry_quotes_the_api_default(entry: Any) -> None:
     """No usable default in GET models/{id}: the API's 32768 is quoted and said so."""
-    messages: list[dict[str, Any]] = [{"role": "user", "content": ""}]
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": ""}]
     responses.get(MODEL_URL, json=entry)
     responses.get(f"{ESTIMATE}/{sdk_input_tokens(messages)}/32768", json=QUOTE)
     client = OpenAI(api_key="sk-estimate-test-0123456789", base_url="https://api.test/v1")
@@ -142,7 +147,7 @@ def test_an_unusable_model_entry_quotes_the_api_default(entry: Any) -> None:
 @responses.activate
 def test_input_tokens_count_utf16_units_of_the_compact_json() -> None:
     """Outside the BMP a character is two UTF-16 units, as JavaScript's length counts it."""
-    messages: list[dict[str, Any]] = [{"role": "user", "content": "🦊" * 40}]
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "🦊" * 40}]
     text = json.dumps(messages, separators=(",", ":"), ensure_ascii=False)
     expected = -(-(len(text) + 40) // 4)  # 40 foxes: 40 more units than code points
     responses.get(f"{ESTIMATE}/{expected}/10", json=QUOTE)
@@ -170,7 +175,7 @@ def test_bad_estimate_input_is_refused(kwargs: dict[str, object], message: str) 
 
 def test_estimate_takes_what_create_takes() -> None:
     """The keywords of create() are accepted (camelCase too); a typo gets a hint."""
-    messages = [{"role": "user", "content": "Hi"}]
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
     with LocalSogniServer() as server, server.client() as client:
         kwargs: dict[str, Any] = {
             "messages": messages,
@@ -188,7 +193,7 @@ def test_estimate_takes_what_create_takes() -> None:
         assert quote.output_tokens == 64
         client.chat.completions.create(**kwargs)
         with pytest.raises(TypeError, match="did you mean 'temperature'"):
-            client.chat.completions.estimate_cost(messages=messages, temprature=1)
+            client.chat.completions.estimate_cost(messages=messages, temprature=1)  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize(
@@ -214,7 +219,7 @@ def test_a_quote_without_a_usable_amount_is_refused(hostile: Any, quote: bytes) 
 
 def test_a_ceiling_check_refuses_what_it_cannot_price(hostile: Any) -> None:
     """A ceiling check stops a request it cannot price (the quote raises), lets a cheap one go."""
-    messages = [{"role": "user", "content": "Hi"}]
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
     refused: list[str] = []
 
     def within_ceiling(client: OpenAI) -> bool:
@@ -239,7 +244,7 @@ def _estimate_path(server: LocalSogniServer) -> list[str]:
 
 def test_n_choices_are_quoted_n_times() -> None:
     """n=3 quotes three times the output budget: what create() with n=3 may generate."""
-    messages = [{"role": "user", "content": "Hi"}]
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
     with LocalSogniServer() as server, server.client() as client:
         one = client.chat.completions.estimate_cost(messages=messages, max_tokens=100)
         three = client.chat.completions.estimate_cost(messages=messages, max_tokens=100, n=3)
@@ -250,7 +255,7 @@ def test_n_choices_are_quoted_n_times() -> None:
 
 def test_extra_body_is_quoted_as_create_sends_it() -> None:
     """extra_body's messages, max_tokens and n replace the named ones, as in create()."""
-    named = [{"role": "user", "content": "Hi"}]
+    named: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
     longer = [{"role": "user", "content": "a much longer question " * 20}]
     extra = {"messages": longer, "max_tokens": 50, "n": 2}
     with LocalSogniServer() as server, server.client() as client:
@@ -281,7 +286,7 @@ def test_extra_body_that_cannot_be_sent_or_priced_is_refused(
     extra: dict[str, Any], error: type[Exception], message: str
 ) -> None:
     """What create() refuses in extra_body (or what no quote can price) is refused, unsent."""
-    messages = [{"role": "user", "content": "Hi"}]
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
     with LocalSogniServer() as server, server.client() as client:
         with pytest.raises(error, match=message):
             client.chat.completions.estimate_cost(
@@ -292,7 +297,7 @@ def test_extra_body_that_cannot_be_sent_or_priced_is_refused(
 
 def test_loop_keywords_are_accepted_and_the_quote_says_what_it_leaves_out() -> None:
     """The loop's keywords change no single request's price: checked, then a warning, no error."""
-    messages = [{"role": "user", "content": "Paint a fox"}]
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Paint a fox"}]
     with LocalSogniServer() as server, server.client() as client:
         with pytest.warns(CostEstimateWarning, match="tool rounds that follow") as warned:
             quote = client.chat.completions.estimate_cost(
@@ -316,7 +321,7 @@ def test_loop_keywords_are_accepted_and_the_quote_says_what_it_leaves_out() -> N
 
 def test_a_model_that_does_not_exist_is_its_404(caplog: pytest.LogCaptureFixture) -> None:
     """model="nope": a NotFoundError listing the served models, no word of an output default."""
-    messages = [{"role": "user", "content": "Hi"}]
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
     with (
         LocalSogniServer() as server,
         server.client() as client,

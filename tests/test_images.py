@@ -190,9 +190,15 @@ def test_openai_picture_example_script_prints_a_url(
 def test_unknown_keywords_are_refused(server: LocalSogniServer, client: OpenAI) -> None:
     """A misspelt or unknown keyword is a TypeError with a hint; nothing is sent."""
     with pytest.raises(TypeError, match="did you mean 'token_type'"):
-        client.images.generate(prompt="x", tokne_type="spark")
+        client.images.generate(prompt="x", tokne_type="spark")  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="unexpected keyword argument 'sizes'"):
-        client.images.generate(prompt="x", sizes="512x512")
+        client.images.generate(prompt="x", sizes="512x512")  # type: ignore[call-arg]
+    misspelt = {"qualty": "quality", "respone_format": "response_format", "stlye": "style"}
+    for wrong, right in misspelt.items():
+        with pytest.raises(TypeError, match=f"'{wrong}'; did you mean '{right}'"):
+            client.images.generate(prompt="x", **{wrong: "hd"})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="'imgae'; did you mean 'image'"):
+        client.images.edit(image=PNG, prompt="x", imgae=b"")  # type: ignore[call-arg]
     assert server.requests == []
 
 

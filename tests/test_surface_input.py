@@ -122,7 +122,7 @@ CASES: dict[str, tuple[Call, type[Exception], str]] = {
         "on_progress",
     ),
     "images.generate(token_type='gold')": (
-        lambda c, _: c.images.generate(prompt="fox", token_type="gold"),
+        lambda c, _: c.images.generate(prompt="fox", token_type="gold"),  # type: ignore[arg-type]
         ValueError,
         "token_type",
     ),

@@ -353,12 +353,17 @@ SETTING_KEYWORDS = (
 
 
 def keywords(
-    given: Mapping[str, Any], known: Sequence[str], function: str, aliases: Mapping[str, str]
+    given: Mapping[str, Any],
+    known: Sequence[str],
+    function: str,
+    aliases: Mapping[str, str],
+    named: Sequence[str] = (),
 ) -> dict[str, Any]:
     """``given`` with camelCase names made snake_case and ``None`` values dropped.
 
-    An unknown name is a ``TypeError`` with a did-you-mean hint; a name given in both
-    spellings is a ``TypeError`` too.
+    An unknown name is a ``TypeError`` with a did-you-mean hint (among ``known``, the
+    aliases and the function's ``named`` parameters); a name given in both spellings is a
+    ``TypeError`` too.
     """
     import difflib  # noqa: PLC0415 - only for the error message
 
@@ -366,7 +371,7 @@ def keywords(
     for key, value in given.items():
         name = aliases.get(key, key)
         if name not in known:
-            close = difflib.get_close_matches(key, [*known, *aliases], n=1)
+            close = difflib.get_close_matches(key, [*known, *aliases, *named], n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise TypeError(f"{function}() got an unexpected keyword argument {key!r}{hint}")
         if value is None:

@@ -29,7 +29,11 @@ if TYPE_CHECKING:
     from .._requester import Requester
     from .._streaming import Stream
     from .._structured import ParseSpec
-    from ..types.create_params import CompletionCreateParamsBase, CompletionParseParams
+    from ..types.create_params import (
+        CompletionCreateParamsBase,
+        CompletionParseParams,
+        EstimateCostParams,
+    )
     from ..types.durable import CostEstimate
     from .runs import Runs
 
@@ -273,14 +277,7 @@ class Completions(Resource):
         return ChatCompletionStreamManager(open_stream)
 
     def estimate_cost(
-        self,
-        *,
-        messages: Sequence[Any],
-        model: str | None = None,
-        max_tokens: int | None = None,
-        token_type: Literal["sogni", "spark", "auto"] | None = None,
-        timeout: float | None = None,
-        **create_kwargs: Any,
+        self, *, timeout: float | None = None, **create_kwargs: Unpack[EstimateCostParams]
     ) -> CostEstimate:
         """Sogni's price quote for what ``create()`` would send: ``usd``, ``sogni``, ``spark``...
 
@@ -313,11 +310,12 @@ class Completions(Resource):
         from .._params import sogni_tools_enabled  # noqa: PLC0415
         from ._estimate import estimate  # noqa: PLC0415
 
+        given: dict[str, Any] = dict(create_kwargs)
+        if "messages" not in given:
+            raise TypeError("estimate_cost() missing required keyword argument: 'messages'")
+        messages = given["messages"]
         if isinstance(messages, str | bytes) or not isinstance(messages, Sequence) or not messages:
             raise ValueError("messages must be a non-empty list of message dicts")
-        given = {"messages": messages, "model": model, "max_tokens": max_tokens, **create_kwargs}
-        if token_type is not None:
-            given["token_type"] = token_type
         server = _server_side(given)
         if server:  # a durable run's loop: checked as the client-side loop's keywords are
             for name in ("auto_execute_tools", "autoExecuteTools"):

@@ -47,6 +47,11 @@ from ._durable import (
 )
 from .media import kind_and_bytes, refuse_path_string
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..types.create_params import ImageSettingsParams
+
 __all__ = ["Images"]
 
 #: OpenAI's image model names: they select Sogni's default image model.
@@ -55,6 +60,12 @@ OPENAI_IMAGE_MODELS = frozenset(
 )
 _SIZE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
 _FORMATS = ("url", "b64_json")
+#: The named parameters of ``generate`` and ``edit``, for a misspelt keyword's hint.
+_GENERATE_NAMES = (
+    *("prompt", "model", "n", "size", "response_format", "quality", "style", "user"),
+    *("on_progress", "timeout"),
+)
+_EDIT_NAMES = ("image", "mask", *_GENERATE_NAMES[:5], "user", "on_progress", "timeout")
 
 
 def _check(prompt: object, n: object, size: object, response_format: object) -> tuple[int, ...]:
@@ -145,7 +156,7 @@ class Images(Resource):
         user: str | None = None,
         on_progress: Callable[[Any, Any], Any] | str | None = None,
         timeout: float | None = None,
-        **sogni: Any,
+        **sogni: Unpack[ImageSettingsParams],
     ) -> ImagesResponse:
         """Make ``n`` images from ``prompt`` with Sogni's ``generate_image`` tool.
 
@@ -186,7 +197,7 @@ class Images(Resource):
         user: str | None = None,
         on_progress: Callable[[Any, Any], Any] | str | None = None,
         timeout: float | None = None,
-        **sogni: Any,
+        **sogni: Unpack[ImageSettingsParams],
     ) -> ImagesResponse:
         """Edit ``image`` (bytes, a ``pathlib.Path`` or a binary file) as ``prompt`` says.
 
@@ -238,7 +249,8 @@ class Images(Resource):
 
         what = "images.edit" if images else "images.generate"
         # Sogni's keywords (camelCase too); ``extra_body`` goes into the tool's arguments.
-        given = keywords(sogni, (*SETTING_KEYWORDS, "extra_body"), what, SETTING_ALIASES)
+        named = _EDIT_NAMES if images else _GENERATE_NAMES
+        given = keywords(sogni, (*SETTING_KEYWORDS, "extra_body"), what, SETTING_ALIASES, named)
         extra = given.pop("extra_body", None)
         if extra is not None:
             if not isinstance(extra, Mapping):

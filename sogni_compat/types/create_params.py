@@ -33,14 +33,16 @@ __all__ = [
     "CompletionCreateParams",
     "CompletionCreateParamsBase",
     "CompletionParseParams",
+    "EstimateCostParams",
+    "ImageSettingsParams",
     "ResponseCreateParams",
     "ResponseCreateParamsBase",
     "SogniParams",
 ]
 
 
-class SogniParams(TypedDict, total=False):
-    """Sogni's keywords, the auto-tool loop's (never sent) and the request options."""
+class _SogniKeywords(TypedDict, total=False):
+    """Sogni's keywords, the auto-tool loop's and the request options but ``timeout``."""
 
     think: bool | None
     task_profile: Literal["general", "coding", "reasoning"] | None
@@ -88,7 +90,31 @@ class SogniParams(TypedDict, total=False):
     extra_headers: Mapping[str, str | None] | None
     extra_query: Mapping[str, Any] | None
     extra_body: Mapping[str, Any] | None
+
+
+class SogniParams(_SogniKeywords, total=False):
+    """Sogni's keywords, the auto-tool loop's (never sent) and the request options."""
+
     timeout: float | tuple[float, float] | None
+
+
+class ImageSettingsParams(TypedDict, total=False):
+    """Sogni's keywords of ``images.generate``/``images.edit``, sent with the workflow."""
+
+    token_type: Literal["sogni", "spark", "auto"] | None
+    tokenType: Literal["sogni", "spark", "auto"] | None
+    billing_mode: Literal["auto", "subscription", "tokens"] | None
+    billingMode: Literal["auto", "subscription", "tokens"] | None
+    app_source: str | None
+    appSource: str | None
+    safe_content_filter: bool | None
+    safeContentFilter: bool | None
+    max_estimated_capacity_units: float | None
+    maxEstimatedCapacityUnits: float | None
+    confirm_cost: bool | None
+    confirmCost: bool | None
+    #: Merged into the tool's arguments (e.g. ``{"seed": 3}``).
+    extra_body: Mapping[str, Any] | None
 
 
 class _CompletionRequired(TypedDict):
@@ -96,8 +122,8 @@ class _CompletionRequired(TypedDict):
     messages: Sequence[ChatCompletionMessageParam | ChatCompletionMessage]
 
 
-class CompletionParseParams(_CompletionRequired, SogniParams, total=False):
-    """The keywords of ``parse`` and ``stream`` but ``response_format`` (a class there)."""
+class _OpenAIChatKeywords(TypedDict, total=False):
+    """openai's keywords of a chat completion but ``messages``, ``response_format``, ``stream``."""
 
     model: str | None
     stream_options: Mapping[str, Any] | None
@@ -129,6 +155,17 @@ class CompletionParseParams(_CompletionRequired, SogniParams, total=False):
     verbosity: Literal["low", "medium", "high"] | None
     prediction: Mapping[str, Any] | None
     modalities: Sequence[str] | None
+
+
+class CompletionParseParams(_CompletionRequired, _OpenAIChatKeywords, SogniParams, total=False):
+    """The keywords of ``parse`` and ``stream`` but ``response_format`` (a class there)."""
+
+
+class EstimateCostParams(_CompletionRequired, _OpenAIChatKeywords, _SogniKeywords, total=False):
+    """The keywords of ``estimate_cost`` but ``timeout`` (seconds there): ``create()``'s."""
+
+    response_format: Mapping[str, Any] | type[Any] | None
+    stream: bool | None
 
 
 class CompletionCreateParamsBase(CompletionParseParams, total=False):
