@@ -388,20 +388,23 @@ def _chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> 
             folder = args.save
             if folder is None and items and getattr(args, "offline", False):
                 folder = _offline_folder(err, "--save DIR")
-            saved = []
+            saved: list[str] = []
+            unsaved: list[str] = []
             if folder is not None:
-                first = _first_free_numbers(folder)
-                for item in items:
-                    number = first.get(item.kind, 0) + item.index
-                    name = f"{item.kind}-{number}{_extension(item)}"
-                    saved.append(_download(client, item.url, os.path.join(folder, name)))
+                from ._cli_save import save_media  # noqa: PLC0415 - only when saving
+
+                saved, unsaved = save_media(client, folder, items)
             if args.json:  # stdout holds the JSON alone; the saved files are named on stderr
                 out.write(completion.to_json() + "\n")
                 err.writelines(target + "\n" for target in saved)
-                return 0
-            text = completion.choices[0].message.content if completion.choices else None
-            out.write((text or "") + "\n")
-            out.writelines(f"{line}\n" for line in (saved if folder is not None else media.urls))
+            else:
+                text = completion.choices[0].message.content if completion.choices else None
+                out.write((text or "") + "\n")
+                listed = saved if folder is not None else media.urls
+                out.writelines(f"{line}\n" for line in listed)
+            if unsaved:
+                err.writelines(f"{line}\n" for line in unsaved)
+                return 1
             return 0
         if args.json or args.no_stream:
             completion = client.chat.completions.create(messages=messages, **options)
@@ -521,100 +524,6 @@ def _missing(asked: int, made: int, err: TextIO, unwritten: Sequence[str] = ()) 
     files = f"; not written: {', '.join(unwritten)}" if unwritten else ""
     err.write(f"{_PROG}: asked for {asked} images, Sogni delivered {made}{files}\n")
     return 1
-
-
-#: The extension a saved result gets when its URL names none it may keep.
-_EXTENSIONS = {"image": ".png", "video": ".mp4", "audio": ".mp3", "model": ".glb"}
-_KEPT = {
-    "image": (".png", ".jpg", ".jpeg", ".webp", ".gif"),
-    "video": (".mp4", ".webm", ".mov"),
-    "audio": (".mp3", ".wav", ".flac", ".ogg", ".m4a"),
-    "model": (".glb",),  # a 3D model is a binary GLB: always .glb
-}
-#: Largest media file ``--save`` writes, the longest one download may take, and the seconds
-#: to connect and for each read.
-MAX_SAVE_BYTES = 512 * 1024 * 1024
-SAVE_TIMEOUT = 900.0
-SAVE_READ_TIMEOUT = (10.0, 60.0)
-_SAVED_NAME = re.compile(r"(image|video|audio|model)-(\d{1,18})(\.[A-Za-z0-9]+)?")
-
-
-def _extension(item: Any) -> str:
-    """``.png``, ``.glb``...: the URL's own extension when it fits the kind, else the kind's."""
-    from urllib.parse import urlsplit  # noqa: PLC0415
-
-    found = os.path.splitext(urlsplit(item.url).path)[1].lower()
-    return found if found in _KEPT.get(item.kind, ()) else _EXTENSIONS.get(item.kind, "")
-
-
-def _first_free_numbers(folder: str) -> dict[str, int]:
-    """Per kind, the number after the highest of the ``{kind}-{n}`` files in ``folder``.
-
-    So a second run into the same folder numbers its files after the first run's.
-    """
-    first: dict[str, int] = {}
-    for name in os.listdir(folder):
-        found = _SAVED_NAME.fullmatch(name)
-        if found is not None:
-            kind, number = found.group(1), int(found.group(2))
-            first[kind] = max(first.get(kind, 0), number + 1)
-    return first
-
-
-def _download(client: Any, url: str, target: str) -> str:
-    """Save ``url`` (a result Sogni handed out) as ``target``, which must not exist; returns it.
-
-    Under the client's download rules (no key or session credential; public https addresses
-    unless ``base_url`` is itself local), at most :data:`MAX_SAVE_BYTES` and
-    :data:`SAVE_TIMEOUT` seconds. A file that exists is never overwritten: the next free
-    number is taken. A failed download is an :class:`OpenAIError` (exit status 1) and leaves
-    no partial file behind.
-    """
-    import tempfile  # noqa: PLC0415
-
-    from ._vision import ImageTooLargeError, download  # noqa: PLC0415 - only when saving
-
-    folder, name = os.path.split(target)
-    root, extension = os.path.splitext(name)
-    kind, _, number = root.rpartition("-")
-    while True:  # the name is taken by creating it, so nothing that exists is overwritten
-        try:
-            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
-            break
-        except FileExistsError:
-            number = str(int(number) + 1)
-            target = os.path.join(folder, f"{kind}-{number}{extension}")
-        except OSError as exc:
-            raise OpenAIError(f"--save: {target}: {exc.strerror or exc}") from None
-    handle, partial = tempfile.mkstemp(prefix=".sogni-compat-", suffix=".part", dir=folder)
-    done = False
-    try:
-        with os.fdopen(handle, "wb") as file:
-            download(
-                client,
-                url,
-                "--save",
-                file.write,
-                limit=MAX_SAVE_BYTES,
-                seconds=SAVE_TIMEOUT,
-                timeout=SAVE_READ_TIMEOUT,
-                what="media",
-            )
-        os.replace(partial, target)
-        done = True
-    except ImageTooLargeError:
-        raise OpenAIError(f"could not save {url}: over {MAX_SAVE_BYTES:,} bytes") from None
-    except ValueError as exc:  # refused, or failed: the message says which
-        raise OpenAIError(str(exc)) from None
-    except OSError as exc:
-        raise OpenAIError(f"--save: {target}: {exc.strerror or exc}") from None
-    finally:
-        with contextlib.suppress(OSError):
-            os.remove(partial)
-        if not done:
-            with contextlib.suppress(OSError):
-                os.remove(target)
-    return target
 
 
 def _outputs(path: str, count: int) -> list[str]:

@@ -29,8 +29,8 @@ def listener() -> Iterator[Listener]:
     running.close()
 
 
-def _public_sogni(rsps: responses.RequestsMock, artifact: str) -> None:
-    """Sogni at a public base URL, whose workflow names ``artifact`` as its image."""
+def _public_sogni(rsps: responses.RequestsMock, *artifacts: str, base: str = BASE_URL) -> None:
+    """Sogni at a public base URL, whose workflow names ``artifacts`` as its images."""
 
     def chat(request: Any) -> tuple[int, dict[str, str], str]:
         sent = json.loads(request.body)
@@ -40,20 +40,20 @@ def _public_sogni(rsps: responses.RequestsMock, artifact: str) -> None:
         return 200, {}, json.dumps(body)
 
     workflow = {"workflowId": "wf_1", "status": "completed"}
-    rsps.add_callback(responses.POST, f"{BASE_URL}/chat/completions", callback=chat)
+    rsps.add_callback(responses.POST, f"{base}/chat/completions", callback=chat)
     rsps.post(
-        f"{BASE_URL}/creative-agent/workflows",
+        f"{base}/creative-agent/workflows",
         status=201,
         json={"status": "success", "data": {"workflow": {**workflow, "status": "running"}}},
     )
     rsps.get(
-        re.compile(re.escape(f"{BASE_URL}/creative-agent/workflows/wf_1/events/stream") + ".*"),
+        re.compile(re.escape(f"{base}/creative-agent/workflows/wf_1/events/stream") + ".*"),
         body='data: {"status": "completed"}\n\n',
         content_type="text/event-stream",
     )
-    made = {**workflow, "artifacts": [{"url": artifact, "kind": "image"}]}
+    made = {**workflow, "artifacts": [{"url": url, "kind": "image"} for url in artifacts]}
     rsps.get(
-        f"{BASE_URL}/creative-agent/workflows/wf_1",
+        f"{base}/creative-agent/workflows/wf_1",
         json={"status": "success", "data": {"workflow": made}},
     )
 
@@ -91,6 +91,32 @@ def test_save_keeps_to_the_download_rules(
     assert "nothing was downloaded" in err.getvalue() or "https://" in refusal
     assert (listener.connections, listener.received) == (0, b"")
     assert list(tmp_path.iterdir()) == []  # no file, no partial file
+
+
+def test_save_writes_at_most_64_files_and_names_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A workflow listing 70 results: 64 are saved, the other 6 named on stderr, exit 1."""
+    base = "https://203.0.114.8/v1"  # public addresses: nothing to look up
+    monkeypatch.setenv("SOGNI_API_KEY", API_KEY)
+    monkeypatch.setenv("SOGNI_BASE_URL", base)
+    urls = [f"https://203.0.114.7/results/{i}.png" for i in range(70)]
+    out, err = io.StringIO(), io.StringIO()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        _public_sogni(rsps, *urls, base=base)
+        for url in urls:
+            rsps.get(url, body=PNG, content_type="image/png")
+        status = main(
+            ["chat", "--sogni-tools", "--save", str(tmp_path), DRAW], stdout=out, stderr=err
+        )
+        fetched = [c.request.url for c in rsps.calls if "/results/" in c.request.url]
+    assert status == 1
+    assert fetched == urls[:64]
+    assert len(list(tmp_path.iterdir())) == 64
+    assert out.getvalue().splitlines()[-1] == str(tmp_path / "image-63.png")
+    lines = err.getvalue().splitlines()
+    note = "--save: 6 more result(s) not saved (at most 64 files per command)"
+    assert lines[-7:] == [note, *urls[64:]]
 
 
 def test_save_makes_its_folder_and_never_overwrites(tmp_path: Path) -> None:

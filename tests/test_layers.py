@@ -81,7 +81,16 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     (
         "fronts",
         frozenset(
-            {"", "__main__", "_cli", "_module_client", "mypy_plugin", "testing", "testing.*"}
+            {
+                "",
+                "__main__",
+                "_cli",
+                "_cli_save",
+                "_module_client",
+                "mypy_plugin",
+                "testing",
+                "testing.*",
+            }
         ),
     ),
 ]
