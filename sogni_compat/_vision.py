@@ -174,6 +174,30 @@ def _load(
     )
 
 
+#: How much :func:`read_at_most` asks a file for at a time.
+_READ_PIECE = 1024 * 1024
+
+
+def read_at_most(file: Any, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of ``file`` (so that more than ``limit`` shows), by 1 MiB.
+
+    Memory follows what the file holds, not the limit: one ``read(limit + 1)`` of a pipe or a
+    buffered file sets ``limit + 1`` bytes aside however little it holds. A file that gives
+    something other than bytes (opened in text mode) is a ``TypeError``.
+    """
+    pieces: list[bytes] = []
+    size = 0
+    while size <= limit:
+        piece = file.read(min(_READ_PIECE, limit + 1 - size))
+        if not isinstance(piece, bytes):
+            raise TypeError("file must be opened in binary mode ('rb')")
+        if not piece:
+            break
+        pieces.append(piece)
+        size += len(piece)
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+
 def _read_file(path: str | bytes, where: str) -> bytes:
     """A regular file's bytes, at most :data:`MAX_SOURCE_BYTES`; never blocks on a pipe."""
     shown = os.fsdecode(path)
@@ -198,7 +222,7 @@ def _read_file(path: str | bytes, where: str) -> bytes:
         raise
     with os.fdopen(fd, "rb") as file:
         try:
-            data = file.read(MAX_SOURCE_BYTES + 1)
+            data = read_at_most(file, MAX_SOURCE_BYTES)
         except OSError as exc:
             raise ValueError(f"{where}: cannot read the image file {shown!r}: {exc}") from exc
     if len(data) > MAX_SOURCE_BYTES:  # it grew while being read
@@ -218,16 +242,26 @@ _LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
 def _public(address: str) -> bool:
     """Whether ``address`` is a public unicast address.
 
-    An IPv6 address that embeds an IPv4 one (``::ffff:a.b.c.d``, ``::a.b.c.d``, 6to4
-    ``2002::/16``, NAT64 ``64:ff9b::/96``) is judged by the IPv4 address it leads to.
+    An IPv6 address that embeds an IPv4 one (``::ffff:a.b.c.d``, ``::a.b.c.d``, the
+    IPv4-translated ``::ffff:0:a.b.c.d``, 6to4 ``2002::/16``, NAT64 ``64:ff9b::/96``, an
+    ISATAP interface id ``…:0:5efe:a.b.c.d``) is judged by the IPv4 address it leads to;
+    site-local ``fec0::/10`` is not public.
     """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address):
-        if ip in _LOCAL_NAT64:
+        if ip in _LOCAL_NAT64 or ip.is_site_local:
             return False
+        value = int(ip)
+        low = ipaddress.IPv4Address(value & 0xFFFFFFFF)
+        if (value >> 32) & 0xFDFFFFFF == 0x5EFE:  # ISATAP (u/l bit either way): both count
+            return ip.is_global and low.is_global and not low.is_multicast
         embedded = ip.ipv4_mapped or ip.sixtofour
-        if embedded is None and (ip in _NAT64 or (int(ip) >> 32 == 0 and int(ip) > 1)):
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)  # NAT64, IPv4-compatible
+        if embedded is None and (
+            ip in _NAT64
+            or (value >> 32 == 0 and value > 1)  # IPv4-compatible
+            or value >> 32 == 0xFFFF0000  # IPv4-translated
+        ):
+            embedded = low
         if embedded is not None:
             return embedded.is_global and not embedded.is_multicast
     return ip.is_global and not ip.is_multicast

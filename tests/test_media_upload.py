@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -98,3 +100,34 @@ def test_uploaded_url_feeds_a_workflow(server: LocalSogniServer, client: OpenAI)
     assert result.success is True, result.error
     (start,) = [r.json for r in server.requests if r.path == "/v1/creative-agent/workflows"]
     assert start["media_references"] == [{"kind": "image", "url": url}]
+
+
+@pytest.mark.parametrize("source", ["pipe", "file object", "path"])
+def test_a_small_file_costs_its_size_not_the_limit(
+    source: str, client: OpenAI, tmp_path: Path
+) -> None:
+    """A 70-byte image from a pipe, a file object or a Path is read without 100 MiB set aside."""
+    stored = tmp_path / "small.png"
+    stored.write_bytes(PNG)
+
+    def upload() -> str:
+        if source == "path":
+            return client.media.upload(stored)
+        if source == "file object":
+            with stored.open("rb") as file:
+                return client.media.upload(file)
+        read_end, write_end = os.pipe()
+        os.write(write_end, PNG)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as pipe:
+            return client.media.upload(pipe)
+
+    upload()  # the first call builds what every later one reuses
+    tracemalloc.start()
+    try:
+        url = upload()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert requests.get(url, timeout=10).content == PNG
+    assert peak < 8 * 1024 * 1024, f"{peak:,} bytes at the peak for a {len(PNG)}-byte image"

@@ -96,6 +96,10 @@ UPLOADS: dict[str, Callable[[OpenAI], Any]] = {
         ("https://[2002:a9fe:a9fe::1]/bucket/x", "loopback, private or link-local"),
         ("https://[::127.0.0.1]/bucket/x", "loopback, private or link-local"),  # compatible
         ("https://[::10.0.0.1]/bucket/x", "loopback, private or link-local"),
+        ("https://[::ffff:0:7f00:1]/bucket/x", "loopback, private or link-local"),  # translated
+        ("https://[::5efe:7f00:1]/bucket/x", "loopback, private or link-local"),  # ISATAP
+        ("https://[2606:4700::200:5efe:a00:1]/bucket/x", "loopback, private or link-local"),
+        ("https://[fec0::1]/bucket/x", "loopback, private or link-local"),  # site-local
         ("http://uploads.example.com/put", "upload URLs must be https://"),
         ("https://user:pw@uploads.example.com/put", "is not a URL an upload can go to"),
     ],
@@ -181,7 +185,15 @@ def test_a_public_https_target_is_used() -> None:
 
 
 @pytest.mark.parametrize(
-    "host", ["[64:ff9b::808:808]", "[2002:808:808::1]", "[::ffff:8.8.8.8]", "[2606:4700::1111]"]
+    "host",
+    [
+        "[64:ff9b::808:808]",
+        "[2002:808:808::1]",
+        "[::ffff:8.8.8.8]",
+        "[2606:4700::1111]",
+        "[::ffff:0:808:808]",
+        "[2606:4700::5efe:808:808]",
+    ],
 )
 def test_an_embedded_public_address_is_public(host: str) -> None:
     """An IPv6 address leading to a public IPv4 address (or a plain public one) is uploaded to."""

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from .._media import sniff_content_type
 from .._options import check_seconds
 from .._tools.upload import upload_media
+from .._vision import read_at_most
 from ._base import Resource
 
 __all__ = ["MAX_MEDIA_BYTES", "Media", "kind_and_bytes", "refuse_path_string"]
@@ -114,13 +115,11 @@ def kind_and_bytes(
                 f"{MAX_MEDIA_BYTES:,}"
             )
         try:
-            data = file.read(MAX_MEDIA_BYTES + 1)
+            data = read_at_most(file, MAX_MEDIA_BYTES)
         except UnicodeDecodeError:
             raise TypeError("file must be opened in binary mode ('rb')") from None
         given = getattr(file, "name", None)
         name = given if isinstance(given, str) else None
-        if not isinstance(data, bytes):
-            raise TypeError("file must be opened in binary mode ('rb')")
     else:
         raise TypeError(f"file must be bytes, a path or a binary file; got {type(file).__name__}")
     if not data:
@@ -156,7 +155,7 @@ def _left_in(file: Any) -> int | None:
 
 def _whole(path: str) -> bytes:
     with open(path, "rb") as handle:
-        data = handle.read(MAX_MEDIA_BYTES + 1)
+        data = read_at_most(handle, MAX_MEDIA_BYTES)
     if len(data) > MAX_MEDIA_BYTES:
         raise ValueError(f"{path} grew over {MAX_MEDIA_BYTES:,} bytes while being read")
     return data
