@@ -109,7 +109,7 @@ def test_save_writes_at_most_64_files_and_names_the_rest(
         status = main(
             ["chat", "--sogni-tools", "--save", str(tmp_path), DRAW], stdout=out, stderr=err
         )
-        fetched = [c.request.url for c in rsps.calls if "/results/" in c.request.url]
+        fetched = [c.request.url for c in rsps.calls if "/results/" in (c.request.url or "")]
     assert status == 1
     assert fetched == urls[:64]
     assert len(list(tmp_path.iterdir())) == 64
