@@ -19,7 +19,11 @@ from sogni_compat import (
 )
 from sogni_compat.testing import LocalSogniServer
 from sogni_compat.types import CostEstimate
-from sogni_compat.types.chat import ChatCompletionContentPartParam, ChatCompletionMessageParam
+from sogni_compat.types.chat import (
+    ChatCompletionContentPartParam,
+    ChatCompletionMessageParam,
+    ChatCompletionToolParam,
+)
 
 from ._hostile import answering
 
@@ -60,6 +64,35 @@ def test_default_base_url_asks_sognis_socket_host() -> None:
     assert quote.outputTokens == 300
     (call,) = responses.calls
     assert call.request.headers["Authorization"] == "Bearer sk-estimate-test-0123456789"
+
+
+@responses.activate
+def test_tools_and_response_format_are_counted_as_the_messages_are() -> None:
+    """A request's tools and json_schema count as input too: 440 KB of tools is not 8 tokens."""
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
+    properties = {f"field_{i}": {"type": "string", "description": "x" * 40} for i in range(5000)}
+    tool: ChatCompletionToolParam = {
+        "type": "function",
+        "function": {"name": "fill", "parameters": {"type": "object", "properties": properties}},
+    }
+    schema = {"type": "json_schema", "json_schema": {"name": "A", "schema": {"type": "object"}}}
+    expected = sum(
+        math.ceil(len(text.encode("utf-16-le")) / 2 / 4)
+        for text in (
+            json.dumps(messages, separators=(",", ":")),
+            json.dumps([tool], separators=(",", ":")),
+            json.dumps(schema, separators=(",", ":")),
+        )
+    )
+    assert expected > 50_000
+    responses.get(f"{ESTIMATE}/{expected}/10", json=QUOTE)
+    client = OpenAI(api_key="sk-estimate-test-0123456789", base_url="https://api.test/v1")
+    quote = client.chat.completions.estimate_cost(
+        messages=messages, model="m1", max_tokens=10, tools=[tool], response_format=schema
+    )
+    assert quote.usd == 0.0012
+    (call,) = responses.calls
+    assert call.request.url == f"{ESTIMATE}/{expected}/10"
 
 
 def test_emulator_quote_and_images_as_placeholders() -> None:

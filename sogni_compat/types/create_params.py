@@ -164,7 +164,7 @@ class CompletionParseParams(_CompletionRequired, _OpenAIChatKeywords, SogniParam
 class EstimateCostParams(_CompletionRequired, _OpenAIChatKeywords, _SogniKeywords, total=False):
     """The keywords of ``estimate_cost`` but ``timeout`` (seconds there): ``create()``'s."""
 
-    response_format: Mapping[str, Any] | type[Any] | None
+    response_format: Mapping[str, Any] | None
     stream: bool | None
 
 
