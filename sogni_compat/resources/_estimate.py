@@ -4,9 +4,9 @@ The keywords are turned into the very body ``create()`` sends (checked the same 
 and ``extra_body`` applied last, as ``create()`` applies them), and that body is priced the way
 Sogni's SDKs price one: its messages' compact JSON in UTF-16 code units over four (images as a
 placeholder; the ``tools``, ``functions`` and ``response_format`` counted the same way, which
-the SDKs leave out), and an output budget of ``max_tokens`` (else the model's published default, else
-the API's default, with a :class:`~sogni_compat.CostEstimateWarning`), counted once per choice
-(``n``). One request only: tool rounds and hosted media are not in the quote.
+the SDKs leave out), and an output budget of ``max_tokens`` (else the model's published
+default, else the API's default, with a :class:`~sogni_compat.CostEstimateWarning`), counted
+once per choice (``n``). One request only: tool rounds and hosted media are not in the quote.
 """
 
 from __future__ import annotations
