@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .._errors import APIError, CostApprovalRequiredError, WaitTimeoutError
+from .._errors import APIError, APITimeoutError, CostApprovalRequiredError, WaitTimeoutError
 from .._params import ALIASES
 from .._tools.follow import cancel_quietly
 from .._wire import media_urls, run_of
@@ -68,11 +68,20 @@ def completion_from_run_call(client: Requester, kwargs: Mapping[str, Any], to_op
     deadline = time.monotonic() + client.tool_timeout
     function = "create(auto_execute_tools='server')"
     body, options = run_body(client, given, function=function, deadline=deadline)
-    run = _as_run(
-        client._request(
+    try:
+        started = client._request(
             "POST", "chat/runs", body=body, options=options, parse=run_of, deadline=deadline
         )
-    )
+    except APITimeoutError:
+        raise WaitTimeoutError(
+            f"{function}: the chat run's start did not answer within tool_timeout="
+            f"{client.tool_timeout:g} s, so its id is unknown and nothing could be cancelled: "
+            "if Sogni started it, it runs on (and bills) until it ends; client.chat.runs.create() "
+            "with an idempotency_key= of your own lets a retry get that run back",
+            job_id="",
+            cancelled=False,
+        ) from None
+    run = _as_run(started)
     if not run.id:
         raise APIError("Sogni started a chat run but did not say its id (runId)")
     try:
