@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sogni_compat
 from sogni_compat import OpenAI
 from sogni_compat.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 from sogni_compat.types.responses import ResponseInputParam
@@ -31,6 +32,9 @@ print(answer.choices[0].message.contents)  # mistake: a message has content
 print(client.responses.create(input="Hello").output_txt)  # mistake: output_text
 print(client.responses.create(input="Hi").output[0].call_id)  # mistake: only function_call has
 print(client.embeddings)  # mistake: Sogni serves no embeddings
+print(sogni_compat.embeddings)  # mistake: nor does the module-level client
+raw = client.chat.completions.with_raw_response.create(messages=hello)
+print(raw.parse().choices[0].message.contents)  # mistake: a message has content
 for chunk in client.chat.completions.create(messages=hello, stream=True):
     print(chunk.choices[0].message)  # mistake: a chunk's choice has a delta
 client.chat.completions.create(messages=hello, temperature="hot")  # mistake: a float

@@ -49,7 +49,23 @@ from .types import (
 if typing.TYPE_CHECKING:
     from ._streaming import Stream
     from ._structured import function_tool, pydantic_function_tool
+    from .resources.chat import Beta, Chat
+    from .resources.images import Images
+    from .resources.media import Media
+    from .resources.models import Models
+    from .resources.responses import Responses
+    from .resources.workflows import Workflows
     from .types import ChatCompletionChunk, ToolProgress, ToolResult, ToolRound
+
+    # The module-level client's namespaces (proxies at run time, found on use): typed as the
+    # client's, so ``sogni_compat.chat.completions.create(...)`` is checked as the method is.
+    chat: Chat
+    beta: Beta
+    models: Models
+    responses: Responses
+    images: Images
+    media: Media
+    workflows: Workflows
 
 #: Sogni's name for the base error class.
 SogniError = OpenAIError
@@ -150,7 +166,7 @@ _lazy_getattr, __dir__ = _lazy_exports(
 )
 
 
-def __getattr__(name: str) -> typing.Any:
+def _module_getattr(name: str) -> typing.Any:
     """Lazy exports, and ``chat``/``models``/``beta`` of the module-level client."""
     if name in _MODULE_RESOURCES:
         from ._module_client import ModuleResource  # noqa: PLC0415 - on first use
@@ -167,3 +183,9 @@ def __getattr__(name: str) -> typing.Any:
     if name in _NOT_SERVED:
         raise AttributeError(not_served(f"sogni_compat.{name}"))
     return _lazy_getattr(name)
+
+
+# Bound out of type checkers' sight: they read the names above, and a misspelt one (or an
+# endpoint Sogni does not serve, ``sogni_compat.embeddings``) stays an error there.
+if not typing.TYPE_CHECKING:
+    __getattr__ = _module_getattr

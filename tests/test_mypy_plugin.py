@@ -22,6 +22,7 @@ CALLS = """\
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import sogni_compat
 from sogni_compat import OpenAI
 from sogni_compat.types.chat import ChatCompletionMessageParam
 
@@ -61,6 +62,11 @@ def calls(flag: bool, yes: Literal[True]) -> None:
             if event.type == "content.done":
                 reveal_type(event.parsed)  # Movie | None
         reveal_type(stream.get_final_completion().choices[0].message.parsed)  # Movie | None
+    reveal_type(sogni_compat.chat.completions.create(messages=m))  # ChatCompletion
+    raw = client.chat.completions.with_raw_response
+    reveal_type(raw.create(messages=m).parse())  # ChatCompletion
+    movie = raw.parse(messages=m, response_format=Movie).parse()
+    reveal_type(movie.choices[0].message.parsed)  # Movie | None
 """
 
 #: One mistake per line, each reported on its own line.

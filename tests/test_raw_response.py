@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 import responses
@@ -66,11 +67,11 @@ def test_streaming_response_leaves_the_body_unread(
         lines = [line for line in response.iter_lines() if line]
     assert lines[-1] == "data: [DONE]"
     mock.post(CHAT_URL, json=completion("later"))
-    with client.chat.completions.with_streaming_response.create(messages=USER) as response:
-        first = response.parse()
-        assert response.parse() is first
+    with client.chat.completions.with_streaming_response.create(messages=USER) as answer:
+        first = answer.parse()
+        assert answer.parse() is first
     assert first.choices[0].message.content == "later"
-    assert response.http_response.raw.closed
+    assert answer.http_response.raw.closed
 
 
 def test_raw_parse_variant(client: OpenAI, mock: responses.RequestsMock) -> None:
@@ -146,7 +147,7 @@ def test_loop_conflict_is_refused_before_downloading_images(
     client: OpenAI, mock: responses.RequestsMock
 ) -> None:
     """The raw-response/tool-loop conflict is found before any image is fetched."""
-    messages = [
+    messages: Any = [  # image_url as a bare string: read leniently, not openai's shape
         {
             "role": "user",
             "content": [{"type": "image_url", "image_url": "https://images.test/x.png"}],

@@ -567,14 +567,37 @@ class _RawCompletions:
     def __init__(self, completions: Completions) -> None:
         self._completions = completions
 
+    @overload
+    def create(
+        self, *, stream: Literal[True], **kwargs: Unpack[CompletionCreateParamsBase]
+    ) -> APIResponse[Stream]: ...
+    @overload
+    def create(
+        self, *, stream: Literal[False] | None = None, **kwargs: Unpack[CompletionCreateParamsBase]
+    ) -> APIResponse[ChatCompletion]: ...
+    @overload
+    def create(
+        self, *, stream: bool, **kwargs: Unpack[CompletionCreateParamsBase]
+    ) -> APIResponse[ChatCompletion | Stream]: ...
+
     def create(self, **kwargs: Any) -> APIResponse[Any]:
         """Like ``create``; ``.parse()`` on the result gives what ``create`` returns."""
         result: APIResponse[Any] = self._completions._create(kwargs, "raw")
         return result
 
-    def parse(self, **kwargs: Any) -> APIResponse[ChatCompletion]:
+    def parse(
+        self,
+        *,
+        response_format: type[_F] | Mapping[str, Any] | None = None,
+        **kwargs: Unpack[CompletionParseParams],
+    ) -> APIResponse[ParsedChatCompletion[_F]]:
         """Like ``parse``; ``.parse()`` on the result gives the parsed completion."""
-        result: APIResponse[ChatCompletion] = self._completions._create(kwargs, "raw", parsing=True)
+        given: dict[str, Any] = dict(kwargs)
+        if response_format is not None:
+            given["response_format"] = response_format
+        result: APIResponse[ParsedChatCompletion[_F]] = self._completions._create(
+            given, "raw", parsing=True
+        )
         return result
 
 
@@ -584,15 +607,36 @@ class _StreamingCompletions:
     def __init__(self, completions: Completions) -> None:
         self._completions = completions
 
+    @overload
+    def create(
+        self, *, stream: Literal[True], **kwargs: Unpack[CompletionCreateParamsBase]
+    ) -> StreamedAPIResponse[Stream]: ...
+    @overload
+    def create(
+        self, *, stream: Literal[False] | None = None, **kwargs: Unpack[CompletionCreateParamsBase]
+    ) -> StreamedAPIResponse[ChatCompletion]: ...
+    @overload
+    def create(
+        self, *, stream: bool, **kwargs: Unpack[CompletionCreateParamsBase]
+    ) -> StreamedAPIResponse[ChatCompletion | Stream]: ...
+
     def create(self, **kwargs: Any) -> StreamedAPIResponse[Any]:
         """Like ``create``, but the body is left unread: use the result in a ``with`` block."""
         result: StreamedAPIResponse[Any] = self._completions._create(kwargs, "streaming")
         return result
 
-    def parse(self, **kwargs: Any) -> StreamedAPIResponse[ChatCompletion]:
+    def parse(
+        self,
+        *,
+        response_format: type[_F] | Mapping[str, Any] | None = None,
+        **kwargs: Unpack[CompletionParseParams],
+    ) -> StreamedAPIResponse[ParsedChatCompletion[_F]]:
         """Like ``parse``, with the body left unread until ``.parse()``."""
-        result: StreamedAPIResponse[ChatCompletion] = self._completions._create(
-            kwargs, "streaming", parsing=True
+        given: dict[str, Any] = dict(kwargs)
+        if response_format is not None:
+            given["response_format"] = response_format
+        result: StreamedAPIResponse[ParsedChatCompletion[_F]] = self._completions._create(
+            given, "streaming", parsing=True
         )
         return result
 
