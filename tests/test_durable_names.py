@@ -157,3 +157,7 @@ def test_odd_wire_values_read_as_none_under_snake_case() -> None:
     artifact = durable.Artifact.model_validate({"stepId": 7, "toolName": ["x"], "mimeType": ""})
     assert (artifact.step_id, artifact.tool_name, artifact.mime_type) == (None, None, None)
     assert artifact.to_dict() == {"stepId": 7, "toolName": ["x"], "mimeType": ""}
+    odd = durable.Workflow.model_validate({"workflowId": "wf_1", "createdAt": {"at": 1}})
+    assert (odd.created_at, odd.createdAt) == (None, {"at": 1})
+    when = durable.Workflow.model_validate({"workflowId": "wf_1", "createdAt": 1765000000})
+    assert when.created_at == 1765000000

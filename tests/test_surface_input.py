@@ -289,7 +289,7 @@ CASES: dict[str, tuple[Call, type[Exception], str]] = {
     ),
     **bad_timeouts("workflows.stream", lambda c, t: c.workflows.stream("wf1", timeout=t)),
     "workflows.wait(on_progress=5)": (
-        lambda c, _: c.workflows.wait("wf1", on_progress=5),
+        lambda c, _: c.workflows.wait("wf1", on_progress=5),  # type: ignore[arg-type]
         TypeError,
         "on_progress",
     ),

@@ -21,7 +21,7 @@ import base64
 import json
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._base_client import encode_json
@@ -50,7 +50,7 @@ from .media import kind_and_bytes, refuse_path_string
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ..types.create_params import ImageSettingsParams
+    from ..types.create_params import ImageSettingsParams, ProgressCallback
 
 __all__ = ["Images"]
 
@@ -154,7 +154,7 @@ class Images(Resource):
         quality: str | None = None,
         style: str | None = None,
         user: str | None = None,
-        on_progress: Callable[[Any, Any], Any] | str | None = None,
+        on_progress: ProgressCallback | None = None,
         timeout: float | None = None,
         **sogni: Unpack[ImageSettingsParams],
     ) -> ImagesResponse:
@@ -195,7 +195,7 @@ class Images(Resource):
         size: str | None = None,
         response_format: str = "url",
         user: str | None = None,
-        on_progress: Callable[[Any, Any], Any] | str | None = None,
+        on_progress: ProgressCallback | None = None,
         timeout: float | None = None,
         **sogni: Unpack[ImageSettingsParams],
     ) -> ImagesResponse:
@@ -241,7 +241,7 @@ class Images(Resource):
         arguments: dict[str, Any],
         images: list[tuple[bytes, str]],
         response_format: str,
-        on_progress: Callable[[Any, Any], Any] | str | None,
+        on_progress: ProgressCallback | None,
         timeout: float | None,
         sogni: Mapping[str, Any],
         mask: tuple[bytes, str] | None = None,

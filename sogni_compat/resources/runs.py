@@ -49,6 +49,7 @@ from ._durable import (
 
 if TYPE_CHECKING:
     from .._requester import Requester
+    from ..types.create_params import ProgressCallback
 
 __all__ = ["Runs"]
 
@@ -443,7 +444,7 @@ class Runs(Resource):
         run_id: str,
         *,
         on_event: Callable[[RunEvent], Any] | None = None,
-        on_progress: Any = None,
+        on_progress: ProgressCallback | None = None,
         approve_cost: Callable[[ChatRun], bool] | None = None,
         timeout: float | None = None,
         cancel_on_timeout: bool = True,
@@ -479,7 +480,7 @@ class Runs(Resource):
         job: str,
         *,
         on_event: Callable[[RunEvent], Any] | None,
-        on_progress: Any,
+        on_progress: ProgressCallback | None,
         approve_cost: Callable[[ChatRun], bool] | None,
         seconds: float,
         cancel_on_timeout: bool = True,

@@ -57,6 +57,7 @@ from ._durable import (
 )
 
 if TYPE_CHECKING:
+    from ..types.create_params import ProgressCallback
     from .templates import WorkflowTemplates
 
 __all__ = ["INPUT_MEDIA", "TRANSFORMS", "Workflows", "check_binding", "default_transform"]
@@ -634,7 +635,7 @@ class Workflows(Resource):
         self,
         workflow_id: str,
         *,
-        on_progress: Any = None,
+        on_progress: ProgressCallback | None = None,
         timeout: float | None = None,
         cancel_on_timeout: bool = True,
     ) -> Workflow:

@@ -29,6 +29,15 @@ if TYPE_CHECKING:
     from .responses import ResponseFunctionToolCall, ResponseOutputMessage, ResponseReasoningItem
     from .tools import MediaView, ToolProgress
 
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    #: ``on_tool_progress``/``on_progress``: called with the tool call and its progress, or
+    #: ``"bar"`` for a ready display.
+    ProgressCallback: TypeAlias = (
+        Callable[[ChatCompletionMessageToolCall, ToolProgress], Any] | Literal["bar"]
+    )
+
 __all__ = [
     "CompletionCreateParams",
     "CompletionCreateParamsBase",

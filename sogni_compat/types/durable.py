@@ -215,9 +215,15 @@ class _Job(BaseObject):
     createdAt: Any = None
 
     @property
-    def created_at(self) -> Any:
-        """When it started, as Sogni sent it (``createdAt``: an ISO date or a number)."""
-        return self.createdAt
+    def created_at(self) -> str | float | None:
+        """When it started, as Sogni sent it (``createdAt``: an ISO date or a number).
+
+        ``None`` when it sent none, or something that is neither (kept in ``createdAt``).
+        """
+        value = self.createdAt
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return value
+        return None
 
     @property
     def billing_preview(self) -> BillingPreview | None:
