@@ -34,6 +34,8 @@ print(client.responses.create(input="Hi").output[0].call_id)  # mistake: only fu
 print(client.embeddings)  # mistake: Sogni serves no embeddings
 print(sogni_compat.embeddings)  # mistake: nor does the module-level client
 client.workflows.wait("wf_1", on_progress="barr")  # mistake: "bar" or a function
+client.chat.runs.create(messages=hello, temprature=0.2)  # mistake: temperature
+client.images.generate(prompt="a fox", qualty="hd")  # mistake: quality
 raw = client.chat.completions.with_raw_response.create(messages=hello)
 print(raw.parse().choices[0].message.contents)  # mistake: a message has content
 for chunk in client.chat.completions.create(messages=hello, stream=True):

@@ -92,7 +92,8 @@ def test_keywords_are_converted_as_for_chat(server: LocalSogniServer, client: Op
 
 def test_local_images_are_uploaded_before_the_run(server: LocalSogniServer, client: OpenAI) -> None:
     """A bytes image input is uploaded first; the run receives its http(s) URL only."""
-    content = [{"type": "text", "text": "describe"}, {"type": "image_url", "image_url": PNG}]
+    # image_url as bytes: this package reads it (openai's type names a URL dict only)
+    content: Any = [{"type": "text", "text": "describe"}, {"type": "image_url", "image_url": PNG}]
     client.chat.runs.create(messages=[{"role": "user", "content": content}])
     paths = [r.path.split("?")[0] for r in server.requests]
     assert paths[-1] == "/v1/chat/runs"

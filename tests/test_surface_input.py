@@ -353,7 +353,7 @@ CASES: dict[str, tuple[Call, type[Exception], str]] = {
     ),
     # -- chat.runs ---------------------------------------------------------------------------
     "chat.runs.create(messages=5)": (
-        lambda c, _: c.chat.runs.create(messages=5),
+        lambda c, _: c.chat.runs.create(messages=5),  # type: ignore[arg-type]
         TypeError,
         "messages",
     ),
@@ -363,7 +363,7 @@ CASES: dict[str, tuple[Call, type[Exception], str]] = {
         "idempotency_key",
     ),
     "chat.runs.create(session_id=5)": (
-        lambda c, _: c.chat.runs.create(messages=USER, session_id=5),
+        lambda c, _: c.chat.runs.create(messages=USER, session_id=5),  # type: ignore[arg-type]
         TypeError,
         "session_id",
     ),

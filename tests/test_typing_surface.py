@@ -16,3 +16,22 @@ def test_help_lists_every_keyword() -> None:
     named = set(re.findall(r"``(\w+)``", text))
     missing = [key for key in CompletionCreateParams.__annotations__ if key not in named]
     assert missing == []
+
+
+def _keys(typed: type) -> set[str]:
+    return set(typed.__required_keys__) | set(typed.__optional_keys__)  # type: ignore[attr-defined]
+
+
+def test_typed_keywords_are_the_ones_the_calls_take() -> None:
+    """chat.runs.create's and images' typed keywords are exactly those they accept at run time."""
+    from sogni_compat._params import ALIASES
+    from sogni_compat.resources import runs
+    from sogni_compat.resources._durable import SETTING_ALIASES, SETTING_KEYWORDS
+    from sogni_compat.types.create_params import ImageSettingsParams, RunCreateParams
+
+    chat = runs._CHAT_KEYWORDS
+    taken = {*chat, *(camel for camel, name in ALIASES.items() if name in chat)}
+    taken |= {*runs._RUN_KEYWORDS, *runs._RUN_ALIASES}
+    assert _keys(RunCreateParams) == taken
+    settings = {camel for camel, name in SETTING_ALIASES.items() if name in SETTING_KEYWORDS}
+    assert _keys(ImageSettingsParams) == {*SETTING_KEYWORDS, *settings, "extra_body"}

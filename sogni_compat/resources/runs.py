@@ -48,8 +48,10 @@ from ._durable import (
 )
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .._requester import Requester
-    from ..types.create_params import ProgressCallback
+    from ..types.create_params import ProgressCallback, RunCreateParams
 
 __all__ = ["Runs"]
 
@@ -379,7 +381,7 @@ class Runs(Resource):
 
     _path = "chat.runs"
 
-    def create(self, **kwargs: Any) -> ChatRun:
+    def create(self, **kwargs: Unpack[RunCreateParams]) -> ChatRun:
         """Start a durable run; returns it as Sogni reports it at once.
 
         Takes the chat keywords (``messages``, ``model``, ``tools``, sampling such as
@@ -392,7 +394,7 @@ class Runs(Resource):
         media only as http(s) URLs). Keywords a run cannot use (``stream``, ``n``, the tool
         loop's) are refused before anything is sent.
         """
-        body, options = run_body(self._client, kwargs)
+        body, options = run_body(self._client, dict(kwargs))
         run = self._client._request("POST", "chat/runs", body=body, options=options, parse=run_of)
         return _as_run(run)
 

@@ -7,8 +7,9 @@ keywords, the auto-tool loop's and the request options are shared (:class:`Sogni
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import IO, TYPE_CHECKING, Any, Literal, TypedDict
 
 if TYPE_CHECKING:
     from ._chat_params import (
@@ -46,6 +47,7 @@ __all__ = [
     "ImageSettingsParams",
     "ResponseCreateParams",
     "ResponseCreateParamsBase",
+    "RunCreateParams",
     "SogniParams",
 ]
 
@@ -175,6 +177,64 @@ class EstimateCostParams(_CompletionRequired, _OpenAIChatKeywords, _SogniKeyword
 
     response_format: Mapping[str, Any] | None
     stream: bool | None
+
+
+class RunCreateParams(_CompletionRequired, total=False):
+    """The keywords of ``chat.runs.create``: the chat keywords a run uses, and the run's own."""
+
+    model: str | None
+    tools: Sequence[ChatCompletionToolParam] | None
+    tool_choice: ChatCompletionToolChoiceOptionParam | None
+    parallel_tool_calls: bool | None
+    temperature: float | None
+    top_p: float | None
+    top_k: int | None
+    min_p: float | None
+    max_tokens: int | None
+    max_completion_tokens: int | None
+    repetition_penalty: float | None
+    frequency_penalty: float | None
+    presence_penalty: float | None
+    seed: int | None
+    stop: str | Sequence[str] | None
+    think: bool | None
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    task_profile: Literal["general", "coding", "reasoning"] | None
+    taskProfile: Literal["general", "coding", "reasoning"] | None
+    chat_template_kwargs: Mapping[str, Any] | None
+    token_type: Literal["sogni", "spark", "auto"] | None
+    tokenType: Literal["sogni", "spark", "auto"] | None
+    app_source: str | None
+    appSource: str | None
+    billing_mode: Literal["auto", "subscription", "tokens"] | None
+    billingMode: Literal["auto", "subscription", "tokens"] | None
+    safe_content_filter: bool | None
+    safeContentFilter: bool | None
+    media_references: Sequence[Mapping[str, Any]] | None
+    mediaReferences: Sequence[Mapping[str, Any]] | None
+    max_estimated_capacity_units: float | None
+    maxEstimatedCapacityUnits: float | None
+    confirm_cost: bool | None
+    confirmCost: bool | None
+    sogni_tools: bool | Literal["creative-tools", "creative-agent", "none", "rich"] | None
+    sogniTools: bool | Literal["creative-tools", "creative-agent", "none", "rich"] | None
+    # the run's own
+    session_id: str | None
+    sessionId: str | None
+    client_message_id: str | None
+    clientMessageId: str | None
+    runtime_config: Mapping[str, Any] | None
+    runtimeConfig: Mapping[str, Any] | None
+    media_context: MediaView | Mapping[str, Sequence[str]] | None
+    mediaContext: MediaView | Mapping[str, Sequence[str]] | None
+    #: Files uploaded as the run's media: bytes, a ``pathlib.Path``, a binary file, a data URI.
+    media: Sequence[bytes | os.PathLike[str] | IO[bytes] | str] | None
+    idempotency_key: str | None
+    idempotencyKey: str | None
+    # request options
+    extra_headers: Mapping[str, str | None] | None
+    extra_body: Mapping[str, Any] | None
+    timeout: float | tuple[float, float] | None
 
 
 class CompletionCreateParamsBase(CompletionParseParams, total=False):
