@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import importlib
 import re
+import subprocess
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,6 +102,39 @@ def test_example_runs_offline(
         if name.startswith("test_") and callable(value):
             value()
     assert refused == []
+
+
+def _typed_project(root: Path) -> list[str]:
+    """The examples without an optional framework, one file each, in a strict project."""
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[tool.mypy]\nstrict = true\n")
+    names = []
+    for block in _blocks():
+        if block.marks:  # an optional framework's example: its types are the framework's
+            continue
+        name = re.sub(r"\W", "_", block.id) + ".py"
+        (root / name).write_text(block.values[0])
+        names.append(name)
+    return names
+
+
+@pytest.mark.optional
+@pytest.mark.parametrize("checker", ["mypy", "pyright"])
+def test_examples_pass_the_type_checkers(checker: str, tmp_path: Path) -> None:
+    """Every example type-checks under mypy --strict and pyright, as a user's script would."""
+    pytest.importorskip(checker)
+    names = _typed_project(tmp_path / "project")
+    command = ["--cache-dir", str(tmp_path / "cache"), *names] if checker == "mypy" else names
+    done = subprocess.run(
+        [sys.executable, "-m", checker, *command],
+        cwd=tmp_path / "project",
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(names) >= 25
 
 
 def test_documents_have_examples() -> None:
