@@ -4,7 +4,8 @@ Every result is downloaded under the client's download rules (no key or session 
 public https addresses unless ``base_url`` is itself local) into a file of its own, named
 ``{kind}-{n}{ext}`` by this module (never by the server) and never overwriting one that exists.
 One command saves at most :data:`MAX_SAVE_FILES` files, :data:`MAX_SAVE_TOTAL_BYTES` bytes in
-all, within :data:`SAVE_TOTAL_TIMEOUT` seconds; the results beyond are named, not saved.
+all, within :data:`SAVE_TOTAL_TIMEOUT` seconds; from the first result that cannot be saved
+(a bound reached, a download that failed) the results are named, not saved.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._errors import OpenAIError
+from ._secrets import mask
 
 #: The extension a saved result gets when its URL names none it may keep.
 _EXTENSIONS = {"image": ".png", "video": ".mp4", "audio": ".mp3", "model": ".glb"}
@@ -61,35 +63,61 @@ def _first_free_numbers(folder: str) -> dict[str, int]:
 
 
 def save_media(client: Any, folder: str, items: Sequence[Any]) -> tuple[list[str], list[str]]:
-    """Save ``items`` (``MediaItem``) into ``folder``; returns the paths written, and unsaved.
+    """Save ``items`` (``MediaItem``) into ``folder``; returns the paths written, and problems.
 
-    ``unsaved`` is empty, or a message then the URLs of the results left out because a bound
-    of this module was reached (the caller prints them and exits 1).
+    ``problems`` says what was not saved: each download that failed (the others are still
+    saved), and, once a bound of this module is reached, how many results were left and their
+    URLs. The caller prints them after the answer and the saved paths, and exits 1. The
+    client's key is masked in them (a server may put it in a URL).
     """
     first = _first_free_numbers(folder)
     deadline = time.monotonic() + SAVE_TOTAL_TIMEOUT
     saved: list[str] = []
+    problems: list[str] = []
     written = 0
     for position, item in enumerate(items):
         left = deadline - time.monotonic()
         room = MAX_SAVE_TOTAL_BYTES - written
-        if position == MAX_SAVE_FILES or left <= 0 or room <= 0:
-            rest = [str(other.url) for other in items[position:]]
-            bound = (
-                f"at most {MAX_SAVE_FILES} files"
-                if position == MAX_SAVE_FILES
-                else f"{SAVE_TOTAL_TIMEOUT:g} s of downloads"
-                if left <= 0
-                else f"{MAX_SAVE_TOTAL_BYTES:,} bytes in all"
-            )
-            note = f"--save: {len(rest)} more result(s) not saved ({bound} per command)"
-            return saved, [note, *rest]
-        number = first.get(item.kind, 0) + item.index
-        name = f"{item.kind}-{number}{_extension(item)}"
-        target = _download(client, item.url, os.path.join(folder, name), limit=room, seconds=left)
-        saved.append(target)
-        written += os.path.getsize(target)
-    return saved, []
+        reason = _bound(position, left, room)
+        if reason is None:
+            number = first.get(item.kind, 0) + item.index
+            name = f"{item.kind}-{number}{_extension(item)}"
+            path = os.path.join(folder, name)
+            try:
+                target = _download(client, item.url, path, limit=room, seconds=left)
+            except _TooLarge as exc:
+                if room >= MAX_SAVE_BYTES:  # over the bound of one file
+                    problems.append(f"--save: {exc}")
+                    continue
+                reason = _bound(position, 1, 0)
+            except OpenAIError as exc:
+                reason = _bound(position, deadline - time.monotonic(), room)
+                if reason is None:
+                    problems.append(f"--save: {exc}")
+                    continue
+            else:
+                saved.append(target)
+                written += os.path.getsize(target)
+                continue
+        rest = [str(other.url) for other in items[position:]]
+        problems += [f"--save: {len(rest)} result(s) not saved: {reason}", *rest]
+        break
+    return saved, [mask(line) for line in problems]
+
+
+def _bound(position: int, left: float, room: int) -> str | None:
+    """Which bound of one command stops the result at ``position``, if one does."""
+    if position >= MAX_SAVE_FILES:
+        return f"at most {MAX_SAVE_FILES} files per command"
+    if left <= 0:
+        return f"at most {SAVE_TOTAL_TIMEOUT:g} s of downloads per command"
+    if room <= 0:
+        return f"at most {MAX_SAVE_TOTAL_BYTES:,} bytes in all per command"
+    return None
+
+
+class _TooLarge(OpenAIError):
+    """A download over what it may write."""
 
 
 def _download(
@@ -142,11 +170,11 @@ def _download(
         done = True
     except ImageTooLargeError:
         over = min(limit, MAX_SAVE_BYTES)
-        raise OpenAIError(f"could not save {url}: over {over:,} bytes") from None
+        raise _TooLarge(mask(f"could not save {url}: over {over:,} bytes")) from None
     except ValueError as exc:  # refused, or failed: the message says which
-        raise OpenAIError(str(exc)) from None
+        raise OpenAIError(mask(str(exc))) from None
     except OSError as exc:
-        raise OpenAIError(f"--save: {target}: {exc.strerror or exc}") from None
+        raise OpenAIError(mask(f"--save: {target}: {exc.strerror or exc}")) from None
     finally:
         with contextlib.suppress(OSError):
             os.remove(partial)

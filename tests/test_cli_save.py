@@ -115,8 +115,64 @@ def test_save_writes_at_most_64_files_and_names_the_rest(
     assert len(list(tmp_path.iterdir())) == 64
     assert out.getvalue().splitlines()[-1] == str(tmp_path / "image-63.png")
     lines = err.getvalue().splitlines()
-    note = "--save: 6 more result(s) not saved (at most 64 files per command)"
+    note = "--save: 6 result(s) not saved: at most 64 files per command"
     assert lines[-7:] == [note, *urls[64:]]
+
+
+def _three_results(
+    rsps: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch, *bodies: tuple[int, bytes]
+) -> list[str]:
+    """Sogni at a public address whose workflow lists one result per ``(status, body)``."""
+    base = "https://203.0.114.8/v1"
+    monkeypatch.setenv("SOGNI_API_KEY", API_KEY)
+    monkeypatch.setenv("SOGNI_BASE_URL", base)
+    urls = [f"https://203.0.114.7/results/{i}.png?sig={API_KEY}" for i in range(len(bodies))]
+    _public_sogni(rsps, *urls, base=base)
+    for url, (status, body) in zip(urls, bodies, strict=True):
+        rsps.get(url, status=status, body=body, content_type="image/png")
+    return urls
+
+
+def test_a_failed_download_keeps_the_answer_and_the_other_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One result answering 404: the answer, the two saved paths and the failure print; exit 1."""
+    out, err = io.StringIO(), io.StringIO()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        _three_results(rsps, monkeypatch, (200, PNG), (404, b"gone"), (200, PNG))
+        status = main(
+            ["chat", "--sogni-tools", "--save", str(tmp_path), DRAW], stdout=out, stderr=err
+        )
+    assert status == 1
+    printed = out.getvalue().splitlines()
+    assert printed == ["here it is", str(tmp_path / "image-0.png"), str(tmp_path / "image-2.png")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["image-0.png", "image-2.png"]
+    (failure,) = [line for line in err.getvalue().splitlines() if line.startswith("--save:")]
+    assert "404" in failure, failure
+    assert "results/1.png?sig=***" in failure
+    assert API_KEY not in err.getvalue()
+
+
+def test_the_bytes_bound_stops_the_rest_and_names_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the bytes in all, the result under way and the rest are named (key masked), exit 1."""
+    monkeypatch.setattr("sogni_compat._cli_save.MAX_SAVE_TOTAL_BYTES", len(PNG) + len(PNG) // 2)
+    out, err = io.StringIO(), io.StringIO()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        urls = _three_results(rsps, monkeypatch, (200, PNG), (200, PNG), (200, PNG))
+        status = main(
+            ["chat", "--sogni-tools", "--save", str(tmp_path), DRAW], stdout=out, stderr=err
+        )
+    assert status == 1
+    assert out.getvalue().splitlines() == ["here it is", str(tmp_path / "image-0.png")]
+    assert [p.name for p in tmp_path.iterdir()] == ["image-0.png"]  # no partial file
+    lines = err.getvalue().splitlines()
+    bound = f"at most {len(PNG) + len(PNG) // 2:,} bytes in all per command"
+    assert lines[-3:] == [
+        f"--save: 2 result(s) not saved: {bound}",
+        *(url.replace(API_KEY, "***") for url in urls[1:]),
+    ]
 
 
 def test_save_makes_its_folder_and_never_overwrites(tmp_path: Path) -> None:
