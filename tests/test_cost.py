@@ -91,8 +91,15 @@ def test_tools_and_response_format_are_counted_as_the_messages_are() -> None:
         messages=messages, model="m1", max_tokens=10, tools=[tool], response_format=schema
     )
     assert quote.usd == 0.0012
-    (call,) = responses.calls
-    assert call.request.url == f"{ESTIMATE}/{expected}/10"
+    # extra_body in Sogni's camelCase spelling is counted as well
+    client.chat.completions.estimate_cost(
+        messages=messages,
+        model="m1",
+        max_tokens=10,
+        tools=[tool],
+        extra_body={"responseFormat": schema},
+    )
+    assert [call.request.url for call in responses.calls] == [f"{ESTIMATE}/{expected}/10"] * 2
 
 
 def test_emulator_quote_and_images_as_placeholders() -> None:

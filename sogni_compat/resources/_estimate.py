@@ -3,10 +3,11 @@
 The keywords are turned into the very body ``create()`` sends (checked the same way, aliases
 and ``extra_body`` applied last, as ``create()`` applies them), and that body is priced the way
 Sogni's SDKs price one: its messages' compact JSON in UTF-16 code units over four (images as a
-placeholder; the ``tools``, ``functions`` and ``response_format`` counted the same way, which
-the SDKs leave out), and an output budget of ``max_tokens`` (else the model's published
-default, else the API's default, with a :class:`~sogni_compat.CostEstimateWarning`), counted
-once per choice (``n``). One request only: tool rounds and hosted media are not in the quote.
+placeholder; the body's other structured text, ``tools``, ``functions``, ``response_format``...,
+counted the same way, which the SDKs leave out), and an output budget of ``max_tokens`` (else
+the model's published default, else the API's default, with a
+:class:`~sogni_compat.CostEstimateWarning`), counted once per choice (``n``). One request
+only: tool rounds and hosted media are not in the quote.
 """
 
 from __future__ import annotations
@@ -131,15 +132,27 @@ def _placeholder_tokens(messages: object, where: str) -> int:
     return _tokens_of(stripped)
 
 
+#: Structured values of a body that are not text the model reads (switches, token ids, media
+#: counted as the messages' images are), besides the messages, counted on their own.
+_NOT_TEXT = frozenset(
+    {
+        "messages",
+        "chat_template_kwargs",
+        "chatTemplateKwargs",
+        "stream_options",
+        "metadata",
+        "logit_bias",
+        "media_references",
+        "mediaReferences",
+    }
+)
+
+
 def _tokens_of(value: object) -> int:
     """The UTF-16 length of ``value``'s compact JSON over four, rounded up."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     # JavaScript counts UTF-16 code units; Sogni's estimate is made from that length.
     return (len(text.encode("utf-16-le")) // 2 + 3) // 4
-
-
-#: What the model reads besides the messages, counted as the messages are.
-_READ_TOO = ("tools", "functions", "response_format")
 
 
 def estimate(
@@ -171,9 +184,14 @@ def estimate(
         return f"extra_body[{name!r}]" if name in extra else name
 
     input_tokens = _placeholder_tokens(sent.get("messages"), named("messages"))
-    # The tools' and the response format's schemas reach the model too (Sogni's SDKs leave
-    # them out): a quote without them would let a request with large schemas past a ceiling.
-    input_tokens += sum(_tokens_of(sent[name]) for name in _READ_TOO if sent.get(name))
+    # Schemas reach the model too (tools, functions, response_format, tool_choice...; Sogni's
+    # SDKs leave them out): every structured value of the body is counted, in any spelling,
+    # so a request with large schemas cannot pass a ceiling check quoted on its messages.
+    input_tokens += sum(
+        _tokens_of(value)
+        for name, value in sent.items()
+        if name not in _NOT_TEXT and isinstance(value, dict | list) and value
+    )
     model = sent.get("model") or DEFAULT_MODEL
     if not isinstance(model, str):
         raise TypeError(f"{named('model')} must be a model name; got {model!r}")

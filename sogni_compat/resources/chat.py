@@ -287,8 +287,9 @@ class Completions(Resource):
         ``create()``), and what ``create()`` refuses refused here. ``model`` defaults to
         Sogni's default model (aliases apply); ``token_type`` ``"auto"`` is quoted as
         ``"sogni"``. Input tokens are counted as Sogni's SDKs count them (the UTF-16 length of
-        the messages' compact JSON over four, rounded up; images as a placeholder), plus the
-        ``tools``, ``functions`` and ``response_format`` counted the same way. The output
+        the messages' compact JSON over four, rounded up; images as a placeholder), plus every
+        other structured value of the body (``tools``, ``functions``, ``response_format``,
+        ``tool_choice``..., in any spelling) counted the same way. The output
         budget is ``max_tokens`` (or ``max_completion_tokens``), counted once per choice
         (``n``). Without it, the model's published default, as Sogni's Python SDK quotes it
         (``maxOutputTokens.default`` of ``GET models/{id}``, or ``thinkingComplexDefault``
