@@ -178,24 +178,34 @@ def _load(
 _READ_PIECE = 1024 * 1024
 
 
-def read_at_most(file: Any, limit: int) -> bytes:
-    """At most ``limit + 1`` bytes of ``file`` (so that more than ``limit`` shows), by 1 MiB.
+def read_at_most(file: Any, limit: int, size: int | None = None) -> bytes:
+    """At most ``limit + 1`` bytes of ``file`` (so that more than ``limit`` shows).
 
-    Memory follows what the file holds, not the limit: one ``read(limit + 1)`` of a pipe or a
-    buffered file sets ``limit + 1`` bytes aside however little it holds. A file that gives
-    something other than bytes (opened in text mode) is a ``TypeError``.
+    Memory follows what the file holds, not the limit (one ``read(limit + 1)`` sets that much
+    aside however little the file holds): a file whose ``size`` is known (a regular file) is
+    read in one piece of that size; otherwise by 1 MiB, gathered in one buffer (at most about
+    twice the file's size at the end, however small the pieces the file gives). A file that
+    gives something other than bytes (opened in text mode) is a ``TypeError``.
     """
-    pieces: list[bytes] = []
-    size = 0
-    while size <= limit:
-        piece = file.read(min(_READ_PIECE, limit + 1 - size))
+    want = _READ_PIECE if size is None else min(max(size, 0), limit) + 1
+    first = b""
+    gathered: bytearray | None = None
+    total = 0
+    while total <= limit:
+        piece = file.read(min(want, limit + 1 - total))
         if not isinstance(piece, bytes):
             raise TypeError("file must be opened in binary mode ('rb')")
         if not piece:
             break
-        pieces.append(piece)
-        size += len(piece)
-    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        total += len(piece)
+        if not first:
+            first = piece
+        else:
+            if gathered is None:
+                gathered = bytearray(first)
+            gathered += piece
+        want = _READ_PIECE
+    return first if gathered is None else bytes(gathered)
 
 
 def _read_file(path: str | bytes, where: str) -> bytes:
@@ -222,7 +232,7 @@ def _read_file(path: str | bytes, where: str) -> bytes:
         raise
     with os.fdopen(fd, "rb") as file:
         try:
-            data = read_at_most(file, MAX_SOURCE_BYTES)
+            data = read_at_most(file, MAX_SOURCE_BYTES, info.st_size)
         except OSError as exc:
             raise ValueError(f"{where}: cannot read the image file {shown!r}: {exc}") from exc
     if len(data) > MAX_SOURCE_BYTES:  # it grew while being read

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import tracemalloc
 from collections.abc import Iterator
@@ -131,3 +132,33 @@ def test_a_small_file_costs_its_size_not_the_limit(
         tracemalloc.stop()
     assert requests.get(url, timeout=10).content == PNG
     assert peak < 8 * 1024 * 1024, f"{peak:,} bytes at the peak for a {len(PNG)}-byte image"
+
+
+class _Trickle(io.RawIOBase):
+    """A file object that gives one byte a read, as a pipe fed in tiny writes may."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = memoryview(data)
+        self._at = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        piece = bytes(self._data[self._at : self._at + 1])
+        self._at += len(piece)
+        return piece
+
+
+def test_a_file_giving_one_byte_a_read_costs_about_its_size(client: OpenAI) -> None:
+    """512 KiB given a byte at a time is gathered in one buffer, not half a million objects."""
+    data = PNG + b"\0" * (512 * 1024 - len(PNG))
+    client.media.upload(PNG)  # the first call builds what every later one reuses
+    tracemalloc.start()
+    try:
+        url = client.media.upload(_Trickle(data))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert requests.get(url, timeout=10).content == data
+    assert peak < 4 * len(data), f"{peak:,} bytes at the peak for {len(data):,}"

@@ -115,7 +115,7 @@ def kind_and_bytes(
                 f"{MAX_MEDIA_BYTES:,}"
             )
         try:
-            data = read_at_most(file, MAX_MEDIA_BYTES)
+            data = read_at_most(file, MAX_MEDIA_BYTES, left)
         except UnicodeDecodeError:
             raise TypeError("file must be opened in binary mode ('rb')") from None
         given = getattr(file, "name", None)
@@ -155,7 +155,7 @@ def _left_in(file: Any) -> int | None:
 
 def _whole(path: str) -> bytes:
     with open(path, "rb") as handle:
-        data = read_at_most(handle, MAX_MEDIA_BYTES)
+        data = read_at_most(handle, MAX_MEDIA_BYTES, _left_in(handle))
     if len(data) > MAX_MEDIA_BYTES:
         raise ValueError(f"{path} grew over {MAX_MEDIA_BYTES:,} bytes while being read")
     return data
