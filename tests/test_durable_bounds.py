@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from sogni_compat import APITimeoutError, WaitTimeoutError
+from sogni_compat import APIError, APITimeoutError, WaitTimeoutError
 from sogni_compat.testing import LocalSogniServer
 
 from ._helpers import PNG
-from ._hostile import Exchange, HostileServer, head, json_response
+from ._hostile import Exchange, HostileServer, head, json_response, response
 
 #: What a shared machine may add to a bound.
 SLACK = 1.0
@@ -133,6 +133,47 @@ def test_server_loop_start_that_never_answers_ends_within_tool_timeout(
     assert "its id is unknown and nothing could be cancelled" in str(error)
     assert took < 2.0 + SLACK
     assert [r.path for r in server.requests] == ["/v1/chat/runs"]
+
+
+def test_server_loop_start_past_its_request_timeout_names_that_timeout(
+    serve: Callable[[Callable[[Exchange], None]], HostileServer],
+) -> None:
+    """A per-call timeout= shorter than tool_timeout is the one the message names."""
+    server = serve(_never)
+    client = server.client(timeout=(1.0, 30.0), max_retries=0, tool_timeout=20.0)
+    took, error = elapsed(
+        lambda: client.chat.completions.create(
+            messages=[{"role": "user", "content": "hi"}], auto_execute_tools="server", timeout=1.0
+        )
+    )
+    assert isinstance(error, WaitTimeoutError), error
+    assert "did not answer within the request's timeout" in str(error)
+    assert "tool_timeout" not in str(error)
+    assert took < 1.0 + SLACK
+
+
+@pytest.mark.parametrize("answer", ["502", "cut off"])
+def test_server_loop_start_whose_answer_is_lost_says_a_run_may_be_left(
+    serve: Callable[[Callable[[Exchange], None]], HostileServer], answer: str
+) -> None:
+    """A start answered 502 or with a cut-off body: the error says the run may still run."""
+
+    def script(exchange: Exchange) -> None:
+        if answer == "502":
+            exchange.send(response(502, b'{"error": {"message": "bad gateway"}}'))
+        else:
+            body = b'{"status": "success", "data": {"run": {"runId": "run_1", "sta'
+            exchange.send(response(200, body))
+
+    client = serve(script).client(max_retries=0, tool_timeout=10.0)
+    _, error = elapsed(
+        lambda: client.chat.completions.create(
+            messages=[{"role": "user", "content": "hi"}], auto_execute_tools="server"
+        )
+    )
+    assert isinstance(error, APIError), error
+    assert "the chat run's start may have reached Sogni" in str(error)
+    assert "idempotency_key=" in str(error)
 
 
 @pytest.mark.parametrize("where", ["media", "image input"])

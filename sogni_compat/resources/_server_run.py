@@ -11,7 +11,15 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .._errors import APIError, APITimeoutError, CostApprovalRequiredError, WaitTimeoutError
+from .._errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    CostApprovalRequiredError,
+    WaitTimeoutError,
+)
 from .._params import ALIASES
 from .._tools.follow import cancel_quietly
 from .._wire import media_urls, run_of
@@ -29,6 +37,13 @@ __all__ = ["completion_from_run_call", "completion_of_run"]
 
 #: Tool-loop keywords that need the client to run tools, which a durable run cannot do.
 _CLIENT_LOOP = ("on_tool_call", "tool_handlers", "max_tool_rounds", "max_tool_calls_per_round")
+
+
+#: What a caller who never got a run's id should know.
+_LEFT_RUNNING = (
+    "if Sogni started a run, it runs on (and bills) until it ends; client.chat.runs.create() "
+    "with an idempotency_key= of your own lets a retry get that run back"
+)
 
 
 @guarded
@@ -73,14 +88,21 @@ def completion_from_run_call(client: Requester, kwargs: Mapping[str, Any], to_op
             "POST", "chat/runs", body=body, options=options, parse=run_of, deadline=deadline
         )
     except APITimeoutError:
+        spent = time.monotonic() >= deadline - 0.05
+        limit = f"tool_timeout={client.tool_timeout:g} s" if spent else "the request's timeout"
         raise WaitTimeoutError(
-            f"{function}: the chat run's start did not answer within tool_timeout="
-            f"{client.tool_timeout:g} s, so its id is unknown and nothing could be cancelled: "
-            "if Sogni started it, it runs on (and bills) until it ends; client.chat.runs.create() "
-            "with an idempotency_key= of your own lets a retry get that run back",
+            f"{function}: the chat run's start did not answer within {limit}, so "
+            f"its id is unknown and nothing could be cancelled: {_LEFT_RUNNING}",
             job_id="",
             cancelled=False,
         ) from None
+    except (APIConnectionError, APIStatusError, APIResponseValidationError) as exc:
+        if not isinstance(exc, APIStatusError) or exc.status_code >= 500:
+            # The start may have reached Sogni though its answer was lost.
+            note = f"{function}: the chat run's start may have reached Sogni: {_LEFT_RUNNING}"
+            exc.message = f"{exc.message} ({note})"
+            exc.args = (exc.message, *exc.args[1:])
+        raise
     run = _as_run(started)
     if not run.id:
         raise APIError("Sogni started a chat run but did not say its id (runId)")
