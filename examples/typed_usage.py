@@ -15,7 +15,6 @@ import json
 
 from sogni_compat import (
     ChatCompletion,
-    ChatCompletionChunk,
     ChatCompletionMessageToolCall,
     OpenAI,
     Stream,
@@ -25,9 +24,10 @@ from sogni_compat.hosted_tools import HostedTool, catalog
 from sogni_compat.testing import LocalSogniServer
 from sogni_compat.types import ChatRun, CostEstimate, MediaView, ToolHandoff, Workflow
 from sogni_compat.types.chat import (
+    ChatCompletionChunk,
     ChatCompletionMessage,
     ChatCompletionMessageParam,
-    ChatCompletionToolParam,
+    ChatCompletionToolUnionParam,
 )
 from sogni_compat.types.responses import (
     FunctionToolParam,
@@ -36,7 +36,7 @@ from sogni_compat.types.responses import (
     ResponseInputParam,
 )
 
-WEATHER: ChatCompletionToolParam = {
+WEATHER: ChatCompletionToolUnionParam = {
     "type": "function",
     "function": {
         "name": "get_weather",
@@ -68,7 +68,9 @@ def chat(client: OpenAI) -> None:
     ]
     answer: ChatCompletion = client.chat.completions.create(messages=messages, temperature=0.2)
     text: str | None = answer.choices[0].message.content
-    stream: Stream = client.chat.completions.create(messages=messages, stream=True)
+    stream: Stream[ChatCompletionChunk] = client.chat.completions.create(
+        messages=messages, stream=True, stream_options={"include_usage": True}
+    )
     chunk: ChatCompletionChunk
     for chunk in stream:
         if chunk.choices:

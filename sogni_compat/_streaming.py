@@ -23,7 +23,7 @@ import io
 import json
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic
 
 import requests
 
@@ -315,8 +315,21 @@ class ChatCompletionAccumulator:
         return ChatCompletion.reader()(wire, None)
 
 
-class Stream:
+if TYPE_CHECKING:  # a bare ``Stream`` is a stream of ChatCompletionChunk (PEP 696 default)
+    from typing_extensions import TypeVar
+
+    _T = TypeVar("_T", default=ChatCompletionChunk)
+else:
+    from typing import TypeVar
+
+    _T = TypeVar("_T")
+
+
+class Stream(Generic[_T]):
     """An iterable of :class:`ChatCompletionChunk` read from a streaming response.
+
+    ``Stream[ChatCompletionChunk]`` (as openai's generic ``Stream`` is written) and a bare
+    ``Stream`` name the same type.
 
     Iterate it (a ``for`` loop left early closes the connection, and iterating again then
     raises :class:`OpenAIError` rather than silently yielding nothing; ``next(stream)``
@@ -596,15 +609,17 @@ class Stream:
         finally:
             self.close()
 
-    def __iter__(self) -> Iterator[ChatCompletionChunk]:
-        return self._iterate()
+    def __iter__(self) -> Iterator[_T]:
+        chunks: Iterator[_T] = self._iterate()  # type: ignore[assignment]  # _T is the chunk
+        return chunks
 
-    def __next__(self) -> ChatCompletionChunk:
+    def __next__(self) -> _T:
         if self._iterator is None:
             self._iterator = self._iterate()
-        return next(self._iterator)
+        chunk: _T = next(self._iterator)  # type: ignore[assignment]  # _T is the chunk
+        return chunk
 
-    def accumulate(self) -> Stream:
+    def accumulate(self) -> Stream[_T]:
         """Keep what :meth:`get_final_completion` needs while you iterate; returns the stream.
 
         ``for chunk in stream.accumulate(): ...`` then ``stream.get_final_completion()``.
@@ -647,7 +662,7 @@ class Stream:
             self._closed = True
             self.response.close()
 
-    def __enter__(self) -> Stream:
+    def __enter__(self) -> Stream[_T]:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

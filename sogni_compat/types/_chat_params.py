@@ -37,10 +37,12 @@ __all__ = [
     "ChatCompletionMessageToolCallParam",
     "ChatCompletionMessageToolCallUnionParam",
     "ChatCompletionNamedToolChoiceParam",
+    "ChatCompletionStreamOptionsParam",
     "ChatCompletionSystemMessageParam",
     "ChatCompletionToolChoiceOptionParam",
     "ChatCompletionToolMessageParam",
     "ChatCompletionToolParam",
+    "ChatCompletionToolUnionParam",
     "ChatCompletionUserMessageParam",
     "FunctionDefinition",
 ]
@@ -305,6 +307,15 @@ class ChatCompletionFunctionToolParam(TypedDict):
 
 #: A tool of ``tools`` (function tools are the tools this package sends).
 ChatCompletionToolParam: TypeAlias = ChatCompletionFunctionToolParam
+#: ``tools=`` as openai 1.99 and later names it (function tools, here too).
+ChatCompletionToolUnionParam: TypeAlias = ChatCompletionFunctionToolParam
+
+
+class ChatCompletionStreamOptionsParam(TypedDict, total=False):
+    """``stream_options``: ``include_usage`` (a last chunk with the usage)."""
+
+    include_usage: bool
+    include_obfuscation: bool
 
 
 class _NamedFunction(TypedDict):

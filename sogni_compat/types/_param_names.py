@@ -27,7 +27,9 @@ CHAT_PARAMS = (
     "ChatCompletionSystemMessageParam",
     "ChatCompletionToolChoiceOptionParam",
     "ChatCompletionToolMessageParam",
+    "ChatCompletionStreamOptionsParam",
     "ChatCompletionToolParam",
+    "ChatCompletionToolUnionParam",
     "ChatCompletionUserMessageParam",
     "FunctionDefinition",
 )

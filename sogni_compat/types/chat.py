@@ -29,18 +29,22 @@ if TYPE_CHECKING:
         ChatCompletionMessageToolCallParam,
         ChatCompletionMessageToolCallUnionParam,
         ChatCompletionNamedToolChoiceParam,
+        ChatCompletionStreamOptionsParam,
         ChatCompletionSystemMessageParam,
         ChatCompletionToolChoiceOptionParam,
         ChatCompletionToolMessageParam,
         ChatCompletionToolParam,
+        ChatCompletionToolUnionParam,
         ChatCompletionUserMessageParam,
         FunctionDefinition,
     )
+    from .chunk import ChatCompletionChunk
     from .tools import MediaView, ToolHandoff, ToolRound
 
 __all__ = [
     "ChatCompletion",
     "ChatCompletionAssistantMessageParam",
+    "ChatCompletionChunk",
     "ChatCompletionContentPartImageParam",
     "ChatCompletionContentPartInputAudioParam",
     "ChatCompletionContentPartParam",
@@ -52,17 +56,20 @@ __all__ = [
     "ChatCompletionFunctionToolParam",
     "ChatCompletionMessage",
     "ChatCompletionMessageCustomToolCallParam",
+    "ChatCompletionMessageFunctionToolCall",
     "ChatCompletionMessageFunctionToolCallParam",
     "ChatCompletionMessageParam",
     "ChatCompletionMessageToolCall",
     "ChatCompletionMessageToolCallParam",
     "ChatCompletionMessageToolCallUnionParam",
     "ChatCompletionNamedToolChoiceParam",
+    "ChatCompletionStreamOptionsParam",
     "ChatCompletionSystemMessageParam",
     "ChatCompletionTokenLogprob",
     "ChatCompletionToolChoiceOptionParam",
     "ChatCompletionToolMessageParam",
     "ChatCompletionToolParam",
+    "ChatCompletionToolUnionParam",
     "ChatCompletionUserMessageParam",
     "Choice",
     "ChoiceLogprobs",
@@ -74,6 +81,7 @@ __all__ = [
     "ParsedChatCompletion",
     "ParsedChatCompletionMessage",
     "ParsedChoice",
+    "ParsedFunctionToolCall",
     "PromptTokensDetails",
     "TopLogprob",
     "completion_markdown",
@@ -110,6 +118,12 @@ class ChatCompletionMessageToolCall(BaseObject):
     id: str = ""
     type: str = "function"
     function: Function = attrs.field(factory=Function)
+
+
+#: openai's later name for a function tool call (the only kind of tool call here), and its
+#: name for one of ``parse()``, whose ``function.parsed_arguments`` is set: the same class.
+ChatCompletionMessageFunctionToolCall = ChatCompletionMessageToolCall
+ParsedFunctionToolCall = ChatCompletionMessageToolCall
 
 
 @response_type
@@ -361,5 +375,10 @@ def _render(completion: ChatCompletion, *, markdown: bool) -> str:
 #: from the ``TYPE_CHECKING`` import above, and a misspelt import stays an error there.
 if not TYPE_CHECKING:
     __getattr__, __dir__ = lazy_exports(
-        globals(), __name__, dict.fromkeys(CHAT_PARAMS, "sogni_compat.types._chat_params")
+        globals(),
+        __name__,
+        {
+            **dict.fromkeys(CHAT_PARAMS, "sogni_compat.types._chat_params"),
+            "ChatCompletionChunk": "sogni_compat.types.chunk",
+        },
     )
