@@ -526,3 +526,17 @@ def test_a_chat_shaped_tool_sends_what_the_responses_shape_sends(
     assert sent == [[nested], [nested]]
     assert [a.output[0].type for a in answers] == ["function_call", "function_call"]
     assert answers[1].tools == answers[0].tools  # shown in the Responses shape either way
+
+
+def test_not_given_means_absent_for_every_keyword(client: OpenAI) -> None:
+    """NOT_GIVEN (and openai's omit) for any keyword of responses.create means "not set"."""
+    from sogni_compat import NOT_GIVEN
+    from sogni_compat.types.create_params import ResponseCreateParamsBase
+
+    names = set(ResponseCreateParamsBase.__optional_keys__) - {"timeout"}
+    given: dict[str, Any] = dict.fromkeys(names, NOT_GIVEN)
+    response = client.responses.create(input="a b c", **given)
+    assert response.output_text == client.responses.create(input="a b c").output_text
+    openai = pytest.importorskip("openai")
+    marked: dict[str, Any] = dict.fromkeys(names, openai.omit)
+    assert client.responses.create(input="a b c", **marked).output_text == response.output_text

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import attrs
 
+from .._config import is_absent
 from .._errors import NotFoundError
 from .._responses_bridge import chat_keywords, check_request, input_items, response_from
 from ..types.responses import ParsedResponse, Response, ResponseInputItem, ResponseItemList
@@ -373,7 +374,10 @@ class Responses(Resource):
     def _create(
         self, kwargs: dict[str, Any], *, parsing: bool = False, served: bool = False
     ) -> Any:
-        request = dict(kwargs)
+        # NOT_GIVEN and openai's markers (wrapper code passes them) mean "not set", as in chat.
+        request = {
+            key: value for key, value in kwargs.items() if value is None or not is_absent(value)
+        }
         text_format = request.pop("text_format", None) if parsing else None
         chat, messages, previous, earlier_items = self._chat_kwargs(request)
         if text_format is not None:
