@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from sogni_compat.types.chat import (
     ChatCompletionToolParam,
 )
 
+from ._helpers import PNG
 from ._hostile import answering
 
 QUOTE = {
@@ -100,6 +102,26 @@ def test_tools_and_response_format_are_counted_as_the_messages_are() -> None:
         extra_body={"responseFormat": schema},
     )
     assert [call.request.url for call in responses.calls] == [f"{ESTIMATE}/{expected}/10"] * 2
+
+
+def test_local_images_are_priced_as_placeholders_unread(tmp_path: Path) -> None:
+    """Images create() takes as a Path, bytes or {"url": Path} are quoted, not read or encoded."""
+    picture = tmp_path / "cat.png"
+    picture.write_bytes(PNG)
+    text: ChatCompletionContentPartParam = {"type": "text", "text": "what is this?"}
+    forms: list[Any] = [picture, PNG, {"url": picture}]
+    with LocalSogniServer() as server, server.client() as client:
+        tokens = set()
+        for form in forms:
+            image: Any = {"type": "image_url", "image_url": form}
+            messages: list[ChatCompletionMessageParam] = [
+                {"role": "user", "content": [text, image]}
+            ]
+            quote = client.chat.completions.estimate_cost(messages=messages, max_tokens=10)
+            client.chat.completions.create(messages=messages, max_tokens=10)  # create takes it
+            tokens.add(quote.inputTokens)
+    placeholder = {"type": "image_url", "image_url": {"url": "[image]"}}
+    assert tokens == {sdk_input_tokens([{"role": "user", "content": [text, placeholder]}])}
 
 
 def test_emulator_quote_and_images_as_placeholders() -> None:

@@ -120,16 +120,29 @@ def _placeholder_tokens(messages: object, where: str) -> int:
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
             raise TypeError(f"{where}[{index}] must be a dict")
-        content = message.get("content")
+        stripped.append(message)
+    return _tokens_of(_images_as_placeholders(stripped))
+
+
+_IMAGE = {"type": "image_url", "image_url": {"url": "[image]"}}
+
+
+def _images_as_placeholders(messages: object) -> object:
+    """``messages`` with each ``image_url`` part a placeholder; anything else as it is."""
+    if not isinstance(messages, list):
+        return messages
+    found = []
+    for message in messages:
+        content = message.get("content") if isinstance(message, Mapping) else None
         if isinstance(content, list):
-            content = [
-                {"type": "image_url", "image_url": {"url": "[image]"}}
-                if isinstance(part, dict) and part.get("type") == "image_url"
-                else part
+            parts = [
+                _IMAGE if isinstance(part, Mapping) and part.get("type") == "image_url" else part
                 for part in content
             ]
-        stripped.append({**message, "content": content})
-    return _tokens_of(stripped)
+            found.append({**message, "content": parts})
+        else:
+            found.append(message)
+    return found
 
 
 #: Structured values of a body that are not text the model reads (switches, token ids, media
@@ -176,6 +189,9 @@ def estimate(
     sent = dict(body)
     if extra_body:
         sent.update(extra_body)  # as create() does: extra_body has the last word
+    # Images are priced as a placeholder: a local file or bytes (which create() uploads or
+    # inlines) is never read or encoded here.
+    sent["messages"] = _images_as_placeholders(sent.get("messages"))
     # The JSON create() would send: a value it cannot carry is refused here as it is there.
     sent = json.loads(encode_json(sent))
     extra = extra_body or {}
