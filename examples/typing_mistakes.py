@@ -34,8 +34,10 @@ print(client.responses.create(input="Hi").output[0].call_id)  # mistake: only fu
 print(client.embeddings)  # mistake: Sogni serves no embeddings
 print(sogni_compat.embeddings)  # mistake: nor does the module-level client
 client.workflows.wait("wf_1", on_progress="barr")  # mistake: "bar" or a function
+client.chat.runs.wait("run_1", on_progress=lambda call, p: print(p.percentage))  # mistake: percent
 client.chat.runs.create(messages=hello, temprature=0.2)  # mistake: temperature
 client.images.generate(prompt="a fox", qualty="hd")  # mistake: quality
+client.images.generate(prompt="a fox", response_format="json")  # mistake: url or b64_json
 raw = client.chat.completions.with_raw_response.create(messages=hello)
 print(raw.parse().choices[0].message.contents)  # mistake: a message has content
 for chunk in client.chat.completions.create(messages=hello, stream=True):

@@ -205,7 +205,7 @@ def test_an_image_that_is_not_one_is_refused(server: LocalSogniServer) -> None:
     with server.client() as client, pytest.raises(ValueError, match=r"^image: content type"):
         client.images.edit(image=b"not an image at all", prompt="add a hat")
     with server.client() as client, pytest.raises(TypeError, match=r"^image: file must be"):
-        client.images.edit(image=12, prompt="add a hat")
+        client.images.edit(image=12, prompt="add a hat")  # type: ignore[arg-type]
     assert server.requests == []
 
 

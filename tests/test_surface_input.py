@@ -97,7 +97,7 @@ CASES: dict[str, tuple[Call, type[Exception], str]] = {
         "size",
     ),
     "images.generate(response_format='png')": (
-        lambda c, _: c.images.generate(prompt="fox", response_format="png"),
+        lambda c, _: c.images.generate(prompt="fox", response_format="png"),  # type: ignore[arg-type]
         ValueError,
         "response_format",
     ),
@@ -138,7 +138,11 @@ CASES: dict[str, tuple[Call, type[Exception], str]] = {
         ValueError,
         "image",
     ),
-    "images.edit(image=5)": (lambda c, _: c.images.edit(image=5, prompt="fox"), TypeError, "image"),
+    "images.edit(image=5)": (
+        lambda c, _: c.images.edit(image=5, prompt="fox"),  # type: ignore[arg-type]
+        TypeError,
+        "image",
+    ),
     "images.edit(image='path')": (
         lambda c, path: c.images.edit(image=path, prompt="fox"),
         ValueError,

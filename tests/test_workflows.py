@@ -447,7 +447,7 @@ def test_a_text_mode_file_is_named(server: LocalSogniServer, client: OpenAI, tmp
 def test_on_progress_must_take_two_arguments(client: OpenAI) -> None:
     """A one-argument on_progress is refused before anything waits."""
     with pytest.raises(TypeError, match=r"on_progress\(tool_call, progress\)"):
-        client.workflows.wait("wf_1", on_progress=lambda progress: None)  # type: ignore[arg-type]
+        client.workflows.wait("wf_1", on_progress=lambda progress: None)  # type: ignore[arg-type,misc]
 
 
 def test_bindings_get_a_transform_from_their_target(

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from .._base_client import encode_json
 from .._errors import APIError, WaitTimeoutError
@@ -60,6 +61,10 @@ OPENAI_IMAGE_MODELS = frozenset(
 )
 _SIZE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
 _FORMATS = ("url", "b64_json")
+#: An image ``edit`` takes: bytes, a ``pathlib.Path`` (a plain string path only with
+#: ``allow_local_files=True``), a binary file, or openai's ``(filename, content[, type])``.
+ImageFile = bytes | os.PathLike[str] | IO[bytes] | str | tuple[Any, ...]
+
 #: The named parameters of ``generate`` and ``edit``, for a misspelt keyword's hint.
 _GENERATE_NAMES = (
     *("prompt", "model", "n", "size", "response_format", "quality", "style", "user"),
@@ -150,11 +155,11 @@ class Images(Resource):
         model: str | None = None,
         n: int = 1,
         size: str | None = None,
-        response_format: str = "url",
+        response_format: Literal["url", "b64_json"] = "url",
         quality: str | None = None,
         style: str | None = None,
         user: str | None = None,
-        on_progress: ProgressCallback | None = None,
+        on_progress: ProgressCallback | Literal["bar"] | None = None,
         timeout: float | None = None,
         **sogni: Unpack[ImageSettingsParams],
     ) -> ImagesResponse:
@@ -187,15 +192,15 @@ class Images(Resource):
     def edit(
         self,
         *,
-        image: Any,
+        image: ImageFile,
         prompt: str,
-        mask: Any = None,
+        mask: ImageFile | None = None,
         model: str | None = None,
         n: int = 1,
         size: str | None = None,
-        response_format: str = "url",
+        response_format: Literal["url", "b64_json"] = "url",
         user: str | None = None,
-        on_progress: ProgressCallback | None = None,
+        on_progress: ProgressCallback | Literal["bar"] | None = None,
         timeout: float | None = None,
         **sogni: Unpack[ImageSettingsParams],
     ) -> ImagesResponse:
@@ -241,7 +246,7 @@ class Images(Resource):
         arguments: dict[str, Any],
         images: list[tuple[bytes, str]],
         response_format: str,
-        on_progress: ProgressCallback | None,
+        on_progress: ProgressCallback | Literal["bar"] | None,
         timeout: float | None,
         sogni: Mapping[str, Any],
         mask: tuple[bytes, str] | None = None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import builtins
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import requests
 
@@ -446,7 +446,7 @@ class Runs(Resource):
         run_id: str,
         *,
         on_event: Callable[[RunEvent], Any] | None = None,
-        on_progress: ProgressCallback | None = None,
+        on_progress: ProgressCallback | Literal["bar"] | None = None,
         approve_cost: Callable[[ChatRun], bool] | None = None,
         timeout: float | None = None,
         cancel_on_timeout: bool = True,
@@ -482,7 +482,7 @@ class Runs(Resource):
         job: str,
         *,
         on_event: Callable[[RunEvent], Any] | None,
-        on_progress: ProgressCallback | None,
+        on_progress: ProgressCallback | Literal["bar"] | None,
         approve_cost: Callable[[ChatRun], bool] | None,
         seconds: float,
         cancel_on_timeout: bool = True,

@@ -15,7 +15,7 @@ import builtins
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import requests
 
@@ -635,7 +635,7 @@ class Workflows(Resource):
         self,
         workflow_id: str,
         *,
-        on_progress: ProgressCallback | None = None,
+        on_progress: ProgressCallback | Literal["bar"] | None = None,
         timeout: float | None = None,
         cancel_on_timeout: bool = True,
     ) -> Workflow:
