@@ -46,6 +46,16 @@ class _HTTPDetails:
         return str(self.http_response.url)
 
     @property
+    def http_request(self) -> requests.PreparedRequest:
+        """The request that was sent (the one that answered, after any retries)."""
+        return self.http_response.request
+
+    @property
+    def method(self) -> str:
+        """The request's HTTP method (``POST``, ``GET``...)."""
+        return str(self.http_response.request.method)
+
+    @property
     def elapsed(self) -> datetime.timedelta:
         """Time from sending the request to receiving the headers."""
         return self.http_response.elapsed

@@ -30,6 +30,8 @@ def test_raw_response_has_the_http_details(client: OpenAI, ordered: responses.Re
     assert raw.retries_taken == 1
     assert raw.http_response.status_code == 200
     assert raw.url == CHAT_URL
+    assert (raw.method, raw.http_request.url) == ("POST", CHAT_URL)
+    assert raw.http_request is raw.http_response.request
     assert json.loads(raw.text)["choices"][0]["message"]["content"] == "raw!"
     assert raw.json() == json.loads(raw.content)
     parsed = raw.parse()
