@@ -51,16 +51,29 @@ __all__ = [
 ]
 
 
-class _SogniKeywords(TypedDict, total=False):
+class _JobSettings(TypedDict, total=False):
+    """The billing and labelling keywords every Sogni job takes (camelCase too)."""
+
+    token_type: Literal["sogni", "spark", "auto"] | None
+    tokenType: Literal["sogni", "spark", "auto"] | None
+    app_source: str | None
+    appSource: str | None
+    safe_content_filter: bool | None
+    safeContentFilter: bool | None
+    billing_mode: Literal["auto", "subscription", "tokens"] | None
+    billingMode: Literal["auto", "subscription", "tokens"] | None
+    max_estimated_capacity_units: float | None
+    maxEstimatedCapacityUnits: float | None
+    confirm_cost: bool | None
+    confirmCost: bool | None
+
+
+class _SogniKeywords(_JobSettings, total=False):
     """Sogni's keywords, the auto-tool loop's and the request options but ``timeout``."""
 
     think: bool | None
     task_profile: Literal["general", "coding", "reasoning"] | None
     taskProfile: Literal["general", "coding", "reasoning"] | None
-    token_type: Literal["sogni", "spark", "auto"] | None
-    tokenType: Literal["sogni", "spark", "auto"] | None
-    app_source: str | None
-    appSource: str | None
     top_k: int | None
     min_p: float | None
     repetition_penalty: float | None
@@ -69,16 +82,8 @@ class _SogniKeywords(TypedDict, total=False):
     sogni_tool_execution: bool | None
     sogniToolExecution: bool | None
     chat_template_kwargs: Mapping[str, Any] | None
-    safe_content_filter: bool | None
-    safeContentFilter: bool | None
-    billing_mode: Literal["auto", "subscription", "tokens"] | None
-    billingMode: Literal["auto", "subscription", "tokens"] | None
     media_references: Sequence[Mapping[str, Any]] | None
     mediaReferences: Sequence[Mapping[str, Any]] | None
-    max_estimated_capacity_units: float | None
-    maxEstimatedCapacityUnits: float | None
-    confirm_cost: bool | None
-    confirmCost: bool | None
     # the auto-tool loop (never sent)
     auto_execute_tools: bool | Literal["server"] | None
     autoExecuteTools: bool | Literal["server"] | None
@@ -108,21 +113,9 @@ class SogniParams(_SogniKeywords, total=False):
     timeout: float | tuple[float, float] | None
 
 
-class ImageSettingsParams(TypedDict, total=False):
+class ImageSettingsParams(_JobSettings, total=False):
     """Sogni's keywords of ``images.generate``/``images.edit``, sent with the workflow."""
 
-    token_type: Literal["sogni", "spark", "auto"] | None
-    tokenType: Literal["sogni", "spark", "auto"] | None
-    billing_mode: Literal["auto", "subscription", "tokens"] | None
-    billingMode: Literal["auto", "subscription", "tokens"] | None
-    app_source: str | None
-    appSource: str | None
-    safe_content_filter: bool | None
-    safeContentFilter: bool | None
-    max_estimated_capacity_units: float | None
-    maxEstimatedCapacityUnits: float | None
-    confirm_cost: bool | None
-    confirmCost: bool | None
     #: Merged into the tool's arguments (e.g. ``{"seed": 3}``).
     extra_body: Mapping[str, Any] | None
 
@@ -178,7 +171,7 @@ class EstimateCostParams(_CompletionRequired, _OpenAIChatKeywords, _SogniKeyword
     stream: bool | None
 
 
-class RunCreateParams(_CompletionRequired, total=False):
+class RunCreateParams(_CompletionRequired, _JobSettings, total=False):
     """The keywords of ``chat.runs.create``: the chat keywords a run uses, and the run's own."""
 
     model: str | None
@@ -201,20 +194,8 @@ class RunCreateParams(_CompletionRequired, total=False):
     task_profile: Literal["general", "coding", "reasoning"] | None
     taskProfile: Literal["general", "coding", "reasoning"] | None
     chat_template_kwargs: Mapping[str, Any] | None
-    token_type: Literal["sogni", "spark", "auto"] | None
-    tokenType: Literal["sogni", "spark", "auto"] | None
-    app_source: str | None
-    appSource: str | None
-    billing_mode: Literal["auto", "subscription", "tokens"] | None
-    billingMode: Literal["auto", "subscription", "tokens"] | None
-    safe_content_filter: bool | None
-    safeContentFilter: bool | None
     media_references: Sequence[Mapping[str, Any]] | None
     mediaReferences: Sequence[Mapping[str, Any]] | None
-    max_estimated_capacity_units: float | None
-    maxEstimatedCapacityUnits: float | None
-    confirm_cost: bool | None
-    confirmCost: bool | None
     sogni_tools: bool | Literal["creative-tools", "creative-agent", "none", "rich"] | None
     sogniTools: bool | Literal["creative-tools", "creative-agent", "none", "rich"] | None
     # the run's own
