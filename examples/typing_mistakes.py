@@ -38,6 +38,7 @@ client.chat.runs.wait("run_1", on_progress=lambda call, p: print(p.percentage)) 
 client.chat.runs.create(messages=hello, temprature=0.2)  # mistake: temperature
 client.images.generate(prompt="a fox", qualty="hd")  # mistake: quality
 client.images.generate(prompt="a fox", response_format="json")  # mistake: url or b64_json
+client.workflows.create(step=[{"toolName": "generate_image", "arguments": {}}])  # mistake: steps
 raw = client.chat.completions.with_raw_response.create(messages=hello)
 print(raw.parse().choices[0].message.contents)  # mistake: a message has content
 for chunk in client.chat.completions.create(messages=hello, stream=True):

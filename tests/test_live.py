@@ -168,7 +168,7 @@ def test_generate_image_in_the_tool_loop(live_client: OpenAI) -> None:
 @pytest.mark.live_media
 def test_workflow_with_a_binding(live_client: OpenAI) -> None:
     """Two steps bound by Sogni's binding object complete with typed artifacts."""
-    steps = [
+    steps: list[dict[str, Any]] = [
         {"id": "art", "toolName": "generate_image", "arguments": {"prompt": "a red apple"}},
         {
             "id": "cutout",

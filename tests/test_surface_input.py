@@ -200,24 +200,28 @@ CASES: dict[str, tuple[Call, type[Exception], str]] = {
     ),
     **bad_timeouts("media.upload", lambda c, t: c.media.upload(PNG, timeout=t)),
     # -- workflows ---------------------------------------------------------------------------
-    "workflows.create(steps=5)": (lambda c, _: c.workflows.create(steps=5), ValueError, "steps"),
+    "workflows.create(steps=5)": (
+        lambda c, _: c.workflows.create(steps=5),  # type: ignore[arg-type]
+        ValueError,
+        "steps",
+    ),
     "workflows.create(idempotency_key=header injection)": (
         lambda c, _: c.workflows.create(steps=STEPS, idempotency_key=BAD_KEY),
         ValueError,
         "idempotency_key",
     ),
     "workflows.create(idempotency_key=5)": (
-        lambda c, _: c.workflows.create(steps=STEPS, idempotency_key=5),
+        lambda c, _: c.workflows.create(steps=STEPS, idempotency_key=5),  # type: ignore[arg-type]
         TypeError,
         "idempotency_key",
     ),
     "workflows.create(workflow_id=5)": (
-        lambda c, _: c.workflows.create(workflow_id=5),
+        lambda c, _: c.workflows.create(workflow_id=5),  # type: ignore[arg-type]
         TypeError,
         "workflow_id",
     ),
     "workflows.create(inputs=5)": (
-        lambda c, _: c.workflows.create(workflow_id="t", inputs=5),
+        lambda c, _: c.workflows.create(workflow_id="t", inputs=5),  # type: ignore[arg-type]
         TypeError,
         "inputs",
     ),
@@ -236,7 +240,7 @@ CASES: dict[str, tuple[Call, type[Exception], str]] = {
         r"steps\[0\]\.arguments\.d\.k\.k",
     ),
     "workflows.create(media=5)": (
-        lambda c, _: c.workflows.create(steps=STEPS, media=5),
+        lambda c, _: c.workflows.create(steps=STEPS, media=5),  # type: ignore[arg-type]
         TypeError,
         "media",
     ),
@@ -269,7 +273,7 @@ CASES: dict[str, tuple[Call, type[Exception], str]] = {
         "seed is inf",
     ),
     "workflows.create(app_source=5)": (
-        lambda c, _: c.workflows.create(steps=STEPS, app_source=5),
+        lambda c, _: c.workflows.create(steps=STEPS, app_source=5),  # type: ignore[arg-type]
         TypeError,
         "app_source",
     ),

@@ -23,11 +23,15 @@ def _keys(typed: type) -> set[str]:
 
 
 def test_typed_keywords_are_the_ones_the_calls_take() -> None:
-    """chat.runs.create's and images' typed keywords are exactly those they accept at run time."""
+    """The typed keywords of runs, images and workflows.create are those they take at run time."""
     from sogni_compat._params import ALIASES
-    from sogni_compat.resources import runs
+    from sogni_compat.resources import runs, workflows
     from sogni_compat.resources._durable import SETTING_ALIASES, SETTING_KEYWORDS
-    from sogni_compat.types.create_params import ImageSettingsParams, RunCreateParams
+    from sogni_compat.types.create_params import (
+        ImageSettingsParams,
+        RunCreateParams,
+        WorkflowCreateParams,
+    )
 
     chat = runs._CHAT_KEYWORDS
     taken = {*chat, *(camel for camel, name in ALIASES.items() if name in chat)}
@@ -35,3 +39,6 @@ def test_typed_keywords_are_the_ones_the_calls_take() -> None:
     assert _keys(RunCreateParams) == taken
     settings = {camel for camel, name in SETTING_ALIASES.items() if name in SETTING_KEYWORDS}
     assert _keys(ImageSettingsParams) == {*SETTING_KEYWORDS, *settings, "extra_body"}
+    made = set(workflows._CREATE_KEYWORDS)
+    spelt = {camel for camel, name in workflows._CREATE_ALIASES.items() if name in made}
+    assert _keys(WorkflowCreateParams) == made | spelt

@@ -14,7 +14,7 @@ from sogni_compat.types import Artifact, Workflow, WorkflowEvent
 
 from ._helpers import PNG
 
-CAT_THEN_MOVE = [
+CAT_THEN_MOVE: list[dict[str, Any]] = [
     {"id": "cat", "toolName": "generate_image", "arguments": {"prompt": "a cat"}},
     {
         "id": "move",
@@ -185,7 +185,7 @@ def test_resume_continues_a_workflow_waiting_for_the_user(
     server: LocalSogniServer, client: OpenAI
 ) -> None:
     """A workflow paused by a question step waits; resume() continues it from there."""
-    steps = [
+    steps: list[dict[str, Any]] = [
         {"id": "ask", "toolName": "ask_clarifying_question", "arguments": {"question": "Red?"}},
         {"id": "art", "toolName": "generate_image", "arguments": {"prompt": "a red door"}},
     ]
@@ -440,7 +440,7 @@ def test_a_text_mode_file_is_named(server: LocalSogniServer, client: OpenAI, tmp
     path = tmp_path / "cat.png"
     path.write_bytes(PNG)
     with open(path, encoding="utf-8") as handle, pytest.raises(TypeError, match="binary mode"):
-        client.workflows.create(steps=CAT_THEN_MOVE[:1], media=[handle])
+        client.workflows.create(steps=CAT_THEN_MOVE[:1], media=[handle])  # type: ignore[list-item]
     assert server.requests == []
 
 
@@ -454,7 +454,7 @@ def test_bindings_get_a_transform_from_their_target(
     server: LocalSogniServer, client: OpenAI
 ) -> None:
     """A binding without transform gets one from its target; an index binding resolves by index."""
-    steps = [
+    steps: list[dict[str, Any]] = [
         {"id": "art", "toolName": "generate_image", "arguments": {"prompt": "a door"}},
         {
             "id": "edit",
@@ -516,7 +516,7 @@ def test_the_default_transform_table(target: str, transform: str | None) -> None
 
 def test_the_original_image_utilities_are_steps(server: LocalSogniServer, client: OpenAI) -> None:
     """remove_background, segment_image and image_to_3d (with views) run as workflow steps."""
-    steps = [
+    steps: list[dict[str, Any]] = [
         {"id": "front", "toolName": "generate_image", "arguments": {"prompt": "a vase"}},
         {"id": "left", "toolName": "generate_image", "arguments": {"prompt": "its left side"}},
         {
@@ -586,7 +586,7 @@ def test_emulator_keeps_step_ids_as_sogni_does(server: LocalSogniServer) -> None
     """Unsafe characters become _, a missing id is the tool's name, a repeated one gets _N."""
     import requests
 
-    steps = [
+    steps: list[dict[str, Any]] = [
         {"id": "my step!", "toolName": "generate_image", "arguments": {}},
         {"toolName": "generate_image", "arguments": {}},
         {"toolName": "generate_image", "arguments": {}},
@@ -718,7 +718,7 @@ def test_unrecognised_media_names_what_workflows_take(
     server: LocalSogniServer, client: OpenAI, source: object
 ) -> None:
     """media= that is no known file: the hint names media.upload(content_type=), not create()."""
-    steps = [
+    steps: list[dict[str, Any]] = [
         {
             "tool": "apply_style",
             "arguments": {},
@@ -726,13 +726,13 @@ def test_unrecognised_media_names_what_workflows_take(
         }
     ]
     with pytest.raises(ValueError, match=r"^media\[0\]: its content is not a file") as caught:
-        client.workflows.create(steps=steps, media=[source])
+        client.workflows.create(steps=steps, media=[source])  # type: ignore[list-item]
     message = str(caught.value)
     assert "; pass content_type=" not in message  # create() takes no content_type
     assert "client.media.upload(file, content_type=...)" in message
     assert ("declared type is not trusted" in message) == isinstance(source, str)
     with pytest.raises(TypeError):
-        client.workflows.create(steps=steps, content_type="image/png")  # what it refers to
+        client.workflows.create(steps=steps, content_type="image/png")  # type: ignore[call-arg]
     assert server.requests == []
 
 

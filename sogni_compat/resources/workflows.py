@@ -57,7 +57,9 @@ from ._durable import (
 )
 
 if TYPE_CHECKING:
-    from ..types.create_params import ProgressCallback
+    from typing_extensions import Unpack
+
+    from ..types.create_params import ProgressCallback, WorkflowCreateParams
     from .templates import WorkflowTemplates
 
 __all__ = ["INPUT_MEDIA", "TRANSFORMS", "Workflows", "check_binding", "default_transform"]
@@ -452,7 +454,7 @@ class Workflows(Resource):
             made = self.__dict__.setdefault("_templates", WorkflowTemplates(self._client))
         return made
 
-    def create(self, **kwargs: Any) -> Workflow:
+    def create(self, **kwargs: Unpack[WorkflowCreateParams]) -> Workflow:
         """Start a workflow; returns it as Sogni reports it at once (usually ``queued``).
 
         Give ``steps=[{"id", "toolName", "arguments", "depends_on"}...]`` (see

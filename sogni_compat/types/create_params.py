@@ -48,6 +48,7 @@ __all__ = [
     "ResponseCreateParamsBase",
     "RunCreateParams",
     "SogniParams",
+    "WorkflowCreateParams",
 ]
 
 
@@ -118,6 +119,24 @@ class ImageSettingsParams(_JobSettings, total=False):
 
     #: Merged into the tool's arguments (e.g. ``{"seed": 3}``).
     extra_body: Mapping[str, Any] | None
+
+
+class WorkflowCreateParams(_JobSettings, total=False):
+    """The keywords of ``workflows.create``: ``steps`` or a template, media, settings."""
+
+    #: The plan: ``{"id", "toolName", "arguments", "depends_on"}`` per step (Sogni's JSON).
+    steps: Sequence[Mapping[str, Any]] | None
+    workflow_id: str | None
+    workflowId: str | None
+    inputs: Mapping[str, Any] | None
+    #: Files uploaded as the workflow's media: bytes, a ``pathlib.Path``, a binary file, a URL.
+    media: Sequence[bytes | os.PathLike[str] | IO[bytes] | str] | None
+    media_references: Sequence[Mapping[str, Any]] | None
+    mediaReferences: Sequence[Mapping[str, Any]] | None
+    idempotency_key: str | None
+    idempotencyKey: str | None
+    extra_body: Mapping[str, Any] | None
+    timeout: float | None
 
 
 class _CompletionRequired(TypedDict):
