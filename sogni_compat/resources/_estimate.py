@@ -109,19 +109,18 @@ def _whole(value: object, where: str) -> int:
 def _placeholder_tokens(messages: object, where: str) -> int:
     """Input tokens as Sogni's SDKs count them: UTF-16 length of the compact JSON / 4, rounded up.
 
-    ``messages`` are JSON values (the body as it is sent); image parts count as a placeholder.
+    ``messages`` are JSON values (the body as it is sent), their image parts already
+    placeholders (:func:`_images_as_placeholders`).
     """
     if not isinstance(messages, list) or not messages:
         raise ValueError(
             f"{where} must be a non-empty list of message dicts for the request to be priced; "
             f"got {type(messages).__name__}"
         )
-    stripped = []
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
             raise TypeError(f"{where}[{index}] must be a dict")
-        stripped.append(message)
-    return _tokens_of(_images_as_placeholders(stripped))
+    return _tokens_of(messages)
 
 
 _IMAGE = {"type": "image_url", "image_url": {"url": "[image]"}}

@@ -70,7 +70,10 @@ _GENERATE_NAMES = (
     *("prompt", "model", "n", "size", "response_format", "quality", "style", "user"),
     *("on_progress", "timeout"),
 )
-_EDIT_NAMES = ("image", "mask", *_GENERATE_NAMES[:5], "user", "on_progress", "timeout")
+_EDIT_NAMES = (
+    *("image", "mask", "prompt", "model", "n", "size", "response_format", "user"),
+    *("on_progress", "timeout"),
+)
 
 
 def _check(prompt: object, n: object, size: object, response_format: object) -> tuple[int, ...]:
