@@ -89,7 +89,7 @@ def save_media(client: Any, folder: str, items: Sequence[Any]) -> tuple[list[str
                 if room >= MAX_SAVE_BYTES:  # over the bound of one file
                     problems.append(f"--save: {exc}")
                     continue
-                reason = _bound(position, 1, 0)
+                reason = _bound(position, left, 0)  # the bytes left for all ran out
             except OpenAIError as exc:
                 reason = _bound(position, deadline - time.monotonic(), room)
                 if reason is None:
